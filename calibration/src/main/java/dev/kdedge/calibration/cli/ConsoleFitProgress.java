@@ -1,0 +1,66 @@
+package dev.kdedge.calibration.cli;
+
+import dev.kdedge.calibration.fit.FitProgress;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/** Shows a fit on the terminal: one progress bar for image loading, one per training epoch. */
+final class ConsoleFitProgress implements FitProgress, AutoCloseable {
+    private ProgressBar bar;
+
+    @Override
+    public void stage(String description) {
+        closeBar();
+        System.err.println(description + " ...");
+    }
+
+    @Override
+    public void imageLoaded(int done, int total) {
+        if (done == 1) {
+            open("images", total);
+        }
+        bar.stepTo(done);
+        if (done == total) {
+            closeBar();
+        }
+    }
+
+    @Override
+    public void teacherFeaturesDone(int images) {
+        System.err.println("teacher features computed for " + images + " images");
+    }
+
+    @Override
+    public void batchDone(int epoch, int batch, int batches, double loss) {
+        if (batch == 1) {
+            open("epoch " + epoch, batches);
+        }
+        bar.stepTo(batch);
+        bar.setExtraMessage(String.format(" loss %.4f", loss));
+    }
+
+    @Override
+    public void epochDone(int epoch, int epochs, double meanLoss, double seconds) {
+        closeBar();
+        System.err.printf("epoch %d/%d  loss %.5f  %.1f s%n", epoch, epochs, meanLoss, seconds);
+    }
+
+    private void open(String task, int max) {
+        closeBar();
+        bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(500).build();
+    }
+
+    private void closeBar() {
+        if (bar != null) {
+            bar.close();
+            bar = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        closeBar();
+    }
+}

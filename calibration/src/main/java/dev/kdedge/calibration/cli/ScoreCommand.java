@@ -1,0 +1,65 @@
+package dev.kdedge.calibration.cli;
+
+import com.google.protobuf.ByteString;
+import dev.kdedge.api.v1.HeatmapOptions;
+import dev.kdedge.api.v1.Image;
+import dev.kdedge.api.v1.InspectionGrpc;
+import dev.kdedge.api.v1.ScoreRequest;
+import dev.kdedge.api.v1.ScoreResponse;
+import dev.kdedge.api.v1.Verdict;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "score", mixinStandardHelpOptions = true,
+        description = "Score one image on a running node and print the verdict; optionally save the heatmap.")
+final class ScoreCommand implements Callable<Integer> {
+    @Option(names = "--node", defaultValue = "localhost:50051", description = "Node address (default: ${DEFAULT-VALUE}).")
+    String node;
+
+    @Option(names = "--product", required = true, description = "Product id.")
+    String product;
+
+    @Option(names = "--image", required = true, description = "PNG or JPEG file.")
+    Path image;
+
+    @Option(names = "--heatmap", description = "Write the heatmap (PNG overlay on the image) to this file.")
+    Path heatmap;
+
+    @Option(names = "--deadline-ms", defaultValue = "5000", description = "Call deadline (default: ${DEFAULT-VALUE} ms).")
+    long deadlineMs;
+
+    @Override
+    public Integer call() throws Exception {
+        ManagedChannel channel = ManagedChannelBuilder.forTarget(node).usePlaintext().build();
+        try {
+            ScoreRequest.Builder request = ScoreRequest.newBuilder().setProduct(product)
+                    .setImage(Image.newBuilder().setEncoded(ByteString.copyFrom(Files.readAllBytes(image))));
+            if (heatmap != null) {
+                request.setHeatmap(HeatmapOptions.newBuilder().setFormat(HeatmapOptions.Format.PNG_OVERLAY));
+            }
+            ScoreResponse response = InspectionGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS).score(request.build());
+            Verdict v = response.getVerdict();
+            System.out.printf("%s: %s  score %.6g (normalized %.3f, threshold %.6g)  %s@%s  %.1f ms%n", image,
+                    v.getIsAnomalous() ? "DEFECT" : "OK", v.getRawScore(), v.getNormalizedScore(), v.getThreshold(),
+                    v.getProduct(), v.getModelVersion(), v.getTimings().getTotalMs());
+            if (heatmap != null) {
+                Files.write(heatmap, response.getHeatmap().getData().toByteArray());
+                System.out.println("heatmap: " + heatmap);
+            }
+            return v.getIsAnomalous() ? 2 : 0;
+        } catch (StatusRuntimeException e) {
+            System.err.println("error: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
+            return 1;
+        } finally {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+}

@@ -1,0 +1,52 @@
+package dev.kdedge.calibration.demo;
+
+import java.awt.image.BufferedImage;
+import java.util.Random;
+
+/**
+ * Grayscale images of a textured surface for the demo product: woven stripes with per-image jitter and sensor noise.
+ * A defective tile carries a dark scratch. Deterministic for a given seed.
+ */
+public final class SyntheticTiles {
+    private final int size;
+
+    public SyntheticTiles(int size) {
+        this.size = size;
+    }
+
+    public BufferedImage normal(long seed) {
+        return render(new Random(seed), false);
+    }
+
+    public BufferedImage defective(long seed) {
+        return render(new Random(seed), true);
+    }
+
+    private BufferedImage render(Random random, boolean scratch) {
+        BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_BYTE_GRAY);
+        double phaseX = random.nextDouble() * 2 * Math.PI;
+        double phaseY = random.nextDouble() * 2 * Math.PI;
+        double brightness = 128 + random.nextGaussian() * 6;
+        double x0 = size * (0.25 + 0.5 * random.nextDouble());
+        double y0 = size * (0.25 + 0.5 * random.nextDouble());
+        double angle = random.nextDouble() * Math.PI;
+        double length = size * 0.3;
+        for (int y = 0; y < size; y++) {
+            for (int x = 0; x < size; x++) {
+                double v = brightness + 40 * Math.sin(2 * Math.PI * x / 8.0 + phaseX) * Math.sin(2 * Math.PI * y / 8.0 + phaseY)
+                        + random.nextGaussian() * 4;
+                if (scratch) {
+                    double dx = x - x0;
+                    double dy = y - y0;
+                    double along = dx * Math.cos(angle) + dy * Math.sin(angle);
+                    double across = -dx * Math.sin(angle) + dy * Math.cos(angle);
+                    if (Math.abs(along) < length / 2 && Math.abs(across) < 2.5) {
+                        v = 25 + random.nextGaussian() * 4;
+                    }
+                }
+                image.getRaster().setSample(x, y, 0, (int) Math.max(0, Math.min(255, Math.round(v))));
+            }
+        }
+        return image;
+    }
+}

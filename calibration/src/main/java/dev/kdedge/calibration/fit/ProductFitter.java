@@ -1,0 +1,135 @@
+package dev.kdedge.calibration.fit;
+
+import dev.kdedge.calibration.engine.InferenceOptions;
+import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.image.ImageDecoder;
+import dev.kdedge.calibration.image.InvalidImageException;
+import dev.kdedge.calibration.method.AnomalyMap;
+import dev.kdedge.calibration.network.NetworkGraph;
+import dev.kdedge.calibration.scoring.Scorer;
+import dev.kdedge.calibration.store.Digests;
+import dev.kdedge.calibration.store.Manifest;
+import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.tensor.FloatTensor;
+import dev.kdedge.calibration.threshold.ScoreCalibration;
+import dev.kdedge.calibration.threshold.ThresholdFit;
+import dev.kdedge.calibration.training.StudentExport;
+import dev.kdedge.calibration.training.StudentTrainer;
+import dev.kdedge.calibration.training.TrainedStudent;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Fits a product from normal images and publishes it as a new version in a {@link ModelStore}: train the student,
+ * export it to ONNX and verify parity, score the held-out normals through the served path (ONNX Runtime) to set the
+ * threshold, write the bundle atomically, optionally activate it.
+ */
+public final class ProductFitter {
+    /** Decoding limit for training images; far above any camera frame. */
+    private static final long MAX_IMAGE_PIXELS = 64L * 1024 * 1024;
+    private static final int PARITY_SAMPLES = 4;
+
+    private final ModelStore store;
+    private final InferenceOptions inference;
+
+    public ProductFitter(ModelStore store, InferenceOptions inference) {
+        this.store = store;
+        this.inference = inference;
+    }
+
+    public ProductBundle fit(FitRequest request, FitProgress progress) throws Exception {
+        ModelStore.requireValidProductId(request.product());
+        if (request.images().size() < 2) {
+            throw new IllegalArgumentException("fitting needs at least 2 normal images, got " + request.images().size());
+        }
+        List<Path> shuffled = new ArrayList<>(request.images());
+        Collections.sort(shuffled);
+        Collections.shuffle(shuffled, new Random(request.training().seed()));
+        int rounded = (int) Math.round(shuffled.size() * request.holdoutFraction());
+        int holdout = request.holdoutFraction() > 0 ? Math.max(1, rounded) : 0;
+        List<Path> trainFiles = shuffled.subList(holdout, shuffled.size());
+        List<Path> calibrationFiles = holdout > 0 ? shuffled.subList(0, holdout) : trainFiles;
+        if (trainFiles.size() < 2) {
+            throw new IllegalArgumentException("after holding out " + holdout + " images, fewer than 2 remain to train on");
+        }
+
+        progress.stage("loading images");
+        List<FloatTensor> trainImages = load(request, trainFiles, progress);
+        String dataDigest = Digests.sha256OfContents(trainFiles);
+        String teacherSha = store.installTeacher(request.teacherOnnx());
+
+        try (OnnxNetwork teacher = OnnxNetwork.load(store.teacherFile(teacherSha), inference)) {
+            List<FloatTensor> taps = teacher.run(trainImages.get(0));
+            List<Integer> teacherChannels = taps.stream().map(FloatTensor::channels).toList();
+            NetworkGraph studentGraph = request.method().studentGraph(teacherChannels);
+            progress.stage("training");
+            try (TrainedStudent student = new StudentTrainer(request.method(), request.training())
+                    .train(studentGraph, teacher, trainImages, progress)) {
+                progress.stage("exporting and calibrating");
+                List<FloatTensor> calibrationImages = holdout > 0 ? load(request, calibrationFiles, progress) : trainImages;
+                ProductBundle bundle = store.writeVersion(request.product(), (dir, version) -> {
+                    Path studentFile = dir.resolve("student.onnx");
+                    double parity = StudentExport.exportVerified(student,
+                            trainImages.subList(0, Math.min(PARITY_SAMPLES, trainImages.size())), studentFile);
+                    ScoreCalibration calibration = calibrate(request, teacher, studentFile, calibrationImages);
+                    return new Manifest(Manifest.FORMAT, request.product(), version, request.method().name(),
+                            Instant.now().toString(),
+                            new Manifest.Teacher(teacherSha, studentGraph.outputs(), teacherChannels),
+                            new Manifest.Student("student.onnx", Digests.sha256(studentFile), "resnet18-layer3",
+                                    teacherChannels.get(0), studentGraph.outputs()),
+                            request.preprocessing(),
+                            new Manifest.Threshold("target-false-reject-rate", request.targetFalseRejectRate(),
+                                    holdout > 0 ? "held-out-normals" : "training-images", calibrationImages.size(),
+                                    calibration),
+                            new Manifest.Training(trainImages.size(), dataDigest, request.training().epochs(),
+                                    request.training().recipe(), request.training().seed(), student.epochLosses(),
+                                    student.epochSeconds(), parity));
+                });
+                if (request.activate()) {
+                    store.activate(request.product(), bundle.version());
+                }
+                return bundle;
+            }
+        }
+    }
+
+    private ScoreCalibration calibrate(FitRequest request, OnnxNetwork teacher, Path studentFile,
+            List<FloatTensor> images) throws IOException {
+        try (OnnxNetwork student = OnnxNetwork.load(studentFile, inference)) {
+            Scorer scorer = new Scorer(request.method(), teacher, student, request.preprocessing());
+            double[] scores = new double[images.size()];
+            double pixelMin = Double.POSITIVE_INFINITY;
+            double pixelMax = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < images.size(); i++) {
+                AnomalyMap map = scorer.anomalyMap(scorer.infer(images.get(i)), 0);
+                scores[i] = map.score();
+                for (float v : map.values()) {
+                    pixelMin = Math.min(pixelMin, v);
+                    pixelMax = Math.max(pixelMax, v);
+                }
+            }
+            return ThresholdFit.atFalseRejectRate(scores, request.targetFalseRejectRate(), pixelMin, pixelMax);
+        }
+    }
+
+    private static List<FloatTensor> load(FitRequest request, List<Path> files, FitProgress progress)
+            throws IOException {
+        ImageDecoder decoder = new ImageDecoder(MAX_IMAGE_PIXELS);
+        List<FloatTensor> tensors = new ArrayList<>(files.size());
+        for (Path file : files) {
+            try {
+                tensors.add(request.preprocessing().apply(decoder.decodeFile(file)));
+            } catch (InvalidImageException e) {
+                throw new IOException(file + ": " + e.getMessage(), e);
+            }
+            progress.imageLoaded(tensors.size(), files.size());
+        }
+        return tensors;
+    }
+}

@@ -1,0 +1,120 @@
+package dev.kdedge.calibration.image;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Turns encoded files (PNG, JPEG) and raw camera buffers into {@link Pixels}. Dimensions are read from the header and
+ * checked against {@code maxPixels} before any pixel is decoded, so a small file cannot claim a huge allocation.
+ * Thread-safe.
+ */
+public final class ImageDecoder {
+    /** Raw pixel layouts a camera may send. */
+    public enum RawFormat { GRAY8, RGB8, BGR8 }
+
+    private final long maxPixels;
+
+    public ImageDecoder(long maxPixels) {
+        this.maxPixels = maxPixels;
+    }
+
+    public Pixels decodeFile(Path file) throws IOException, InvalidImageException {
+        return decode(Files.readAllBytes(file));
+    }
+
+    public Pixels decode(byte[] encoded) throws InvalidImageException {
+        if (encoded.length == 0) {
+            throw new InvalidImageException("image is empty");
+        }
+        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(encoded))) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) {
+                throw new InvalidImageException("not a PNG or JPEG image (unrecognized header)");
+            }
+            ImageReader reader = readers.next();
+            String format = reader.getFormatName().toLowerCase();
+            if (!format.equals("png") && !format.equals("jpeg")) {
+                reader.dispose();
+                throw new InvalidImageException("unsupported image format " + format + "; send PNG or JPEG");
+            }
+            try {
+                reader.setInput(in, true, true);
+                checkSize(reader.getWidth(0), reader.getHeight(0));
+                return toPixels(reader.read(0));
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new InvalidImageException("cannot decode image: " + e.getMessage());
+        }
+    }
+
+    public Pixels fromRaw(RawFormat format, int width, int height, int stride, byte[] pixels)
+            throws InvalidImageException {
+        if (width <= 0 || height <= 0) {
+            throw new InvalidImageException("raw image needs positive width and height, got " + width + "x" + height);
+        }
+        checkSize(width, height);
+        int channels = format == RawFormat.GRAY8 ? 1 : 3;
+        int rowBytes = width * channels;
+        int rowStride = stride == 0 ? rowBytes : stride;
+        if (rowStride < rowBytes) {
+            throw new InvalidImageException("stride " + stride + " is smaller than a row (" + rowBytes + " bytes)");
+        }
+        long needed = (long) rowStride * (height - 1) + rowBytes;
+        if (pixels.length < needed) {
+            throw new InvalidImageException("raw " + format + " " + width + "x" + height + " needs " + needed
+                    + " bytes, got " + pixels.length);
+        }
+        byte[] packed = new byte[rowBytes * height];
+        for (int y = 0; y < height; y++) {
+            System.arraycopy(pixels, y * rowStride, packed, y * rowBytes, rowBytes);
+        }
+        if (format == RawFormat.BGR8) {
+            for (int i = 0; i < packed.length; i += 3) {
+                byte b = packed[i];
+                packed[i] = packed[i + 2];
+                packed[i + 2] = b;
+            }
+        }
+        return new Pixels(width, height, channels, packed);
+    }
+
+    private void checkSize(int width, int height) throws InvalidImageException {
+        if ((long) width * height > maxPixels) {
+            throw new InvalidImageException("image is " + width + "x" + height + " = " + (long) width * height
+                    + " pixels; this node accepts at most " + maxPixels);
+        }
+    }
+
+    private static Pixels toPixels(BufferedImage image) {
+        int w = image.getWidth();
+        int h = image.getHeight();
+        boolean gray = image.getColorModel().getNumColorComponents() == 1;
+        if (gray) {
+            BufferedImage g = image;
+            if (image.getType() != BufferedImage.TYPE_BYTE_GRAY) {
+                g = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
+                g.getGraphics().drawImage(image, 0, 0, null);
+            }
+            byte[] data = new byte[w * h];
+            g.getRaster().getDataElements(0, 0, w, h, data);
+            return new Pixels(w, h, 1, data);
+        }
+        int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
+        byte[] data = new byte[w * h * 3];
+        for (int i = 0; i < argb.length; i++) {
+            data[3 * i] = (byte) (argb[i] >> 16);
+            data[3 * i + 1] = (byte) (argb[i] >> 8);
+            data[3 * i + 2] = (byte) argb[i];
+        }
+        return new Pixels(w, h, 3, data);
+    }
+}

@@ -1,0 +1,93 @@
+package dev.kdedge.calibration.image;
+
+/**
+ * The two resizes the methods need, each matching the library the official code used: {@link #resizeImage} is
+ * Pillow's bilinear {@code Image.resize} (triangle filter widened when shrinking, so it antialiases), used for input
+ * images; {@link #upsample} is PyTorch's {@code F.interpolate(mode="bilinear", align_corners=False)}, used for maps.
+ */
+public final class Resampling {
+    private Resampling() {}
+
+    /** Resizes an 8-bit plane given as floats (0..255) and rounds the result to 8 bits, as Pillow does. */
+    public static float[] resizeImage(float[] plane, int width, int height, int outWidth, int outHeight) {
+        float[] horizontal = resample1d(plane, width, height, outWidth, true);
+        float[] both = resample1d(horizontal, outWidth, height, outHeight, false);
+        for (int i = 0; i < both.length; i++) {
+            both[i] = Math.max(0f, Math.min(255f, Math.round(both[i])));
+        }
+        return both;
+    }
+
+    /** Bilinear upsampling (or downsampling without antialias) with half-pixel centers and clamped borders. */
+    public static float[] upsample(float[] map, int width, int height, int outWidth, int outHeight) {
+        float[] out = new float[outWidth * outHeight];
+        float sy = (float) height / outHeight;
+        float sx = (float) width / outWidth;
+        int[] x0 = new int[outWidth];
+        int[] x1 = new int[outWidth];
+        float[] lx = new float[outWidth];
+        for (int x = 0; x < outWidth; x++) {
+            float src = Math.max((x + 0.5f) * sx - 0.5f, 0f);
+            x0[x] = Math.min((int) src, width - 1);
+            x1[x] = Math.min(x0[x] + 1, width - 1);
+            lx[x] = src - x0[x];
+        }
+        for (int y = 0; y < outHeight; y++) {
+            float src = Math.max((y + 0.5f) * sy - 0.5f, 0f);
+            int y0 = Math.min((int) src, height - 1);
+            int y1 = Math.min(y0 + 1, height - 1);
+            float ly = src - y0;
+            int r0 = y0 * width;
+            int r1 = y1 * width;
+            for (int x = 0; x < outWidth; x++) {
+                float top = map[r0 + x0[x]] * (1 - lx[x]) + map[r0 + x1[x]] * lx[x];
+                float bottom = map[r1 + x0[x]] * (1 - lx[x]) + map[r1 + x1[x]] * lx[x];
+                out[y * outWidth + x] = top * (1 - ly) + bottom * ly;
+            }
+        }
+        return out;
+    }
+
+    /** One separable pass of Pillow's resampling with the bilinear (triangle) filter. */
+    private static float[] resample1d(float[] in, int width, int height, int outSize, boolean horizontal) {
+        int inSize = horizontal ? width : height;
+        double scale = (double) inSize / outSize;
+        double filterScale = Math.max(scale, 1.0);
+        double support = filterScale;
+        int[] start = new int[outSize];
+        double[][] weights = new double[outSize][];
+        for (int o = 0; o < outSize; o++) {
+            double center = (o + 0.5) * scale;
+            int min = Math.max((int) (center - support + 0.5), 0);
+            int max = Math.min((int) (center + support + 0.5), inSize);
+            double[] w = new double[max - min];
+            double sum = 0;
+            for (int i = 0; i < w.length; i++) {
+                double t = Math.abs((i + min - center + 0.5) / filterScale);
+                w[i] = t < 1 ? 1 - t : 0;
+                sum += w[i];
+            }
+            for (int i = 0; i < w.length; i++) {
+                w[i] = sum == 0 ? 0 : w[i] / sum;
+            }
+            start[o] = min;
+            weights[o] = w;
+        }
+        int outWidth = horizontal ? outSize : width;
+        int outHeight = horizontal ? height : outSize;
+        float[] out = new float[outWidth * outHeight];
+        for (int y = 0; y < outHeight; y++) {
+            for (int x = 0; x < outWidth; x++) {
+                int o = horizontal ? x : y;
+                double[] w = weights[o];
+                double acc = 0;
+                for (int i = 0; i < w.length; i++) {
+                    int src = start[o] + i;
+                    acc += w[i] * (horizontal ? in[y * width + src] : in[src * width + x]);
+                }
+                out[y * outWidth + x] = (float) acc;
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,10 @@
+package dev.kdedge.calibration.method;
+
+/** A per-pixel anomaly map at the model's input resolution, row-major, and the image score derived from it. */
+public record AnomalyMap(int width, int height, float[] values, float score) {
+    public AnomalyMap {
+        if (values.length != width * height) {
+            throw new IllegalArgumentException("map has " + values.length + " values for " + width + "x" + height);
+        }
+    }
+}

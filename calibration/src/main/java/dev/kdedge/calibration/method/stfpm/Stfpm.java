@@ -1,0 +1,40 @@
+package dev.kdedge.calibration.method.stfpm;
+
+import ai.djl.training.loss.Loss;
+import dev.kdedge.calibration.method.AnomalyMap;
+import dev.kdedge.calibration.method.DistillationMethod;
+import dev.kdedge.calibration.method.TrainingRecipe;
+import dev.kdedge.calibration.network.NetworkGraph;
+import dev.kdedge.calibration.tensor.FloatTensor;
+import java.util.List;
+
+/** STFPM (Wang et al., BMVC 2021): forward feature-pyramid distillation into a student of the same architecture. */
+public final class Stfpm implements DistillationMethod {
+    public static final String NAME = "stfpm";
+    private static final TrainingRecipe RECIPE = TrainingRecipe.sgd(0.4f, 0.9f, 1e-4f, 32, 100);
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public NetworkGraph studentGraph(List<Integer> teacherChannels) {
+        return StfpmStudent.graph(teacherChannels);
+    }
+
+    @Override
+    public Loss loss() {
+        return new StfpmLoss();
+    }
+
+    @Override
+    public TrainingRecipe recipe() {
+        return RECIPE;
+    }
+
+    @Override
+    public AnomalyMap anomalyMap(List<FloatTensor> teacher, List<FloatTensor> student, int index, int outputSize) {
+        return StfpmAnomalyMap.compute(teacher, student, index, outputSize);
+    }
+}

@@ -1,0 +1,68 @@
+package dev.kdedge.calibration.method.stfpm;
+
+import dev.kdedge.calibration.image.Resampling;
+import dev.kdedge.calibration.method.AnomalyMap;
+import dev.kdedge.calibration.tensor.FloatTensor;
+import java.util.List;
+
+/**
+ * STFPM's anomaly map as the official code computes it: per tap the squared distance of the channel-normalized
+ * features at each position; each upsampled to the first tap's resolution (bilinear, align_corners=false); the taps
+ * multiplied; the product resized to the input size. No blur. Image score: the map's maximum.
+ */
+final class StfpmAnomalyMap {
+    private static final float NORMALIZE_EPS = 1e-12f;
+
+    private StfpmAnomalyMap() {}
+
+    static AnomalyMap compute(List<FloatTensor> teacher, List<FloatTensor> student, int index, int outputSize) {
+        int side = teacher.get(0).height();
+        float[] product = null;
+        for (int tap = 0; tap < teacher.size(); tap++) {
+            FloatTensor t = teacher.get(tap);
+            float[] distance = normalizedSquaredDistance(t, student.get(tap), index);
+            float[] up = t.height() == side ? distance : Resampling.upsample(distance, t.width(), t.height(), side, side);
+            if (product == null) {
+                product = up;
+            } else {
+                for (int i = 0; i < product.length; i++) {
+                    product[i] *= up[i];
+                }
+            }
+        }
+        float[] map = Resampling.upsample(product, side, side, outputSize, outputSize);
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : map) {
+            max = Math.max(max, v);
+        }
+        return new AnomalyMap(outputSize, outputSize, map, max);
+    }
+
+    /** Per position: sum over channels of (t/|t| - s/|s|)^2, with PyTorch's F.normalize epsilon. */
+    static float[] normalizedSquaredDistance(FloatTensor teacher, FloatTensor student, int index) {
+        int channels = teacher.channels();
+        int positions = teacher.height() * teacher.width();
+        if (student.channels() != channels || student.height() * student.width() != positions) {
+            throw new IllegalArgumentException("teacher and student feature shapes differ");
+        }
+        int base = index * channels * positions;
+        float[] t = teacher.data();
+        float[] s = student.data();
+        float[] out = new float[positions];
+        for (int p = 0; p < positions; p++) {
+            double tt = 0;
+            double ss = 0;
+            double ts = 0;
+            for (int c = 0; c < channels; c++) {
+                int i = base + c * positions + p;
+                tt += t[i] * t[i];
+                ss += s[i] * s[i];
+                ts += t[i] * s[i];
+            }
+            double tn = Math.max(Math.sqrt(tt), NORMALIZE_EPS);
+            double sn = Math.max(Math.sqrt(ss), NORMALIZE_EPS);
+            out[p] = (float) (tt / (tn * tn) + ss / (sn * sn) - 2 * ts / (tn * sn));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,137 @@
+package dev.kdedge.calibration.network;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.norm.BatchNorm;
+import ai.djl.nn.pooling.Pool;
+import ai.djl.training.ParameterStore;
+import ai.djl.training.initializer.XavierInitializer;
+import ai.djl.util.PairList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The DJL block of a {@link NetworkGraph}: one child block per parameterized node (Conv2d, BatchNorm), the other nodes
+ * applied as operators. Its forward pass returns the graph's outputs in order. Trains on DJL's PyTorch engine.
+ */
+public final class GraphBlock extends AbstractBlock {
+    private final NetworkGraph graph;
+    private final Map<String, Block> layers = new LinkedHashMap<>();
+
+    public GraphBlock(NetworkGraph graph) {
+        this.graph = graph;
+        for (Node node : graph.nodes()) {
+            Block layer = null;
+            if (node.op() instanceof Op.Conv conv) {
+                layer = Conv2d.builder()
+                        .setKernelShape(new Shape(conv.kernel(), conv.kernel()))
+                        .optStride(new Shape(conv.stride(), conv.stride()))
+                        .optPadding(new Shape(conv.padding(), conv.padding()))
+                        .setFilters(conv.outChannels())
+                        .optBias(false)
+                        .build();
+            } else if (node.op() instanceof Op.BatchNorm) {
+                // DJL's momentum is the weight of the running value: 0.9 here is PyTorch's momentum 0.1.
+                layer = BatchNorm.builder().optEpsilon(Op.BatchNorm.EPSILON).optMomentum(0.9f).build();
+            }
+            if (layer != null) {
+                layers.put(node.name(), addChildBlock(node.name().replace('.', '_'), layer));
+            }
+        }
+    }
+
+    /** Kaiming-normal (fan_out, ReLU gain) for conv weights, as torchvision's ResNet initializes them. */
+    public static XavierInitializer kaimingNormalFanOut() {
+        return new XavierInitializer(XavierInitializer.RandomType.GAUSSIAN, XavierInitializer.FactorType.OUT, 2);
+    }
+
+    public NetworkGraph graph() {
+        return graph;
+    }
+
+    /** The parameter {@code name} (Conv2d: weight; BatchNorm: gamma, beta, runningMean, runningVar) of a node. */
+    public NDArray parameter(String node, String name) {
+        Block layer = layers.get(node);
+        if (layer == null) {
+            throw new IllegalArgumentException("Node has no parameters: " + node);
+        }
+        Parameter parameter = layer.getParameters().get(name);
+        if (parameter == null) {
+            throw new IllegalArgumentException("Node " + node + " has no parameter " + name);
+        }
+        return parameter.getArray();
+    }
+
+    @Override
+    protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
+            PairList<String, Object> params) {
+        Map<String, NDArray> values = new HashMap<>();
+        values.put(NetworkGraph.INPUT, inputs.singletonOrThrow());
+        for (Node node : graph.nodes()) {
+            NDArray x = values.get(node.inputs().get(0));
+            NDArray y;
+            Op op = node.op();
+            if (op instanceof Op.Conv || op instanceof Op.BatchNorm) {
+                y = layers.get(node.name()).forward(parameterStore, new NDList(x), training).singletonOrThrow();
+            } else if (op instanceof Op.Relu) {
+                y = Activation.relu(x);
+            } else if (op instanceof Op.Add) {
+                y = x.add(values.get(node.inputs().get(1)));
+            } else if (op instanceof Op.MaxPool pool) {
+                y = Pool.maxPool2d(x, new Shape(pool.kernel(), pool.kernel()), new Shape(pool.stride(), pool.stride()),
+                        new Shape(pool.padding(), pool.padding()), false);
+            } else {
+                throw new IllegalStateException("Unhandled op " + op);
+            }
+            values.put(node.name(), y);
+        }
+        NDList outputs = new NDList();
+        for (String output : graph.outputs()) {
+            outputs.add(values.get(output));
+        }
+        return outputs;
+    }
+
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Map<String, Shape> shapes = propagateShapes(inputShapes[0]);
+        return graph.outputs().stream().map(shapes::get).toArray(Shape[]::new);
+    }
+
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Map<String, Shape> shapes = propagateShapes(inputShapes[0]);
+        for (Node node : graph.nodes()) {
+            Block layer = layers.get(node.name());
+            if (layer != null) {
+                layer.initialize(manager, dataType, shapes.get(node.inputs().get(0)));
+            }
+        }
+    }
+
+    private Map<String, Shape> propagateShapes(Shape input) {
+        Map<String, Shape> shapes = new HashMap<>();
+        shapes.put(NetworkGraph.INPUT, input);
+        for (Node node : graph.nodes()) {
+            Shape in = shapes.get(node.inputs().get(0));
+            Shape out = in;
+            if (node.op() instanceof Op.Conv conv) {
+                out = new Shape(in.get(0), conv.outChannels(), conv.outputSize((int) in.get(2)),
+                        conv.outputSize((int) in.get(3)));
+            } else if (node.op() instanceof Op.MaxPool pool) {
+                out = new Shape(in.get(0), in.get(1), pool.outputSize((int) in.get(2)), pool.outputSize((int) in.get(3)));
+            }
+            shapes.put(node.name(), out);
+        }
+        return shapes;
+    }
+}

@@ -1,0 +1,113 @@
+package dev.kdedge.calibration.network;
+
+import ai.djl.ndarray.NDArray;
+import com.google.protobuf.ByteString;
+import dev.kdedge.onnx.AttributeProto;
+import dev.kdedge.onnx.GraphProto;
+import dev.kdedge.onnx.ModelProto;
+import dev.kdedge.onnx.NodeProto;
+import dev.kdedge.onnx.OperatorSetIdProto;
+import dev.kdedge.onnx.TensorProto;
+import dev.kdedge.onnx.TensorShapeProto;
+import dev.kdedge.onnx.TypeProto;
+import dev.kdedge.onnx.ValueInfoProto;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+
+/**
+ * Writes a trained {@link GraphBlock} as an ONNX model (opset 13): the same {@link NetworkGraph} the block was built
+ * from, with the block's current weights and BatchNorm running statistics as initializers. Input {@code input} is
+ * float32 NCHW with dynamic batch, height and width; outputs carry the graph's output names.
+ */
+public final class OnnxExporter {
+    public static final int OPSET = 13;
+    private static final int IR_VERSION = 7;
+
+    private OnnxExporter() {}
+
+    public static ModelProto export(GraphBlock block, String graphName) {
+        NetworkGraph graph = block.graph();
+        GraphProto.Builder g = GraphProto.newBuilder().setName(graphName);
+        g.addInput(featureValue(NetworkGraph.INPUT, graph.inputChannels()));
+        var channels = graph.channels();
+        for (Node node : graph.nodes()) {
+            g.addNode(toOnnx(node, block, g));
+        }
+        for (String output : graph.outputs()) {
+            g.addOutput(featureValue(output, channels.get(output)));
+        }
+        return ModelProto.newBuilder()
+                .setIrVersion(IR_VERSION)
+                .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+                .setProducerName("kdedge")
+                .setGraph(g)
+                .build();
+    }
+
+    private static NodeProto toOnnx(Node node, GraphBlock block, GraphProto.Builder g) {
+        NodeProto.Builder n = NodeProto.newBuilder().setName(node.name()).addOutput(node.name());
+        node.inputs().forEach(n::addInput);
+        Op op = node.op();
+        if (op instanceof Op.Conv conv) {
+            n.setOpType("Conv").addInput(initializer(g, node.name() + ".weight", block.parameter(node.name(), "weight")));
+            n.addAttribute(ints("kernel_shape", conv.kernel(), conv.kernel()));
+            n.addAttribute(ints("strides", conv.stride(), conv.stride()));
+            n.addAttribute(ints("pads", conv.padding(), conv.padding(), conv.padding(), conv.padding()));
+        } else if (op instanceof Op.BatchNorm) {
+            n.setOpType("BatchNormalization");
+            for (String[] p : List.of(new String[] {"gamma", "weight"}, new String[] {"beta", "bias"},
+                    new String[] {"runningMean", "running_mean"}, new String[] {"runningVar", "running_var"})) {
+                n.addInput(initializer(g, node.name() + "." + p[1], block.parameter(node.name(), p[0])));
+            }
+            n.addAttribute(AttributeProto.newBuilder().setName("epsilon").setType(AttributeProto.AttributeType.FLOAT)
+                    .setF(Op.BatchNorm.EPSILON));
+        } else if (op instanceof Op.Relu) {
+            n.setOpType("Relu");
+        } else if (op instanceof Op.Add) {
+            n.setOpType("Add");
+        } else if (op instanceof Op.MaxPool pool) {
+            n.setOpType("MaxPool");
+            n.addAttribute(ints("kernel_shape", pool.kernel(), pool.kernel()));
+            n.addAttribute(ints("strides", pool.stride(), pool.stride()));
+            n.addAttribute(ints("pads", pool.padding(), pool.padding(), pool.padding(), pool.padding()));
+        } else {
+            throw new IllegalStateException("Unhandled op " + op);
+        }
+        return n.build();
+    }
+
+    private static String initializer(GraphProto.Builder g, String name, NDArray array) {
+        float[] values = array.toFloatArray();
+        ByteBuffer raw = ByteBuffer.allocate(values.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        raw.asFloatBuffer().put(values);
+        TensorProto.Builder t = TensorProto.newBuilder().setName(name).setDataType(TensorProto.DataType.FLOAT_VALUE)
+                .setRawData(ByteString.copyFrom(raw.array()));
+        for (long d : array.getShape().getShape()) {
+            t.addDims(d);
+        }
+        g.addInitializer(t);
+        return name;
+    }
+
+    private static AttributeProto ints(String name, long... values) {
+        AttributeProto.Builder a = AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS);
+        for (long v : values) {
+            a.addInts(v);
+        }
+        return a.build();
+    }
+
+    private static ValueInfoProto featureValue(String name, int channels) {
+        TensorShapeProto shape = TensorShapeProto.newBuilder()
+                .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("batch"))
+                .addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(channels))
+                .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(name + "_height"))
+                .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam(name + "_width"))
+                .build();
+        return ValueInfoProto.newBuilder().setName(name)
+                .setType(TypeProto.newBuilder().setTensorType(
+                        TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(shape)))
+                .build();
+    }
+}

@@ -1,0 +1,150 @@
+package dev.kdedge.calibration.training;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.method.DistillationMethod;
+import dev.kdedge.calibration.method.TrainingRecipe;
+import dev.kdedge.calibration.network.GraphBlock;
+import dev.kdedge.calibration.network.NetworkGraph;
+import dev.kdedge.calibration.tensor.FloatTensor;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+
+/**
+ * Trains a method's student on DJL's PyTorch engine against a frozen ONNX teacher. No official implementation
+ * augments its data, so the teacher's features of each image never change: they are computed once up front and
+ * reused every epoch, which removes the teacher from the training loop entirely.
+ */
+public final class StudentTrainer {
+    private static final int TEACHER_BATCH = 8;
+
+    private final DistillationMethod method;
+    private final TrainingSettings settings;
+
+    public StudentTrainer(DistillationMethod method, TrainingSettings settings) {
+        this.method = method;
+        this.settings = settings;
+    }
+
+    /** Trains from random initialization on the given preprocessed images ([1, 3, S, S] each). */
+    public TrainedStudent train(NetworkGraph studentGraph, OnnxNetwork teacher, List<FloatTensor> images,
+            TrainingProgress progress) {
+        if (images.size() < 2) {
+            throw new IllegalArgumentException("training needs at least 2 images, got " + images.size());
+        }
+        List<List<FloatTensor>> teacherFeatures = teacherFeatures(teacher, images);
+        progress.teacherFeaturesDone(images.size());
+
+        Engine pytorch = Engine.getEngine("PyTorch");
+        pytorch.setRandomSeed((int) settings.seed());
+        Model model = Model.newInstance("student", Device.cpu(), "PyTorch");
+        GraphBlock block = new GraphBlock(studentGraph);
+        model.setBlock(block);
+        DefaultTrainingConfig config = new DefaultTrainingConfig(method.loss())
+                .optOptimizer(optimizer(settings.recipe()))
+                .optInitializer(GraphBlock.kaimingNormalFanOut(), Parameter.Type.WEIGHT)
+                .optDevices(new Device[] {Device.cpu()});
+        List<Double> losses = new ArrayList<>();
+        List<Double> seconds = new ArrayList<>();
+        int size = images.get(0).height();
+        int batchSize = Math.min(settings.recipe().batchSize(), images.size());
+        try (Trainer trainer = model.newTrainer(config)) {
+            trainer.initialize(new Shape(batchSize, 3, size, size));
+            Random random = new Random(settings.seed());
+            List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < images.size(); i++) {
+                order.add(i);
+            }
+            for (int epoch = 1; epoch <= settings.epochs(); epoch++) {
+                long start = System.nanoTime();
+                Collections.shuffle(order, random);
+                double lossSum = 0;
+                int batches = (order.size() + batchSize - 1) / batchSize;
+                for (int b = 0; b < batches; b++) {
+                    List<Integer> batch = order.subList(b * batchSize, Math.min(order.size(), (b + 1) * batchSize));
+                    double loss = step(trainer, batch, images, teacherFeatures);
+                    lossSum += loss * batch.size();
+                    progress.batchDone(epoch, b + 1, batches, loss);
+                }
+                double meanLoss = lossSum / order.size();
+                double elapsed = (System.nanoTime() - start) / 1e9;
+                losses.add(meanLoss);
+                seconds.add(elapsed);
+                progress.epochDone(epoch, settings.epochs(), meanLoss, elapsed);
+            }
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
+        return new TrainedStudent(model, block, losses, seconds);
+    }
+
+    private static double step(Trainer trainer, List<Integer> batch, List<FloatTensor> images,
+            List<List<FloatTensor>> teacherFeatures) {
+        try (NDManager manager = trainer.getManager().newSubManager()) {
+            NDArray input = toNd(manager, FloatTensor.stack(batch.stream().map(images::get).toList()));
+            NDList labels = new NDList();
+            int taps = teacherFeatures.get(0).size();
+            for (int tap = 0; tap < taps; tap++) {
+                final int t = tap;
+                labels.add(toNd(manager, FloatTensor.stack(batch.stream().map(i -> teacherFeatures.get(i).get(t)).toList())));
+            }
+            float loss;
+            try (GradientCollector collector = trainer.newGradientCollector()) {
+                NDList predictions = trainer.forward(new NDList(input));
+                NDArray value = trainer.getLoss().evaluate(labels, predictions);
+                collector.backward(value);
+                loss = value.getFloat();
+            }
+            trainer.step();
+            return loss;
+        }
+    }
+
+    private static List<List<FloatTensor>> teacherFeatures(OnnxNetwork teacher, List<FloatTensor> images) {
+        List<List<FloatTensor>> features = new ArrayList<>(images.size());
+        for (int start = 0; start < images.size(); start += TEACHER_BATCH) {
+            List<FloatTensor> batch = images.subList(start, Math.min(images.size(), start + TEACHER_BATCH));
+            List<FloatTensor> taps = teacher.run(FloatTensor.stack(batch));
+            for (int i = 0; i < batch.size(); i++) {
+                List<FloatTensor> perImage = new ArrayList<>(taps.size());
+                for (FloatTensor tap : taps) {
+                    perImage.add(tap.sample(i));
+                }
+                features.add(perImage);
+            }
+        }
+        return features;
+    }
+
+    private static NDArray toNd(NDManager manager, FloatTensor tensor) {
+        return manager.create(tensor.data(), new Shape(tensor.shape()));
+    }
+
+    static Optimizer optimizer(TrainingRecipe recipe) {
+        Tracker lr = Tracker.fixed(recipe.learningRate());
+        if ("sgd".equals(recipe.optimizer())) {
+            return Optimizer.sgd().setLearningRateTracker(lr).optMomentum(recipe.momentum())
+                    .optWeightDecays(recipe.weightDecay()).build();
+        }
+        if ("adam".equals(recipe.optimizer())) {
+            return Optimizer.adam().optLearningRateTracker(lr).optBeta1(recipe.beta1()).optBeta2(recipe.beta2())
+                    .optWeightDecays(recipe.weightDecay()).build();
+        }
+        throw new IllegalArgumentException("unknown optimizer " + recipe.optimizer());
+    }
+}

@@ -1,0 +1,71 @@
+package dev.kdedge.calibration.image;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kdedge.calibration.tensor.FloatTensor;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.util.Arrays;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+
+class PreprocessingAndDecodingTest {
+    private final ImageDecoder decoder = new ImageDecoder(10_000);
+
+    @Test
+    void grayImageIsReplicatedAndNormalizedPerChannel() throws Exception {
+        byte[] gray = new byte[40 * 30];
+        Arrays.fill(gray, (byte) 128);
+        FloatTensor t = Preprocessing.imagenet(32).apply(new Pixels(40, 30, 1, gray));
+        assertArrayEquals(new long[] {1, 3, 32, 32}, t.shape());
+        double[] mean = {0.485, 0.456, 0.406};
+        double[] std = {0.229, 0.224, 0.225};
+        for (int c = 0; c < 3; c++) {
+            float expected = (float) ((128 / 255.0 - mean[c]) / std[c]);
+            assertEquals(expected, t.data()[c * 32 * 32 + 17], 1e-5f, "channel " + c);
+        }
+    }
+
+    @Test
+    void rawBgrIsReorderedToRgbAndStridePaddingSkipped() throws Exception {
+        // 2x1 BGR8 image, stride 8 (two bytes of padding after the row)
+        byte[] raw = {1, 2, 3, 4, 5, 6, 99, 99};
+        Pixels p = decoder.fromRaw(ImageDecoder.RawFormat.BGR8, 2, 1, 8, raw);
+        assertArrayEquals(new byte[] {3, 2, 1, 6, 5, 4}, p.data());
+    }
+
+    @Test
+    void rawBufferTooShortIsRejectedWithTheSizes() {
+        var e = assertThrows(InvalidImageException.class,
+                () -> decoder.fromRaw(ImageDecoder.RawFormat.GRAY8, 10, 10, 0, new byte[50]));
+        assertTrue(e.getMessage().contains("needs 100 bytes, got 50"), e.getMessage());
+    }
+
+    @Test
+    void garbageIsNotAnImage() {
+        var e = assertThrows(InvalidImageException.class, () -> decoder.decode(new byte[] {1, 2, 3, 4, 5}));
+        assertTrue(e.getMessage().contains("not a PNG or JPEG"), e.getMessage());
+    }
+
+    @Test
+    void oversizedImageIsRefusedFromItsHeader() throws Exception {
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(200, 100, BufferedImage.TYPE_BYTE_GRAY), "png", png);
+        var e = assertThrows(InvalidImageException.class, () -> decoder.decode(png.toByteArray()));
+        assertTrue(e.getMessage().contains("200x100"), e.getMessage());
+    }
+
+    @Test
+    void pngRoundTripsToGrayPixels() throws Exception {
+        BufferedImage image = new BufferedImage(3, 2, BufferedImage.TYPE_BYTE_GRAY);
+        image.getRaster().setSample(2, 1, 0, 77);
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", png);
+        Pixels p = decoder.decode(png.toByteArray());
+        assertEquals(1, p.channels());
+        assertEquals(77, p.data()[5] & 0xff);
+    }
+}

@@ -1,0 +1,30 @@
+package dev.kdedge.calibration.image;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
+import org.junit.jupiter.api.Test;
+
+class ResamplingTest {
+    @Test
+    void upsampleMatchesPytorchBilinearWithoutAlignCorners() {
+        // F.interpolate([[0,1],[2,3]], size=4, mode="bilinear", align_corners=False)
+        float[] expected = {
+            0f, 0.25f, 0.75f, 1f,
+            0.5f, 0.75f, 1.25f, 1.5f,
+            1.5f, 1.75f, 2.25f, 2.5f,
+            2f, 2.25f, 2.75f, 3f};
+        assertArrayEquals(expected, Resampling.upsample(new float[] {0, 1, 2, 3}, 2, 2, 4, 4), 1e-6f);
+    }
+
+    @Test
+    void downscaleUsesPillowsWidenedTriangleFilter() {
+        // Pillow: Image.resize((2,1), BILINEAR) of [0,0,255,255]: weights (.75,.75,.25)/1.75 and (.25,.75,.75)/1.75
+        assertArrayEquals(new float[] {36, 219}, Resampling.resizeImage(new float[] {0, 0, 255, 255}, 4, 1, 2, 1), 0f);
+    }
+
+    @Test
+    void sameSizeResizeIsIdentity() {
+        float[] plane = {10, 20, 30, 40, 50, 60};
+        assertArrayEquals(plane, Resampling.resizeImage(plane, 3, 2, 3, 2), 0f);
+    }
+}

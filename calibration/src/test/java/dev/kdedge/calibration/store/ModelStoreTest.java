@@ -1,0 +1,99 @@
+package dev.kdedge.calibration.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kdedge.calibration.image.Preprocessing;
+import dev.kdedge.calibration.method.TrainingRecipe;
+import dev.kdedge.calibration.threshold.ScoreCalibration;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelStoreTest {
+    @TempDir
+    Path root;
+
+    private ModelStore store;
+    private String teacherSha;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        store = new ModelStore(root);
+        Path teacher = Files.write(root.resolve("teacher.onnx"), new byte[] {1, 2, 3});
+        teacherSha = store.installTeacher(teacher);
+    }
+
+    private Manifest manifest(String product, int version) {
+        return new Manifest(Manifest.FORMAT, product, version, "stfpm", "2026-01-01T00:00:00Z",
+                new Manifest.Teacher(teacherSha, List.of("layer1"), List.of(8)),
+                new Manifest.Student("student.onnx", "x", "resnet18-layer3", 8, List.of("layer1")),
+                Preprocessing.imagenet(64),
+                new Manifest.Threshold("target-false-reject-rate", 0.01, "held-out-normals", 3,
+                        new ScoreCalibration(1, 0, 2, 0, 3)),
+                new Manifest.Training(10, "d", 1, TrainingRecipe.sgd(0.4f, 0.9f, 1e-4f, 32, 100), 1, List.of(1.0),
+                        List.of(1.0), 0));
+    }
+
+    private ProductBundle write(String product) throws Exception {
+        return store.writeVersion(product, (dir, version) -> {
+            Files.write(dir.resolve("student.onnx"), new byte[] {4, 5});
+            return manifest(product, version);
+        });
+    }
+
+    @Test
+    void versionsAreNumberedAndActivationIsExplicit() throws Exception {
+        assertEquals(1, write("tile").version());
+        assertEquals(2, write("tile").version());
+        assertEquals(List.of(1, 2), store.versions("tile"));
+        assertTrue(store.activeVersion("tile").isEmpty());
+        assertThrows(UnknownProductException.class, () -> store.activeBundle("tile"));
+        store.activate("tile", 2);
+        assertEquals(2, store.activeBundle("tile").version());
+        assertEquals(List.of("tile"), store.products());
+    }
+
+    @Test
+    void aFailedWriteLeavesNoVersionAndNoStaging() throws Exception {
+        assertThrows(StoreException.class, () -> store.writeVersion("tile", (dir, version) -> {
+            Files.write(dir.resolve("student.onnx"), new byte[] {4, 5});
+            throw new Exception("parity check failed");
+        }));
+        assertEquals(List.of(), store.versions("tile"));
+        try (var entries = Files.list(root.resolve("products/tile/versions"))) {
+            assertEquals(0, entries.count(), "staging directory left behind");
+        }
+    }
+
+    @Test
+    void stagingLeftByACrashIsInvisibleAndSwept() throws Exception {
+        write("tile");
+        Path leftover = Files.createDirectories(root.resolve("products/tile/versions/.staging-2-crashed"));
+        Files.write(leftover.resolve("student.onnx"), new byte[] {9});
+        assertEquals(List.of(1), store.versions("tile"));
+        store.sweepStaging();
+        assertTrue(Files.notExists(leftover));
+        assertEquals(2, write("tile").version());
+    }
+
+    @Test
+    void activatingAMissingOrBrokenVersionIsRefused() throws Exception {
+        write("tile");
+        assertThrows(StoreException.class, () -> store.activate("tile", 7));
+        Files.delete(root.resolve("products/tile/versions/1/student.onnx"));
+        var e = assertThrows(StoreException.class, () -> store.activate("tile", 1));
+        assertTrue(e.getMessage().contains("missing"), e.getMessage());
+    }
+
+    @Test
+    void productIdsAreValidated() {
+        assertThrows(IllegalArgumentException.class, () -> ModelStore.requireValidProductId("../etc"));
+        assertThrows(IllegalArgumentException.class, () -> ModelStore.requireValidProductId(""));
+        ModelStore.requireValidProductId("tile-7.b_2");
+    }
+}

@@ -1,0 +1,72 @@
+package dev.kdedge.node;
+
+import dev.kdedge.node.config.NodeConfig;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code kdedge-node}: serves every product in the model store over gRPC until stopped. */
+@Command(name = "kdedge-node", mixinStandardHelpOptions = true, version = "kdedge-node 0.1.0",
+        description = "Serve KD-Edge products over gRPC.")
+public final class KdedgeNode implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(KdedgeNode.class);
+
+    @Option(names = "--config", defaultValue = "edge-config/node.yaml",
+            description = "Node configuration (default: ${DEFAULT-VALUE}).")
+    Path config;
+
+    @Option(names = "--store", description = "Model store directory; overrides the configuration's store.")
+    Path store;
+
+    @Option(names = "--port", description = "gRPC port; overrides the configuration's server.port.")
+    Integer port;
+
+    public static void main(String[] args) {
+        System.setProperty("ai.djl.offline", "true");
+        System.exit(new CommandLine(new KdedgeNode()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("kdedge-node: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            return 1;
+        }).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        NodeConfig nodeConfig = NodeConfig.load(config);
+        if (store != null) {
+            nodeConfig.store = store.toString();
+        }
+        if (port != null) {
+            nodeConfig.server.port = port;
+        }
+        nodeConfig.validate();
+        Vertx vertx = Vertx.vertx();
+        NodeServer node;
+        try {
+            node = NodeServer.start(vertx, nodeConfig).await();
+        } catch (Exception e) {
+            vertx.close().await();
+            throw e;
+        }
+        LOG.info("kdedge-node serving {} products from {} on port {}", node.store().products().size(),
+                node.store().root(), node.port());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                node.close();
+                vertx.close().await();
+            } catch (Exception e) {
+                LOG.warn("unclean shutdown", e);
+            } finally {
+                stopped.countDown();
+            }
+        }, "kdedge-shutdown"));
+        stopped.await();
+        return 0;
+    }
+}

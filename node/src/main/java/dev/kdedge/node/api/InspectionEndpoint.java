@@ -1,0 +1,249 @@
+package dev.kdedge.node.api;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Descriptors;
+import dev.kdedge.api.v1.FrameError;
+import dev.kdedge.api.v1.FrameRequest;
+import dev.kdedge.api.v1.FrameResult;
+import dev.kdedge.api.v1.Heatmap;
+import dev.kdedge.api.v1.HeatmapChunk;
+import dev.kdedge.api.v1.HeatmapOptions;
+import dev.kdedge.api.v1.InspectResponse;
+import dev.kdedge.api.v1.InspectionGrpcService;
+import dev.kdedge.api.v1.ScoreRequest;
+import dev.kdedge.api.v1.ScoreResponse;
+import dev.kdedge.node.inference.ScoringPipeline;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.InvalidMessageException;
+import io.vertx.grpc.common.MessageSizeOverflowException;
+import io.vertx.grpc.common.ServiceName;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerRequest;
+import io.vertx.grpc.server.GrpcServerResponse;
+import io.vertx.grpc.server.Service;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The {@code kdedge.v1.Inspection} service on Vert.x gRPC. Handlers run on the event loop and only hand requests to
+ * the {@link ScoringPipeline}; results come back to the request's context. Client deadlines are honored: the reply is
+ * DEADLINE_EXCEEDED the moment the deadline passes, and the pipeline drops the work at its next stage.
+ */
+public final class InspectionEndpoint implements Service {
+    static final int HEATMAP_CHUNK_BYTES = 64 * 1024;
+
+    private final Vertx vertx;
+    private final ScoringPipeline pipeline;
+    private final int streamWindow;
+    private final long maxMessageBytes;
+
+    public InspectionEndpoint(Vertx vertx, ScoringPipeline pipeline, int streamWindow, long maxMessageBytes) {
+        this.vertx = vertx;
+        this.pipeline = pipeline;
+        this.streamWindow = streamWindow;
+        this.maxMessageBytes = maxMessageBytes;
+    }
+
+    @Override
+    public ServiceName name() {
+        return InspectionGrpcService.SERVICE_NAME;
+    }
+
+    @Override
+    public Descriptors.ServiceDescriptor descriptor() {
+        return InspectionGrpcService.SERVICE_DESCRIPTOR;
+    }
+
+    @Override
+    public void bind(GrpcServer server) {
+        server.callHandler(InspectionGrpcService.Score, this::score);
+        server.callHandler(InspectionGrpcService.Inspect, this::inspect);
+        server.callHandler(InspectionGrpcService.InspectStream, this::inspectStream);
+    }
+
+    private void score(GrpcServerRequest<ScoreRequest, ScoreResponse> request) {
+        unary(request, message -> message, (response, result) -> response.end(result));
+    }
+
+    private void inspect(GrpcServerRequest<ScoreRequest, InspectResponse> request) {
+        unary(request, message -> message.getHeatmap().getFormat() == HeatmapOptions.Format.NONE
+                ? message.toBuilder().setHeatmap(message.getHeatmap().toBuilder()
+                        .setFormat(HeatmapOptions.Format.PNG_GRAY)).build()
+                : message, (response, result) -> {
+                    response.write(InspectResponse.newBuilder().setVerdict(result.getVerdict()).build());
+                    Heatmap heatmap = result.getHeatmap();
+                    ByteString data = heatmap.getData();
+                    for (int offset = 0; offset < data.size(); offset += HEATMAP_CHUNK_BYTES) {
+                        int end = Math.min(data.size(), offset + HEATMAP_CHUNK_BYTES);
+                        response.write(InspectResponse.newBuilder().setHeatmapChunk(HeatmapChunk.newBuilder()
+                                .setFormat(heatmap.getFormat()).setWidth(heatmap.getWidth())
+                                .setHeight(heatmap.getHeight()).setOffset(offset).setTotalBytes(data.size())
+                                .setData(data.substring(offset, end)).setLast(end == data.size())).build());
+                    }
+                    response.end();
+                });
+    }
+
+    /** One request message in, a pipeline result out through {@code reply}, or exactly one error status. */
+    private <Resp> void unary(GrpcServerRequest<ScoreRequest, Resp> request,
+            java.util.function.UnaryOperator<ScoreRequest> adapt,
+            java.util.function.BiConsumer<GrpcServerResponse<ScoreRequest, Resp>, ScoreResponse> reply) {
+        Context context = vertx.getOrCreateContext();
+        SingleReply<Resp> once = new SingleReply<>(request.response());
+        long timeoutMs = request.timeout();
+        long deadline = deadlineNanos(timeoutMs);
+        if (timeoutMs > 0) {
+            long timer = vertx.setTimer(timeoutMs, id -> once.fail(GrpcStatus.DEADLINE_EXCEEDED,
+                    "deadline of " + timeoutMs + " ms exceeded"));
+            once.onDone(() -> vertx.cancelTimer(timer));
+        }
+        request.invalidMessageHandler(invalid -> {
+            StatusMapping status = invalidMessage(invalid);
+            once.fail(status.status(), status.message());
+        });
+        request.last().onSuccess(message -> pipeline.score(adapt.apply(message), deadline)
+                .whenComplete((result, failure) -> context.runOnContext(v -> {
+                    if (failure != null) {
+                        StatusMapping status = StatusMapping.of(failure);
+                        once.fail(status.status(), status.message());
+                    } else {
+                        once.complete(response -> reply.accept(response, result));
+                    }
+                })));
+    }
+
+    private void inspectStream(GrpcServerRequest<FrameRequest, FrameResult> request) {
+        Context context = vertx.getOrCreateContext();
+        GrpcServerResponse<FrameRequest, FrameResult> response = request.response();
+        long deadline = deadlineNanos(request.timeout());
+        StreamFlow flow = new StreamFlow(request, response);
+        request.handler(frame -> {
+            flow.started();
+            CompletableFuture<ScoreResponse> result = frame.hasRequest()
+                    ? pipeline.score(frame.getRequest(), deadline)
+                    : CompletableFuture.failedFuture(new IllegalArgumentException("frame " + frame.getFrameId()
+                            + " has no request"));
+            result.whenComplete((scored, failure) -> context.runOnContext(v -> {
+                FrameResult.Builder out = FrameResult.newBuilder().setFrameId(frame.getFrameId());
+                if (failure != null) {
+                    StatusMapping status = StatusMapping.of(failure);
+                    out.setError(FrameError.newBuilder().setCode(status.status().code).setMessage(status.message()));
+                } else {
+                    out.setResult(scored);
+                }
+                flow.finished(out.build());
+            }));
+        });
+        // An unreadable frame has no frame id to answer with: it is reported as frame 0 and the stream goes on.
+        request.invalidMessageHandler(invalid -> {
+            StatusMapping status = invalidMessage(invalid);
+            response.write(FrameResult.newBuilder().setError(FrameError.newBuilder().setCode(status.status().code)
+                    .setMessage(status.message())).build());
+        });
+        request.endHandler(v -> flow.inputEnded());
+        request.exceptionHandler(e -> flow.cancelled());
+    }
+
+    /**
+     * Flow control of one camera stream, on its event loop: at most {@code streamWindow} frames in the pipeline, and
+     * no reading while the client is slow to take results.
+     */
+    private final class StreamFlow {
+        private final GrpcServerRequest<FrameRequest, FrameResult> request;
+        private final GrpcServerResponse<FrameRequest, FrameResult> response;
+        private int inFlight;
+        private boolean inputEnded;
+        private boolean cancelled;
+        private boolean paused;
+
+        StreamFlow(GrpcServerRequest<FrameRequest, FrameResult> request,
+                GrpcServerResponse<FrameRequest, FrameResult> response) {
+            this.request = request;
+            this.response = response;
+            response.drainHandler(v -> resumeIfRoom());
+        }
+
+        void started() {
+            inFlight++;
+            if (inFlight >= streamWindow && !paused) {
+                paused = true;
+                request.pause();
+            }
+        }
+
+        void finished(FrameResult result) {
+            inFlight--;
+            if (cancelled) {
+                return;
+            }
+            response.write(result);
+            if (inputEnded && inFlight == 0) {
+                response.end();
+            } else {
+                resumeIfRoom();
+            }
+        }
+
+        void inputEnded() {
+            inputEnded = true;
+            if (inFlight == 0 && !cancelled) {
+                response.end();
+            }
+        }
+
+        void cancelled() {
+            cancelled = true;
+        }
+
+        private void resumeIfRoom() {
+            if (paused && inFlight < streamWindow && !response.writeQueueFull()) {
+                paused = false;
+                request.resume();
+            }
+        }
+    }
+
+    private StatusMapping invalidMessage(InvalidMessageException invalid) {
+        if (invalid instanceof MessageSizeOverflowException overflow) {
+            return new StatusMapping(GrpcStatus.RESOURCE_EXHAUSTED, "message of " + overflow.messageSize()
+                    + " bytes exceeds this node's limit of " + maxMessageBytes + " bytes (server.maxMessageBytes)");
+        }
+        return new StatusMapping(GrpcStatus.INVALID_ARGUMENT, "malformed request message"
+                + (invalid.getCause() != null ? ": " + invalid.getCause().getMessage() : ""));
+    }
+
+    private static long deadlineNanos(long timeoutMs) {
+        return timeoutMs > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs)
+                : ScoringPipeline.NO_DEADLINE;
+    }
+
+    /** Makes sure a unary call gets exactly one outcome, whichever of result, error or deadline comes first. */
+    private static final class SingleReply<Resp> {
+        private final GrpcServerResponse<ScoreRequest, Resp> response;
+        private boolean done;
+        private Runnable onDone = () -> {};
+
+        SingleReply(GrpcServerResponse<ScoreRequest, Resp> response) {
+            this.response = response;
+        }
+
+        void onDone(Runnable action) {
+            this.onDone = action;
+        }
+
+        void complete(Consumer<GrpcServerResponse<ScoreRequest, Resp>> send) {
+            if (!done) {
+                done = true;
+                onDone.run();
+                send.accept(response);
+            }
+        }
+
+        void fail(GrpcStatus status, String message) {
+            complete(r -> r.status(status).statusMessage(message).end());
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package dev.kdedge.node.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The node's configuration ({@code edge-config/node.yaml}). Every default lives here; {@link #validate()} checks every
+ * setting at start and names each one that is wrong.
+ */
+public final class NodeConfig {
+    @JsonProperty public Server server = new Server();
+    @JsonProperty public String store = "/var/lib/kdedge/store";
+    @JsonProperty public Cache cache = new Cache();
+    @JsonProperty public Scoring scoring = new Scoring();
+
+    public static final class Server {
+        @JsonProperty public String host = "0.0.0.0";
+        @JsonProperty public int port = 50051;
+        /** Largest gRPC message accepted, in bytes; a larger one is answered RESOURCE_EXHAUSTED. */
+        @JsonProperty public long maxMessageBytes = 16L * 1024 * 1024;
+    }
+
+    public static final class Cache {
+        /** Bound on loaded engines, weighed by their ONNX file sizes. */
+        @JsonProperty public long maxBytes = 512L * 1024 * 1024;
+    }
+
+    public static final class Scoring {
+        /** Threads that decode, resize, infer and encode. */
+        @JsonProperty public int workerThreads = 2;
+        /** ONNX Runtime threads per inference. */
+        @JsonProperty public int inferenceThreads = 1;
+        /** Requests waiting for a worker; beyond this the node answers RESOURCE_EXHAUSTED. */
+        @JsonProperty public int maxQueuedRequests = 32;
+        /** Largest image accepted, in pixels (width x height). */
+        @JsonProperty public long maxImagePixels = 4096L * 4096;
+        /** Frames of one InspectStream in the pipeline at once; the node stops reading the stream beyond this. */
+        @JsonProperty public int streamWindow = 4;
+    }
+
+    public static NodeConfig load(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IOException("configuration file not found: " + file);
+        }
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory())
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        try {
+            NodeConfig config = yaml.readValue(file.toFile(), NodeConfig.class);
+            return config == null ? new NodeConfig() : config;
+        } catch (JsonMappingException e) {
+            throw new IOException(file + ": " + e.getOriginalMessage() + " at " + e.getPathReference(), e);
+        }
+    }
+
+    /** @throws IllegalArgumentException listing every invalid setting */
+    public NodeConfig validate() {
+        List<String> errors = new ArrayList<>();
+        check(errors, server.port >= 0 && server.port <= 65535, "server.port must be 0..65535 (0 picks a free port)");
+        check(errors, server.maxMessageBytes >= 1024 && server.maxMessageBytes <= 256L * 1024 * 1024,
+                "server.maxMessageBytes must be 1 KiB..256 MiB");
+        check(errors, store != null && !store.isBlank(), "store must name the model store directory");
+        check(errors, cache.maxBytes >= 1024 * 1024, "cache.maxBytes must be at least 1 MiB");
+        check(errors, scoring.workerThreads >= 1 && scoring.workerThreads <= 256, "scoring.workerThreads must be 1..256");
+        check(errors, scoring.inferenceThreads >= 1 && scoring.inferenceThreads <= 256,
+                "scoring.inferenceThreads must be 1..256");
+        check(errors, scoring.maxQueuedRequests >= 1, "scoring.maxQueuedRequests must be at least 1");
+        check(errors, scoring.maxImagePixels >= 64 * 64, "scoring.maxImagePixels must be at least 4096");
+        check(errors, scoring.streamWindow >= 1 && scoring.streamWindow <= 1024, "scoring.streamWindow must be 1..1024");
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException("invalid configuration: " + String.join("; ", errors));
+        }
+        return this;
+    }
+
+    private static void check(List<String> errors, boolean ok, String message) {
+        if (!ok) {
+            errors.add(message);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package dev.kdedge.node.engine;
+
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
+import dev.kdedge.calibration.engine.InferenceOptions;
+import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.calibration.store.ProductBundle;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+
+/**
+ * Loaded product engines, keyed by product and version, bounded by bytes. Loads run on {@code loadExecutor}, once per
+ * key however many requests ask at the same time. The active version of each product is re-read from the store at
+ * most once a second, so a version activated on disk is served within a second, by a new engine loaded beside the
+ * old one; the old one is closed after its last in-flight request ends.
+ */
+public final class EngineCache implements AutoCloseable {
+    /** A product version on a device at a precision; this node runs CPU FP32 only so far. */
+    public record Key(String product, int version, String device) {}
+
+    private static final String CPU_FP32 = "cpu-fp32";
+
+    private final ModelStore store;
+    private final SharedTeachers teachers;
+    private final InferenceOptions options;
+    private final AsyncLoadingCache<Key, ProductEngine> engines;
+    private final com.github.benmanes.caffeine.cache.LoadingCache<String, Integer> activeVersions;
+
+    public EngineCache(ModelStore store, InferenceOptions options, long maxBytes, Executor loadExecutor) {
+        this.store = store;
+        this.options = options;
+        this.teachers = new SharedTeachers(options);
+        this.engines = Caffeine.newBuilder()
+                .maximumWeight(maxBytes)
+                .weigher((Key key, ProductEngine engine) -> (int) Math.min(Integer.MAX_VALUE, engine.weight()))
+                .executor(loadExecutor)
+                .removalListener((Key key, ProductEngine engine, RemovalCause cause) -> {
+                    if (engine != null) {
+                        engine.close();
+                    }
+                })
+                .buildAsync(this::load);
+        this.activeVersions = Caffeine.newBuilder()
+                .expireAfterWrite(Duration.ofSeconds(1))
+                .executor(loadExecutor)
+                .build(product -> activeVersionOrThrow(product));
+    }
+
+    /**
+     * A lease on the active version of {@code product}, loading it if needed. Blocks while loading: call from a
+     * worker thread, never an event loop.
+     *
+     * @throws dev.kdedge.calibration.store.UnknownProductException if the store has no such active product
+     * @throws IOException if the bundle cannot be loaded
+     */
+    public EngineLease leaseActive(String product) throws IOException {
+        ModelStore.requireValidProductId(product);
+        int version;
+        try {
+            version = activeVersions.get(product);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        } catch (CompletionException e) {
+            throw unwrap(e);
+        }
+        Key key = new Key(product, version, CPU_FP32);
+        while (true) {
+            ProductEngine engine;
+            try {
+                engine = engines.get(key).get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while loading " + product + "@" + version, e);
+            } catch (ExecutionException e) {
+                throw unwrap(e);
+            }
+            if (engine.tryRetain()) {
+                return new EngineLease(engine);
+            }
+            // Evicted between lookup and retain: the cache no longer holds it, so the next get loads afresh.
+        }
+    }
+
+    /** Engines loaded now (for metrics and tests). */
+    public long loadedEngines() {
+        return engines.synchronous().estimatedSize();
+    }
+
+    public int loadedTeachers() {
+        return teachers.size();
+    }
+
+    private int activeVersionOrThrow(String product) {
+        try {
+            return store.activeBundle(product).version();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private ProductEngine load(Key key) throws IOException {
+        ProductBundle bundle = store.bundle(key.product(), key.version());
+        SharedTeachers.Teacher teacher = teachers.acquire(bundle.manifest().teacher().sha256(), bundle.teacherFile());
+        try {
+            return new ProductEngine(bundle, OnnxNetwork.load(bundle.studentFile(), options), teacher);
+        } catch (IOException | RuntimeException e) {
+            teacher.release();
+            throw e;
+        }
+    }
+
+    private static IOException unwrap(Throwable e) {
+        Throwable cause = e;
+        while ((cause instanceof ExecutionException || cause instanceof CompletionException
+                || cause instanceof UncheckedIOException) && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
+    }
+
+    @Override
+    public void close() {
+        engines.synchronous().invalidateAll();
+        engines.synchronous().cleanUp();
+    }
+}

@@ -1,0 +1,11 @@
+package dev.kdedge.node.inference;
+
+/** Why a request was not scored; the API layer maps each to its gRPC status. */
+public enum Rejection {
+    INVALID_ARGUMENT,
+    NOT_FOUND,
+    RESOURCE_EXHAUSTED,
+    DEADLINE_EXCEEDED,
+    UNAVAILABLE,
+    INTERNAL
+}

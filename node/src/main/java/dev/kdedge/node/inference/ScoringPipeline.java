@@ -1,0 +1,191 @@
+package dev.kdedge.node.inference;
+
+import dev.kdedge.api.v1.HeatmapOptions;
+import dev.kdedge.api.v1.Image;
+import dev.kdedge.api.v1.RawImage;
+import dev.kdedge.api.v1.ScoreRequest;
+import dev.kdedge.api.v1.ScoreResponse;
+import dev.kdedge.api.v1.StageTimings;
+import dev.kdedge.api.v1.Verdict;
+import dev.kdedge.calibration.image.ImageDecoder;
+import dev.kdedge.calibration.image.InvalidImageException;
+import dev.kdedge.calibration.image.Pixels;
+import dev.kdedge.calibration.method.AnomalyMap;
+import dev.kdedge.calibration.scoring.Features;
+import dev.kdedge.calibration.scoring.Scorer;
+import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.store.UnknownProductException;
+import dev.kdedge.calibration.tensor.FloatTensor;
+import dev.kdedge.calibration.threshold.ScoreCalibration;
+import dev.kdedge.node.engine.EngineCache;
+import dev.kdedge.node.engine.EngineLease;
+import java.io.IOException;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Scores requests on a fixed pool of worker threads with a bounded queue: decode, preprocess, inference (teacher and
+ * student), anomaly map, verdict, heatmap. When the queue is full a request is refused at once
+ * ({@link Rejection#RESOURCE_EXHAUSTED}) instead of waiting without bound. A request whose deadline passes is dropped
+ * at the next stage boundary. Knows nothing of Vert.x: callers get a {@link CompletableFuture}.
+ */
+public final class ScoringPipeline implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ScoringPipeline.class);
+
+    /** The deadline of a request that has none. */
+    public static final long NO_DEADLINE = Long.MAX_VALUE;
+
+    private final EngineCache engines;
+    private final ImageDecoder decoder;
+    private final ThreadPoolExecutor workers;
+    private final int queueCapacity;
+
+    public ScoringPipeline(EngineCache engines, long maxImagePixels, int workerThreads, int maxQueuedRequests) {
+        this.engines = engines;
+        this.decoder = new ImageDecoder(maxImagePixels);
+        this.queueCapacity = maxQueuedRequests;
+        AtomicInteger ids = new AtomicInteger();
+        this.workers = new ThreadPoolExecutor(workerThreads, workerThreads, 0, TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(maxQueuedRequests), r -> {
+                    Thread t = new Thread(r, "kdedge-scoring-" + ids.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+    }
+
+    /**
+     * @param deadlineNanos {@link System#nanoTime()} after which the result is useless, or {@link #NO_DEADLINE}
+     */
+    public CompletableFuture<ScoreResponse> score(ScoreRequest request, long deadlineNanos) {
+        try {
+            validate(request);
+            return CompletableFuture.supplyAsync(() -> run(request, deadlineNanos), workers);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new RejectedRequestException(Rejection.RESOURCE_EXHAUSTED,
+                    "node is at capacity (" + queueCapacity + " requests queued); retry later"));
+        } catch (RejectedRequestException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** Requests waiting for a worker now. */
+    public int queued() {
+        return workers.getQueue().size();
+    }
+
+    /** Checks what can be checked without decoding, so bad requests never take a worker. */
+    private static void validate(ScoreRequest request) {
+        if (request.getProduct().isEmpty()) {
+            throw invalid("product is required");
+        }
+        if (!ModelStore.PRODUCT_ID.matcher(request.getProduct()).matches()) {
+            throw invalid("invalid product id '" + request.getProduct() + "'");
+        }
+        Image image = request.getImage();
+        if (image.getSourceCase() == Image.SourceCase.SOURCE_NOT_SET) {
+            throw invalid("image is required (encoded PNG/JPEG bytes or raw pixels)");
+        }
+        if (image.hasRaw() && image.getRaw().getFormat() == RawImage.PixelFormat.PIXEL_FORMAT_UNSPECIFIED) {
+            throw invalid("raw image needs a pixel format (GRAY8, RGB8 or BGR8)");
+        }
+        HeatmapOptions heatmap = request.getHeatmap();
+        if (heatmap.getFormat() == HeatmapOptions.Format.UNRECOGNIZED) {
+            throw invalid("unknown heatmap format");
+        }
+        if (heatmap.getWidth() > HeatmapRenderer.MAX_SIDE || heatmap.getHeight() > HeatmapRenderer.MAX_SIDE) {
+            throw invalid("heatmap size " + heatmap.getWidth() + "x" + heatmap.getHeight() + " exceeds "
+                    + HeatmapRenderer.MAX_SIDE + " a side");
+        }
+    }
+
+    private ScoreResponse run(ScoreRequest request, long deadlineNanos) {
+        long start = System.nanoTime();
+        checkDeadline(deadlineNanos, "before decoding");
+        Pixels pixels = decode(request.getImage());
+        long decoded = System.nanoTime();
+        try (EngineLease lease = lease(request.getProduct())) {
+            Scorer scorer = lease.engine().scorer();
+            ProductBundle bundle = lease.engine().bundle();
+            FloatTensor input = scorer.preprocess(pixels);
+            long preprocessed = System.nanoTime();
+            checkDeadline(deadlineNanos, "before inference");
+            Features features = scorer.infer(input);
+            long inferred = System.nanoTime();
+            AnomalyMap map = scorer.anomalyMap(features, 0);
+            long mapped = System.nanoTime();
+            ScoreCalibration calibration = bundle.manifest().threshold().calibration();
+            ScoreResponse.Builder response = ScoreResponse.newBuilder();
+            if (request.getHeatmap().getFormat() != HeatmapOptions.Format.NONE) {
+                response.setHeatmap(HeatmapRenderer.render(map, calibration, pixels, request.getHeatmap()));
+            }
+            long done = System.nanoTime();
+            response.setVerdict(Verdict.newBuilder()
+                    .setProduct(bundle.product())
+                    .setModelVersion(Integer.toString(bundle.version()))
+                    .setRawScore(map.score())
+                    .setNormalizedScore(calibration.normalizeImage(map.score()))
+                    .setIsAnomalous(calibration.isAnomalous(map.score()))
+                    .setThreshold(calibration.threshold())
+                    .setTimings(StageTimings.newBuilder()
+                            .setDecodeMs(ms(start, decoded))
+                            .setPreprocessMs(ms(decoded, preprocessed))
+                            .setInferenceMs(ms(preprocessed, inferred))
+                            .setAnomalyMapMs(ms(inferred, mapped))
+                            .setHeatmapMs(ms(mapped, done))
+                            .setTotalMs(ms(start, done))));
+            return response.build();
+        }
+    }
+
+    private Pixels decode(Image image) {
+        try {
+            if (image.hasEncoded()) {
+                return decoder.decode(image.getEncoded().toByteArray());
+            }
+            RawImage raw = image.getRaw();
+            return decoder.fromRaw(ImageDecoder.RawFormat.valueOf(raw.getFormat().name()), raw.getWidth(),
+                    raw.getHeight(), raw.getStride(), raw.getPixels().toByteArray());
+        } catch (InvalidImageException e) {
+            throw invalid(e.getMessage());
+        }
+    }
+
+    private EngineLease lease(String product) {
+        try {
+            return engines.leaseActive(product);
+        } catch (UnknownProductException e) {
+            throw new RejectedRequestException(Rejection.NOT_FOUND, e.getMessage());
+        } catch (IOException e) {
+            LOG.error("cannot load product {}", product, e);
+            throw new RejectedRequestException(Rejection.UNAVAILABLE,
+                    "product " + product + " cannot be loaded: " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkDeadline(long deadlineNanos, String stage) {
+        if (deadlineNanos != NO_DEADLINE && System.nanoTime() - deadlineNanos > 0) {
+            throw new RejectedRequestException(Rejection.DEADLINE_EXCEEDED, "deadline passed " + stage);
+        }
+    }
+
+    private static RejectedRequestException invalid(String message) {
+        return new RejectedRequestException(Rejection.INVALID_ARGUMENT, message);
+    }
+
+    private static double ms(long from, long to) {
+        return (to - from) / 1e6;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        workers.shutdown();
+        workers.awaitTermination(30, TimeUnit.SECONDS);
+    }
+}

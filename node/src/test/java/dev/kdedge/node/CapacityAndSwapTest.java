@@ -1,0 +1,106 @@
+package dev.kdedge.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.kdedge.api.v1.Image;
+import dev.kdedge.api.v1.InspectionGrpc;
+import dev.kdedge.api.v1.ScoreRequest;
+import dev.kdedge.api.v1.ScoreResponse;
+import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.calibration.store.ProductBundle;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CapacityAndSwapTest {
+    @TempDir
+    Path dir;
+
+    private static ScoreRequest goodRequest() throws Exception {
+        return ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT)
+                .setImage(Image.newBuilder().setEncoded(ByteString.copyFrom(Files.readAllBytes(DemoStore.sampleGood()))))
+                .build();
+    }
+
+    @Test
+    void overloadIsRefusedAtOnceAndAcceptedRequestsStillSucceed() throws Exception {
+        try (RunningNode node = new RunningNode(DemoStore.store(), c -> {
+            c.scoring.workerThreads = 1;
+            c.scoring.maxQueuedRequests = 1;
+        })) {
+            var stub = InspectionGrpc.newFutureStub(node.channel);
+            ScoreRequest request = goodRequest();
+            stub.score(request).get(30, TimeUnit.SECONDS); // engine loaded before the burst
+            List<Future<ScoreResponse>> calls = new ArrayList<>();
+            for (int i = 0; i < 24; i++) {
+                calls.add(stub.score(request));
+            }
+            int ok = 0;
+            int refused = 0;
+            for (Future<ScoreResponse> call : calls) {
+                try {
+                    call.get(60, TimeUnit.SECONDS);
+                    ok++;
+                } catch (ExecutionException e) {
+                    Status status = ((StatusRuntimeException) e.getCause()).getStatus();
+                    assertEquals(Status.Code.RESOURCE_EXHAUSTED, status.getCode(), status.toString());
+                    assertTrue(status.getDescription().contains("capacity"), status.getDescription());
+                    refused++;
+                }
+            }
+            assertTrue(ok >= 2, "ok " + ok);
+            assertTrue(refused >= 1, "nothing refused out of 24 with one worker and a queue of one");
+        }
+    }
+
+    @Test
+    void activatingAVersionOnDiskSwapsItInWithoutARestart() throws Exception {
+        Path store = dir.resolve("store");
+        copyTree(DemoStore.store(), store);
+        ModelStore modelStore = new ModelStore(store);
+        try (RunningNode node = new RunningNode(store, c -> {})) {
+            var stub = InspectionGrpc.newBlockingStub(node.channel);
+            assertEquals("1", stub.score(goodRequest()).getVerdict().getModelVersion());
+            // A second version: the same bundle published again, as a fine-tune would.
+            ProductBundle current = modelStore.activeBundle(DemoStore.PRODUCT);
+            ProductBundle next = modelStore.writeVersion(DemoStore.PRODUCT, (staging, version) -> {
+                Files.copy(current.studentFile(), staging.resolve("student.onnx"));
+                var m = current.manifest();
+                return new dev.kdedge.calibration.store.Manifest(m.format(), m.product(), version, m.method(),
+                        m.createdAt(), m.teacher(), m.student(), m.preprocessing(), m.threshold(), m.training());
+            });
+            modelStore.activate(DemoStore.PRODUCT, next.version());
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            String version = "1";
+            while (!version.equals("2") && System.nanoTime() < until) {
+                version = stub.score(goodRequest()).getVerdict().getModelVersion();
+            }
+            assertEquals("2", version);
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        try (Stream<Path> paths = Files.walk(from)) {
+            for (Path p : paths.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package dev.kdedge.node;
+
+import dev.kdedge.calibration.demo.DemoProduct;
+import dev.kdedge.calibration.fit.FitProgress;
+import dev.kdedge.calibration.store.ModelStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** The demo product, fitted once per test JVM (about ten seconds) and shared by the node's tests. */
+final class DemoStore {
+    static final String PRODUCT = "demo";
+    private static Path root;
+
+    private DemoStore() {}
+
+    static synchronized Path root() throws Exception {
+        if (root == null) {
+            Path dir = Files.createTempDirectory("kdedge-demo-");
+            DemoProduct.create(new ModelStore(dir.resolve("store")), dir.resolve("work"), PRODUCT, null, 60,
+                    FitProgress.NONE);
+            root = dir;
+        }
+        return root;
+    }
+
+    static Path store() throws Exception {
+        return root().resolve("store");
+    }
+
+    static Path sampleGood() throws Exception {
+        return DemoProduct.sampleGood(root().resolve("work"));
+    }
+
+    static Path sampleDefect() throws Exception {
+        return DemoProduct.sampleDefect(root().resolve("work"));
+    }
+}

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Builds KD-Edge, fits the demo product on images it generates, starts the node and scores two sample images.
+# Offline apart from Maven Central for the build; CPU only. The node keeps serving until Ctrl-C,
+# unless --exit is given (then it stops after scoring; CI uses that).
+set -euo pipefail
+cd "$(dirname "$0")"
+port="${KDEDGE_PORT:-50051}"
+demo="demo"
+
+echo "== building (mvn package)"
+mvn -B -q -DskipTests package
+
+echo "== fitting the demo product into $demo/store"
+rm -rf "$demo"
+bin/kdedge-calibrate demo --store "$demo/store" --work "$demo/work"
+
+echo "== starting kdedge-node on port $port"
+bin/kdedge-node --config edge-config/node.yaml --store "$demo/store" --port "$port" &
+node_pid=$!
+trap 'kill $node_pid 2>/dev/null; wait $node_pid 2>/dev/null' EXIT
+for _ in $(seq 1 120); do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+  kill -0 $node_pid 2>/dev/null || { echo "kdedge-node exited" >&2; exit 1; }
+  sleep 0.5
+done
+
+echo "== scoring the samples"
+for sample in good defect; do
+  status=0
+  bin/kdedge-calibrate score --node "127.0.0.1:$port" --product demo \
+    --image "$demo/work/sample-$sample.png" --heatmap "$demo/heatmap-$sample.png" || status=$?
+  # exit status 2 means "scored, and the verdict is DEFECT"
+  if [ "$status" -ne 0 ] && [ "$status" -ne 2 ]; then exit "$status"; fi
+done
+
+if [ "${1:-}" = "--exit" ]; then
+  exit 0
+fi
+echo "== kdedge-node is serving product 'demo' on port $port (Ctrl-C stops it)"
+wait $node_pid
