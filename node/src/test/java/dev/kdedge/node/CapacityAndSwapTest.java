@@ -79,7 +79,7 @@ class CapacityAndSwapTest {
                 Files.copy(current.studentFile(), staging.resolve("student.onnx"));
                 var m = current.manifest();
                 return new dev.kdedge.calibration.store.Manifest(m.format(), m.product(), version, m.method(),
-                        m.createdAt(), m.teacher(), m.student(), m.preprocessing(), m.threshold(), m.training());
+                        m.anomalyMap(), m.createdAt(), m.teacher(), m.student(), m.preprocessing(), m.threshold(), m.training());
             });
             modelStore.activate(DemoStore.PRODUCT, next.version());
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -88,6 +88,26 @@ class CapacityAndSwapTest {
                 version = stub.score(goodRequest()).getVerdict().getModelVersion();
             }
             assertEquals("2", version);
+            node.server.engines().cleanUp();
+            assertEquals(1, node.server.engines().loadedEngines(), "version 1 should be retired after the swap");
+        }
+    }
+
+    @Test
+    void productsWithTheSameTeacherShareOneTeacherSession() throws Exception {
+        Path store = dir.resolve("store");
+        copyTree(DemoStore.store(), store);
+        copyTree(store.resolve("products").resolve(DemoStore.PRODUCT), store.resolve("products").resolve("demo-b"));
+        // the copied bundle must name its own product to be valid
+        Path manifest = store.resolve("products/demo-b/versions/1/manifest.json");
+        Files.writeString(manifest, Files.readString(manifest).replace("\"product\" : \"demo\"", "\"product\" : \"demo-b\""));
+        try (RunningNode node = new RunningNode(store, c -> {})) {
+            var stub = InspectionGrpc.newBlockingStub(node.channel);
+            assertEquals("demo", stub.score(goodRequest()).getVerdict().getProduct());
+            assertEquals("demo-b", stub.score(goodRequest().toBuilder().setProduct("demo-b").build()).getVerdict()
+                    .getProduct());
+            assertEquals(2, node.server.engines().loadedEngines());
+            assertEquals(1, node.server.engines().loadedTeachers());
         }
     }
 

@@ -3,7 +3,6 @@ package dev.kdedge.calibration.evaluation;
 import dev.kdedge.calibration.dataset.MvtecTestSet;
 import dev.kdedge.calibration.dataset.MvtecTestSet.Sample;
 import dev.kdedge.calibration.image.ImageDecoder;
-import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.metrics.Auroc;
@@ -44,7 +43,7 @@ public final class TestSetEvaluator {
         boolean anyMask = false;
         for (int i = 0; i < samples.size(); i++) {
             Sample s = samples.get(i);
-            var input = scorer.preprocess(decode(decoder, s));
+            var input = scorer.preprocess(decoder.decodeFile(s.image()));
             long start = System.nanoTime();
             AnomalyMap map = scorer.anomalyMap(scorer.infer(input), 0);
             inferenceMs[i] = (System.nanoTime() - start) / 1e6;
@@ -85,22 +84,9 @@ public final class TestSetEvaluator {
         return out;
     }
 
-    private static Pixels decode(ImageDecoder decoder, Sample s) throws IOException {
-        try {
-            return decoder.decodeFile(s.image());
-        } catch (InvalidImageException e) {
-            throw new IOException(s.image() + ": " + e.getMessage(), e);
-        }
-    }
-
     /** The mask at model resolution: nearest-neighbour resize, anomalous where the value is above 127. */
     private boolean[] mask(ImageDecoder decoder, Sample s) throws IOException {
-        Pixels m;
-        try {
-            m = decoder.decodeFile(s.mask());
-        } catch (InvalidImageException e) {
-            throw new IOException(s.mask() + ": " + e.getMessage(), e);
-        }
+        Pixels m = decoder.decodeFile(s.mask());
         boolean[] out = new boolean[inputSize * inputSize];
         for (int y = 0; y < inputSize; y++) {
             int sy = Math.min(m.height() - 1, (int) Math.floor(y * (double) m.height() / inputSize));

@@ -3,7 +3,6 @@ package dev.kdedge.calibration.fit;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.image.ImageDecoder;
-import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.network.NetworkGraph;
 import dev.kdedge.calibration.scoring.Scorer;
@@ -79,7 +78,7 @@ public final class ProductFitter {
                             trainImages.subList(0, Math.min(PARITY_SAMPLES, trainImages.size())), studentFile);
                     ScoreCalibration calibration = calibrate(request, teacher, studentFile, calibrationImages);
                     return new Manifest(Manifest.FORMAT, request.product(), version, request.method().name(),
-                            Instant.now().toString(),
+                            request.method().anomalyMapParameters(), Instant.now().toString(),
                             new Manifest.Teacher(teacherSha, studentGraph.outputs(), teacherChannels),
                             new Manifest.Student("student.onnx", Digests.sha256(studentFile), "resnet18-layer3",
                                     teacherChannels.get(0), studentGraph.outputs()),
@@ -123,11 +122,7 @@ public final class ProductFitter {
         ImageDecoder decoder = new ImageDecoder(MAX_IMAGE_PIXELS);
         List<FloatTensor> tensors = new ArrayList<>(files.size());
         for (Path file : files) {
-            try {
-                tensors.add(request.preprocessing().apply(decoder.decodeFile(file)));
-            } catch (InvalidImageException e) {
-                throw new IOException(file + ": " + e.getMessage(), e);
-            }
+            tensors.add(request.preprocessing().apply(decoder.decodeFile(file)));
             progress.imageLoaded(tensors.size(), files.size());
         }
         return tensors;

@@ -25,8 +25,13 @@ public final class ImageDecoder {
         this.maxPixels = maxPixels;
     }
 
-    public Pixels decodeFile(Path file) throws IOException, InvalidImageException {
-        return decode(Files.readAllBytes(file));
+    /** Decodes an image file; an unusable file is an {@link IOException} that names it. */
+    public Pixels decodeFile(Path file) throws IOException {
+        try {
+            return decode(Files.readAllBytes(file));
+        } catch (InvalidImageException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
     }
 
     public Pixels decode(byte[] encoded) throws InvalidImageException {

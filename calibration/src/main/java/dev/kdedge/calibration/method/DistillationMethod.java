@@ -21,6 +21,9 @@ public interface DistillationMethod {
 
     TrainingRecipe recipe();
 
+    /** How {@link #anomalyMap} computes, recorded in every bundle's manifest. */
+    java.util.Map<String, Object> anomalyMapParameters();
+
     /** The anomaly map of sample {@code index} of a batch, at {@code outputSize} x {@code outputSize}. */
     AnomalyMap anomalyMap(List<FloatTensor> teacher, List<FloatTensor> student, int index, int outputSize);
 

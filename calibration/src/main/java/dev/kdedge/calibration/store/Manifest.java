@@ -4,6 +4,7 @@ import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.method.TrainingRecipe;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Everything needed to serve one product version the way it was fitted; {@code manifest.json} in the version
@@ -14,6 +15,7 @@ public record Manifest(
         String product,
         int version,
         String method,
+        Map<String, Object> anomalyMap,
         String createdAt,
         Teacher teacher,
         Student student,

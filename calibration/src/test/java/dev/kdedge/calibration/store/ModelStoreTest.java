@@ -29,7 +29,8 @@ class ModelStoreTest {
     }
 
     private Manifest manifest(String product, int version) {
-        return new Manifest(Manifest.FORMAT, product, version, "stfpm", "2026-01-01T00:00:00Z",
+        return new Manifest(Manifest.FORMAT, product, version, "stfpm", java.util.Map.of("combine", "product"),
+                "2026-01-01T00:00:00Z",
                 new Manifest.Teacher(teacherSha, List.of("layer1"), List.of(8)),
                 new Manifest.Student("student.onnx", "x", "resnet18-layer3", 8, List.of("layer1")),
                 Preprocessing.imagenet(64),

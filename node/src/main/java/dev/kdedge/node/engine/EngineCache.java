@@ -81,15 +81,30 @@ public final class EngineCache implements AutoCloseable {
                 throw unwrap(e);
             }
             if (engine.tryRetain()) {
+                retireOtherVersions(key);
                 return new EngineLease(engine);
             }
             // Evicted between lookup and retain: the cache no longer holds it, so the next get loads afresh.
         }
     }
 
+    /**
+     * Once a new version serves, the old one is unreachable: drop the cache's hold now rather than when the byte
+     * bound evicts it. Requests still holding it finish on it; it is closed after the last one.
+     */
+    private void retireOtherVersions(Key serving) {
+        engines.synchronous().asMap().keySet().removeIf(key -> key.product().equals(serving.product())
+                && key.version() != serving.version());
+    }
+
     /** Engines loaded now (for metrics and tests). */
     public long loadedEngines() {
         return engines.synchronous().estimatedSize();
+    }
+
+    /** Runs pending evictions now (tests, metrics). */
+    public void cleanUp() {
+        engines.synchronous().cleanUp();
     }
 
     public int loadedTeachers() {

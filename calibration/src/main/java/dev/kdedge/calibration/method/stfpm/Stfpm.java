@@ -7,6 +7,7 @@ import dev.kdedge.calibration.method.TrainingRecipe;
 import dev.kdedge.calibration.network.NetworkGraph;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.List;
+import java.util.Map;
 
 /** STFPM (Wang et al., BMVC 2021): forward feature-pyramid distillation into a student of the same architecture. */
 public final class Stfpm implements DistillationMethod {
@@ -31,6 +32,13 @@ public final class Stfpm implements DistillationMethod {
     @Override
     public TrainingRecipe recipe() {
         return RECIPE;
+    }
+
+    @Override
+    public Map<String, Object> anomalyMapParameters() {
+        return Map.of("perTap", "squared distance of L2-normalized features", "combine", "product",
+                "upsample", "bilinear, align_corners=false, to the first tap, then to the input", "blurSigma", 0,
+                "imageScore", "max");
     }
 
     @Override

@@ -1,0 +1,69 @@
+package dev.kdedge.calibration.evaluation;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kdedge.calibration.dataset.ImageFolders;
+import dev.kdedge.calibration.dataset.MvtecTestSet;
+import dev.kdedge.calibration.engine.InferenceOptions;
+import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.fit.FitProgress;
+import dev.kdedge.calibration.fit.FitRequest;
+import dev.kdedge.calibration.fit.ProductFitter;
+import dev.kdedge.calibration.image.Preprocessing;
+import dev.kdedge.calibration.method.stfpm.Stfpm;
+import dev.kdedge.calibration.scoring.Scorer;
+import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.training.TrainingSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * STFPM on the real magnetic-tile data with the ImageNet teacher, shortened to fit CI: MT-256's protocol (all 700
+ * normal images, no hold-out, 256 px, official recipe) but {@value #EPOCHS} epochs instead of 30. The floor was set
+ * from measurement (see the issue note); 30 epochs is the benchmark, run with kdedge-calibrate fit + evaluate.
+ */
+class MagneticTileQualityTest {
+    static final int EPOCHS = 3;
+    static final double IMAGE_AUROC_FLOOR = 0.60;
+
+    @TempDir
+    Path store;
+
+    @Test
+    void shortStfpmFitSeparatesDefectiveTiles() throws Exception {
+        Path shared = Path.of(System.getProperty("kdedge.shared", "../shared"));
+        Path data = shared.resolve("data/magnetic-tile");
+        Path teacher = shared.resolve("models/resnet18-imagenet-layer1-3.onnx");
+        boolean present = Files.isDirectory(data) && Files.isRegularFile(teacher);
+        if (System.getenv("CI") == null) {
+            assumeTrue(present, "../shared (magnetic-tile data, ImageNet teacher) is not beside this checkout");
+        }
+        assertTrue(present, "CI needs ../shared beside the checkout");
+
+        Stfpm stfpm = new Stfpm();
+        FitRequest request = new FitRequest("magnetic-tile", teacher, ImageFolders.normalTrainingImages(data), stfpm,
+                Preprocessing.imagenet(256), new TrainingSettings(stfpm.recipe(), EPOCHS, 42), 0, 0.005, true);
+        ModelStore modelStore = new ModelStore(store);
+        ProductBundle bundle = new ProductFitter(modelStore, InferenceOptions.cpu(2)).fit(request, FitProgress.NONE);
+
+        List<MvtecTestSet.Sample> samples = MvtecTestSet.load(data);
+        EvaluationResult result;
+        try (OnnxNetwork t = OnnxNetwork.load(bundle.teacherFile(), InferenceOptions.cpu(2));
+                OnnxNetwork s = OnnxNetwork.load(bundle.studentFile(), InferenceOptions.cpu(2))) {
+            result = new TestSetEvaluator(new Scorer(stfpm, t, s, bundle.manifest().preprocessing()), 256)
+                    .evaluate(bundle.label(), samples, bundle.manifest().threshold().calibration(), done -> {});
+        }
+        System.out.println("MT-256 short run (" + EPOCHS + " epochs): " + result);
+        assertEquals(444, result.images());
+        assertEquals(5, result.imageAurocPerType().size());
+        assertNotNull(result.pixelAuroc());
+        assertTrue(result.imageAuroc() >= IMAGE_AUROC_FLOOR, "image AUROC " + result.imageAuroc());
+    }
+}
