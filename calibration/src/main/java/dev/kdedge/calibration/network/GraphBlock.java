@@ -71,6 +71,25 @@ public final class GraphBlock extends AbstractBlock {
         return parameter.getArray();
     }
 
+    /**
+     * A copy of this initialized block on {@code manager} with every parameter (BatchNorm running statistics too)
+     * converted to {@code dataType}.
+     */
+    public GraphBlock copy(NDManager manager, DataType dataType, Shape inputShape) {
+        GraphBlock copy = new GraphBlock(graph);
+        copy.setInitializer(kaimingNormalFanOut(), Parameter.Type.WEIGHT);
+        copy.initialize(manager, dataType, inputShape);
+        for (Map.Entry<String, Block> layer : layers.entrySet()) {
+            Block target = copy.layers.get(layer.getKey());
+            for (var parameter : layer.getValue().getParameters()) {
+                NDArray converted = parameter.getValue().getArray().toType(dataType, true);
+                converted.copyTo(target.getParameters().get(parameter.getKey()).getArray());
+                converted.close();
+            }
+        }
+        return copy;
+    }
+
     @Override
     protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
             PairList<String, Object> params) {

@@ -36,8 +36,4 @@ public final class Scorer {
     public AnomalyMap anomalyMap(Features features, int index) {
         return method.anomalyMap(features.teacher(), features.student(), index, preprocessing.size());
     }
-
-    public AnomalyMap score(Pixels image) {
-        return anomalyMap(infer(preprocess(image)), 0);
-    }
 }

@@ -11,10 +11,6 @@ public record FloatTensor(int batch, int channels, int height, int width, float[
         }
     }
 
-    public static FloatTensor zeros(int batch, int channels, int height, int width) {
-        return new FloatTensor(batch, channels, height, width, new float[batch * channels * height * width]);
-    }
-
     public long[] shape() {
         return new long[] {batch, channels, height, width};
     }

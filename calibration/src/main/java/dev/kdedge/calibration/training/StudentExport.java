@@ -3,10 +3,12 @@ package dev.kdedge.calibration.training;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.network.GraphBlock;
 import dev.kdedge.calibration.network.OnnxExporter;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.io.IOException;
@@ -16,30 +18,44 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Writes a trained student to ONNX and proves the file serves the same network: PyTorch (inference mode) and ONNX
- * Runtime run the same real inputs and every output value must agree within {@link #MAX_ABS_DIFFERENCE}.
+ * Writes a trained student to ONNX and proves the file serves the same network: ONNX Runtime runs the file on real
+ * inputs and every output value must be within {@link #MAX_ABS_DIFFERENCE} of the trained network evaluated by
+ * PyTorch in float64 (inference mode). The float64 reference measures the served model's own error; two float32
+ * runs would add PyTorch's rounding to it, and on trained ResNet features (up to ~50) that alone nears 1e-4.
  */
 public final class StudentExport {
     public static final double MAX_ABS_DIFFERENCE = 1e-4;
 
     private StudentExport() {}
 
-    /** Writes {@code onnxFile} and returns the largest difference seen; throws (and deletes the file) above bound. */
+    /** Writes {@code onnxFile} and returns the largest difference; above the bound, deletes the file and throws. */
     public static double exportVerified(TrainedStudent student, List<FloatTensor> samples, Path onnxFile)
             throws IOException, ExportParityException {
         try (OutputStream out = Files.newOutputStream(onnxFile)) {
             OnnxExporter.export(student.block(), "student").writeTo(out);
         }
+        try {
+            return verify(student, samples, onnxFile);
+        } catch (ExportParityException | IOException | RuntimeException e) {
+            Files.deleteIfExists(onnxFile);
+            throw e;
+        }
+    }
+
+    /** The largest difference between the ONNX file and the trained student; throws above the bound. */
+    public static double verify(TrainedStudent student, List<FloatTensor> samples, Path onnxFile)
+            throws IOException, ExportParityException {
         double worst = 0;
         try (OnnxNetwork onnx = OnnxNetwork.load(onnxFile, InferenceOptions.cpu(2));
                 NDManager manager = student.model().getNDManager().newSubManager()) {
+            GraphBlock reference = student.block().copy(manager, DataType.FLOAT64, new Shape(samples.get(0).shape()));
             for (FloatTensor sample : samples) {
                 List<FloatTensor> served = onnx.run(sample);
-                NDArray x = manager.create(sample.data(), new Shape(sample.shape()));
-                NDList trained = student.block().forward(new ParameterStore(manager, false), new NDList(x), false);
+                NDArray x = manager.create(sample.data(), new Shape(sample.shape())).toType(DataType.FLOAT64, false);
+                NDList trained = reference.forward(new ParameterStore(manager, false), new NDList(x), false);
                 for (int tap = 0; tap < served.size(); tap++) {
                     float[] a = served.get(tap).data();
-                    float[] b = trained.get(tap).toFloatArray();
+                    double[] b = trained.get(tap).toDoubleArray();
                     if (a.length != b.length) {
                         throw new ExportParityException("output " + tap + " has " + a.length + " values in ONNX, "
                                 + b.length + " in PyTorch");
@@ -52,7 +68,6 @@ public final class StudentExport {
             }
         }
         if (!(worst <= MAX_ABS_DIFFERENCE)) {
-            Files.deleteIfExists(onnxFile);
             throw new ExportParityException(String.format(
                     "exported student differs from the trained one by %.3g (bound %.0e); nothing was written", worst,
                     MAX_ABS_DIFFERENCE));

@@ -26,12 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * STFPM on the real magnetic-tile data with the ImageNet teacher, shortened to fit CI: MT-256's protocol (all 700
- * normal images, no hold-out, 256 px, official recipe) but {@value #EPOCHS} epochs instead of 30. The floor was set
- * from measurement (see the issue note); 30 epochs is the benchmark, run with kdedge-calibrate fit + evaluate.
+ * normal images, no hold-out, 256 px, official recipe) but {@value #EPOCHS} epochs instead of 30, about 6 minutes on
+ * 2 cores. Measured: image AUROC 0.666 (seed 42); the floor leaves room for thread-level nondeterminism and sits far
+ * above the 0.5 a broken map or loss gives. 30 epochs is the benchmark (README, Quality): 0.737.
  */
 class MagneticTileQualityTest {
     static final int EPOCHS = 3;
-    static final double IMAGE_AUROC_FLOOR = 0.60;
+    static final double IMAGE_AUROC_FLOOR = 0.62;
 
     @TempDir
     Path store;
@@ -60,8 +61,9 @@ class MagneticTileQualityTest {
             result = new TestSetEvaluator(new Scorer(stfpm, t, s, bundle.manifest().preprocessing()), 256)
                     .evaluate(bundle.label(), samples, bundle.manifest().threshold().calibration(), done -> {});
         }
-        System.out.println("MT-256 short run (" + EPOCHS + " epochs): " + result);
-        assertEquals(444, result.images());
+        System.out.println("MT-256 short run (" + EPOCHS + " epochs, parity "
+                + bundle.manifest().training().parityMaxAbsDifference() + "): " + result);
+        assertEquals(644, result.images());
         assertEquals(5, result.imageAurocPerType().size());
         assertNotNull(result.pixelAuroc());
         assertTrue(result.imageAuroc() >= IMAGE_AUROC_FLOOR, "image AUROC " + result.imageAuroc());

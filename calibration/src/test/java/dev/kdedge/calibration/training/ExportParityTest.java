@@ -1,6 +1,7 @@
 package dev.kdedge.calibration.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.calibration.demo.ToyTeacher;
@@ -51,6 +52,10 @@ class ExportParityTest {
                     assertEquals(List.of(8, 16, 32), out.stream().map(FloatTensor::channels).toList());
                     assertEquals(List.of(16, 8, 4), out.stream().map(FloatTensor::height).toList());
                 }
+                // A file of the same architecture with other weights (the teacher) must be refused.
+                var refused = assertThrows(ExportParityException.class,
+                        () -> StudentExport.verify(student, images.subList(0, 2), teacherFile));
+                assertTrue(refused.getMessage().contains("differs"), refused.getMessage());
             }
         }
     }

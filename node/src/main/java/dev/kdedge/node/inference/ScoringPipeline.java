@@ -75,11 +75,6 @@ public final class ScoringPipeline implements AutoCloseable {
         }
     }
 
-    /** Requests waiting for a worker now. */
-    public int queued() {
-        return workers.getQueue().size();
-    }
-
     /** Checks what can be checked without decoding, so bad requests never take a worker. */
     private static void validate(ScoreRequest request) {
         if (request.getProduct().isEmpty()) {
