@@ -48,14 +48,17 @@ public final class Resampling {
         return out;
     }
 
-    /** One separable pass of Pillow's resampling with the bilinear (triangle) filter. */
+    /**
+     * One separable pass of Pillow's resampling with the bilinear (triangle) filter. The vertical pass adds whole
+     * weighted input rows into each output row, so both passes read memory in order.
+     */
     private static float[] resample1d(float[] in, int width, int height, int outSize, boolean horizontal) {
         int inSize = horizontal ? width : height;
         double scale = (double) inSize / outSize;
         double filterScale = Math.max(scale, 1.0);
         double support = filterScale;
         int[] start = new int[outSize];
-        double[][] weights = new double[outSize][];
+        float[][] weights = new float[outSize][];
         for (int o = 0; o < outSize; o++) {
             double center = (o + 0.5) * scale;
             int min = Math.max((int) (center - support + 0.5), 0);
@@ -67,25 +70,38 @@ public final class Resampling {
                 w[i] = t < 1 ? 1 - t : 0;
                 sum += w[i];
             }
+            weights[o] = new float[w.length];
             for (int i = 0; i < w.length; i++) {
-                w[i] = sum == 0 ? 0 : w[i] / sum;
+                weights[o][i] = sum == 0 ? 0 : (float) (w[i] / sum);
             }
             start[o] = min;
-            weights[o] = w;
         }
-        int outWidth = horizontal ? outSize : width;
-        int outHeight = horizontal ? height : outSize;
-        float[] out = new float[outWidth * outHeight];
-        for (int y = 0; y < outHeight; y++) {
-            for (int x = 0; x < outWidth; x++) {
-                int o = horizontal ? x : y;
-                double[] w = weights[o];
-                double acc = 0;
-                for (int i = 0; i < w.length; i++) {
-                    int src = start[o] + i;
-                    acc += w[i] * (horizontal ? in[y * width + src] : in[src * width + x]);
+        if (horizontal) {
+            float[] out = new float[outSize * height];
+            for (int y = 0; y < height; y++) {
+                int row = y * width;
+                for (int o = 0; o < outSize; o++) {
+                    float[] w = weights[o];
+                    int src = row + start[o];
+                    float acc = 0;
+                    for (int i = 0; i < w.length; i++) {
+                        acc += w[i] * in[src + i];
+                    }
+                    out[y * outSize + o] = acc;
                 }
-                out[y * outWidth + x] = (float) acc;
+            }
+            return out;
+        }
+        float[] out = new float[width * outSize];
+        for (int o = 0; o < outSize; o++) {
+            float[] w = weights[o];
+            int dst = o * width;
+            for (int i = 0; i < w.length; i++) {
+                float wi = w[i];
+                int src = (start[o] + i) * width;
+                for (int x = 0; x < width; x++) {
+                    out[dst + x] += wi * in[src + x];
+                }
             }
         }
         return out;
