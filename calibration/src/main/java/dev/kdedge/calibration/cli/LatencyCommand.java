@@ -1,13 +1,9 @@
 package dev.kdedge.calibration.cli;
 
-import com.google.protobuf.ByteString;
-import dev.kdedge.api.v1.Image;
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.calibration.dataset.ImageFolders;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -19,16 +15,14 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "latency", mixinStandardHelpOptions = true,
         description = "Measure end-to-end Score latency and throughput against a running node (BENCHMARKS.md).")
 final class LatencyCommand implements Callable<Integer> {
-    @Option(names = "--node", defaultValue = "localhost:50051", description = "Node address (default: ${DEFAULT-VALUE}).")
-    String node;
-
-    @Option(names = "--product", required = true, description = "Product id.")
-    String product;
+    @Mixin
+    NodeTarget target = new NodeTarget();
 
     @Option(names = "--images", required = true, description = "Folder of PNG/JPEG images, sent in turn.")
     Path images;
@@ -46,13 +40,12 @@ final class LatencyCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<ScoreRequest> requests = new ArrayList<>();
         for (Path file : ImageFolders.list(images)) {
-            requests.add(ScoreRequest.newBuilder().setProduct(product)
-                    .setImage(Image.newBuilder().setEncoded(ByteString.copyFrom(Files.readAllBytes(file)))).build());
+            requests.add(target.scoreRequest(file).build());
         }
         if (requests.isEmpty()) {
             throw new IllegalArgumentException("no images in " + images);
         }
-        ManagedChannel channel = ManagedChannelBuilder.forTarget(node).usePlaintext().build();
+        ManagedChannel channel = target.channel();
         ExecutorService clients = Executors.newFixedThreadPool(concurrency);
         try {
             var stub = InspectionGrpc.newBlockingStub(channel);

@@ -1,30 +1,25 @@
 package dev.kdedge.calibration.cli;
 
-import com.google.protobuf.ByteString;
 import dev.kdedge.api.v1.HeatmapOptions;
-import dev.kdedge.api.v1.Image;
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.api.v1.ScoreResponse;
 import dev.kdedge.api.v1.Verdict;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = "Score one image on a running node and print the verdict; optionally save the heatmap.")
 final class ScoreCommand implements Callable<Integer> {
-    @Option(names = "--node", defaultValue = "localhost:50051", description = "Node address (default: ${DEFAULT-VALUE}).")
-    String node;
-
-    @Option(names = "--product", required = true, description = "Product id.")
-    String product;
+    @Mixin
+    NodeTarget target = new NodeTarget();
 
     @Option(names = "--image", required = true, description = "PNG or JPEG file.")
     Path image;
@@ -37,10 +32,9 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        ManagedChannel channel = ManagedChannelBuilder.forTarget(node).usePlaintext().build();
+        ManagedChannel channel = target.channel();
         try {
-            ScoreRequest.Builder request = ScoreRequest.newBuilder().setProduct(product)
-                    .setImage(Image.newBuilder().setEncoded(ByteString.copyFrom(Files.readAllBytes(image))));
+            ScoreRequest.Builder request = target.scoreRequest(image);
             if (heatmap != null) {
                 request.setHeatmap(HeatmapOptions.newBuilder().setFormat(HeatmapOptions.Format.PNG_OVERLAY));
             }

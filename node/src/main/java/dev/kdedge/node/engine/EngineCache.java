@@ -81,7 +81,6 @@ public final class EngineCache implements AutoCloseable {
                 throw unwrap(e);
             }
             if (engine.tryRetain()) {
-                retireOtherVersions(key);
                 return new EngineLease(engine);
             }
             // Evicted between lookup and retain: the cache no longer holds it, so the next get loads afresh.
@@ -89,8 +88,9 @@ public final class EngineCache implements AutoCloseable {
     }
 
     /**
-     * Once a new version serves, the old one is unreachable: drop the cache's hold now rather than when the byte
-     * bound evicts it. Requests still holding it finish on it; it is closed after the last one.
+     * Once another version of the product has loaded, the old one is unreachable (ACTIVE names the new one): drop the
+     * cache's hold now rather than when the byte bound evicts it. Requests still holding it finish on it; it is closed
+     * after the last one. Runs on the loader thread, once per load, not per request.
      */
     private void retireOtherVersions(Key serving) {
         engines.synchronous().asMap().keySet().removeIf(key -> key.product().equals(serving.product())
@@ -122,12 +122,15 @@ public final class EngineCache implements AutoCloseable {
     private ProductEngine load(Key key) throws IOException {
         ProductBundle bundle = store.bundle(key.product(), key.version());
         SharedTeachers.Teacher teacher = teachers.acquire(bundle.manifest().teacher().sha256(), bundle.teacherFile());
+        ProductEngine engine;
         try {
-            return new ProductEngine(bundle, OnnxNetwork.load(bundle.studentFile(), options), teacher);
+            engine = new ProductEngine(bundle, OnnxNetwork.load(bundle.studentFile(), options), teacher);
         } catch (IOException | RuntimeException e) {
             teacher.release();
             throw e;
         }
+        retireOtherVersions(key);
+        return engine;
     }
 
     private static IOException unwrap(Throwable e) {
