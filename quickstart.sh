@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds KD-Edge, fits the demo product on images it generates, starts the node and scores two sample images.
+# Builds KD-Edge, fits the demo product on images it generates, starts the node, scores two sample images and
+# writes an evaluation report of the demo's test set through the node.
 # Offline apart from Maven Central for the build; CPU only. The node keeps serving until Ctrl-C,
 # unless --exit is given (then it stops after scoring; CI uses that).
 set -euo pipefail
@@ -37,6 +38,10 @@ for sample in good defect; do
   # exit status 2 means "scored, and the verdict is DEFECT"
   if [ "$status" -ne 0 ] && [ "$status" -ne 2 ]; then exit "$status"; fi
 done
+
+echo "== evaluating what the node serves on the demo's test set"
+bin/kdedge-calibrate evaluate --node "127.0.0.1:$port" --product demo --data "$demo/work/test-set" \
+  --json "$demo/evaluation.json" --report "$demo/report.html"
 
 if [ "${1:-}" = "--exit" ]; then
   exit 0

@@ -27,6 +27,11 @@ final class DemoStore {
         return root().resolve("store");
     }
 
+    /** The demo's MVTec-layout test set, with masks. */
+    static Path testSet() throws Exception {
+        return DemoProduct.testSet(root().resolve("work"));
+    }
+
     static Path sampleGood() throws Exception {
         return DemoProduct.sampleGood(root().resolve("work"));
     }

@@ -26,6 +26,8 @@ import io.grpc.stub.StreamObserver;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -140,6 +142,23 @@ class InspectionApiTest {
         }
         // an anomalous image has map values above the threshold, i.e. above 0.5 (128) in the normalized heatmap
         assertTrue(max >= 128, "heatmap maximum " + max);
+    }
+
+    @Test
+    void rawFloatHeatmapIsTheMapTheScoreComesFrom() throws Exception {
+        ScoreResponse defect = inspection.score(request(Files.readAllBytes(DemoStore.sampleDefect()))
+                .setHeatmap(HeatmapOptions.newBuilder().setFormat(HeatmapOptions.Format.RAW_FLOAT32)).build());
+        assertEquals(128, defect.getHeatmap().getWidth());
+        assertEquals(128 * 128 * Float.BYTES, defect.getHeatmap().getData().size());
+        FloatBuffer values = defect.getHeatmap().getData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN)
+                .asFloatBuffer();
+        float max = Float.NEGATIVE_INFINITY;
+        while (values.hasRemaining()) {
+            max = Math.max(max, values.get());
+        }
+        // STFPM's image score is the maximum of its map, on the threshold's raw scale
+        assertEquals(defect.getVerdict().getRawScore(), max, 1e-6);
+        assertTrue(max >= defect.getVerdict().getThreshold());
     }
 
     @Test

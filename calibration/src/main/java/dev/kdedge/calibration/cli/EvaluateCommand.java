@@ -4,65 +4,142 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kdedge.calibration.dataset.MvtecTestSet;
 import dev.kdedge.calibration.engine.InferenceOptions;
-import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.evaluation.AnomalyMapSource;
+import dev.kdedge.calibration.evaluation.BundleMaps;
 import dev.kdedge.calibration.evaluation.EvaluationResult;
+import dev.kdedge.calibration.evaluation.HtmlReport;
+import dev.kdedge.calibration.evaluation.NodeMaps;
+import dev.kdedge.calibration.evaluation.ReportGallery;
 import dev.kdedge.calibration.evaluation.TestSetEvaluator;
-import dev.kdedge.calibration.method.DistillationMethod;
-import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.store.ModelStore;
-import dev.kdedge.calibration.store.ProductBundle;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
-        description = "Score an MVTec-layout test set with a product version: image AUROC, pixel AUROC, PRO, per-type AUROC, confusion at the threshold.")
+        description = {"Score an MVTec-layout test set (test/<type>/, optional ground_truth/<type>/<name>_mask.png) "
+                + "with a product version from a model store or as a running node serves it: image AUROC, pixel "
+                + "AUROC, PRO, per-type AUROC, F1-optimal threshold, false rejects and misses at the product's threshold.",
+                "Prints a summary; --json writes every figure and per-image score, --report a self-contained HTML report."})
 final class EvaluateCommand implements Callable<Integer> {
-    @Option(names = "--store", required = true, description = "Model store directory.")
-    Path store;
+    static final class Source {
+        @Option(names = "--store", required = true, description = "Model store directory: evaluate a version in this process.")
+        Path store;
+
+        @Option(names = "--node", required = true, description = "Node address (host:port): evaluate what it serves.")
+        String node;
+    }
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
 
     @Option(names = "--product", required = true, description = "Product id.")
     String product;
 
-    @Option(names = "--version", description = "Version to evaluate (default: the active one).")
+    @Option(names = "--version", description = "With --store: the version to evaluate (default: the active one).")
     Integer version;
 
-    @Option(names = "--data", required = true, description = "MVTec-layout category (test/<type>/, ground_truth/<type>/).")
+    @Option(names = "--data", required = true, description = "MVTec-layout category folder.")
     Path data;
 
-    @Option(names = "--output", description = "Also write the result as JSON to this file.")
-    Path output;
+    @Option(names = "--json", description = "Write the full result as JSON to this file.")
+    Path json;
 
-    @Option(names = "--threads", defaultValue = "2", description = "Inference threads (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--report", description = "Write the HTML report to this file.")
+    Path report;
+
+    @Option(names = "--gallery", defaultValue = "8",
+            description = "Report gallery: at most this many false rejects, misses and detections each (default: ${DEFAULT-VALUE}).")
+    int galleryPerGroup;
+
+    @Option(names = "--threads", defaultValue = "2", description = "With --store: inference threads (default: ${DEFAULT-VALUE}).")
     int threads;
 
     @Override
     public Integer call() throws Exception {
-        ModelStore modelStore = new ModelStore(store);
-        ProductBundle bundle = version != null ? modelStore.bundle(product, version) : modelStore.activeBundle(product);
+        if (version != null && source.node != null) {
+            throw new IllegalArgumentException("--version needs --store: a node serves its active version");
+        }
         List<MvtecTestSet.Sample> samples = MvtecTestSet.load(data);
-        InferenceOptions options = InferenceOptions.cpu(threads);
-        EvaluationResult result;
-        try (OnnxNetwork teacher = OnnxNetwork.load(bundle.teacherFile(), options);
-                OnnxNetwork student = OnnxNetwork.load(bundle.studentFile(), options);
-                ProgressBar bar = new ProgressBarBuilder().setTaskName("evaluate").setInitialMax(samples.size())
-                        .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).build()) {
-            Scorer scorer = new Scorer(DistillationMethod.named(bundle.manifest().method()), teacher, student,
-                    bundle.manifest().preprocessing());
-            result = new TestSetEvaluator(scorer, bundle.manifest().preprocessing().size())
-                    .evaluate(bundle.label(), samples, bundle.manifest().threshold().calibration(), bar::stepTo);
+        try (AnomalyMapSource maps = openSource()) {
+            TestSetEvaluator evaluator = new TestSetEvaluator(maps,
+                    Files.createDirectories(Path.of(System.getProperty("java.io.tmpdir"))));
+            EvaluationResult result;
+            try (ProgressBar bar = progressBar("evaluate", samples.size())) {
+                result = evaluator.evaluate(data, samples, bar::stepTo);
+            }
+            if (json != null) {
+                new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), result);
+            }
+            if (report != null) {
+                writeReport(result, maps);
+            }
+            printSummary(result);
         }
-        byte[] json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(result);
-        if (output != null) {
-            Files.write(output, json);
-        }
-        System.out.println(new String(json, java.nio.charset.StandardCharsets.UTF_8));
         return 0;
+    }
+
+    private AnomalyMapSource openSource() throws IOException {
+        if (source.node != null) {
+            return new NodeMaps(source.node, NodeTarget.channel(source.node), product);
+        }
+        ModelStore modelStore = new ModelStore(source.store);
+        return new BundleMaps(version != null ? modelStore.bundle(product, version) : modelStore.activeBundle(product),
+                InferenceOptions.cpu(threads));
+    }
+
+    private void writeReport(EvaluationResult result, AnomalyMapSource maps) throws IOException {
+        List<ReportGallery.Pick> picks = ReportGallery.pick(result.scores(), galleryPerGroup);
+        List<HtmlReport.GalleryImage> gallery = new ArrayList<>();
+        try (ProgressBar bar = progressBar("report", picks.size())) {
+            for (ReportGallery.Pick pick : picks) {
+                gallery.add(new HtmlReport.GalleryImage(pick, maps.overlayPng(Path.of(pick.image().image()))));
+                bar.step();
+            }
+        }
+        new HtmlReport().write(report, result, maps.modelDescription(), gallery);
+    }
+
+    private static ProgressBar progressBar(String task, int images) {
+        return new ProgressBarBuilder().setTaskName(task).setInitialMax(images).setStyle(ProgressBarStyle.ASCII)
+                .setUnit(" img", 1).setUpdateIntervalMillis(500).build();
+    }
+
+    private void printSummary(EvaluationResult r) {
+        System.out.printf(Locale.ROOT, "%s on %s: %d images (%d defective)%n", r.bundle(), r.data(), r.images(),
+                r.defective());
+        System.out.printf(Locale.ROOT, "  image AUROC %s   pixel AUROC %s   PRO(0.3) %s%n", figure(r.imageAuroc()),
+                figure(r.pixelAuroc()), figure(r.pro()));
+        r.imageAurocPerType().forEach((type, auroc) -> System.out.printf(Locale.ROOT, "  %-16s %.3f%n", type, auroc));
+        EvaluationResult.Confusion c = r.atThreshold();
+        System.out.printf(Locale.ROOT, "  at threshold %.6g: %d of %d good parts rejected, %d of %d defects missed%n",
+                c.threshold(), c.falsePositives(), c.falsePositives() + c.trueNegatives(), c.falseNegatives(),
+                c.falseNegatives() + c.truePositives());
+        if (r.f1Optimal() != null) {
+            System.out.printf(Locale.ROOT, "  F1-optimal threshold %.6g (F1 %.3f, precision %.3f, recall %.3f)%n",
+                    r.f1Optimal().threshold(), r.f1Optimal().f1(), r.f1Optimal().precision(), r.f1Optimal().recall());
+        }
+        System.out.printf(Locale.ROOT, "  inference %.1f ms/image (median, batch 1)%n", r.inferenceMsMedian());
+        r.notes().forEach(note -> System.out.println("  note: " + note));
+        if (json != null) {
+            System.out.println("  json: " + json);
+        }
+        if (report != null) {
+            System.out.println("  report: " + report);
+        }
+    }
+
+    private static String figure(Double value) {
+        return value == null ? "n/a" : String.format(Locale.ROOT, "%.3f", value);
     }
 }

@@ -12,9 +12,14 @@ public final class KdedgeCalibrate {
     public static void main(String[] args) {
         // The node and this tool never download anything: DJL's natives come from the Maven jars on the class path.
         System.setProperty("ai.djl.offline", "true");
-        System.exit(new CommandLine(new KdedgeCalibrate()).setExecutionExceptionHandler((e, cmd, parsed) -> {
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line as {@code main} runs it: a failure prints one line naming what was wrong and exits 1. */
+    public static CommandLine commandLine() {
+        return new CommandLine(new KdedgeCalibrate()).setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("error: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
             return 1;
-        }).execute(args));
+        });
     }
 }

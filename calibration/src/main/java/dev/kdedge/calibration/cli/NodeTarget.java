@@ -20,7 +20,11 @@ final class NodeTarget {
 
     /** A plaintext channel to the node; the caller shuts it down. */
     ManagedChannel channel() {
-        return ManagedChannelBuilder.forTarget(node).usePlaintext().build();
+        return channel(node);
+    }
+
+    static ManagedChannel channel(String address) {
+        return ManagedChannelBuilder.forTarget(address).usePlaintext().build();
     }
 
     /** A Score request for this product carrying {@code file} as an encoded image. */

@@ -1,5 +1,6 @@
 package dev.kdedge.calibration.demo;
 
+import dev.kdedge.calibration.dataset.MvtecTestSet;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.fit.FitProgress;
 import dev.kdedge.calibration.fit.FitRequest;
@@ -10,6 +11,7 @@ import dev.kdedge.calibration.method.stfpm.Stfpm;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.training.TrainingSettings;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,14 +20,16 @@ import javax.imageio.ImageIO;
 
 /**
  * The quickstart's product, made from nothing: synthetic textured tiles, a locally generated teacher, an STFPM
- * student fitted in seconds. Writes {@code normal/}, {@code sample-good.png} and {@code sample-defect.png} into the
- * work folder. The settings were chosen by measurement so that the two samples get the right verdicts.
+ * student fitted in seconds. Writes {@code normal/}, {@code sample-good.png}, {@code sample-defect.png} and an
+ * MVTec-layout test set with masks ({@code test-set/}, for {@code kdedge-calibrate evaluate}) into the work folder. The settings were chosen by measurement so that the two samples get the right verdicts.
  */
 public final class DemoProduct {
     public static final int IMAGE_SIZE = 128;
     private static final int TEACHER_WIDTH = 32;
     private static final int EPOCHS = 8;
     private static final int BATCH_SIZE = 16;
+    private static final int TEST_IMAGES_PER_CLASS = 12;
+    private static final String DEFECT_TYPE = "scratch";
 
     private DemoProduct() {}
 
@@ -43,7 +47,8 @@ public final class DemoProduct {
             files.add(file);
         }
         ImageIO.write(tiles.normal(1), "png", sampleGood(work).toFile());
-        ImageIO.write(tiles.defective(2), "png", sampleDefect(work).toFile());
+        ImageIO.write(tiles.defective(2).image(), "png", sampleDefect(work).toFile());
+        writeTestSet(tiles, testSet(work));
         Path teacherFile = teacher;
         if (teacherFile == null) {
             teacherFile = work.resolve("toy-teacher.onnx");
@@ -53,6 +58,24 @@ public final class DemoProduct {
         FitRequest request = new FitRequest(product, teacherFile, files, stfpm, Preprocessing.imagenet(IMAGE_SIZE),
                 new TrainingSettings(stfpm.recipe().withBatchSize(BATCH_SIZE), EPOCHS, 42), 0.2, 0.005, true);
         return new ProductFitter(store, InferenceOptions.cpu(2)).fit(request, progress);
+    }
+
+    private static void writeTestSet(SyntheticTiles tiles, Path category) throws IOException {
+        Path good = Files.createDirectories(category.resolve("test").resolve(MvtecTestSet.GOOD));
+        Path defects = Files.createDirectories(category.resolve("test").resolve(DEFECT_TYPE));
+        Path masks = Files.createDirectories(category.resolve("ground_truth").resolve(DEFECT_TYPE));
+        for (int i = 0; i < TEST_IMAGES_PER_CLASS; i++) {
+            String name = String.format("%03d", i);
+            ImageIO.write(tiles.normal(5000 + i), "png", good.resolve(name + ".png").toFile());
+            SyntheticTiles.Defect defect = tiles.defective(6000 + i);
+            ImageIO.write(defect.image(), "png", defects.resolve(name + ".png").toFile());
+            ImageIO.write(defect.mask(), "png", masks.resolve(name + "_mask.png").toFile());
+        }
+    }
+
+    /** The demo's MVTec-layout test set: good and scratched tiles, with masks. */
+    public static Path testSet(Path work) {
+        return work.resolve("test-set");
     }
 
     public static Path sampleGood(Path work) {

@@ -14,15 +14,21 @@ public final class SyntheticTiles {
         this.size = size;
     }
 
+    /** A defective tile and its ground-truth mask (255 on the scratch, 0 elsewhere), MVTec style. */
+    public record Defect(BufferedImage image, BufferedImage mask) {}
+
     public BufferedImage normal(long seed) {
-        return render(new Random(seed), false);
+        return render(new Random(seed), null);
     }
 
-    public BufferedImage defective(long seed) {
-        return render(new Random(seed), true);
+    public Defect defective(long seed) {
+        BufferedImage mask = new BufferedImage(size, size, BufferedImage.TYPE_BYTE_GRAY);
+        return new Defect(render(new Random(seed), mask), mask);
     }
 
-    private BufferedImage render(Random random, boolean scratch) {
+    /** @param scratchMask where to draw a scratch's mask, or null for a normal tile */
+    private BufferedImage render(Random random, BufferedImage scratchMask) {
+        boolean scratch = scratchMask != null;
         BufferedImage image = new BufferedImage(size, size, BufferedImage.TYPE_BYTE_GRAY);
         double phaseX = random.nextDouble() * 2 * Math.PI;
         double phaseY = random.nextDouble() * 2 * Math.PI;
@@ -42,6 +48,7 @@ public final class SyntheticTiles {
                     double across = -dx * Math.sin(angle) + dy * Math.cos(angle);
                     if (Math.abs(along) < length / 2 && Math.abs(across) < 2.5) {
                         v = 25 + random.nextGaussian() * 4;
+                        scratchMask.getRaster().setSample(x, y, 0, 255);
                     }
                 }
                 image.getRaster().setSample(x, y, 0, (int) Math.max(0, Math.min(255, Math.round(v))));

@@ -8,13 +8,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.kdedge.calibration.dataset.ImageFolders;
 import dev.kdedge.calibration.dataset.MvtecTestSet;
 import dev.kdedge.calibration.engine.InferenceOptions;
-import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.fit.FitProgress;
 import dev.kdedge.calibration.fit.FitRequest;
 import dev.kdedge.calibration.fit.ProductFitter;
 import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.method.stfpm.Stfpm;
-import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.training.TrainingSettings;
@@ -57,13 +55,13 @@ class MagneticTileQualityTest {
 
         List<MvtecTestSet.Sample> samples = MvtecTestSet.load(data);
         EvaluationResult result;
-        try (OnnxNetwork t = OnnxNetwork.load(bundle.teacherFile(), InferenceOptions.cpu(2));
-                OnnxNetwork s = OnnxNetwork.load(bundle.studentFile(), InferenceOptions.cpu(2))) {
-            result = new TestSetEvaluator(new Scorer(stfpm, t, s, bundle.manifest().preprocessing()), 256)
-                    .evaluate(bundle.label(), samples, bundle.manifest().threshold().calibration(), done -> {});
+        try (BundleMaps maps = new BundleMaps(bundle, InferenceOptions.cpu(2))) {
+            result = new TestSetEvaluator(maps, store).evaluate(data, samples, done -> {});
         }
         System.out.println("MT-256 short run (" + EPOCHS + " epochs, parity "
-                + bundle.manifest().training().parityMaxAbsDifference() + "): " + result);
+                + bundle.manifest().training().parityMaxAbsDifference() + "): image AUROC " + result.imageAuroc()
+                + ", pixel AUROC " + result.pixelAuroc() + ", PRO " + result.pro() + ", per type "
+                + result.imageAurocPerType());
         assertEquals(644, result.images());
         assertEquals(5, result.imageAurocPerType().size());
         assertNotNull(result.pixelAuroc());

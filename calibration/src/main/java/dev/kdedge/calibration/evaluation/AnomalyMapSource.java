@@ -1,0 +1,35 @@
+package dev.kdedge.calibration.evaluation;
+
+import dev.kdedge.calibration.method.AnomalyMap;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Where an evaluation gets its maps: a product version scored in this process ({@link BundleMaps}) or the version a
+ * running node serves ({@link NodeMaps}). Both give the raw map at model resolution, so every metric is computed the
+ * same way whichever is evaluated.
+ */
+public interface AnomalyMapSource extends AutoCloseable {
+
+    /**
+     * @param inferenceMs teacher + student + anomaly map for this image (decode and resize excluded)
+     */
+    record Scored(AnomalyMap map, double inferenceMs) {}
+
+    Scored score(Path image) throws IOException;
+
+    /** The input with its heat map blended over it, as a PNG. */
+    byte[] overlayPng(Path image) throws IOException;
+
+    /** "product@version" of what was scored. */
+    String bundleLabel();
+
+    /** Raw score at and above which the product calls an image defective. */
+    double threshold();
+
+    /** What the report shows as the model: its manifest, or as much as the source can tell. */
+    String modelDescription();
+
+    @Override
+    void close() throws IOException;
+}

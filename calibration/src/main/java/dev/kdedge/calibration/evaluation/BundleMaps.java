@@ -1,0 +1,85 @@
+package dev.kdedge.calibration.evaluation;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.kdedge.calibration.engine.InferenceOptions;
+import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.image.ImageDecoder;
+import dev.kdedge.calibration.image.Pixels;
+import dev.kdedge.calibration.method.AnomalyMap;
+import dev.kdedge.calibration.method.DistillationMethod;
+import dev.kdedge.calibration.scoring.HeatmapImages;
+import dev.kdedge.calibration.scoring.Scorer;
+import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.threshold.ScoreCalibration;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/** A product version from a model store, scored in this process through the same code the node serves it with. */
+public final class BundleMaps implements AnomalyMapSource {
+    private final ProductBundle bundle;
+    private final ScoreCalibration calibration;
+    private final OnnxNetwork teacher;
+    private final OnnxNetwork student;
+    private final Scorer scorer;
+    private final ImageDecoder decoder = new ImageDecoder(Long.MAX_VALUE);
+
+    public BundleMaps(ProductBundle bundle, InferenceOptions options) throws IOException {
+        this.bundle = bundle;
+        this.calibration = bundle.manifest().threshold().calibration();
+        this.teacher = OnnxNetwork.load(bundle.teacherFile(), options);
+        try {
+            this.student = OnnxNetwork.load(bundle.studentFile(), options);
+        } catch (IOException | RuntimeException e) {
+            teacher.close();
+            throw e;
+        }
+        this.scorer = new Scorer(DistillationMethod.named(bundle.manifest().method()), teacher, student,
+                bundle.manifest().preprocessing());
+    }
+
+    @Override
+    public Scored score(Path image) throws IOException {
+        var input = scorer.preprocess(decoder.decodeFile(image));
+        long start = System.nanoTime();
+        AnomalyMap map = scorer.anomalyMap(scorer.infer(input), 0);
+        return new Scored(map, (System.nanoTime() - start) / 1e6);
+    }
+
+    @Override
+    public byte[] overlayPng(Path image) throws IOException {
+        Pixels pixels = decoder.decodeFile(image);
+        AnomalyMap map = scorer.anomalyMap(scorer.infer(scorer.preprocess(pixels)), 0);
+        byte[] heat = HeatmapImages.normalizedGray(map, calibration, map.width(), map.height());
+        return HeatmapImages.png(HeatmapImages.overlay(heat, pixels, map.width(), map.height()));
+    }
+
+    @Override
+    public String bundleLabel() {
+        return bundle.label();
+    }
+
+    @Override
+    public double threshold() {
+        return calibration.threshold();
+    }
+
+    @Override
+    public String modelDescription() {
+        try {
+            return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(bundle.manifest());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("manifest of " + bundle.label() + " does not serialize", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            student.close();
+        } finally {
+            teacher.close();
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package dev.kdedge.calibration.scoring;
+
+import dev.kdedge.calibration.image.Pixels;
+import dev.kdedge.calibration.image.Resampling;
+import dev.kdedge.calibration.method.AnomalyMap;
+import dev.kdedge.calibration.threshold.ScoreCalibration;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import javax.imageio.ImageIO;
+
+/**
+ * Anomaly maps as pictures, the same for the node's clients and the evaluation report. Values are normalized the
+ * anomalib way with the product's pixel range, so 128 (0.5) is the decision boundary; the overlay blends a jet color
+ * map over the input.
+ */
+public final class HeatmapImages {
+    private HeatmapImages() {}
+
+    /** The map upsampled to {@code width} x {@code height}, normalized to 0..255. */
+    public static byte[] normalizedGray(AnomalyMap map, ScoreCalibration calibration, int width, int height) {
+        float[] values = Resampling.upsample(map.values(), map.width(), map.height(), width, height);
+        byte[] gray = new byte[values.length];
+        for (int i = 0; i < values.length; i++) {
+            gray[i] = (byte) Math.round(calibration.normalizePixel(values[i]) * 255);
+        }
+        return gray;
+    }
+
+    public static BufferedImage gray(byte[] gray, int width, int height) {
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
+        image.getRaster().setDataElements(0, 0, width, height, gray);
+        return image;
+    }
+
+    /** The input resized to the heat map's size, half-blended with the jet color of each heat value. */
+    public static BufferedImage overlay(byte[] heat, Pixels input, int width, int height) {
+        float[][] planes = new float[3][];
+        for (int c = 0; c < 3; c++) {
+            int source = input.channels() == 1 ? 0 : c;
+            planes[c] = Resampling.resizeImage(input.plane(source), input.width(), input.height(), width, height);
+        }
+        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        int[] rgb = new int[width * height];
+        for (int i = 0; i < rgb.length; i++) {
+            double v = (heat[i] & 0xff) / 255.0;
+            int r = blend(planes[0][i], jet(v - 0.25));
+            int g = blend(planes[1][i], jet(v));
+            int b = blend(planes[2][i], jet(v + 0.25));
+            rgb[i] = (r << 16) | (g << 8) | b;
+        }
+        image.setRGB(0, 0, width, height, rgb, 0, width);
+        return image;
+    }
+
+    public static byte[] png(BufferedImage image) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            ImageIO.write(image, "png", out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static int blend(float base, double color) {
+        return (int) Math.round(0.5 * base + 0.5 * 255 * color);
+    }
+
+    /** One channel of the jet color map: red is the green curve shifted by -0.25, blue by +0.25. */
+    private static double jet(double v) {
+        return Math.max(0, Math.min(1, 1.5 - Math.abs(4 * (v - 0.5))));
+    }
+}
