@@ -4,9 +4,12 @@ import dev.kdedge.api.v1.InspectionGrpcService;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.node.api.InspectionEndpoint;
+import dev.kdedge.node.api.ModelsEndpoint;
 import dev.kdedge.node.config.NodeConfig;
 import dev.kdedge.node.engine.EngineCache;
 import dev.kdedge.node.inference.ScoringPipeline;
+import dev.kdedge.node.jobs.FineTuneJobs;
+import dev.kdedge.node.models.ProductAdministration;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.Http2Settings;
@@ -17,15 +20,21 @@ import io.vertx.grpc.reflection.ReflectionService;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * A running node: the model store, the engine cache, the scoring pipeline and one HTTP/2 port serving
- * {@code kdedge.v1.Inspection}, {@code grpc.health.v1.Health} and server reflection.
+ * A running node: the model store, the engine cache, the scoring pipeline, the fine-tune jobs and one HTTP/2 port
+ * serving {@code kdedge.v1.Inspection}, {@code kdedge.v1.Models}, {@code grpc.health.v1.Health} and server reflection.
  */
 public final class NodeServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeServer.class);
     private static final int HTTP2_WINDOW_BYTES = 4 * 1024 * 1024;
 
     private final Vertx vertx;
@@ -34,38 +43,47 @@ public final class NodeServer implements AutoCloseable {
     private final ScoringPipeline pipeline;
     private final ExecutorService loader;
     private final ModelStore store;
+    private final FineTuneJobs jobs;
+    private final ExecutorService administration;
 
     private NodeServer(Vertx vertx, HttpServer http, EngineCache engines, ScoringPipeline pipeline,
-            ExecutorService loader, ModelStore store) {
+            ExecutorService loader, ModelStore store, FineTuneJobs jobs, ExecutorService administration) {
         this.vertx = vertx;
         this.http = http;
         this.engines = engines;
         this.pipeline = pipeline;
         this.loader = loader;
         this.store = store;
+        this.jobs = jobs;
+        this.administration = administration;
     }
 
     /** Starts a node on {@code vertx}; the future completes once the port is listening. */
     public static Future<NodeServer> start(Vertx vertx, NodeConfig config) {
         ModelStore store = new ModelStore(Path.of(config.store));
+        // Fine-tuning shares the device with scoring: PyTorch gets only the threads configured for it.
+        System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.models.trainingThreads));
+        FineTuneJobs jobs;
         try {
             store.sweepStaging();
+            jobs = new FineTuneJobs(store, store.root().resolve("jobs"),
+                    InferenceOptions.cpu(config.models.trainingThreads));
         } catch (IOException e) {
             return Future.failedFuture(e);
         }
-        ExecutorService loader = Executors.newFixedThreadPool(1, r -> {
-            Thread t = new Thread(r, "kdedge-engine-loader");
-            t.setDaemon(true);
-            return t;
-        });
+        ExecutorService loader = Executors.newFixedThreadPool(1, daemon("kdedge-engine-loader"));
         EngineCache engines = new EngineCache(store, InferenceOptions.cpu(config.scoring.inferenceThreads),
                 config.cache.maxBytes, loader);
         ScoringPipeline pipeline = new ScoringPipeline(engines, config.scoring.maxImagePixels,
                 config.scoring.workerThreads, config.scoring.maxQueuedRequests);
+        ExecutorService administration = Executors.newFixedThreadPool(2, daemon("kdedge-models"));
 
+        vertx.exceptionHandler(NodeServer::unhandled);
         GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.server.maxMessageBytes));
         grpc.addService(new InspectionEndpoint(vertx, pipeline, config.scoring.streamWindow,
                 config.server.maxMessageBytes));
+        grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines,
+                config.scoring.maxImagePixels), jobs, administration, writesRefused(config, store)));
         grpc.addService(HealthService.create(vertx)
                 .register(InspectionGrpcService.SERVICE_NAME, () -> Future.succeededFuture(true)));
         grpc.addService(ReflectionService.v1());
@@ -74,11 +92,48 @@ public final class NodeServer implements AutoCloseable {
                 .setInitialSettings(new Http2Settings().setInitialWindowSize(HTTP2_WINDOW_BYTES)
                         .setMaxFrameSize(1 << 20));
         return vertx.createHttpServer(options).requestHandler(grpc).listen()
-                .map(http -> new NodeServer(vertx, http, engines, pipeline, loader, store))
+                .map(http -> new NodeServer(vertx, http, engines, pipeline, loader, store, jobs, administration))
                 .onFailure(e -> {
+                    jobs.close();
+                    administration.shutdownNow();
                     engines.close();
                     loader.shutdownNow();
                 });
+    }
+
+    /**
+     * Exceptions no handler caught, on the event loop. vertx-grpc 5.0.7 pauses or resumes the HTTP/2 stream of a
+     * client-streaming call after the client has finished sending when its message queue is over its high-water mark
+     * (an UploadNormals stream we pause while each image is stored), and Vert.x refuses that with "Request has
+     * already been read". Every message has been queued by then and the call completes normally, so that one is not
+     * an error of this node.
+     */
+    private static void unhandled(Throwable e) {
+        if (e instanceof IllegalStateException && "Request has already been read".equals(e.getMessage())) {
+            LOG.debug("vertx-grpc paused an ended request stream", e);
+        } else {
+            LOG.error("unhandled exception on the event loop", e);
+        }
+    }
+
+    /** Why this node may not change its store, if it may not. */
+    private static Optional<String> writesRefused(NodeConfig config, ModelStore store) {
+        if (!config.models.enabled) {
+            return Optional.of("changing the model store is disabled on this node (models.enabled: false in its "
+                    + "configuration)");
+        }
+        if (!Files.isWritable(store.root())) {
+            return Optional.of("this node's model store " + store.root() + " is read-only");
+        }
+        return Optional.empty();
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     public int port() {
@@ -93,10 +148,12 @@ public final class NodeServer implements AutoCloseable {
         return engines;
     }
 
-    /** Stops accepting calls, lets queued requests finish, then frees every engine. */
+    /** Stops accepting calls, stops a running fine-tune, lets queued requests finish, then frees every engine. */
     @Override
     public void close() throws Exception {
         http.close().await();
+        jobs.close();
+        administration.shutdown();
         pipeline.close();
         engines.close();
         loader.shutdown();

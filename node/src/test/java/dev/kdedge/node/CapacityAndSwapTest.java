@@ -79,7 +79,8 @@ class CapacityAndSwapTest {
                 Files.copy(current.studentFile(), staging.resolve("student.onnx"));
                 var m = current.manifest();
                 return new dev.kdedge.calibration.store.Manifest(m.format(), m.product(), version, m.method(),
-                        m.anomalyMap(), m.createdAt(), m.teacher(), m.student(), m.preprocessing(), m.threshold(), m.training());
+                        m.anomalyMap(), m.createdAt(), m.teacher(), m.student(), m.preprocessing(), m.threshold(), m.training(),
+                        m.version());
             });
             modelStore.activate(DemoStore.PRODUCT, next.version());
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

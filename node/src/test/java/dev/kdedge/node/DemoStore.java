@@ -23,6 +23,22 @@ final class DemoStore {
         return root;
     }
 
+    /** A private copy of the demo store, for tests that change it. */
+    static Path copyOfStore(Path target) throws Exception {
+        Path source = store();
+        try (var paths = Files.walk(source)) {
+            for (Path p : paths.toList()) {
+                Path to = target.resolve(source.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(to);
+                } else {
+                    Files.copy(p, to);
+                }
+            }
+        }
+        return target;
+    }
+
     static Path store() throws Exception {
         return root().resolve("store");
     }

@@ -1,6 +1,7 @@
 package dev.kdedge.calibration.cli;
 
 import dev.kdedge.calibration.fit.FitProgress;
+import dev.kdedge.calibration.store.Manifest;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -44,6 +45,17 @@ final class ConsoleFitProgress implements FitProgress, AutoCloseable {
     public void epochDone(int epoch, int epochs, double meanLoss, double seconds) {
         closeBar();
         System.err.printf("epoch %d/%d  loss %.5f  %.1f s%n", epoch, epochs, meanLoss, seconds);
+    }
+
+    @Override
+    public void parityChecked(double maxAbsDifference, double bound) {
+        System.err.printf("export parity: max |ONNX Runtime - PyTorch| = %.2g (bound %.0e)%n", maxAbsDifference, bound);
+    }
+
+    @Override
+    public void thresholdProposed(Manifest.Threshold threshold) {
+        System.err.printf("threshold %.6g (%s, %d %s)%n", threshold.calibration().threshold(), threshold.policy(),
+                threshold.images(), threshold.source());
     }
 
     private void open(String task, int max) {

@@ -91,7 +91,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
     private AnomalyMapSource openSource() throws IOException {
         if (source.node != null) {
-            return new NodeMaps(source.node, NodeTarget.channel(source.node), product);
+            return new NodeMaps(source.node, NodeAddress.channel(source.node), product);
         }
         ModelStore modelStore = new ModelStore(source.store);
         return new BundleMaps(version != null ? modelStore.bundle(product, version) : modelStore.activeBundle(product),

@@ -5,6 +5,7 @@ import dev.kdedge.calibration.fit.FitRequest;
 import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.TrainingRecipe;
+import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.calibration.training.TrainingSettings;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,8 +55,8 @@ final class TrainingOptions {
             recipe = recipe.withBatchSize(batchSize);
         }
         TrainingSettings settings = new TrainingSettings(recipe, epochs != null ? epochs : recipe.defaultEpochs(), seed);
-        return new FitRequest(product, teacher, images, m, Preprocessing.imagenet(inputSize), settings, holdoutFraction,
-                targetFalseRejectRate, !noActivate);
+        return FitRequest.fromScratch(product, teacher, images, m, Preprocessing.imagenet(inputSize), settings,
+                holdoutFraction, ThresholdPolicy.targetFalseRejectRate(targetFalseRejectRate), !noActivate);
     }
 
     InferenceOptions inference() {

@@ -10,6 +10,7 @@ import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.stfpm.Stfpm;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.calibration.training.TrainingSettings;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,8 +56,9 @@ public final class DemoProduct {
             ToyTeacher.write(teacherFile, TEACHER_WIDTH, 7);
         }
         DistillationMethod stfpm = new Stfpm();
-        FitRequest request = new FitRequest(product, teacherFile, files, stfpm, Preprocessing.imagenet(IMAGE_SIZE),
-                new TrainingSettings(stfpm.recipe().withBatchSize(BATCH_SIZE), EPOCHS, 42), 0.2, 0.005, true);
+        FitRequest request = FitRequest.fromScratch(product, teacherFile, files, stfpm,
+                Preprocessing.imagenet(IMAGE_SIZE), new TrainingSettings(stfpm.recipe().withBatchSize(BATCH_SIZE), EPOCHS, 42),
+                0.2, ThresholdPolicy.DEFAULT, true);
         return new ProductFitter(store, InferenceOptions.cpu(2)).fit(request, progress);
     }
 

@@ -1,12 +1,20 @@
 package dev.kdedge.calibration.fit;
 
+import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.training.TrainingProgress;
 
-/** Progress of a whole fit: loading images, training (via {@link TrainingProgress}), calibrating, writing. */
+/**
+ * Progress of a whole fit: loading images, training (via {@link TrainingProgress}), export and parity check,
+ * threshold. Any callback may throw to abandon the fit (a cancelled job does); nothing is written then.
+ */
 public interface FitProgress extends TrainingProgress {
     FitProgress NONE = new FitProgress() {};
 
     default void imageLoaded(int done, int total) {}
 
     default void stage(String description) {}
+
+    default void parityChecked(double maxAbsDifference, double bound) {}
+
+    default void thresholdProposed(Manifest.Threshold threshold) {}
 }

@@ -2,6 +2,8 @@ package dev.kdedge.calibration.fit;
 
 import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.method.DistillationMethod;
+import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.calibration.training.TrainingSettings;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,14 +13,40 @@ import java.util.List;
  *
  * @param holdoutFraction share of the images kept out of training to fit the threshold on; 0 fits the threshold on
  *     the training images themselves (recorded as such in the manifest)
+ * @param parent the version whose student training continues from, or null to train from random initialization
+ * @param defectImages labeled defective images, to report the F1-optimal threshold with the held-out normals
  */
 public record FitRequest(String product, Path teacherOnnx, List<Path> images, DistillationMethod method,
-        Preprocessing preprocessing, TrainingSettings training, double holdoutFraction, double targetFalseRejectRate,
-        boolean activate) {
+        Preprocessing preprocessing, TrainingSettings training, double holdoutFraction, ThresholdPolicy thresholdPolicy,
+        boolean activate, ProductBundle parent, List<Path> defectImages) {
     public FitRequest {
         if (!(holdoutFraction >= 0 && holdoutFraction < 1)) {
             throw new IllegalArgumentException("hold-out fraction must be in [0, 1), was " + holdoutFraction);
         }
         images = List.copyOf(images);
+        defectImages = List.copyOf(defectImages);
+    }
+
+    /** A first fit of a product: random initialization, no defect images. */
+    public static FitRequest fromScratch(String product, Path teacherOnnx, List<Path> images, DistillationMethod method,
+            Preprocessing preprocessing, TrainingSettings training, double holdoutFraction,
+            ThresholdPolicy thresholdPolicy, boolean activate) {
+        return new FitRequest(product, teacherOnnx, images, method, preprocessing, training, holdoutFraction,
+                thresholdPolicy, activate, null, List.of());
+    }
+
+    /**
+     * A re-fit of a served product on new images, with its teacher, method and preprocessing; never activated (the
+     * engineer promotes it).
+     *
+     * @param base the version to re-fit
+     * @param continueFromBase train from {@code base}'s student (it becomes the parent) rather than from scratch
+     */
+    public static FitRequest refit(ProductBundle base, boolean continueFromBase, List<Path> images,
+            List<Path> defectImages, TrainingSettings training, double holdoutFraction,
+            ThresholdPolicy thresholdPolicy) {
+        return new FitRequest(base.product(), base.teacherFile(), images,
+                DistillationMethod.named(base.manifest().method()), base.manifest().preprocessing(), training,
+                holdoutFraction, thresholdPolicy, false, continueFromBase ? base : null, defectImages);
     }
 }

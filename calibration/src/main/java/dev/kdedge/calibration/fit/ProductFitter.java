@@ -4,7 +4,9 @@ import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.method.AnomalyMap;
+import dev.kdedge.calibration.metrics.F1Threshold;
 import dev.kdedge.calibration.network.NetworkGraph;
+import dev.kdedge.calibration.network.OnnxWeights;
 import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.store.Digests;
 import dev.kdedge.calibration.store.Manifest;
@@ -12,7 +14,6 @@ import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
-import dev.kdedge.calibration.threshold.ThresholdFit;
 import dev.kdedge.calibration.training.StudentExport;
 import dev.kdedge.calibration.training.StudentTrainer;
 import dev.kdedge.calibration.training.TrainedStudent;
@@ -20,14 +21,17 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
- * Fits a product from normal images and publishes it as a new version in a {@link ModelStore}: train the student,
- * export it to ONNX and verify parity, score the held-out normals through the served path (ONNX Runtime) to set the
- * threshold, write the bundle atomically, optionally activate it.
+ * Fits a product from normal images and publishes it as a new version in a {@link ModelStore}: train the student
+ * (from random initialization, or on from a parent version's student), export it to ONNX and verify parity, score the
+ * held-out normals through the served path (ONNX Runtime) to set the threshold with the product's policy, write the
+ * bundle atomically, optionally activate it.
  */
 public final class ProductFitter {
     /** Decoding limit for training images; far above any camera frame. */
@@ -67,28 +71,33 @@ public final class ProductFitter {
             List<FloatTensor> taps = teacher.run(trainImages.get(0));
             List<Integer> teacherChannels = taps.stream().map(FloatTensor::channels).toList();
             NetworkGraph studentGraph = request.method().studentGraph(teacherChannels);
+            Map<String, OnnxWeights.Tensor> initialWeights = request.parent() == null ? null
+                    : OnnxWeights.read(request.parent().studentFile());
             progress.stage("training");
             try (TrainedStudent student = new StudentTrainer(request.method(), request.training())
-                    .train(studentGraph, teacher, trainImages, progress)) {
-                progress.stage("exporting and calibrating");
+                    .train(studentGraph, initialWeights, teacher, trainImages, progress)) {
                 List<FloatTensor> calibrationImages = holdout > 0 ? load(request, calibrationFiles, progress) : trainImages;
+                List<FloatTensor> defectImages = load(request, request.defectImages(), progress);
+                progress.stage("exporting");
                 ProductBundle bundle = store.writeVersion(request.product(), (dir, version) -> {
                     Path studentFile = dir.resolve("student.onnx");
                     double parity = StudentExport.exportVerified(student,
                             trainImages.subList(0, Math.min(PARITY_SAMPLES, trainImages.size())), studentFile);
-                    ScoreCalibration calibration = calibrate(request, teacher, studentFile, calibrationImages);
+                    progress.parityChecked(parity, StudentExport.MAX_ABS_DIFFERENCE);
+                    progress.stage("validating");
+                    Manifest.Threshold threshold = threshold(request, teacher, studentFile, calibrationImages,
+                            defectImages, holdout > 0 ? "held-out-normals" : "training-images");
+                    progress.thresholdProposed(threshold);
                     return new Manifest(Manifest.FORMAT, request.product(), version, request.method().name(),
                             request.method().anomalyMapParameters(), Instant.now().toString(),
                             new Manifest.Teacher(teacherSha, studentGraph.outputs(), teacherChannels),
                             new Manifest.Student("student.onnx", Digests.sha256(studentFile), "resnet18-layer3",
                                     teacherChannels.get(0), studentGraph.outputs()),
-                            request.preprocessing(),
-                            new Manifest.Threshold("target-false-reject-rate", request.targetFalseRejectRate(),
-                                    holdout > 0 ? "held-out-normals" : "training-images", calibrationImages.size(),
-                                    calibration),
+                            request.preprocessing(), threshold,
                             new Manifest.Training(trainImages.size(), dataDigest, request.training().epochs(),
                                     request.training().recipe(), request.training().seed(), student.epochLosses(),
-                                    student.epochSeconds(), parity));
+                                    student.epochSeconds(), parity),
+                            request.parent() == null ? null : request.parent().version());
                 });
                 if (request.activate()) {
                     store.activate(request.product(), bundle.version());
@@ -98,22 +107,35 @@ public final class ProductFitter {
         }
     }
 
-    private ScoreCalibration calibrate(FitRequest request, OnnxNetwork teacher, Path studentFile,
-            List<FloatTensor> images) throws IOException {
+    /**
+     * Scores the calibration normals (and any labeled defects) through the served path: the policy sets the
+     * threshold from the normals; with defects, the F1-optimal threshold is reported beside it.
+     */
+    private Manifest.Threshold threshold(FitRequest request, OnnxNetwork teacher, Path studentFile,
+            List<FloatTensor> normals, List<FloatTensor> defects, String source) throws IOException {
         try (OnnxNetwork student = OnnxNetwork.load(studentFile, inference)) {
             Scorer scorer = new Scorer(request.method(), teacher, student, request.preprocessing());
-            double[] scores = new double[images.size()];
+            double[] scores = new double[normals.size() + defects.size()];
+            boolean[] defective = new boolean[scores.length];
             double pixelMin = Double.POSITIVE_INFINITY;
             double pixelMax = Double.NEGATIVE_INFINITY;
-            for (int i = 0; i < images.size(); i++) {
-                AnomalyMap map = scorer.anomalyMap(scorer.infer(images.get(i)), 0);
+            for (int i = 0; i < scores.length; i++) {
+                defective[i] = i >= normals.size();
+                AnomalyMap map = scorer.anomalyMap(scorer.infer(defective[i] ? defects.get(i - normals.size())
+                        : normals.get(i)), 0);
                 scores[i] = map.score();
-                for (float v : map.values()) {
-                    pixelMin = Math.min(pixelMin, v);
-                    pixelMax = Math.max(pixelMax, v);
+                if (!defective[i]) {
+                    for (float v : map.values()) {
+                        pixelMin = Math.min(pixelMin, v);
+                        pixelMax = Math.max(pixelMax, v);
+                    }
                 }
             }
-            return ThresholdFit.atFalseRejectRate(scores, request.targetFalseRejectRate(), pixelMin, pixelMax);
+            ScoreCalibration calibration = request.thresholdPolicy().apply(
+                    Arrays.copyOf(scores, normals.size()), pixelMin, pixelMax);
+            F1Threshold f1 = defects.isEmpty() ? null : F1Threshold.of(scores, defective);
+            return Manifest.Threshold.of(request.thresholdPolicy(), source, normals.size(), calibration,
+                    f1 == null ? null : f1.threshold(), f1 == null ? null : f1.f1());
         }
     }
 

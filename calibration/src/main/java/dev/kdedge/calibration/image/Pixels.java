@@ -1,5 +1,8 @@
 package dev.kdedge.calibration.image;
 
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+
 /**
  * An 8-bit image, interleaved, tightly packed: {@code channels} is 1 (gray) or 3 (RGB, in that order).
  */
@@ -12,6 +15,23 @@ public record Pixels(int width, int height, int channels, byte[] data) {
             throw new IllegalArgumentException("pixel buffer has " + data.length + " bytes, expected "
                     + width * height * channels);
         }
+    }
+
+    /** As a Java image (8-bit gray, or RGB), to encode it. */
+    public BufferedImage toImage() {
+        BufferedImage image = new BufferedImage(width, height,
+                channels == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_3BYTE_BGR);
+        byte[] target = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
+        if (channels == 1) {
+            System.arraycopy(data, 0, target, 0, data.length);
+        } else {
+            for (int i = 0; i < data.length; i += 3) {
+                target[i] = data[i + 2];
+                target[i + 1] = data[i + 1];
+                target[i + 2] = data[i];
+            }
+        }
+        return image;
     }
 
     /** Channel {@code c} as a plane of floats in 0..255. */

@@ -15,6 +15,7 @@ import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.XavierInitializer;
 import ai.djl.util.PairList;
+import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -69,6 +70,38 @@ public final class GraphBlock extends AbstractBlock {
             throw new IllegalArgumentException("Node " + node + " has no parameter " + name);
         }
         return parameter.getArray();
+    }
+
+    /**
+     * Overwrites this initialized block's parameters with those an ONNX file of the same graph holds (as {@link
+     * OnnxExporter} names them), so training continues from an exported student.
+     *
+     * @throws IllegalArgumentException when a parameter is missing or has another shape
+     */
+    public void loadWeights(Map<String, OnnxWeights.Tensor> weights) {
+        for (Node node : graph.nodes()) {
+            if (node.op() instanceof Op.Conv) {
+                load(weights, node.name(), "weight", "weight");
+            } else if (node.op() instanceof Op.BatchNorm) {
+                for (var p : Op.BatchNorm.PARAMETERS) {
+                    load(weights, node.name(), p.getKey(), p.getValue());
+                }
+            }
+        }
+    }
+
+    private void load(Map<String, OnnxWeights.Tensor> weights, String node, String djlName, String onnxName) {
+        String name = node + "." + onnxName;
+        OnnxWeights.Tensor tensor = weights.get(name);
+        if (tensor == null) {
+            throw new IllegalArgumentException("the weights have no " + name);
+        }
+        NDArray target = parameter(node, djlName);
+        if (!target.getShape().equals(new Shape(tensor.dims()))) {
+            throw new IllegalArgumentException(name + " has shape " + new Shape(tensor.dims()) + ", the network "
+                    + target.getShape());
+        }
+        target.set(FloatBuffer.wrap(tensor.values()));
     }
 
     /**

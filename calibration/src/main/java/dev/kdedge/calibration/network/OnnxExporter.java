@@ -13,7 +13,6 @@ import dev.kdedge.onnx.TypeProto;
 import dev.kdedge.onnx.ValueInfoProto;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.List;
 
 /**
  * Writes a trained {@link GraphBlock} as an ONNX model (opset 13): the same {@link NetworkGraph} the block was built
@@ -56,9 +55,8 @@ public final class OnnxExporter {
             n.addAttribute(ints("pads", conv.padding(), conv.padding(), conv.padding(), conv.padding()));
         } else if (op instanceof Op.BatchNorm) {
             n.setOpType("BatchNormalization");
-            for (String[] p : List.of(new String[] {"gamma", "weight"}, new String[] {"beta", "bias"},
-                    new String[] {"runningMean", "running_mean"}, new String[] {"runningVar", "running_var"})) {
-                n.addInput(initializer(g, node.name() + "." + p[1], block.parameter(node.name(), p[0])));
+            for (var p : Op.BatchNorm.PARAMETERS) {
+                n.addInput(initializer(g, node.name() + "." + p.getValue(), block.parameter(node.name(), p.getKey())));
             }
             n.addAttribute(AttributeProto.newBuilder().setName("epsilon").setType(AttributeProto.AttributeType.FLOAT)
                     .setF(Op.BatchNorm.EPSILON));

@@ -1,5 +1,8 @@
 package dev.kdedge.calibration.network;
 
+import java.util.List;
+import java.util.Map;
+
 /** One operation of a {@link NetworkGraph}: the handful a ResNet-style student or teacher needs. */
 public sealed interface Op permits Op.Conv, Op.BatchNorm, Op.Relu, Op.Add, Op.MaxPool {
 
@@ -13,6 +16,13 @@ public sealed interface Op permits Op.Conv, Op.BatchNorm, Op.Relu, Op.Add, Op.Ma
     /** Batch normalization over channels with PyTorch's defaults (eps 1e-5, momentum 0.1). */
     record BatchNorm(int channels) implements Op {
         public static final float EPSILON = 1e-5f;
+        /**
+         * DJL's parameter names and the ONNX/PyTorch names of the same tensors, in BatchNormalization's input
+         * order after X: scale, bias, mean, variance.
+         */
+        public static final List<Map.Entry<String, String>> PARAMETERS = List.of(
+                Map.entry("gamma", "weight"), Map.entry("beta", "bias"),
+                Map.entry("runningMean", "running_mean"), Map.entry("runningVar", "running_var"));
     }
 
     record Relu() implements Op {}

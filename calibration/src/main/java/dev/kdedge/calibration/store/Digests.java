@@ -24,6 +24,10 @@ public final class Digests {
         return HexFormat.of().formatHex(digest.digest());
     }
 
+    public static String sha256(byte[] content) {
+        return HexFormat.of().formatHex(newDigest().digest(content));
+    }
+
     /** A digest of a set of files that depends on their contents only, not on their names or order. */
     public static String sha256OfContents(List<Path> files) throws IOException {
         List<String> hashes = new java.util.ArrayList<>();

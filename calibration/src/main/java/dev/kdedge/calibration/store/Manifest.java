@@ -3,12 +3,15 @@ package dev.kdedge.calibration.store;
 import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.method.TrainingRecipe;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
+import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Everything needed to serve one product version the way it was fitted; {@code manifest.json} in the version
  * directory. The node reads preprocessing and thresholds from here, never from code defaults.
+ *
+ * @param parentVersion the version this one was fine-tuned from; null when trained from random initialization
  */
 public record Manifest(
         int format,
@@ -21,10 +24,12 @@ public record Manifest(
         Student student,
         Preprocessing preprocessing,
         Threshold threshold,
-        Training training) {
+        Training training,
+        Integer parentVersion) {
 
     public static final int FORMAT = 1;
     public static final String FILE = "manifest.json";
+
 
     /** The shared teacher, by content hash, and the feature taps the method reads. */
     public record Teacher(String sha256, List<String> outputs, List<Integer> channels) {}
@@ -32,11 +37,23 @@ public record Manifest(
     public record Student(String file, String sha256, String architecture, int width, List<String> outputs) {}
 
     /**
+     * @param policy how the threshold was set: {@link ThresholdPolicy#TARGET_FALSE_REJECT_RATE} (with
+     *     {@code targetFalseRejectRate}) or {@link ThresholdPolicy#FIXED}
      * @param source which images the calibration came from: "held-out-normals", or "training-images" when nothing
      *     was held out (the threshold is then optimistic)
+     * @param f1OptimalThreshold with labeled defect images at fit time: the threshold that maximizes F1 on them and
+     *     the held-out normals, for the engineer's information (the policy's threshold is the one served); else null
      */
-    public record Threshold(String policy, double targetFalseRejectRate, String source, int images,
-            ScoreCalibration calibration) {}
+    public record Threshold(String policy, Double targetFalseRejectRate, String source, int images,
+            ScoreCalibration calibration, Double f1OptimalThreshold, Double f1) {
+
+        public static Threshold of(ThresholdPolicy policy, String source, int images, ScoreCalibration calibration,
+                Double f1OptimalThreshold, Double f1) {
+            boolean rate = ThresholdPolicy.TARGET_FALSE_REJECT_RATE.equals(policy.policy());
+            return new Threshold(policy.policy(), rate ? policy.value() : null, source, images, calibration,
+                    f1OptimalThreshold, f1);
+        }
+    }
 
     public record Training(int images, String dataDigest, int epochs, TrainingRecipe recipe, long seed,
             List<Double> lossPerEpoch, List<Double> secondsPerEpoch, double parityMaxAbsDifference) {}

@@ -3,6 +3,7 @@ package dev.kdedge.calibration.store;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -21,17 +22,35 @@ import java.util.stream.Stream;
 /**
  * The on-disk model repository:
  * <pre>
- * teachers/&lt;sha256&gt;.onnx                 shared by every product fitted with that teacher
- * products/&lt;product&gt;/versions/&lt;n&gt;/     immutable bundle: student.onnx, manifest.json
- * products/&lt;product&gt;/ACTIVE              the serving version number
+ * teachers/&lt;sha256&gt;.onnx                        shared by every product fitted with that teacher
+ * products/&lt;product&gt;/versions/&lt;n&gt;/            immutable bundle: student.onnx, manifest.json
+ * products/&lt;product&gt;/ACTIVE                     the serving version, then the versions active before it
+ * products/&lt;product&gt;/uploads/normals|defects/   images uploaded on site, named by content hash
+ * products/&lt;product&gt;/threshold-policy.json      how the next fits set the threshold
  * </pre>
- * A version is written into a hidden staging directory, flushed, and renamed into place; ACTIVE is replaced
- * atomically. A crash at any instant leaves the previous state: staging leftovers are invisible and swept by
- * {@link #sweepStaging()}. Safe for concurrent use by several processes (writes to one product take a file lock).
+ * A version is written into a hidden staging directory, flushed, and renamed into place; every other file is
+ * replaced atomically (written beside, flushed, renamed). A crash at any instant leaves the previous state:
+ * staging and temporary leftovers are hidden (dot names) and swept by {@link #sweepStaging()}. Safe for concurrent
+ * use by several processes (writes to one product take a file lock).
  */
 public final class ModelStore {
     public static final Pattern PRODUCT_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final String STAGING_PREFIX = ".staging-";
+    private static final String ACTIVE = "ACTIVE";
+    private static final String THRESHOLD_POLICY = "threshold-policy.json";
+    /** Versions remembered for rollback. */
+    private static final int ACTIVE_HISTORY = 16;
+
+    /** What an uploaded image is: a normal part (training data) or a labeled defect (threshold evaluation only). */
+    public enum UploadKind {
+        NORMAL("normals"), DEFECT("defects");
+
+        private final String folder;
+
+        UploadKind(String folder) {
+            this.folder = folder;
+        }
+    }
     private static final ObjectMapper JSON = new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -97,16 +116,35 @@ public final class ModelStore {
     }
 
     public OptionalInt activeVersion(String product) throws IOException {
-        Path active = productDir(product).resolve("ACTIVE");
+        List<Integer> lines = activeLines(product);
+        return lines.isEmpty() ? OptionalInt.empty() : OptionalInt.of(lines.get(0));
+    }
+
+    /** The versions that were active before the current one, most recent first: where rollbacks go. */
+    public List<Integer> previousActiveVersions(String product) throws IOException {
+        List<Integer> lines = activeLines(product);
+        return lines.isEmpty() ? List.of() : lines.subList(1, lines.size());
+    }
+
+    /** ACTIVE's lines: the serving version, then the ones before it. Empty when no version was ever activated. */
+    private List<Integer> activeLines(String product) throws IOException {
+        Path active = productDir(product).resolve(ACTIVE);
         if (!Files.exists(active)) {
-            return OptionalInt.empty();
+            return List.of();
         }
-        String text = Files.readString(active, StandardCharsets.US_ASCII).trim();
-        try {
-            return OptionalInt.of(Integer.parseInt(text));
-        } catch (NumberFormatException e) {
-            throw new StoreException("ACTIVE of product " + product + " is not a version number: '" + text + "'");
+        List<Integer> versions = new ArrayList<>();
+        for (String line : Files.readAllLines(active, StandardCharsets.US_ASCII)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                versions.add(Integer.parseInt(line.trim()));
+            } catch (NumberFormatException e) {
+                throw new StoreException("ACTIVE of product " + product + " has a line that is not a version number: '"
+                        + line + "'");
+            }
         }
+        return versions;
     }
 
     public ProductBundle activeBundle(String product) throws IOException {
@@ -150,8 +188,7 @@ public final class ModelStore {
         requireValidProductId(product);
         Path versions = productDir(product).resolve("versions");
         Files.createDirectories(versions);
-        try (FileChannel lockFile = FileChannel.open(productDir(product).resolve(".lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE); FileLock ignored = lockFile.lock()) {
+        return locked(product, () -> {
             List<Integer> existing = versions(product);
             int version = existing.isEmpty() ? 1 : existing.get(existing.size() - 1) + 1;
             Path staging = versions.resolve(STAGING_PREFIX + version + "-" + UUID.randomUUID());
@@ -170,29 +207,134 @@ public final class ModelStore {
                 throw new StoreException("writing " + product + "@" + version + " failed: " + e.getMessage(), e);
             }
             return bundle(product, version);
+        });
+    }
+
+    /**
+     * Makes {@code version} the serving one, remembering the one it replaces for {@link #rollback}; it must be a
+     * complete bundle. Activating the active version changes nothing.
+     */
+    public void activate(String product, int version) throws IOException {
+        bundle(product, version);
+        locked(product, () -> {
+            List<Integer> lines = activeLines(product);
+            if (!lines.isEmpty() && lines.get(0) == version) {
+                return null;
+            }
+            List<Integer> next = new ArrayList<>(List.of(version));
+            lines.stream().filter(v -> v != version).limit(ACTIVE_HISTORY).forEach(next::add);
+            writeActive(product, next);
+            return null;
+        });
+    }
+
+    /**
+     * Makes the version active before the current one active again, and returns it.
+     *
+     * @throws StoreException when no earlier version was active
+     */
+    public int rollback(String product) throws IOException {
+        return locked(product, () -> {
+            List<Integer> lines = activeLines(product);
+            if (lines.size() < 2) {
+                throw new StoreException("product " + product + " has no earlier active version to roll back to");
+            }
+            bundle(product, lines.get(1));
+            writeActive(product, lines.subList(1, lines.size()));
+            return lines.get(1);
+        });
+    }
+
+    private void writeActive(String product, List<Integer> versions) throws IOException {
+        StringBuilder text = new StringBuilder();
+        versions.forEach(v -> text.append(v).append('\n'));
+        AtomicFiles.write(productDir(product).resolve(ACTIVE), text.toString().getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * Keeps an uploaded image, named by the hash of its content, durably (flushed before this returns).
+     *
+     * @return false when the same content was already stored
+     */
+    public boolean storeUpload(String product, UploadKind kind, byte[] content, String extension) throws IOException {
+        Path folder = Files.createDirectories(uploadsDir(product, kind));
+        Path target = folder.resolve(Digests.sha256(content) + "." + extension);
+        if (Files.exists(target)) {
+            return false;
+        }
+        AtomicFiles.write(target, content);
+        return true;
+    }
+
+    /** Uploaded images of a kind, by name (content hash). */
+    public List<Path> uploads(String product, UploadKind kind) throws IOException {
+        Path folder = uploadsDir(product, kind);
+        if (!Files.isDirectory(folder)) {
+            return List.of();
+        }
+        try (Stream<Path> entries = Files.list(folder)) {
+            return entries.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
         }
     }
 
-    /** Makes {@code version} the serving one; it must be a complete bundle. */
-    public void activate(String product, int version) throws IOException {
-        bundle(product, version);
-        AtomicFiles.write(productDir(product).resolve("ACTIVE"),
-                (version + "\n").getBytes(StandardCharsets.US_ASCII));
+    private Path uploadsDir(String product, UploadKind kind) {
+        return productDir(product).resolve("uploads").resolve(kind.folder);
     }
 
-    /** Removes staging directories left by writes that crashed; call when no writer runs (node start). */
+    /** The product's threshold policy for future fits; {@link ThresholdPolicy#DEFAULT} until one is set. */
+    public ThresholdPolicy thresholdPolicy(String product) throws IOException {
+        Path file = productDir(product).resolve(THRESHOLD_POLICY);
+        if (!Files.exists(file)) {
+            return ThresholdPolicy.DEFAULT;
+        }
+        try {
+            return JSON.readValue(file.toFile(), ThresholdPolicy.class);
+        } catch (IOException e) {
+            throw new StoreException("threshold policy of " + product + " is unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    public void setThresholdPolicy(String product, ThresholdPolicy policy) throws IOException {
+        Files.createDirectories(productDir(product));
+        AtomicFiles.write(productDir(product).resolve(THRESHOLD_POLICY), JSON.writeValueAsBytes(policy));
+    }
+
+    @FunctionalInterface
+    private interface LockedAction<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs {@code action} holding the product's write lock, across processes. */
+    private <T> T locked(String product, LockedAction<T> action) throws IOException {
+        Files.createDirectories(productDir(product));
+        try (FileChannel lockFile = FileChannel.open(productDir(product).resolve(".lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock ignored = lockFile.lock()) {
+            return action.run();
+        }
+    }
+
+    /**
+     * Removes what writes that crashed left behind (staging directories, temporary files: all dot names); call when
+     * no writer runs (node start).
+     */
     public void sweepStaging() throws IOException {
         for (String product : products()) {
-            Path versions = productDir(product).resolve("versions");
-            if (!Files.isDirectory(versions)) {
-                continue;
+            List<Path> folders = new ArrayList<>(List.of(productDir(product), productDir(product).resolve("versions")));
+            for (UploadKind kind : UploadKind.values()) {
+                folders.add(uploadsDir(product, kind));
             }
-            List<Path> leftovers = new ArrayList<>();
-            try (Stream<Path> entries = Files.list(versions)) {
-                entries.filter(p -> p.getFileName().toString().startsWith(STAGING_PREFIX)).forEach(leftovers::add);
-            }
-            for (Path leftover : leftovers) {
-                AtomicFiles.deleteTree(leftover);
+            for (Path folder : folders) {
+                if (!Files.isDirectory(folder)) {
+                    continue;
+                }
+                List<Path> leftovers = new ArrayList<>();
+                try (Stream<Path> entries = Files.list(folder)) {
+                    entries.filter(p -> p.getFileName().toString().startsWith(".")
+                            && !p.getFileName().toString().equals(".lock")).forEach(leftovers::add);
+                }
+                for (Path leftover : leftovers) {
+                    AtomicFiles.deleteTree(leftover);
+                }
             }
         }
     }

@@ -18,10 +18,12 @@ import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.TrainingRecipe;
 import dev.kdedge.calibration.network.GraphBlock;
 import dev.kdedge.calibration.network.NetworkGraph;
+import dev.kdedge.calibration.network.OnnxWeights;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -40,9 +42,14 @@ public final class StudentTrainer {
         this.settings = settings;
     }
 
-    /** Trains from random initialization on the given preprocessed images ([1, 3, S, S] each). */
-    public TrainedStudent train(NetworkGraph studentGraph, OnnxNetwork teacher, List<FloatTensor> images,
-            TrainingProgress progress) {
+    /**
+     * Trains on the given preprocessed images ([1, 3, S, S] each), from random initialization or from the weights of
+     * an exported student of the same graph.
+     *
+     * @param initialWeights the student to continue from ({@link OnnxWeights#read}), or null
+     */
+    public TrainedStudent train(NetworkGraph studentGraph, Map<String, OnnxWeights.Tensor> initialWeights,
+            OnnxNetwork teacher, List<FloatTensor> images, TrainingProgress progress) {
         if (images.size() < 2) {
             throw new IllegalArgumentException("training needs at least 2 images, got " + images.size());
         }
@@ -64,6 +71,9 @@ public final class StudentTrainer {
         int batchSize = Math.min(settings.recipe().batchSize(), images.size());
         try (Trainer trainer = model.newTrainer(config)) {
             trainer.initialize(new Shape(batchSize, 3, size, size));
+            if (initialWeights != null) {
+                block.loadWeights(initialWeights);
+            }
             Random random = new Random(settings.seed());
             List<Integer> order = new ArrayList<>();
             for (int i = 0; i < images.size(); i++) {

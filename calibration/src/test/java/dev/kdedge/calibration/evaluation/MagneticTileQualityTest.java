@@ -15,6 +15,7 @@ import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.method.stfpm.Stfpm;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.calibration.training.TrainingSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,8 +49,9 @@ class MagneticTileQualityTest {
         assertTrue(present, "CI needs ../shared beside the checkout");
 
         Stfpm stfpm = new Stfpm();
-        FitRequest request = new FitRequest("magnetic-tile", teacher, ImageFolders.normalTrainingImages(data), stfpm,
-                Preprocessing.imagenet(256), new TrainingSettings(stfpm.recipe(), EPOCHS, 42), 0, 0.005, true);
+        FitRequest request = FitRequest.fromScratch("magnetic-tile", teacher, ImageFolders.normalTrainingImages(data),
+                stfpm, Preprocessing.imagenet(256), new TrainingSettings(stfpm.recipe(), EPOCHS, 42), 0,
+                ThresholdPolicy.DEFAULT, true);
         ModelStore modelStore = new ModelStore(store);
         ProductBundle bundle = new ProductFitter(modelStore, InferenceOptions.cpu(2)).fit(request, FitProgress.NONE);
 

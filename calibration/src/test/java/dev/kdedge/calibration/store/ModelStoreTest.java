@@ -1,12 +1,14 @@
 package dev.kdedge.calibration.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.method.TrainingRecipe;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
+import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -34,10 +36,10 @@ class ModelStoreTest {
                 new Manifest.Teacher(teacherSha, List.of("layer1"), List.of(8)),
                 new Manifest.Student("student.onnx", "x", "resnet18-layer3", 8, List.of("layer1")),
                 Preprocessing.imagenet(64),
-                new Manifest.Threshold("target-false-reject-rate", 0.01, "held-out-normals", 3,
-                        new ScoreCalibration(1, 0, 2, 0, 3)),
+                Manifest.Threshold.of(ThresholdPolicy.targetFalseRejectRate(0.01), "held-out-normals", 3,
+                        new ScoreCalibration(1, 0, 2, 0, 3), null, null),
                 new Manifest.Training(10, "d", 1, TrainingRecipe.sgd(0.4f, 0.9f, 1e-4f, 32, 100), 1, List.of(1.0),
-                        List.of(1.0), 0));
+                        List.of(1.0), 0), null);
     }
 
     private ProductBundle write(String product) throws Exception {
@@ -89,6 +91,48 @@ class ModelStoreTest {
         Files.delete(root.resolve("products/tile/versions/1/student.onnx"));
         var e = assertThrows(StoreException.class, () -> store.activate("tile", 1));
         assertTrue(e.getMessage().contains("missing"), e.getMessage());
+    }
+
+    @Test
+    void rollbackReturnsToTheVersionsActiveBefore() throws Exception {
+        write("tile");
+        write("tile");
+        write("tile");
+        assertThrows(StoreException.class, () -> store.rollback("tile"), "nothing was ever active");
+        store.activate("tile", 1);
+        store.activate("tile", 2);
+        store.activate("tile", 2);
+        store.activate("tile", 3);
+        assertEquals(List.of(2, 1), store.previousActiveVersions("tile"));
+        assertEquals(2, store.rollback("tile"));
+        assertEquals(2, store.activeVersion("tile").getAsInt());
+        assertEquals(1, store.rollback("tile"));
+        var e = assertThrows(StoreException.class, () -> store.rollback("tile"));
+        assertTrue(e.getMessage().contains("no earlier active version"), e.getMessage());
+        assertEquals(1, store.activeVersion("tile").getAsInt());
+    }
+
+    @Test
+    void uploadsAreKeptOncePerContentAndTemporaryFilesAreSwept() throws Exception {
+        assertTrue(store.storeUpload("tile", ModelStore.UploadKind.NORMAL, new byte[] {1, 2}, "png"));
+        assertFalse(store.storeUpload("tile", ModelStore.UploadKind.NORMAL, new byte[] {1, 2}, "png"));
+        assertTrue(store.storeUpload("tile", ModelStore.UploadKind.DEFECT, new byte[] {1, 2}, "png"));
+        Path normals = root.resolve("products/tile/uploads/normals");
+        Path crashed = Files.write(normals.resolve(".x.png.tmp-crashed"), new byte[] {7});
+        assertEquals(1, store.uploads("tile", ModelStore.UploadKind.NORMAL).size(), "temporary files are invisible");
+        assertEquals(Digests.sha256(new byte[] {1, 2}) + ".png",
+                store.uploads("tile", ModelStore.UploadKind.NORMAL).get(0).getFileName().toString());
+        store.sweepStaging();
+        assertTrue(Files.notExists(crashed));
+        assertEquals(1, store.uploads("tile", ModelStore.UploadKind.DEFECT).size());
+    }
+
+    @Test
+    void thresholdPolicyDefaultsAndPersists() throws Exception {
+        assertEquals(ThresholdPolicy.DEFAULT, store.thresholdPolicy("tile"));
+        store.setThresholdPolicy("tile", ThresholdPolicy.fixed(0.42));
+        assertEquals(ThresholdPolicy.fixed(0.42), new ModelStore(root).thresholdPolicy("tile"));
+        assertThrows(IllegalArgumentException.class, () -> ThresholdPolicy.targetFalseRejectRate(0.9));
     }
 
     @Test

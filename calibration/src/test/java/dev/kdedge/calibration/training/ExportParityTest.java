@@ -1,6 +1,8 @@
 package dev.kdedge.calibration.training;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,10 +11,13 @@ import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.stfpm.Stfpm;
+import dev.kdedge.calibration.network.OnnxWeights;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +46,7 @@ class ExportParityTest {
             assertEquals(List.of(8, 16, 32), channels);
             TrainingSettings settings = new TrainingSettings(stfpm.recipe().withBatchSize(4), 3, 1);
             try (TrainedStudent student = new StudentTrainer(stfpm, settings)
-                    .train(stfpm.studentGraph(channels), teacher, images, TrainingProgress.NONE)) {
+                    .train(stfpm.studentGraph(channels), null, teacher, images, TrainingProgress.NONE)) {
                 assertTrue(student.epochLosses().get(2) < student.epochLosses().get(0),
                         "loss did not fall: " + student.epochLosses());
                 Path onnx = dir.resolve("student.onnx");
@@ -56,6 +61,18 @@ class ExportParityTest {
                 var refused = assertThrows(ExportParityException.class,
                         () -> StudentExport.verify(student, images.subList(0, 2), teacherFile));
                 assertTrue(refused.getMessage().contains("differs"), refused.getMessage());
+
+                // A fine-tune continues from the exported weights: with a learning rate of zero they stay exactly so.
+                Map<String, OnnxWeights.Tensor> exported = OnnxWeights.read(onnx);
+                TrainingSettings frozen = new TrainingSettings(stfpm.recipe().withBatchSize(4).withLearningRate(0), 1, 2);
+                try (TrainedStudent continued = new StudentTrainer(stfpm, frozen)
+                        .train(stfpm.studentGraph(channels), exported, teacher, images, TrainingProgress.NONE);
+                        TrainedStudent fresh = new StudentTrainer(stfpm, frozen)
+                        .train(stfpm.studentGraph(channels), null, teacher, images, TrainingProgress.NONE)) {
+                    float[] conv1 = exported.get("conv1.weight").values();
+                    assertArrayEquals(conv1, continued.block().parameter("conv1", "weight").toFloatArray());
+                    assertFalse(Arrays.equals(conv1, fresh.block().parameter("conv1", "weight").toFloatArray()));
+                }
             }
         }
     }

@@ -1,7 +1,10 @@
 package dev.kdedge.node.api;
 
+import dev.kdedge.calibration.store.StoreException;
+import dev.kdedge.calibration.store.UnknownProductException;
 import dev.kdedge.node.inference.RejectedRequestException;
 import io.vertx.grpc.common.GrpcStatus;
+import java.util.NoSuchElementException;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +21,14 @@ record StatusMapping(GrpcStatus status, String message) {
         }
         if (cause instanceof IllegalArgumentException) {
             return new StatusMapping(GrpcStatus.INVALID_ARGUMENT, cause.getMessage());
+        }
+        if (cause instanceof UnknownProductException || cause instanceof NoSuchElementException) {
+            return new StatusMapping(GrpcStatus.NOT_FOUND, cause.getMessage());
+        }
+        // The store's state does not allow it (no earlier version to roll back to, a missing version, too few
+        // images, a job that has ended): the client must change something first.
+        if (cause instanceof StoreException || cause instanceof IllegalStateException) {
+            return new StatusMapping(GrpcStatus.FAILED_PRECONDITION, cause.getMessage());
         }
         LOG.error("request failed", cause);
         return new StatusMapping(GrpcStatus.INTERNAL, "internal error: " + cause);

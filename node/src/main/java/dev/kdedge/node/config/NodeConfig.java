@@ -20,6 +20,7 @@ public final class NodeConfig {
     @JsonProperty public String store = "/var/lib/kdedge/store";
     @JsonProperty public Cache cache = new Cache();
     @JsonProperty public Scoring scoring = new Scoring();
+    @JsonProperty public Models models = new Models();
 
     public static final class Server {
         @JsonProperty public String host = "0.0.0.0";
@@ -44,6 +45,17 @@ public final class NodeConfig {
         @JsonProperty public long maxImagePixels = 4096L * 4096;
         /** Frames of one InspectStream in the pipeline at once; the node stops reading the stream beyond this. */
         @JsonProperty public int streamWindow = 4;
+    }
+
+    /** The engineer's side: uploads, fine-tunes, promote and rollback (the kdedge.v1.Models service). */
+    public static final class Models {
+        /**
+         * Allows the RPCs that change the store. Off by default: until mTLS roles exist, anyone who can reach the
+         * port could use them. A node whose store is not writable refuses them whatever this says.
+         */
+        @JsonProperty public boolean enabled = false;
+        /** PyTorch threads for fine-tuning; the other cores stay with scoring. */
+        @JsonProperty public int trainingThreads = 1;
     }
 
     public static NodeConfig load(Path file) throws IOException {
@@ -74,6 +86,7 @@ public final class NodeConfig {
         check(errors, scoring.maxQueuedRequests >= 1, "scoring.maxQueuedRequests must be at least 1");
         check(errors, scoring.maxImagePixels >= 64 * 64, "scoring.maxImagePixels must be at least 4096");
         check(errors, scoring.streamWindow >= 1 && scoring.streamWindow <= 1024, "scoring.streamWindow must be 1..1024");
+        check(errors, models.trainingThreads >= 1 && models.trainingThreads <= 256, "models.trainingThreads must be 1..256");
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid configuration: " + String.join("; ", errors));
         }

@@ -88,9 +88,31 @@ public final class EngineCache implements AutoCloseable {
     }
 
     /**
-     * Once another version of the product has loaded, the old one is unreachable (ACTIVE names the new one): drop the
-     * cache's hold now rather than when the byte bound evicts it. Requests still holding it finish on it; it is closed
-     * after the last one. Runs on the loader thread, once per load, not per request.
+     * Loads a version before it becomes active, so that promoting it swaps engines without a slower first request.
+     * Blocks until loaded: call from a worker thread.
+     */
+    public void warm(String product, int version) throws IOException {
+        try {
+            activeVersions.get(product);
+            engines.get(new Key(product, version, CPU_FP32)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while loading " + product + "@" + version, e);
+        } catch (ExecutionException | CompletionException | UncheckedIOException e) {
+            throw unwrap(e);
+        }
+    }
+
+    /** The store's ACTIVE of {@code product} now names {@code version}: serve it from the next request on. */
+    public void activated(String product, int version) {
+        activeVersions.put(product, version);
+        retireOtherVersions(new Key(product, version, CPU_FP32));
+    }
+
+    /**
+     * Once another version of the product is active and loaded, the old one is unreachable: drop the cache's hold
+     * now rather than when the byte bound evicts it. Requests still holding it finish on it; it is closed after the
+     * last one. Runs once per load or activation, not per request.
      */
     private void retireOtherVersions(Key serving) {
         engines.synchronous().asMap().keySet().removeIf(key -> key.product().equals(serving.product())
@@ -129,7 +151,11 @@ public final class EngineCache implements AutoCloseable {
             teacher.release();
             throw e;
         }
-        retireOtherVersions(key);
+        // A version warmed before promotion loads while the old one still serves: only an active one retires others.
+        Integer active = activeVersions.getIfPresent(key.product());
+        if (active == null || active == key.version()) {
+            retireOtherVersions(key);
+        }
         return engine;
     }
 

@@ -1,0 +1,51 @@
+package dev.kdedge.calibration.threshold;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * How a product's threshold is set when a version is fitted: at a target false-reject rate on held-out normal
+ * images (the default), or at a fixed raw score the engineer chose.
+ *
+ * @param policy {@value #TARGET_FALSE_REJECT_RATE} or {@value #FIXED}
+ * @param value the rate (0.0001..0.5) or the raw score
+ */
+public record ThresholdPolicy(String policy, double value) {
+    public static final String TARGET_FALSE_REJECT_RATE = "target-false-reject-rate";
+    public static final String FIXED = "fixed";
+    public static final ThresholdPolicy DEFAULT = targetFalseRejectRate(0.005);
+
+    @JsonCreator
+    public ThresholdPolicy(@JsonProperty("policy") String policy, @JsonProperty("value") double value) {
+        if (TARGET_FALSE_REJECT_RATE.equals(policy)) {
+            if (!(value >= 0.0001 && value <= 0.5)) {
+                throw new IllegalArgumentException("target false-reject rate must be 0.0001..0.5, was " + value);
+            }
+        } else if (FIXED.equals(policy)) {
+            if (!Double.isFinite(value)) {
+                throw new IllegalArgumentException("fixed threshold must be a finite number, was " + value);
+            }
+        } else {
+            throw new IllegalArgumentException("unknown threshold policy '" + policy + "'");
+        }
+        this.policy = policy;
+        this.value = value;
+    }
+
+    public static ThresholdPolicy targetFalseRejectRate(double rate) {
+        return new ThresholdPolicy(TARGET_FALSE_REJECT_RATE, rate);
+    }
+
+    public static ThresholdPolicy fixed(double threshold) {
+        return new ThresholdPolicy(FIXED, threshold);
+    }
+
+    /** The calibration of a version whose held-out normals scored {@code normalScores}. */
+    public ScoreCalibration apply(double[] normalScores, double pixelMin, double pixelMax) {
+        ScoreCalibration atRate = ThresholdFit.atFalseRejectRate(normalScores,
+                FIXED.equals(policy) ? 0 : value, pixelMin, pixelMax);
+        return FIXED.equals(policy)
+                ? new ScoreCalibration(value, atRate.imageMin(), atRate.imageMax(), pixelMin, pixelMax)
+                : atRate;
+    }
+}

@@ -1,0 +1,292 @@
+package dev.kdedge.node.api;
+
+import com.google.protobuf.Descriptors;
+import dev.kdedge.api.v1.CancelJobRequest;
+import dev.kdedge.api.v1.DescribeProductRequest;
+import dev.kdedge.api.v1.GetJobRequest;
+import dev.kdedge.api.v1.Job;
+import dev.kdedge.api.v1.JobEvent;
+import dev.kdedge.api.v1.ListJobsRequest;
+import dev.kdedge.api.v1.ListJobsResponse;
+import dev.kdedge.api.v1.ListProductsRequest;
+import dev.kdedge.api.v1.ListProductsResponse;
+import dev.kdedge.api.v1.ModelsGrpcService;
+import dev.kdedge.api.v1.ProductDescription;
+import dev.kdedge.api.v1.PromoteRequest;
+import dev.kdedge.api.v1.RollbackRequest;
+import dev.kdedge.api.v1.SetThresholdPolicyRequest;
+import dev.kdedge.api.v1.StartFineTuneRequest;
+import dev.kdedge.api.v1.UploadRejection;
+import dev.kdedge.api.v1.UploadRequest;
+import dev.kdedge.api.v1.UploadSummary;
+import dev.kdedge.api.v1.WatchJobRequest;
+import dev.kdedge.node.jobs.FineTuneJobs;
+import dev.kdedge.node.models.ProductAdministration;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.ServiceName;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerRequest;
+import io.vertx.grpc.server.GrpcServerResponse;
+import io.vertx.grpc.server.Service;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import java.util.function.Consumer;
+
+/**
+ * The {@code kdedge.v1.Models} service on Vert.x gRPC. Every store operation runs on {@code work}, never on the event
+ * loop; replies and job events come back to the call's context. The RPCs that change the store are refused with
+ * PERMISSION_DENIED when {@code writesRefused} says why.
+ */
+public final class ModelsEndpoint implements Service {
+    private final Vertx vertx;
+    private final ProductAdministration products;
+    private final FineTuneJobs jobs;
+    private final Executor work;
+    private final Optional<String> writesRefused;
+
+    @FunctionalInterface
+    private interface Work<Req, Resp> {
+        Resp apply(Req request) throws Exception;
+    }
+
+    /** @param writesRefused why the store may not be changed through this node, or empty when it may */
+    public ModelsEndpoint(Vertx vertx, ProductAdministration products, FineTuneJobs jobs, Executor work,
+            Optional<String> writesRefused) {
+        this.vertx = vertx;
+        this.products = products;
+        this.jobs = jobs;
+        this.work = work;
+        this.writesRefused = writesRefused;
+    }
+
+    @Override
+    public ServiceName name() {
+        return ModelsGrpcService.SERVICE_NAME;
+    }
+
+    @Override
+    public Descriptors.ServiceDescriptor descriptor() {
+        return ModelsGrpcService.SERVICE_DESCRIPTOR;
+    }
+
+    @Override
+    public void bind(GrpcServer server) {
+        server.callHandler(ModelsGrpcService.ListProducts, call -> unary(call, false,
+                (ListProductsRequest r) -> ListProductsResponse.newBuilder().addAllProducts(products.products()).build()));
+        server.callHandler(ModelsGrpcService.DescribeProduct, call -> unary(call, false,
+                (DescribeProductRequest r) -> products.describe(r.getProduct())));
+        server.callHandler(ModelsGrpcService.StartFineTune, call -> unary(call, true, jobs::start));
+        server.callHandler(ModelsGrpcService.GetJob, call -> unary(call, false, (GetJobRequest r) -> jobs.get(r.getJobId())));
+        server.callHandler(ModelsGrpcService.ListJobs, call -> unary(call, false,
+                (ListJobsRequest r) -> ListJobsResponse.newBuilder().addAllJobs(jobs.list()).build()));
+        server.callHandler(ModelsGrpcService.CancelJob, call -> unary(call, true,
+                (CancelJobRequest r) -> jobs.cancel(r.getJobId())));
+        server.callHandler(ModelsGrpcService.Promote, call -> unary(call, true,
+                (PromoteRequest r) -> products.promote(r.getProduct(), r.getVersion())));
+        server.callHandler(ModelsGrpcService.Rollback, call -> unary(call, true,
+                (RollbackRequest r) -> products.rollback(r.getProduct())));
+        server.callHandler(ModelsGrpcService.SetThresholdPolicy, call -> unary(call, true,
+                (SetThresholdPolicyRequest r) -> products.setThresholdPolicy(r.getProduct(), r.getPolicy())));
+        server.callHandler(ModelsGrpcService.WatchJob, this::watchJob);
+        server.callHandler(ModelsGrpcService.UploadNormals, this::uploadNormals);
+    }
+
+    private <Req, Resp> void unary(GrpcServerRequest<Req, Resp> call, boolean changesStore, Work<Req, Resp> action) {
+        Context context = vertx.getOrCreateContext();
+        call.invalidMessageHandler(invalid -> fail(call.response(), GrpcStatus.INVALID_ARGUMENT,
+                "malformed request message"));
+        call.last().onSuccess(request -> {
+            if (changesStore && refuseWrite(call.response())) {
+                return;
+            }
+            CompletableFuture.supplyAsync(() -> {
+                try {
+                    return action.apply(request);
+                } catch (Exception e) {
+                    throw new CompletionException(e);
+                }
+            }, work).whenComplete((reply, failure) -> context.runOnContext(v -> {
+                if (failure != null) {
+                    StatusMapping status = StatusMapping.of(failure);
+                    fail(call.response(), status.status(), status.message());
+                } else {
+                    call.response().end(reply);
+                }
+            }));
+        });
+    }
+
+    private boolean refuseWrite(GrpcServerResponse<?, ?> response) {
+        writesRefused.ifPresent(reason -> fail(response, GrpcStatus.PERMISSION_DENIED, reason));
+        return writesRefused.isPresent();
+    }
+
+    private static void fail(GrpcServerResponse<?, ?> response, GrpcStatus status, String message) {
+        response.status(status).statusMessage(message).end();
+    }
+
+    /** Past events first, then each new one as it happens; the stream ends with the job. */
+    private void watchJob(GrpcServerRequest<WatchJobRequest, JobEvent> call) {
+        Context context = vertx.getOrCreateContext();
+        call.last().onSuccess(request -> {
+            JobWatch watch = new JobWatch(call.response());
+            Consumer<JobEvent> watcher = event -> context.runOnContext(v -> watch.live(event));
+            CompletableFuture.supplyAsync(() -> jobs.watch(request.getJobId(), watcher), work)
+                    .whenComplete((past, failure) -> context.runOnContext(v -> {
+                        if (failure != null) {
+                            StatusMapping status = StatusMapping.of(failure);
+                            fail(call.response(), status.status(), status.message());
+                        } else {
+                            watch.replay(past);
+                        }
+                    }));
+            call.exceptionHandler(e -> work.execute(() -> jobs.unwatch(request.getJobId(), watcher)));
+        });
+    }
+
+    /**
+     * The reply stream of one WatchJob call, on its event loop; ends after the job's last event. Live events that
+     * arrive before the past ones are sent wait for them, so the client sees every event once, in order.
+     */
+    private static final class JobWatch {
+        private final GrpcServerResponse<WatchJobRequest, JobEvent> response;
+        private final List<JobEvent> early = new ArrayList<>();
+        private boolean replayed;
+        private boolean ended;
+
+        JobWatch(GrpcServerResponse<WatchJobRequest, JobEvent> response) {
+            this.response = response;
+        }
+
+        void replay(List<JobEvent> past) {
+            past.forEach(this::send);
+            early.forEach(this::send);
+            early.clear();
+            replayed = true;
+        }
+
+        void live(JobEvent event) {
+            if (replayed) {
+                send(event);
+            } else {
+                early.add(event);
+            }
+        }
+
+        private void send(JobEvent event) {
+            if (ended) {
+                return;
+            }
+            response.write(event);
+            if (event.hasDone() || event.hasFailed() || event.hasCancelled()) {
+                ended = true;
+                response.end();
+            }
+        }
+    }
+
+    private void uploadNormals(GrpcServerRequest<UploadRequest, UploadSummary> call) {
+        if (refuseWrite(call.response())) {
+            return;
+        }
+        UploadStream upload = new UploadStream(call, vertx.getOrCreateContext());
+        call.handler(upload::received);
+        call.invalidMessageHandler(invalid -> upload.failed(new IllegalArgumentException("malformed upload message")));
+        call.endHandler(v -> upload.ended());
+    }
+
+    /**
+     * One UploadNormals call. Images are handled one at a time, in order, off the event loop, and the client's stream
+     * is paused meanwhile, so a fast uploader cannot fill the node's memory. The summary goes out after the last
+     * image is stored: everything it counts is on disk.
+     */
+    private final class UploadStream {
+        private final GrpcServerRequest<UploadRequest, UploadSummary> call;
+        private final Context context;
+        private final UploadSummary.Builder summary = UploadSummary.newBuilder();
+        private CompletableFuture<Void> stored = CompletableFuture.completedFuture(null);
+        private int received;
+        private boolean failed;
+
+        UploadStream(GrpcServerRequest<UploadRequest, UploadSummary> call, Context context) {
+            this.call = call;
+            this.context = context;
+        }
+
+        void received(UploadRequest message) {
+            int position = received++;
+            call.pause();
+            stored = stored.thenRunAsync(() -> store(position, message), work)
+                    .whenComplete((ok, failure) -> context.runOnContext(v -> {
+                        if (failure != null) {
+                            failed(failure);
+                        } else if (!failed) {
+                            call.resume();
+                        }
+                    }));
+        }
+
+        /** On a worker; calls are chained, so one at a time and in order. */
+        private void store(int position, UploadRequest message) {
+            try {
+                String product = summary.getProduct();
+                if (position == 0) {
+                    if (message.getProduct().isEmpty()) {
+                        throw new IllegalArgumentException("the first upload message must name the product");
+                    }
+                    products.requireProduct(message.getProduct());
+                    product = message.getProduct();
+                    summary.setProduct(product);
+                } else if (!message.getProduct().isEmpty() && !message.getProduct().equals(product)) {
+                    throw new IllegalArgumentException("one upload is for one product: image " + position + " names "
+                            + message.getProduct() + ", the upload " + product);
+                }
+                ProductAdministration.Upload outcome = products.upload(product, message.getImage(),
+                        message.getDefective());
+                switch (outcome.outcome()) {
+                    case STORED -> summary.setAccepted(summary.getAccepted() + 1);
+                    case DUPLICATE -> summary.setDuplicates(summary.getDuplicates() + 1);
+                    case REFUSED -> summary.addRejected(UploadRejection.newBuilder().setIndex(position)
+                            .setName(message.getName()).setReason(outcome.reason()));
+                }
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        }
+
+        void ended() {
+            stored.thenApplyAsync(v -> {
+                if (received == 0) {
+                    throw new IllegalArgumentException("the upload has no images");
+                }
+                try {
+                    ProductDescription product = products.describe(summary.getProduct());
+                    return summary.setNormalsStored(product.getUploadedNormals())
+                            .setDefectsStored(product.getUploadedDefects()).build();
+                } catch (Exception e) {
+                    throw new CompletionException(e);
+                }
+            }, work).whenComplete((reply, failure) -> context.runOnContext(v -> {
+                if (failure != null) {
+                    failed(failure);
+                } else if (!failed) {
+                    call.response().end(reply);
+                }
+            }));
+        }
+
+        void failed(Throwable failure) {
+            if (!failed) {
+                failed = true;
+                StatusMapping status = StatusMapping.of(failure);
+                fail(call.response(), status.status(), status.message());
+            }
+        }
+    }
+}

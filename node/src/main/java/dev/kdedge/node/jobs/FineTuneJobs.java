@@ -1,0 +1,289 @@
+package dev.kdedge.node.jobs;
+
+import dev.kdedge.api.v1.Job;
+import dev.kdedge.api.v1.JobEvent;
+import dev.kdedge.api.v1.JobState;
+import dev.kdedge.api.v1.StartFineTuneRequest;
+import dev.kdedge.calibration.engine.InferenceOptions;
+import dev.kdedge.calibration.fit.FitProgress;
+import dev.kdedge.calibration.fit.FitRequest;
+import dev.kdedge.calibration.fit.ProductFitter;
+import dev.kdedge.calibration.method.DistillationMethod;
+import dev.kdedge.calibration.method.TrainingRecipe;
+import dev.kdedge.calibration.store.Manifest;
+import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.training.TrainingSettings;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fine-tune jobs of one node: one runs at a time, on a single low-priority thread, the others wait in the order they
+ * came. PyTorch training is limited to the threads the node gives it, so scoring keeps the rest of the device. Each
+ * job's record survives restarts: a job that was running when the node stopped is reported failed, with the reason;
+ * queued jobs run again.
+ */
+public final class FineTuneJobs implements AutoCloseable {
+    public static final int MIN_NORMALS = 8;
+    public static final int DEFAULT_EPOCHS = 10;
+    public static final int MAX_EPOCHS = 200;
+    public static final double DEFAULT_HOLDOUT = 0.2;
+    private static final long SEED = 42;
+    private static final Logger LOG = LoggerFactory.getLogger(FineTuneJobs.class);
+
+    private final ModelStore store;
+    private final JobStore records;
+    private final InferenceOptions inference;
+    private final Map<String, JobLog> jobs = new ConcurrentHashMap<>();
+    private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "kdedge-fine-tune");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        return t;
+    });
+
+    /** A fine-tune stopped by CancelJob, at its next training step. */
+    private static final class Cancelled extends RuntimeException {
+        Cancelled() {
+            super("cancelled by request", null, false, false);
+        }
+    }
+
+    /** @param inference ONNX Runtime settings for the job's own sessions (teacher features, parity, threshold) */
+    public FineTuneJobs(ModelStore store, Path recordDir, InferenceOptions inference) throws IOException {
+        this.store = store;
+        this.records = new JobStore(recordDir);
+        this.inference = inference;
+        for (JobStore.Saved saved : records.loadAll()) {
+            JobLog log = new JobLog(records, saved.job(), saved.events());
+            jobs.put(saved.job().getJobId(), log);
+            if (saved.job().getState() == JobState.RUNNING) {
+                String reason = "the node stopped while this job was running (restarted " + Instant.now()
+                        + "); its version was not published unless DescribeProduct lists it";
+                log.record(JobEvent.newBuilder().setFailed(JobEvent.Failed.newBuilder().setReason(reason)),
+                        job -> job.setState(JobState.FAILED).setReason(reason).setFinishedAt(Instant.now().toString()));
+            }
+        }
+        jobs.values().stream().filter(log -> log.job().getState() == JobState.QUEUED)
+                .sorted(Comparator.comparing(log -> log.job().getCreatedAt()))
+                .forEach(log -> runner.execute(() -> run(log)));
+    }
+
+    /**
+     * Validates and queues a fine-tune of the product's active version on its uploaded normals.
+     *
+     * @throws IllegalArgumentException on settings out of bounds
+     * @throws IllegalStateException when the product has too few uploaded normals
+     * @throws IOException when the product has no active version ({@code UnknownProductException}) or the store fails
+     */
+    public Job start(StartFineTuneRequest request) throws IOException {
+        StartFineTuneRequest settings = withDefaults(request);
+        store.activeBundle(settings.getProduct());
+        requireEnoughNormals(settings.getProduct());
+        Job job = Job.newBuilder().setJobId(UUID.randomUUID().toString()).setProduct(settings.getProduct())
+                .setState(JobState.QUEUED).setRequest(settings).setCreatedAt(Instant.now().toString()).build();
+        JobLog log = new JobLog(records, job, List.of());
+        long ahead = jobs.values().stream().filter(j -> {
+            JobState s = j.job().getState();
+            return s == JobState.QUEUED || s == JobState.RUNNING;
+        }).count();
+        log.record(JobEvent.newBuilder().setQueued(JobEvent.Queued.newBuilder().setPosition((int) ahead)), j -> j);
+        jobs.put(job.getJobId(), log);
+        runner.execute(() -> run(log));
+        return log.job();
+    }
+
+    public Job get(String jobId) {
+        return log(jobId).job();
+    }
+
+    /** Every job, newest first. */
+    public List<Job> list() {
+        return jobs.values().stream().map(JobLog::job)
+                .sorted(Comparator.comparing(Job::getCreatedAt).reversed()).toList();
+    }
+
+    /**
+     * Drops a queued job at once; a running one stops at its next training step (its state changes then).
+     *
+     * @throws IllegalStateException when the job has already ended
+     */
+    public Job cancel(String jobId) {
+        JobLog log = log(jobId);
+        synchronized (log) {
+            JobState state = log.job().getState();
+            if (JobLog.ended(state)) {
+                throw new IllegalStateException("job " + jobId + " has already ended (" + state + ")");
+            }
+            if (state == JobState.QUEUED) {
+                log.record(JobEvent.newBuilder().setCancelled(JobEvent.Cancelled.getDefaultInstance()),
+                        job -> job.setState(JobState.CANCELLED).setReason("cancelled by request before it started")
+                                .setFinishedAt(Instant.now().toString()));
+            } else {
+                log.requestCancel();
+            }
+            return log.job();
+        }
+    }
+
+    /** The job's events so far; later ones go to {@code watcher} until the job ends. See {@link JobLog#watch}. */
+    public List<JobEvent> watch(String jobId, Consumer<JobEvent> watcher) {
+        return log(jobId).watch(watcher);
+    }
+
+    public void unwatch(String jobId, Consumer<JobEvent> watcher) {
+        log(jobId).unwatch(watcher);
+    }
+
+    private JobLog log(String jobId) {
+        JobLog log = jobs.get(jobId);
+        if (log == null) {
+            throw new NoSuchElementException("no job " + jobId + " on this node");
+        }
+        return log;
+    }
+
+    private StartFineTuneRequest withDefaults(StartFineTuneRequest request) {
+        ModelStore.requireValidProductId(request.getProduct());
+        StartFineTuneRequest.Builder b = request.toBuilder();
+        if (b.getEpochs() == 0) {
+            b.setEpochs(DEFAULT_EPOCHS);
+        }
+        if (b.getHoldoutFraction() == 0) {
+            b.setHoldoutFraction(DEFAULT_HOLDOUT);
+        }
+        if (b.getEpochs() > MAX_EPOCHS) {
+            throw new IllegalArgumentException("epochs must be 1.." + MAX_EPOCHS + ", was " + b.getEpochs());
+        }
+        if (!(b.getHoldoutFraction() >= 0.05 && b.getHoldoutFraction() <= 0.5)) {
+            throw new IllegalArgumentException("holdout_fraction must be 0.05..0.5, was " + b.getHoldoutFraction());
+        }
+        if (b.getLearningRate() != 0 && !(b.getLearningRate() >= 1e-6 && b.getLearningRate() <= 1)) {
+            throw new IllegalArgumentException("learning_rate must be 1e-6..1, was " + b.getLearningRate());
+        }
+        return b.build();
+    }
+
+    private List<Path> requireEnoughNormals(String product) throws IOException {
+        List<Path> normals = store.uploads(product, ModelStore.UploadKind.NORMAL);
+        if (normals.size() < MIN_NORMALS) {
+            throw new IllegalStateException("product " + product + " has " + normals.size()
+                    + " uploaded normal images; a fine-tune needs at least " + MIN_NORMALS + " (UploadNormals)");
+        }
+        return normals;
+    }
+
+    private void run(JobLog log) {
+        synchronized (log) {
+            if (log.job().getState() != JobState.QUEUED) {
+                return;
+            }
+            log.record(stage("starting"), job -> job.setState(JobState.RUNNING).setStartedAt(Instant.now().toString()));
+        }
+        StartFineTuneRequest settings = log.job().getRequest();
+        try {
+            ProductBundle base = store.activeBundle(settings.getProduct());
+            List<Path> normals = requireEnoughNormals(settings.getProduct());
+            List<Path> defects = store.uploads(settings.getProduct(), ModelStore.UploadKind.DEFECT);
+            TrainingRecipe recipe = DistillationMethod.named(base.manifest().method()).recipe();
+            float learningRate = settings.getLearningRate() != 0 ? (float) settings.getLearningRate()
+                    : settings.getFromScratch() ? recipe.learningRate() : recipe.learningRate() / 10;
+            FitRequest request = FitRequest.refit(base, !settings.getFromScratch(), normals, defects,
+                    new TrainingSettings(recipe.withLearningRate(learningRate), settings.getEpochs(), SEED),
+                    settings.getHoldoutFraction(), store.thresholdPolicy(settings.getProduct()));
+            ProductBundle written = new ProductFitter(store, inference).fit(request, new JobProgress(log));
+            log.record(JobEvent.newBuilder().setDone(JobEvent.Done.newBuilder().setVersion(written.version())),
+                    job -> job.setState(JobState.SUCCEEDED).setVersion(written.version())
+                            .setFinishedAt(Instant.now().toString()));
+        } catch (Cancelled e) {
+            log.record(JobEvent.newBuilder().setCancelled(JobEvent.Cancelled.getDefaultInstance()),
+                    job -> job.setState(JobState.CANCELLED).setReason("cancelled by request; no version was written")
+                            .setFinishedAt(Instant.now().toString()));
+        } catch (Exception | Error e) {
+            LOG.warn("fine-tune {} of {} failed", log.job().getJobId(), settings.getProduct(), e);
+            String reason = e.getMessage() != null ? e.getMessage() : e.toString();
+            log.record(JobEvent.newBuilder().setFailed(JobEvent.Failed.newBuilder().setReason(reason)),
+                    job -> job.setState(JobState.FAILED).setReason(reason).setFinishedAt(Instant.now().toString()));
+        }
+    }
+
+    private static JobEvent.Builder stage(String description) {
+        return JobEvent.newBuilder().setStage(JobEvent.Stage.newBuilder().setDescription(description));
+    }
+
+    /** Turns a fit's progress into job events, and stops the fit at the next step once cancelled. */
+    private static final class JobProgress implements FitProgress {
+        private final JobLog log;
+        private double trainingSeconds;
+
+        JobProgress(JobLog log) {
+            this.log = log;
+        }
+
+        private void stopIfCancelled() {
+            if (log.cancelRequested()) {
+                throw new Cancelled();
+            }
+        }
+
+        @Override
+        public void imageLoaded(int done, int total) {
+            stopIfCancelled();
+        }
+
+        @Override
+        public void stage(String description) {
+            stopIfCancelled();
+            log.record(FineTuneJobs.stage(description), job -> job);
+        }
+
+        @Override
+        public void batchDone(int epoch, int batch, int batches, double loss) {
+            stopIfCancelled();
+        }
+
+        @Override
+        public void epochDone(int epoch, int epochs, double meanLoss, double seconds) {
+            trainingSeconds += seconds;
+            log.record(JobEvent.newBuilder().setEpoch(JobEvent.Epoch.newBuilder().setEpoch(epoch).setEpochs(epochs)
+                    .setLoss(meanLoss).setSeconds(seconds).setEtaSeconds(trainingSeconds / epoch * (epochs - epoch))),
+                    job -> job);
+            stopIfCancelled();
+        }
+
+        @Override
+        public void parityChecked(double maxAbsDifference, double bound) {
+            log.record(JobEvent.newBuilder().setParityChecked(JobEvent.ParityChecked.newBuilder()
+                    .setMaxAbsDifference(maxAbsDifference).setBound(bound)), job -> job);
+        }
+
+        @Override
+        public void thresholdProposed(Manifest.Threshold threshold) {
+            JobEvent.ThresholdProposed.Builder proposed = JobEvent.ThresholdProposed.newBuilder()
+                    .setThreshold(threshold.calibration().threshold()).setPolicy(threshold.policy())
+                    .setHeldOutImages(threshold.images());
+            if (threshold.f1OptimalThreshold() != null) {
+                proposed.setF1OptimalThreshold(threshold.f1OptimalThreshold()).setF1(threshold.f1());
+            }
+            log.record(JobEvent.newBuilder().setThresholdProposed(proposed), job -> job);
+        }
+    }
+
+    @Override
+    public void close() {
+        jobs.values().forEach(JobLog::requestCancel);
+        runner.shutdownNow();
+    }
+}

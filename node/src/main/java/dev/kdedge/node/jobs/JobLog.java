@@ -1,0 +1,87 @@
+package dev.kdedge.node.jobs;
+
+import dev.kdedge.api.v1.Job;
+import dev.kdedge.api.v1.JobEvent;
+import dev.kdedge.api.v1.JobState;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+
+/**
+ * One job's state and every event it has had, persisted by a {@link JobStore} on each change, and the watchers that
+ * follow it. Events reach watchers in order, once each.
+ */
+final class JobLog {
+    private final JobStore store;
+    private final List<JobEvent> events;
+    private final List<Consumer<JobEvent>> watchers = new ArrayList<>();
+    private Job job;
+    private volatile boolean cancelRequested;
+
+    JobLog(JobStore store, Job job, List<JobEvent> events) {
+        this.store = store;
+        this.job = job;
+        this.events = new ArrayList<>(events);
+    }
+
+    synchronized Job job() {
+        return job;
+    }
+
+    synchronized List<JobEvent> events() {
+        return List.copyOf(events);
+    }
+
+    boolean cancelRequested() {
+        return cancelRequested;
+    }
+
+    void requestCancel() {
+        cancelRequested = true;
+    }
+
+    static boolean ended(JobState state) {
+        return state == JobState.SUCCEEDED || state == JobState.FAILED || state == JobState.CANCELLED;
+    }
+
+    /** Records an event and the job change it brings, durably, then tells the watchers. */
+    synchronized void record(JobEvent.Builder event, UnaryOperator<Job.Builder> change) {
+        JobEvent stamped = event.setJobId(job.getJobId()).setAt(Instant.now().toString()).build();
+        Job updated = change.apply(job.toBuilder()).setLastEvent(stamped).build();
+        List<JobEvent> next = new ArrayList<>(events);
+        next.add(stamped);
+        try {
+            store.save(updated, next);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot record job " + job.getJobId() + ": " + e.getMessage(), e);
+        }
+        job = updated;
+        events.add(stamped);
+        for (Consumer<JobEvent> watcher : List.copyOf(watchers)) {
+            watcher.accept(stamped);
+        }
+        if (ended(job.getState())) {
+            watchers.clear();
+        }
+    }
+
+    /**
+     * The events so far, and from now on each new one to {@code watcher} until the job ends.
+     *
+     * @return the past events; the watcher is not registered when the last of them ended the job
+     */
+    synchronized List<JobEvent> watch(Consumer<JobEvent> watcher) {
+        if (!ended(job.getState())) {
+            watchers.add(watcher);
+        }
+        return List.copyOf(events);
+    }
+
+    synchronized void unwatch(Consumer<JobEvent> watcher) {
+        watchers.remove(watcher);
+    }
+}

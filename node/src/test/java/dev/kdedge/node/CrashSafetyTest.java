@@ -1,0 +1,262 @@
+package dev.kdedge.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.kdedge.api.v1.DescribeProductRequest;
+import dev.kdedge.api.v1.GetJobRequest;
+import dev.kdedge.api.v1.Image;
+import dev.kdedge.api.v1.InspectionGrpc;
+import dev.kdedge.api.v1.Job;
+import dev.kdedge.api.v1.JobEvent;
+import dev.kdedge.api.v1.JobState;
+import dev.kdedge.api.v1.ListJobsRequest;
+import dev.kdedge.api.v1.ModelsGrpc;
+import dev.kdedge.api.v1.PromoteRequest;
+import dev.kdedge.api.v1.ScoreRequest;
+import dev.kdedge.api.v1.StartFineTuneRequest;
+import dev.kdedge.api.v1.UploadRequest;
+import dev.kdedge.api.v1.UploadSummary;
+import dev.kdedge.api.v1.WatchJobRequest;
+import dev.kdedge.calibration.store.Digests;
+import dev.kdedge.calibration.store.ModelStore;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A real kdedge-node process (its own JVM) killed with SIGKILL during an upload, during training, while a version is
+ * being written and right after a Promote, then restarted on the same store each time: the store stays consistent,
+ * the active version serves, no partial version or image is visible, every acknowledged upload is there, and a job
+ * that was running is reported failed with its reason.
+ */
+class CrashSafetyTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void killedAtAnyStepTheNodeRestartsOnAConsistentStore() throws Exception {
+        Path store = DemoStore.copyOfStore(dir.resolve("store"));
+        Path config = Files.writeString(dir.resolve("node.yaml"), "server:\n  host: 127.0.0.1\nmodels:\n  enabled: true\n");
+
+        // 1. Killed during an upload: what was acknowledged before is all there; nothing half-written is visible.
+        List<UploadRequest> acknowledged = ModelsApiTest.normals(12, 100);
+        try (NodeProcess node = new NodeProcess(config, store)) {
+            UploadSummary summary = ModelsApiTest.upload(node.channel, acknowledged);
+            assertEquals(12, summary.getAccepted());
+            StreamObserver<UploadRequest> stream = ModelsGrpc.newStub(node.channel).uploadNormals(ignoring());
+            for (UploadRequest image : ModelsApiTest.normals(200, 1000)) {
+                stream.onNext(image);
+            }
+            Path normals = store.resolve("products/demo/uploads/normals");
+            node.killWhen(() -> count(normals) >= 20, "the second upload is being stored");
+            assertTrue(count(normals) < 12 + 200, "killed before the second upload finished");
+        }
+        try (NodeProcess node = new NodeProcess(config, store)) {
+            Set<String> kept = ModelStoreChecks.consistent(store);
+            for (UploadRequest image : acknowledged) {
+                assertTrue(kept.contains(Digests.sha256(image.getImage().getEncoded().toByteArray())),
+                        "an acknowledged upload is missing");
+            }
+            assertEquals("1", node.score());
+
+            // 2. Killed during training.
+            Job training = node.models().startFineTune(StartFineTuneRequest.newBuilder()
+                    .setProduct(DemoStore.PRODUCT).setEpochs(100).build());
+            node.waitForEvent(training, JobEvent::hasEpoch);
+            node.kill();
+        }
+        String trainingJob;
+        try (NodeProcess node = new NodeProcess(config, store)) {
+            Job failed = node.models().listJobs(ListJobsRequest.getDefaultInstance()).getJobs(0);
+            trainingJob = failed.getJobId();
+            assertEquals(JobState.FAILED, failed.getState());
+            assertTrue(failed.getReason().contains("the node stopped while this job was running"), failed.getReason());
+            ModelStoreChecks.consistent(store);
+            assertEquals(List.of(1), new ModelStore(store).versions(DemoStore.PRODUCT));
+            assertEquals("1", node.score());
+
+            // 3. Killed while the version is being written (export, parity check, threshold).
+            Job writing = node.models().startFineTune(StartFineTuneRequest.newBuilder()
+                    .setProduct(DemoStore.PRODUCT).setEpochs(1).build());
+            node.waitForEvent(writing, e -> e.hasStage() && e.getStage().getDescription().equals("exporting"));
+            Path versions = store.resolve("products/demo/versions");
+            node.killWhen(() -> list(versions).stream().anyMatch(n -> n.startsWith(".staging-")),
+                    "the new version is in its staging directory");
+        }
+        int promoted;
+        try (NodeProcess node = new NodeProcess(config, store)) {
+            ModelStoreChecks.consistent(store);
+            assertEquals(JobState.FAILED, node.models().getJob(GetJobRequest.newBuilder().setJobId(trainingJob).build())
+                    .getState(), "the record of the earlier job survived a second restart");
+            assertEquals(1, new ModelStore(store).activeVersion(DemoStore.PRODUCT).getAsInt());
+            assertEquals("1", node.score());
+
+            // 4. Killed right after asking for a Promote.
+            Job complete = node.models().startFineTune(StartFineTuneRequest.newBuilder()
+                    .setProduct(DemoStore.PRODUCT).setEpochs(1).build());
+            JobEvent done = node.waitForEvent(complete, e -> e.hasDone() || e.hasFailed());
+            assertTrue(done.hasDone(), done.toString());
+            promoted = done.getDone().getVersion();
+            ModelsGrpc.newStub(node.channel).promote(PromoteRequest.newBuilder().setProduct(DemoStore.PRODUCT)
+                    .setVersion(promoted).build(), ignoring());
+            Thread.sleep(50);
+            node.kill();
+        }
+        try (NodeProcess node = new NodeProcess(config, store)) {
+            ModelStoreChecks.consistent(store);
+            int active = node.models().describeProduct(DescribeProductRequest.newBuilder()
+                    .setProduct(DemoStore.PRODUCT).build()).getActiveVersion();
+            assertTrue(active == 1 || active == promoted, "active " + active);
+            assertEquals(Integer.toString(active), node.score());
+        }
+    }
+
+    private static List<String> list(Path folder) {
+        try (Stream<Path> entries = Files.list(folder)) {
+            return entries.map(p -> p.getFileName().toString()).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    private static long count(Path folder) {
+        return list(folder).stream().filter(n -> !n.startsWith(".")).count();
+    }
+
+    private static <T> StreamObserver<T> ignoring() {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(T value) {}
+
+            @Override
+            public void onError(Throwable t) {}
+
+            @Override
+            public void onCompleted() {}
+        };
+    }
+
+    /** What a consistent store looks like from the outside. */
+    static final class ModelStoreChecks {
+        /** @return the content hashes of the uploaded normals, each checked against its file */
+        static Set<String> consistent(Path root) throws IOException {
+            ModelStore store = new ModelStore(root);
+            for (String product : store.products()) {
+                for (int version : store.versions(product)) {
+                    store.bundle(product, version);
+                }
+                store.activeBundle(product);
+                try (Stream<Path> entries = Files.list(root.resolve("products").resolve(product).resolve("versions"))) {
+                    assertEquals(List.of(), entries.map(p -> p.getFileName().toString())
+                            .filter(n -> n.startsWith(".")).toList(), "staging left visible after restart");
+                }
+            }
+            List<Path> normals = store.uploads(DemoStore.PRODUCT, ModelStore.UploadKind.NORMAL);
+            for (Path image : normals) {
+                String name = image.getFileName().toString();
+                assertEquals(name.substring(0, name.indexOf('.')), Digests.sha256(image), "partial image " + name);
+            }
+            return normals.stream().map(p -> p.getFileName().toString().replaceFirst("\\..*$", ""))
+                    .collect(Collectors.toSet());
+        }
+    }
+
+    /** kdedge-node in its own JVM, on a free port, with grpc-java stubs to it. */
+    private static final class NodeProcess implements AutoCloseable {
+        private final Process process;
+        private final int port;
+        final ManagedChannel channel;
+
+        NodeProcess(Path config, Path store) throws Exception {
+            try (ServerSocket socket = new ServerSocket(0)) {
+                port = socket.getLocalPort();
+            }
+            List<String> command = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
+                    "-cp", System.getProperty("java.class.path"), KdedgeNode.class.getName(),
+                    "--config", config.toString(), "--store", store.toString(), "--port", Integer.toString(port)));
+            process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(store.resolveSibling("node-" + port + ".log").toFile()).start();
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!listening()) {
+                assertTrue(process.isAlive(), "kdedge-node exited: " + Files.readString(store.resolveSibling("node-" + port + ".log")));
+                assertTrue(System.nanoTime() < until, "kdedge-node did not start in 60 s");
+                Thread.sleep(100);
+            }
+            channel = ManagedChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+        }
+
+        private boolean listening() {
+            try (Socket ignored = new Socket("127.0.0.1", port)) {
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        ModelsGrpc.ModelsBlockingStub models() {
+            return ModelsGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.MINUTES);
+        }
+
+        String score() throws Exception {
+            return InspectionGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .score(ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT).setImage(Image.newBuilder()
+                            .setEncoded(ByteString.copyFrom(Files.readAllBytes(DemoStore.sampleGood())))).build())
+                    .getVerdict().getModelVersion();
+        }
+
+        JobEvent waitForEvent(Job job, Predicate<JobEvent> wanted) {
+            Iterator<JobEvent> events = ModelsGrpc.newBlockingStub(channel).withDeadlineAfter(5, TimeUnit.MINUTES)
+                    .watchJob(WatchJobRequest.newBuilder().setJobId(job.getJobId()).build());
+            while (events.hasNext()) {
+                JobEvent event = events.next();
+                if (wanted.test(event)) {
+                    return event;
+                }
+            }
+            throw new AssertionError("job " + job.getJobId() + " ended without the awaited event");
+        }
+
+        /** Polls {@code condition} every few milliseconds and kills the node the moment it holds. */
+        void killWhen(BooleanSupplier condition, String what) throws Exception {
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!condition.getAsBoolean()) {
+                assertTrue(System.nanoTime() < until, "never saw: " + what);
+                Thread.sleep(2);
+            }
+            kill();
+        }
+
+        /** SIGKILL: no shutdown hook runs, nothing is flushed. */
+        void kill() throws InterruptedException {
+            process.destroyForcibly();
+            assertTrue(process.waitFor(30, TimeUnit.SECONDS));
+            assertFalse(process.isAlive());
+        }
+
+        @Override
+        public void close() throws Exception {
+            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            kill();
+        }
+    }
+}

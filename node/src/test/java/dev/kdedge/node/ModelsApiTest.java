@@ -1,0 +1,369 @@
+package dev.kdedge.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.kdedge.api.v1.CancelJobRequest;
+import dev.kdedge.api.v1.DescribeProductRequest;
+import dev.kdedge.api.v1.GetJobRequest;
+import dev.kdedge.api.v1.Image;
+import dev.kdedge.api.v1.InspectionGrpc;
+import dev.kdedge.api.v1.Job;
+import dev.kdedge.api.v1.JobEvent;
+import dev.kdedge.api.v1.JobState;
+import dev.kdedge.api.v1.ListProductsRequest;
+import dev.kdedge.api.v1.ModelsGrpc;
+import dev.kdedge.api.v1.ProductDescription;
+import dev.kdedge.api.v1.PromoteRequest;
+import dev.kdedge.api.v1.RollbackRequest;
+import dev.kdedge.api.v1.ScoreRequest;
+import dev.kdedge.api.v1.SetThresholdPolicyRequest;
+import dev.kdedge.api.v1.StartFineTuneRequest;
+import dev.kdedge.api.v1.ThresholdPolicy;
+import dev.kdedge.api.v1.UploadRequest;
+import dev.kdedge.api.v1.UploadSummary;
+import dev.kdedge.api.v1.VersionInfo;
+import dev.kdedge.api.v1.WatchJobRequest;
+import dev.kdedge.calibration.demo.SyntheticTiles;
+import dev.kdedge.calibration.scoring.HeatmapImages;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The engineer's Models API over a real socket from grpc-java, on a private copy of the demo store: upload, fine-tune
+ * while a client keeps scoring, watch, promote, roll back, cancel, threshold policy, and every refusal.
+ */
+class ModelsApiTest {
+    private static final SyntheticTiles TILES = new SyntheticTiles(128);
+
+    @TempDir
+    Path dir;
+
+    private RunningNode node(boolean modelsEnabled) throws Exception {
+        Path store = DemoStore.copyOfStore(dir.resolve("store"));
+        return new RunningNode(store, c -> c.models.enabled = modelsEnabled);
+    }
+
+    private static ModelsGrpc.ModelsBlockingStub models(RunningNode node) {
+        return ModelsGrpc.newBlockingStub(node.channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+    }
+
+    private static UploadRequest image(byte[] png, String name, boolean defective) {
+        return UploadRequest.newBuilder().setProduct(DemoStore.PRODUCT).setName(name).setDefective(defective)
+                .setImage(Image.newBuilder().setEncoded(ByteString.copyFrom(png))).build();
+    }
+
+    private static byte[] normal(long seed) {
+        return HeatmapImages.png(TILES.normal(seed));
+    }
+
+    /** Streams {@code requests} through UploadNormals with the async stub and waits for the summary. */
+    static UploadSummary upload(ManagedChannel channel, List<UploadRequest> requests) throws Exception {
+        CompletableFuture<UploadSummary> summary = new CompletableFuture<>();
+        StreamObserver<UploadRequest> stream = ModelsGrpc.newStub(channel).uploadNormals(new StreamObserver<>() {
+            @Override
+            public void onNext(UploadSummary value) {
+                summary.complete(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                summary.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {}
+        });
+        requests.forEach(stream::onNext);
+        stream.onCompleted();
+        try {
+            return summary.get(60, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw (Exception) e.getCause();
+        }
+    }
+
+    static List<UploadRequest> normals(int count, long firstSeed) {
+        List<UploadRequest> requests = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            requests.add(image(normal(firstSeed + i), "normal-" + i + ".png", false));
+        }
+        return requests;
+    }
+
+    /** Every event of a job until it ends. */
+    static List<JobEvent> watch(RunningNode node, String jobId, Consumer<JobEvent> each) {
+        List<JobEvent> events = new ArrayList<>();
+        ModelsGrpc.newBlockingStub(node.channel).withDeadlineAfter(5, TimeUnit.MINUTES)
+                .watchJob(WatchJobRequest.newBuilder().setJobId(jobId).build()).forEachRemaining(e -> {
+                    events.add(e);
+                    each.accept(e);
+                });
+        return events;
+    }
+
+    private static Status.Code code(Runnable call) {
+        return assertThrows(StatusRuntimeException.class, call::run).getStatus().getCode();
+    }
+
+    @Test
+    void fineTuneAndPromoteWhileTheLineKeepsScoring() throws Exception {
+        try (RunningNode node = node(true)) {
+            ModelsGrpc.ModelsBlockingStub models = models(node);
+            ScoringClient line = new ScoringClient(node);
+            line.start();
+
+            List<UploadRequest> uploads = new ArrayList<>(normals(24, 7000));
+            uploads.add(image(new byte[] {1, 2, 3}, "broken.png", false));
+            uploads.add(uploads.get(0));
+            uploads.add(image(HeatmapImages.png(TILES.defective(8000).image()), "scratch-0.png", true));
+            uploads.add(image(HeatmapImages.png(TILES.defective(8001).image()), "scratch-1.png", true));
+            UploadSummary summary = upload(node.channel, uploads);
+            assertEquals(26, summary.getAccepted());
+            assertEquals(1, summary.getDuplicates());
+            assertEquals(1, summary.getRejectedCount());
+            assertEquals(24, summary.getRejected(0).getIndex());
+            assertEquals("broken.png", summary.getRejected(0).getName());
+            assertEquals(24, summary.getNormalsStored());
+            assertEquals(2, summary.getDefectsStored());
+
+            int callsBefore = line.calls();
+            Job job = models.startFineTune(StartFineTuneRequest.newBuilder().setProduct(DemoStore.PRODUCT)
+                    .setEpochs(2).build());
+            assertEquals(JobState.QUEUED, job.getState());
+            List<JobEvent> events = watch(node, job.getJobId(), e -> {});
+            assertTrue(line.calls() - callsBefore >= 5, "the line was scored while the job ran: "
+                    + (line.calls() - callsBefore) + " calls");
+            assertTrue(events.get(0).hasQueued(), events.toString());
+            assertEquals(List.of(1, 2), events.stream().filter(JobEvent::hasEpoch).map(e -> e.getEpoch().getEpoch()).toList());
+            JobEvent parity = events.stream().filter(JobEvent::hasParityChecked).findFirst().orElseThrow();
+            assertTrue(parity.getParityChecked().getMaxAbsDifference() <= 1e-4);
+            JobEvent threshold = events.stream().filter(JobEvent::hasThresholdProposed).findFirst().orElseThrow();
+            assertTrue(threshold.getThresholdProposed().hasF1OptimalThreshold(), "defects were uploaded");
+            assertEquals(5, threshold.getThresholdProposed().getHeldOutImages());
+            JobEvent last = events.get(events.size() - 1);
+            assertEquals(2, last.getDone().getVersion(), events.toString());
+            assertEquals(JobState.SUCCEEDED, models.getJob(GetJobRequest.newBuilder().setJobId(job.getJobId()).build())
+                    .getState());
+
+            ProductDescription described = models.describeProduct(DescribeProductRequest.newBuilder()
+                    .setProduct(DemoStore.PRODUCT).build());
+            assertEquals(1, described.getActiveVersion(), "a fine-tune never activates");
+            VersionInfo v2 = described.getVersions(1);
+            assertEquals(1, v2.getParentVersion());
+            assertEquals(19, v2.getTrainingImages());
+            assertFalse(v2.getDataDigest().isEmpty());
+            assertTrue(v2.hasF1OptimalThreshold());
+            assertEquals(0, described.getVersions(0).getParentVersion());
+            assertEquals("1", line.lastVersion());
+
+            ProductDescription promoted = models.promote(PromoteRequest.newBuilder().setProduct(DemoStore.PRODUCT)
+                    .setVersion(2).build());
+            assertEquals(2, promoted.getActiveVersion());
+            assertEquals(List.of(1), promoted.getPreviousActiveVersionsList());
+            assertEquals("2", score(node), "the first request after Promote is served by the new version");
+            line.waitForCalls(5);
+
+            ProductDescription rolledBack = models.rollback(RollbackRequest.newBuilder().setProduct(DemoStore.PRODUCT)
+                    .build());
+            assertEquals(1, rolledBack.getActiveVersion());
+            assertEquals("1", score(node));
+            line.waitForCalls(5);
+            line.stop();
+
+            assertEquals(List.of(), line.failures(), "every call during fine-tune, promote and rollback succeeds");
+            assertEquals(List.of("1", "2", "1"), line.versionRuns());
+            assertTrue(line.calls() > 20, line.calls() + " calls");
+        }
+    }
+
+    @Test
+    void cancelAndQueueAndThresholdPolicy() throws Exception {
+        try (RunningNode node = node(true)) {
+            ModelsGrpc.ModelsBlockingStub models = models(node);
+            upload(node.channel, normals(12, 9000));
+            ThresholdPolicy fixed = models.setThresholdPolicy(SetThresholdPolicyRequest.newBuilder()
+                    .setProduct(DemoStore.PRODUCT).setPolicy(ThresholdPolicy.newBuilder().setFixedThreshold(0.321))
+                    .build());
+            assertEquals(0.321, fixed.getFixedThreshold());
+
+            StartFineTuneRequest.Builder request = StartFineTuneRequest.newBuilder().setProduct(DemoStore.PRODUCT);
+            Job longJob = models.startFineTune(request.setEpochs(200).build());
+            Job next = models.startFineTune(request.setEpochs(1).build());
+            Job dropped = models.startFineTune(request.setEpochs(1).build());
+            assertEquals(2, watchFirst(node, dropped).getQueued().getPosition(), "two jobs ahead of it");
+            assertEquals(JobState.CANCELLED, models.cancelJob(CancelJobRequest.newBuilder()
+                    .setJobId(dropped.getJobId()).build()).getState());
+
+            List<JobEvent> longEvents = watch(node, longJob.getJobId(), e -> {
+                if (e.hasEpoch() && e.getEpoch().getEpoch() == 1) {
+                    models.cancelJob(CancelJobRequest.newBuilder().setJobId(longJob.getJobId()).build());
+                }
+            });
+            assertTrue(longEvents.get(longEvents.size() - 1).hasCancelled(), longEvents.toString());
+            List<JobEvent> nextEvents = watch(node, next.getJobId(), e -> {});
+            assertEquals(2, nextEvents.get(nextEvents.size() - 1).getDone().getVersion(), "the cancelled job wrote none");
+
+            ProductDescription described = models.describeProduct(DescribeProductRequest.newBuilder()
+                    .setProduct(DemoStore.PRODUCT).build());
+            assertEquals(2, described.getVersionsCount());
+            assertEquals(0.321, described.getVersions(1).getThreshold(), 1e-12);
+            assertEquals("fixed", described.getVersions(1).getThresholdPolicy());
+            assertEquals(Status.Code.FAILED_PRECONDITION, code(() -> models.cancelJob(CancelJobRequest.newBuilder()
+                    .setJobId(next.getJobId()).build())));
+        }
+    }
+
+    @Test
+    void badRequestsGetTheRightStatusAndReason() throws Exception {
+        try (RunningNode node = node(true)) {
+            ModelsGrpc.ModelsBlockingStub models = models(node);
+            StartFineTuneRequest.Builder start = StartFineTuneRequest.newBuilder().setProduct(DemoStore.PRODUCT);
+            var tooFew = assertThrows(StatusRuntimeException.class, () -> models.startFineTune(start.build()));
+            assertEquals(Status.Code.FAILED_PRECONDITION, tooFew.getStatus().getCode());
+            assertTrue(tooFew.getStatus().getDescription().contains("has 0 uploaded normal images"));
+            assertEquals(Status.Code.NOT_FOUND, code(() -> models.startFineTune(start.clone().setProduct("nope").build())));
+            assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> models.startFineTune(start.clone().setEpochs(500).build())));
+            assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> models.startFineTune(start.clone().setLearningRate(5).build())));
+            assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> models.startFineTune(start.clone().setHoldoutFraction(0.9).build())));
+            assertEquals(Status.Code.NOT_FOUND, code(() -> models.getJob(GetJobRequest.newBuilder().setJobId("x").build())));
+            assertEquals(Status.Code.NOT_FOUND, code(() -> models.cancelJob(CancelJobRequest.newBuilder().setJobId("x").build())));
+            assertEquals(Status.Code.FAILED_PRECONDITION, code(() -> models.promote(PromoteRequest.newBuilder()
+                    .setProduct(DemoStore.PRODUCT).setVersion(9).build())));
+            var noHistory = assertThrows(StatusRuntimeException.class, () -> models.rollback(RollbackRequest.newBuilder()
+                    .setProduct(DemoStore.PRODUCT).build()));
+            assertEquals(Status.Code.FAILED_PRECONDITION, noHistory.getStatus().getCode());
+            assertTrue(noHistory.getStatus().getDescription().contains("no earlier active version"));
+            assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> models.setThresholdPolicy(SetThresholdPolicyRequest
+                    .newBuilder().setProduct(DemoStore.PRODUCT).build())));
+            assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> models.setThresholdPolicy(SetThresholdPolicyRequest
+                    .newBuilder().setProduct(DemoStore.PRODUCT)
+                    .setPolicy(ThresholdPolicy.newBuilder().setTargetFalseRejectRate(0.9)).build())));
+            assertEquals(Status.Code.NOT_FOUND, code(() -> models.describeProduct(DescribeProductRequest.newBuilder()
+                    .setProduct("nope").build())));
+
+            var noProduct = assertThrows(StatusRuntimeException.class, () -> upload(node.channel, List.of(
+                    UploadRequest.newBuilder().setImage(Image.newBuilder().setEncoded(ByteString.copyFrom(normal(1))))
+                            .build())));
+            assertEquals(Status.Code.INVALID_ARGUMENT, noProduct.getStatus().getCode());
+            var unknown = assertThrows(StatusRuntimeException.class, () -> upload(node.channel, List.of(
+                    UploadRequest.newBuilder(image(normal(1), "a.png", false)).setProduct("nope").build())));
+            assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
+            var mixed = assertThrows(StatusRuntimeException.class, () -> upload(node.channel, List.of(
+                    image(normal(1), "a.png", false),
+                    UploadRequest.newBuilder(image(normal(2), "b.png", false)).setProduct("other").build())));
+            assertEquals(Status.Code.INVALID_ARGUMENT, mixed.getStatus().getCode());
+            try (var files = Files.list(dir.resolve("store/products/demo/uploads/normals"))) {
+                assertEquals(1, files.count(), "the image acknowledged before the bad one is kept, nothing else");
+            }
+        }
+    }
+
+    @Test
+    void storeChangesAreRefusedUnlessEnabled() throws Exception {
+        try (RunningNode node = node(false)) {
+            ModelsGrpc.ModelsBlockingStub models = models(node);
+            assertEquals(1, models.listProducts(ListProductsRequest.getDefaultInstance()).getProducts(0).getActiveVersion());
+            var denied = assertThrows(StatusRuntimeException.class, () -> upload(node.channel, normals(1, 1)));
+            assertEquals(Status.Code.PERMISSION_DENIED, denied.getStatus().getCode());
+            assertTrue(denied.getStatus().getDescription().contains("models.enabled"));
+            assertEquals(Status.Code.PERMISSION_DENIED, code(() -> models.promote(PromoteRequest.newBuilder()
+                    .setProduct(DemoStore.PRODUCT).setVersion(1).build())));
+            assertEquals(Status.Code.PERMISSION_DENIED, code(() -> models.startFineTune(StartFineTuneRequest.newBuilder()
+                    .setProduct(DemoStore.PRODUCT).build())));
+            assertFalse(Files.exists(dir.resolve("store/products/demo/uploads")));
+        }
+    }
+
+    private static JobEvent watchFirst(RunningNode node, Job job) {
+        return ModelsGrpc.newBlockingStub(node.channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .watchJob(WatchJobRequest.newBuilder().setJobId(job.getJobId()).build()).next();
+    }
+
+    private static String score(RunningNode node) throws Exception {
+        return InspectionGrpc.newBlockingStub(node.channel).withDeadlineAfter(30, TimeUnit.SECONDS)
+                .score(ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT).setImage(Image.newBuilder()
+                        .setEncoded(ByteString.copyFrom(Files.readAllBytes(DemoStore.sampleGood())))).build())
+                .getVerdict().getModelVersion();
+    }
+
+    /** A line client: scores the good sample back to back, recording each version served and each failure. */
+    private static final class ScoringClient {
+        private final RunningNode node;
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final List<String> versions = Collections.synchronizedList(new ArrayList<>());
+        private final List<String> failures = Collections.synchronizedList(new ArrayList<>());
+        private final Thread thread;
+
+        ScoringClient(RunningNode node) {
+            this.node = node;
+            this.thread = new Thread(this::run, "line-client");
+        }
+
+        void start() throws Exception {
+            versions.add(score(node));
+            thread.start();
+        }
+
+        private void run() {
+            while (running.get()) {
+                try {
+                    versions.add(score(node));
+                } catch (Exception e) {
+                    failures.add(e.toString());
+                }
+            }
+        }
+
+        void waitForCalls(int more) throws InterruptedException {
+            int target = versions.size() + more;
+            while (versions.size() < target && failures.isEmpty()) {
+                Thread.sleep(20);
+            }
+        }
+
+        String lastVersion() {
+            return versions.get(versions.size() - 1);
+        }
+
+        int calls() {
+            return versions.size();
+        }
+
+        List<String> failures() {
+            return List.copyOf(failures);
+        }
+
+        /** The versions served, each run of equal ones collapsed. */
+        List<String> versionRuns() {
+            List<String> runs = new ArrayList<>();
+            for (String v : List.copyOf(versions)) {
+                if (runs.isEmpty() || !runs.get(runs.size() - 1).equals(v)) {
+                    runs.add(v);
+                }
+            }
+            return runs;
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            thread.join(30_000);
+        }
+    }
+}
