@@ -226,6 +226,9 @@ class InspectionApiTest {
         var e = failure(request(good()).setProduct("no-such-product").build());
         assertEquals(Status.Code.NOT_FOUND, e.getStatus().getCode());
         assertTrue(e.getStatus().getDescription().contains("no-such-product"));
+        var version = failure(request(good()).setModelVersion(9).build());
+        assertEquals(Status.Code.NOT_FOUND, version.getStatus().getCode());
+        assertTrue(version.getStatus().getDescription().contains("has no version 9"), version.getStatus().getDescription());
     }
 
     @Test

@@ -172,6 +172,9 @@ class ModelsApiTest {
             assertTrue(v2.hasF1OptimalThreshold());
             assertEquals(0, described.getVersions(0).getParentVersion());
             assertEquals("1", line.lastVersion());
+            assertEquals("2", score(node, 2), "a candidate can be scored before it is promoted");
+            line.waitForCalls(3);
+            assertEquals("1", line.lastVersion(), "scoring the candidate changed nothing for the line");
 
             ProductDescription promoted = models.promote(PromoteRequest.newBuilder().setProduct(DemoStore.PRODUCT)
                     .setVersion(2).build());
@@ -297,8 +300,13 @@ class ModelsApiTest {
     }
 
     private static String score(RunningNode node) throws Exception {
+        return score(node, 0);
+    }
+
+    private static String score(RunningNode node, int version) throws Exception {
         return InspectionGrpc.newBlockingStub(node.channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                .score(ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT).setImage(Image.newBuilder()
+                .score(ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT).setModelVersion(version)
+                        .setImage(Image.newBuilder()
                         .setEncoded(ByteString.copyFrom(Files.readAllBytes(DemoStore.sampleGood())))).build())
                 .getVerdict().getModelVersion();
     }

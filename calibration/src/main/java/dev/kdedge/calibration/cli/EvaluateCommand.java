@@ -46,7 +46,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--product", required = true, description = "Product id.")
     String product;
 
-    @Option(names = "--version", description = "With --store: the version to evaluate (default: the active one).")
+    @Option(names = "--version", description = "The version to evaluate (default: the active one); on a node, a version "
+            + "that is not active is scored beside the active one without changing what the line gets.")
     Integer version;
 
     @Option(names = "--data", required = true, description = "MVTec-layout category folder.")
@@ -67,9 +68,6 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (version != null && source.node != null) {
-            throw new IllegalArgumentException("--version needs --store: a node serves its active version");
-        }
         List<MvtecTestSet.Sample> samples = MvtecTestSet.load(data);
         try (AnomalyMapSource maps = openSource()) {
             TestSetEvaluator evaluator = new TestSetEvaluator(maps,
@@ -91,7 +89,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
     private AnomalyMapSource openSource() throws IOException {
         if (source.node != null) {
-            return new NodeMaps(source.node, NodeAddress.channel(source.node), product);
+            return new NodeMaps(source.node, NodeAddress.channel(source.node), product, version == null ? 0 : version);
         }
         ModelStore modelStore = new ModelStore(source.store);
         return new BundleMaps(version != null ? modelStore.bundle(product, version) : modelStore.activeBundle(product),

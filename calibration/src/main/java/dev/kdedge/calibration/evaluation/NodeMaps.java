@@ -19,23 +19,29 @@ import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The version a running node serves, scored over its Inspection API with the raw float map ({@code RAW_FLOAT32}),
- * so the figures are those of exactly what the line runs. The first answer fixes the version: if the node switches
- * to another one during the evaluation, the evaluation fails rather than mix two models.
+ * A product version on a running node, scored over its Inspection API with the raw float map ({@code RAW_FLOAT32}),
+ * so the figures are those of exactly what the node runs: the active version, or another one by number (a fine-tune
+ * before it is promoted). The first answer fixes the version: if the node switches its active version during the
+ * evaluation, the evaluation fails rather than mix two models.
  */
 public final class NodeMaps implements AnomalyMapSource {
     private static final long DEADLINE_SECONDS = 60;
 
     private final String address;
     private final String product;
+    private final int version;
     private final ManagedChannel channel;
     private final InspectionGrpc.InspectionBlockingStub inspection;
     private Verdict first;
 
-    /** @param channel to the node; closed with this source */
-    public NodeMaps(String address, ManagedChannel channel, String product) {
+    /**
+     * @param channel to the node; closed with this source
+     * @param version the version to score, or 0 for the active one
+     */
+    public NodeMaps(String address, ManagedChannel channel, String product, int version) {
         this.address = address;
         this.product = product;
+        this.version = version;
         this.channel = channel;
         this.inspection = InspectionGrpc.newBlockingStub(channel);
     }
@@ -62,7 +68,7 @@ public final class NodeMaps implements AnomalyMapSource {
     }
 
     private ScoreResponse call(Path image, HeatmapOptions.Format format) throws IOException {
-        ScoreRequest request = ScoreRequest.newBuilder().setProduct(product)
+        ScoreRequest request = ScoreRequest.newBuilder().setProduct(product).setModelVersion(version)
                 .setImage(Image.newBuilder().setEncoded(ByteString.copyFrom(Files.readAllBytes(image))))
                 .setHeatmap(HeatmapOptions.newBuilder().setFormat(format)).build();
         ScoreResponse response;

@@ -69,14 +69,29 @@ public final class EngineCache implements AutoCloseable {
         } catch (CompletionException e) {
             throw unwrap(e);
         }
-        Key key = new Key(product, version, CPU_FP32);
+        return lease(new Key(product, version, CPU_FP32));
+    }
+
+    /**
+     * A lease on one version of {@code product}, active or not, loading it if needed; it does not retire the active
+     * version. Blocks while loading: call from a worker thread.
+     *
+     * @throws dev.kdedge.calibration.store.StoreException if the store has no such version
+     */
+    public EngineLease leaseVersion(String product, int version) throws IOException {
+        ModelStore.requireValidProductId(product);
+        store.bundle(product, version);
+        return lease(new Key(product, version, CPU_FP32));
+    }
+
+    private EngineLease lease(Key key) throws IOException {
         while (true) {
             ProductEngine engine;
             try {
                 engine = engines.get(key).get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IOException("interrupted while loading " + product + "@" + version, e);
+                throw new IOException("interrupted while loading " + key.product() + "@" + key.version(), e);
             } catch (ExecutionException e) {
                 throw unwrap(e);
             }
@@ -93,7 +108,6 @@ public final class EngineCache implements AutoCloseable {
      */
     public void warm(String product, int version) throws IOException {
         try {
-            activeVersions.get(product);
             engines.get(new Key(product, version, CPU_FP32)).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -133,6 +147,14 @@ public final class EngineCache implements AutoCloseable {
         return teachers.size();
     }
 
+    private boolean isActive(Key key) {
+        try {
+            return activeVersions.get(key.product()) == key.version();
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
     private int activeVersionOrThrow(String product) {
         try {
             return store.activeBundle(product).version();
@@ -151,9 +173,9 @@ public final class EngineCache implements AutoCloseable {
             teacher.release();
             throw e;
         }
-        // A version warmed before promotion loads while the old one still serves: only an active one retires others.
-        Integer active = activeVersions.getIfPresent(key.product());
-        if (active == null || active == key.version()) {
+        // A version warmed before promotion, or scored for evaluation, loads while the active one serves: only the
+        // active version retires the others.
+        if (isActive(key)) {
             retireOtherVersions(key);
         }
         return engine;

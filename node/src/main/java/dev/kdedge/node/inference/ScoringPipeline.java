@@ -15,6 +15,7 @@ import dev.kdedge.calibration.scoring.Features;
 import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.store.StoreException;
 import dev.kdedge.calibration.store.UnknownProductException;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
@@ -105,7 +106,7 @@ public final class ScoringPipeline implements AutoCloseable {
         checkDeadline(deadlineNanos, "before decoding");
         Pixels pixels = decode(request.getImage());
         long decoded = System.nanoTime();
-        try (EngineLease lease = lease(request.getProduct())) {
+        try (EngineLease lease = lease(request.getProduct(), request.getModelVersion())) {
             Scorer scorer = lease.engine().scorer();
             ProductBundle bundle = lease.engine().bundle();
             FloatTensor input = scorer.preprocess(pixels);
@@ -152,10 +153,13 @@ public final class ScoringPipeline implements AutoCloseable {
         }
     }
 
-    private EngineLease lease(String product) {
+    /** @param version 0 for the active version */
+    private EngineLease lease(String product, int version) {
         try {
-            return engines.leaseActive(product);
+            return version == 0 ? engines.leaseActive(product) : engines.leaseVersion(product, version);
         } catch (UnknownProductException e) {
+            throw new RejectedRequestException(Rejection.NOT_FOUND, e.getMessage());
+        } catch (StoreException e) {
             throw new RejectedRequestException(Rejection.NOT_FOUND, e.getMessage());
         } catch (IOException e) {
             LOG.error("cannot load product {}", product, e);
