@@ -54,10 +54,10 @@ public final class FineTuneJobs implements AutoCloseable {
         return t;
     });
 
-    /** A fine-tune stopped by CancelJob, at its next training step. */
+    /** A fine-tune stopped at its next step, by CancelJob or because the node shuts down. */
     private static final class Cancelled extends RuntimeException {
-        Cancelled() {
-            super("cancelled by request", null, false, false);
+        Cancelled(String reason) {
+            super(reason, null, false, false);
         }
     }
 
@@ -132,7 +132,7 @@ public final class FineTuneJobs implements AutoCloseable {
                         job -> job.setState(JobState.CANCELLED).setReason("cancelled by request before it started")
                                 .setFinishedAt(Instant.now().toString()));
             } else {
-                log.requestCancel();
+                log.requestCancel("cancelled by request; no version was written");
             }
             return log.job();
         }
@@ -209,7 +209,7 @@ public final class FineTuneJobs implements AutoCloseable {
                             .setFinishedAt(Instant.now().toString()));
         } catch (Cancelled e) {
             log.record(JobEvent.newBuilder().setCancelled(JobEvent.Cancelled.getDefaultInstance()),
-                    job -> job.setState(JobState.CANCELLED).setReason("cancelled by request; no version was written")
+                    job -> job.setState(JobState.CANCELLED).setReason(e.getMessage())
                             .setFinishedAt(Instant.now().toString()));
         } catch (Exception | Error e) {
             LOG.warn("fine-tune {} of {} failed", log.job().getJobId(), settings.getProduct(), e);
@@ -233,8 +233,8 @@ public final class FineTuneJobs implements AutoCloseable {
         }
 
         private void stopIfCancelled() {
-            if (log.cancelRequested()) {
-                throw new Cancelled();
+            if (log.cancelReason() != null) {
+                throw new Cancelled(log.cancelReason());
             }
         }
 
@@ -283,7 +283,7 @@ public final class FineTuneJobs implements AutoCloseable {
 
     @Override
     public void close() {
-        jobs.values().forEach(JobLog::requestCancel);
+        jobs.values().forEach(log -> log.requestCancel("the node shut down during the job; no version was written"));
         runner.shutdownNow();
     }
 }

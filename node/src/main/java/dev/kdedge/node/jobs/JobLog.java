@@ -20,7 +20,7 @@ final class JobLog {
     private final List<JobEvent> events;
     private final List<Consumer<JobEvent>> watchers = new ArrayList<>();
     private Job job;
-    private volatile boolean cancelRequested;
+    private volatile String cancelReason;
 
     JobLog(JobStore store, Job job, List<JobEvent> events) {
         this.store = store;
@@ -36,12 +36,13 @@ final class JobLog {
         return List.copyOf(events);
     }
 
-    boolean cancelRequested() {
-        return cancelRequested;
+    /** Why the job is to stop at its next step, or null while it may go on. */
+    String cancelReason() {
+        return cancelReason;
     }
 
-    void requestCancel() {
-        cancelRequested = true;
+    void requestCancel(String reason) {
+        cancelReason = reason;
     }
 
     static boolean ended(JobState state) {
