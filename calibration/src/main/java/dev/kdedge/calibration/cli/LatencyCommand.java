@@ -1,25 +1,34 @@
 package dev.kdedge.calibration.cli;
 
+import dev.kdedge.api.v1.FrameRequest;
+import dev.kdedge.api.v1.FrameResult;
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.calibration.dataset.ImageFolders;
 import io.grpc.ManagedChannel;
+import io.grpc.stub.StreamObserver;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "latency", mixinStandardHelpOptions = true,
-        description = "Measure end-to-end Score latency and throughput against a running node (BENCHMARKS.md).")
+        description = {"Measure end-to-end latency and throughput against a running node (BENCHMARKS.md).",
+                "Unary Score calls by default; with --stream each client is a camera on one InspectStream."})
 final class LatencyCommand implements Callable<Integer> {
     @Mixin
     NodeTarget target = new NodeTarget();
@@ -27,14 +36,42 @@ final class LatencyCommand implements Callable<Integer> {
     @Option(names = "--images", required = true, description = "Folder of PNG/JPEG images, sent in turn.")
     Path images;
 
-    @Option(names = "--calls", defaultValue = "200", description = "Timed calls (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--calls", defaultValue = "200", description = "Timed images in all (default: ${DEFAULT-VALUE}).")
     int calls;
+
+    @Option(names = "--duration", description = "Run for this many seconds instead of a number of images.")
+    Integer durationSeconds;
 
     @Option(names = "--warmup", defaultValue = "20", description = "Untimed calls first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--concurrency", defaultValue = "1", description = "Clients calling at once (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--concurrency", defaultValue = "1", description = "Clients at once (default: ${DEFAULT-VALUE}).")
     int concurrency;
+
+    @Option(names = "--stream", description = "Each client streams frames on one InspectStream.")
+    boolean stream;
+
+    @Option(names = "--window", defaultValue = "4", description = "With --stream: frames in flight per stream (default: ${DEFAULT-VALUE}).")
+    int window;
+
+    /** Hands out the timed images: a count, or a time limit. */
+    private final class Budget {
+        private final AtomicInteger taken = new AtomicInteger();
+        private final long end = durationSeconds == null ? Long.MAX_VALUE
+                : System.nanoTime() + TimeUnit.SECONDS.toNanos(durationSeconds);
+
+        /** @return the index of the next image to send, or -1 when the run is over */
+        int next() {
+            if (durationSeconds != null) {
+                return System.nanoTime() < end ? taken.getAndIncrement() : -1;
+            }
+            int i = taken.getAndIncrement();
+            return i < calls ? i : -1;
+        }
+    }
+
+    /** Round trip and node-reported total of one image, in ms. */
+    private record Timing(double roundTrip, double node) {}
 
     @Override
     public Integer call() throws Exception {
@@ -48,22 +85,24 @@ final class LatencyCommand implements Callable<Integer> {
         ManagedChannel channel = target.channel();
         ExecutorService clients = Executors.newFixedThreadPool(concurrency);
         try {
-            var stub = InspectionGrpc.newBlockingStub(channel);
+            var unary = InspectionGrpc.newBlockingStub(channel);
             for (int i = 0; i < warmup; i++) {
-                stub.score(requests.get(i % requests.size()));
+                unary.score(requests.get(i % requests.size()));
             }
-            double[] roundTrip = new double[calls];
-            double[] server = new double[calls];
-            AtomicInteger next = new AtomicInteger();
+            List<Timing> timings = Collections.synchronizedList(new ArrayList<>());
+            Budget budget = new Budget();
             long start = System.nanoTime();
             List<Future<?>> workers = new ArrayList<>();
             for (int c = 0; c < concurrency; c++) {
                 workers.add(clients.submit(() -> {
-                    for (int i; (i = next.getAndIncrement()) < calls; ) {
-                        long t = System.nanoTime();
-                        var verdict = stub.score(requests.get(i % requests.size())).getVerdict();
-                        roundTrip[i] = (System.nanoTime() - t) / 1e6;
-                        server[i] = verdict.getTimings().getTotalMs();
+                    if (stream) {
+                        streamFrames(channel, requests, budget, timings);
+                    } else {
+                        for (int i; (i = budget.next()) >= 0; ) {
+                            long t = System.nanoTime();
+                            var verdict = unary.score(requests.get(i % requests.size())).getVerdict();
+                            timings.add(new Timing((System.nanoTime() - t) / 1e6, verdict.getTimings().getTotalMs()));
+                        }
                     }
                     return null;
                 }));
@@ -72,16 +111,62 @@ final class LatencyCommand implements Callable<Integer> {
                 w.get();
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            Arrays.sort(roundTrip);
-            Arrays.sort(server);
-            System.out.printf("%d calls, concurrency %d: round trip median %.1f ms, p90 %.1f ms, p99 %.1f ms; "
-                    + "node-reported median %.1f ms; %.1f images/s%n", calls, concurrency, roundTrip[calls / 2],
-                    roundTrip[calls * 9 / 10], roundTrip[Math.min(calls - 1, calls * 99 / 100)], server[calls / 2],
-                    calls / seconds);
+            double[] roundTrip = timings.stream().mapToDouble(Timing::roundTrip).sorted().toArray();
+            double[] node = timings.stream().mapToDouble(Timing::node).sorted().toArray();
+            int n = roundTrip.length;
+            System.out.printf("%d %s, concurrency %d: round trip median %.1f ms, p90 %.1f ms, p99 %.1f ms; "
+                    + "node-reported median %.1f ms; %.1f images/s%n", n, stream ? "frames" : "calls", concurrency,
+                    roundTrip[n / 2], roundTrip[n * 9 / 10], roundTrip[Math.min(n - 1, n * 99 / 100)], node[n / 2],
+                    n / seconds);
             return 0;
         } finally {
             clients.shutdownNow();
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    /** One camera: frames on one InspectStream, at most {@code window} unanswered at a time. */
+    private void streamFrames(ManagedChannel channel, List<ScoreRequest> requests, Budget budget, List<Timing> timings)
+            throws Exception {
+        Semaphore inFlight = new Semaphore(window);
+        Map<Long, Long> sentAt = new ConcurrentHashMap<>();
+        CountDownLatch finished = new CountDownLatch(1);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        StreamObserver<FrameRequest> frames = InspectionGrpc.newStub(channel).inspectStream(new StreamObserver<>() {
+            @Override
+            public void onNext(FrameResult result) {
+                long sent = sentAt.remove(result.getFrameId());
+                if (result.hasError()) {
+                    failure.compareAndSet(null, new IllegalStateException("frame " + result.getFrameId() + ": "
+                            + result.getError().getMessage()));
+                } else {
+                    timings.add(new Timing((System.nanoTime() - sent) / 1e6,
+                            result.getResult().getVerdict().getTimings().getTotalMs()));
+                }
+                inFlight.release();
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                failure.compareAndSet(null, t);
+                finished.countDown();
+                inFlight.release(window);
+            }
+
+            @Override
+            public void onCompleted() {
+                finished.countDown();
+            }
+        });
+        for (int i; failure.get() == null && (i = budget.next()) >= 0; ) {
+            inFlight.acquire();
+            sentAt.put((long) i, System.nanoTime());
+            frames.onNext(FrameRequest.newBuilder().setFrameId(i).setRequest(requests.get(i % requests.size())).build());
+        }
+        frames.onCompleted();
+        finished.await();
+        if (failure.get() != null) {
+            throw new IllegalStateException("stream failed: " + failure.get().getMessage(), failure.get());
         }
     }
 }
