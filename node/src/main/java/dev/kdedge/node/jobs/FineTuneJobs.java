@@ -77,7 +77,7 @@ public final class FineTuneJobs implements AutoCloseable {
             }
         }
         jobs.values().stream().filter(log -> log.job().getState() == JobState.QUEUED)
-                .sorted(Comparator.comparing(log -> log.job().getCreatedAt()))
+                .sorted(Comparator.comparing(log -> Instant.parse(log.job().getCreatedAt())))
                 .forEach(log -> runner.execute(() -> run(log)));
     }
 
@@ -95,13 +95,15 @@ public final class FineTuneJobs implements AutoCloseable {
         Job job = Job.newBuilder().setJobId(UUID.randomUUID().toString()).setProduct(settings.getProduct())
                 .setState(JobState.QUEUED).setRequest(settings).setCreatedAt(Instant.now().toString()).build();
         JobLog log = new JobLog(records, job, List.of());
-        long ahead = jobs.values().stream().filter(j -> {
-            JobState s = j.job().getState();
-            return s == JobState.QUEUED || s == JobState.RUNNING;
-        }).count();
-        log.record(JobEvent.newBuilder().setQueued(JobEvent.Queued.newBuilder().setPosition((int) ahead)), j -> j);
-        jobs.put(job.getJobId(), log);
-        runner.execute(() -> run(log));
+        synchronized (this) {
+            long ahead = jobs.values().stream().filter(j -> {
+                JobState s = j.job().getState();
+                return s == JobState.QUEUED || s == JobState.RUNNING;
+            }).count();
+            log.record(JobEvent.newBuilder().setQueued(JobEvent.Queued.newBuilder().setPosition((int) ahead)), j -> j);
+            jobs.put(job.getJobId(), log);
+            runner.execute(() -> run(log));
+        }
         return log.job();
     }
 
@@ -112,7 +114,7 @@ public final class FineTuneJobs implements AutoCloseable {
     /** Every job, newest first. */
     public List<Job> list() {
         return jobs.values().stream().map(JobLog::job)
-                .sorted(Comparator.comparing(Job::getCreatedAt).reversed()).toList();
+                .sorted(Comparator.comparing((Job job) -> Instant.parse(job.getCreatedAt())).reversed()).toList();
     }
 
     /**
