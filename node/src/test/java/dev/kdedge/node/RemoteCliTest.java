@@ -61,7 +61,7 @@ class RemoteCliTest {
 
             Run fineTune = remote(node, "fine-tune", "--product=demo", "--epochs=2");
             assertEquals(0, fineTune.exitCode, fineTune.out + fineTune.err);
-            assertTrue(fineTune.out.contains("done: version 2 written, not active"), fineTune.out);
+            assertTrue(fineTune.out.contains("done: version 2 of demo written, not active"), fineTune.out);
             assertTrue(fineTune.err.contains("export parity"), fineTune.err);
 
             Run status = remote(node, "status", "--product=demo");

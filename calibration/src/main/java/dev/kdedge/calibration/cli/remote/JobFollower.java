@@ -1,5 +1,6 @@
 package dev.kdedge.calibration.cli.remote;
 
+import dev.kdedge.api.v1.GetJobRequest;
 import dev.kdedge.api.v1.JobEvent;
 import dev.kdedge.api.v1.ModelsGrpc;
 import dev.kdedge.api.v1.WatchJobRequest;
@@ -16,6 +17,8 @@ final class JobFollower {
 
     /** @return 0 when the job wrote a version, 1 when it failed or was cancelled */
     static int follow(ManagedChannel channel, String jobId) {
+        String product = RemoteCall.models(channel).getJob(GetJobRequest.newBuilder().setJobId(jobId).build())
+                .getProduct();
         Iterator<JobEvent> events = ModelsGrpc.newBlockingStub(channel)
                 .watchJob(WatchJobRequest.newBuilder().setJobId(jobId).build());
         ProgressBar bar = null;
@@ -53,9 +56,9 @@ final class JobFollower {
                                                 t.getF1OptimalThreshold(), t.getF1()) : "");
                     }
                     case DONE -> {
-                        System.out.println("done: version " + e.getDone().getVersion()
-                                + " written, not active; promote it with: kdedge-calibrate remote promote --version "
-                                + e.getDone().getVersion());
+                        System.out.println("done: version " + e.getDone().getVersion() + " of " + product
+                                + " written, not active; promote it with: kdedge-calibrate remote promote --product "
+                                + product + " --version " + e.getDone().getVersion());
                         return 0;
                     }
                     case FAILED -> {
