@@ -30,8 +30,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fine-tune jobs of one node: one runs at a time, on a single low-priority thread, the others wait in the order they
- * came. PyTorch training is limited to the threads the node gives it, so scoring keeps the rest of the device. Each
+ * Fine-tune jobs of one node: one runs at a time, on a single thread at the lowest CPU priority (with every thread it
+ * starts, see {@link BackgroundPriority}), the others wait in the order they came. PyTorch training is also limited
+ * to the threads the node gives it, so scoring keeps the rest of the device. Each
  * job's record survives restarts: a job that was running when the node stopped is reported failed, with the reason;
  * queued jobs run again.
  */
@@ -48,9 +49,13 @@ public final class FineTuneJobs implements AutoCloseable {
     private final InferenceOptions inference;
     private final Map<String, JobLog> jobs = new ConcurrentHashMap<>();
     private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "kdedge-fine-tune");
+        Thread t = new Thread(() -> {
+            if (!BackgroundPriority.applyToCurrentThread()) {
+                LOG.warn("fine-tunes run at normal CPU priority here (could not renice the job thread)");
+            }
+            r.run();
+        }, "kdedge-fine-tune");
         t.setDaemon(true);
-        t.setPriority(Thread.MIN_PRIORITY);
         return t;
     });
 
