@@ -80,21 +80,12 @@ public final class EngineCache implements AutoCloseable {
      */
     public EngineLease leaseVersion(String product, int version) throws IOException {
         ModelStore.requireValidProductId(product);
-        store.bundle(product, version);
         return lease(new Key(product, version, CPU_FP32));
     }
 
     private EngineLease lease(Key key) throws IOException {
         while (true) {
-            ProductEngine engine;
-            try {
-                engine = engines.get(key).get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while loading " + key.product() + "@" + key.version(), e);
-            } catch (ExecutionException e) {
-                throw unwrap(e);
-            }
+            ProductEngine engine = loaded(key);
             if (engine.tryRetain()) {
                 return new EngineLease(engine);
             }
@@ -107,12 +98,17 @@ public final class EngineCache implements AutoCloseable {
      * Blocks until loaded: call from a worker thread.
      */
     public void warm(String product, int version) throws IOException {
+        loaded(new Key(product, version, CPU_FP32));
+    }
+
+    /** The engine of {@code key}, loading it if needed; a load that fails (no such version, broken bundle) throws. */
+    private ProductEngine loaded(Key key) throws IOException {
         try {
-            engines.get(new Key(product, version, CPU_FP32)).get();
+            return engines.get(key).get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while loading " + product + "@" + version, e);
-        } catch (ExecutionException | CompletionException | UncheckedIOException e) {
+            throw new IOException("interrupted while loading " + key.product() + "@" + key.version(), e);
+        } catch (ExecutionException e) {
             throw unwrap(e);
         }
     }

@@ -32,10 +32,6 @@ final class JobLog {
         return job;
     }
 
-    synchronized List<JobEvent> events() {
-        return List.copyOf(events);
-    }
-
     /** Why the job is to stop at its next step, or null while it may go on. */
     String cancelReason() {
         return cancelReason;

@@ -110,7 +110,6 @@ public final class ProductAdministration {
 
     public ProductDescription promote(String product, int version) throws IOException {
         requireProduct(product);
-        store.bundle(product, version);
         engines.warm(product, version);
         store.activate(product, version);
         engines.activated(product, version);
