@@ -2,7 +2,8 @@
 
 Image AUROC, F1 and pixel AUROC come from scikit-learn; PRO from scipy's connected-component labelling and a
 per-region cumulative count, integrated with numpy's trapezoid rule up to the FPR limit, as the MVTec AD
-evaluation code does.
+evaluation code does. The STFPM code's "PRO" is written out from that code's description: 4000 evenly spaced
+thresholds from the highest score down, pixels strictly above count, FPR and overlap each min-max rescaled.
 
 usage: reference_metrics.py fixture.json  (prints one JSON object)
 """
@@ -52,6 +53,28 @@ def pro(maps, masks, max_fpr):
     return float(np.trapz(y, x) / max_fpr)
 
 
+def pro_as_stfpm_code(maps, masks, max_fpr, steps=4000):
+    scores = np.stack(maps).ravel()
+    region_ids, offset = [], 0
+    for mask in masks:
+        labelled, count = ndimage.label(mask, structure=np.ones((3, 3)))
+        region_ids.append(np.where(labelled > 0, labelled + offset, 0).ravel())
+        offset += count
+    region_ids = np.concatenate(region_ids)
+    sizes = np.bincount(region_ids, minlength=offset + 1)[1:]
+    normal = region_ids == 0
+    top, bottom = scores.max(), scores.min()
+    fprs, overlaps = [], []
+    for step in range(steps):
+        above = scores > top - step * (top - bottom) / steps
+        fprs.append(np.count_nonzero(above & normal) / np.count_nonzero(normal))
+        overlaps.append(np.mean(np.bincount(region_ids[above], minlength=offset + 1)[1:] / sizes))
+    fprs, overlaps = np.asarray(fprs), np.asarray(overlaps)
+    kept = fprs <= max_fpr
+    x, y = fprs[kept], overlaps[kept]
+    return float(np.trapz((y - y.min()) / (y.max() - y.min()), (x - x.min()) / (x.max() - x.min())))
+
+
 def main():
     with open(sys.argv[1]) as f:
         fixture = json.load(f)
@@ -70,6 +93,7 @@ def main():
         "pixelAuroc": roc_auc_score(np.concatenate([m.ravel() for m in masks]),
                                     np.concatenate([m.ravel() for m in maps])),
         "pro": pro(maps, masks, fixture["maxFpr"]),
+        "proAsStfpmCode": pro_as_stfpm_code(maps, masks, fixture["maxFpr"]),
     }))
 
 

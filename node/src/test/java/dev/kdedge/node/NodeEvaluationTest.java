@@ -35,7 +35,7 @@ class NodeEvaluationTest {
             assertEquals(local.get("scores").get(i).get("score").asDouble(),
                     remote.get("scores").get(i).get("score").asDouble(), 1e-5);
         }
-        for (String metric : new String[] {"imageAuroc", "pixelAuroc", "pro"}) {
+        for (String metric : new String[] {"imageAuroc", "pixelAuroc", "pro", "proAsStfpmCode"}) {
             assertEquals(local.get(metric).asDouble(), remote.get(metric).asDouble(), 1e-4, metric);
         }
         assertEquals(local.get("atThreshold"), remote.get("atThreshold"));

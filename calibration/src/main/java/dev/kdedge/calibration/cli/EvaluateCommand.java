@@ -116,8 +116,8 @@ final class EvaluateCommand implements Callable<Integer> {
     private void printSummary(EvaluationResult r) {
         System.out.printf(Locale.ROOT, "%s on %s: %d images (%d defective)%n", r.bundle(), r.data(), r.images(),
                 r.defective());
-        System.out.printf(Locale.ROOT, "  image AUROC %s   pixel AUROC %s   PRO(0.3) %s%n", figure(r.imageAuroc()),
-                figure(r.pixelAuroc()), figure(r.pro()));
+        System.out.printf(Locale.ROOT, "  image AUROC %s   pixel AUROC %s   PRO(0.3) %s   (STFPM code's PRO: %s)%n",
+                figure(r.imageAuroc()), figure(r.pixelAuroc()), figure(r.pro()), figure(r.proAsStfpmCode()));
         r.imageAurocPerType().forEach((type, auroc) -> System.out.printf(Locale.ROOT, "  %-16s %.3f%n", type, auroc));
         EvaluationResult.Confusion c = r.atThreshold();
         System.out.printf(Locale.ROOT, "  at threshold %.6g: %d of %d good parts rejected, %d of %d defects missed%n",

@@ -44,6 +44,9 @@ public final class OnnxNetwork implements AutoCloseable {
             // A node runs a teacher and a student session back to back; threads that spin after a run steal the
             // cores from the next session (measured: 46 ms instead of 28 ms for the teacher on 2 cores).
             session.addConfigEntry("session.intra_op.allow_spinning", "0");
+            // Trained students produce denormal activations, which the CPU handles slowly: MT-256's 30-epoch product
+            // scored in 52.2 ms an image instead of 46.8 ms, with identical metrics once they are flushed to zero.
+            session.addConfigEntry("session.set_denormal_as_zero", "1");
             model.load(onnxFile, null, Map.of("sessionOptions", session));
             return new OnnxNetwork(model, Files.size(onnxFile));
         } catch (OrtException | MalformedModelException | RuntimeException e) {

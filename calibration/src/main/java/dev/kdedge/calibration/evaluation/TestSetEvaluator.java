@@ -82,7 +82,9 @@ public final class TestSetEvaluator {
         }
         return new EvaluationResult(maps.bundleLabel(), data.toString(), samples.size(), defects,
                 roc == null ? null : roc.area(), pixelResult == null ? null : pixelResult.pixelAuroc(),
-                pixelResult == null ? null : pixelResult.pro(), bothClasses ? perType(samples, scores, defective) : Map.of(),
+                pixelResult == null ? null : pixelResult.pro(),
+                pixelResult == null || Double.isNaN(pixelResult.proAsStfpmCode()) ? null : pixelResult.proAsStfpmCode(),
+                bothClasses ? perType(samples, scores, defective) : Map.of(),
                 defects > 0 ? F1Threshold.of(scores, defective) : null, confusion(imageScores, threshold),
                 median(inferenceMs),
                 roc, pixelResult == null ? null : pixelResult.proCurve(), imageScores, notes);

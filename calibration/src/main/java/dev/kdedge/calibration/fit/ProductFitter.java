@@ -62,14 +62,21 @@ public final class ProductFitter {
             throw new IllegalArgumentException("after holding out " + holdout + " images, fewer than 2 remain to train on");
         }
 
-        progress.stage("loading images");
-        List<FloatTensor> trainImages = load(request, trainFiles, progress);
-        String dataDigest = Digests.sha256OfContents(trainFiles);
         String teacherSha = store.installTeacher(request.teacherOnnx());
-
         try (OnnxNetwork teacher = OnnxNetwork.load(store.teacherFile(teacherSha), inference)) {
-            List<FloatTensor> taps = teacher.run(trainImages.get(0));
+            int size = request.preprocessing().size();
+            FloatTensor blank = new FloatTensor(1, 3, size, size, new float[3 * size * size]);
+            List<FloatTensor> taps = teacher.run(blank);
             List<Integer> teacherChannels = taps.stream().map(FloatTensor::channels).toList();
+            long featureBytes = Float.BYTES * taps.stream().mapToLong(tap -> tap.data().length).sum();
+            int otherImages = holdout + request.defectImages().size();
+            HeapBudget.require(HeapBudget.required(trainFiles.size(), otherImages,
+                    request.training().recipe().batchSize(), Float.BYTES * blank.data().length, featureBytes),
+                    String.format("fitting %d images at %d px", trainFiles.size() + otherImages, size));
+
+            progress.stage("loading images");
+            List<FloatTensor> trainImages = load(request, trainFiles, progress);
+            String dataDigest = Digests.sha256OfContents(trainFiles);
             NetworkGraph studentGraph = request.method().studentGraph(teacherChannels);
             Map<String, OnnxWeights.Tensor> initialWeights = request.parent() == null ? null
                     : OnnxWeights.read(request.parent().studentFile());

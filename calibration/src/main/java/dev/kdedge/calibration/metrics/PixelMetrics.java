@@ -21,11 +21,13 @@ import java.util.Arrays;
  *
  * <p>PRO follows the MVTec AD evaluation: per connected defect region (8-connectivity, per image) the fraction of it
  * at or above the threshold, averaged over all regions, integrated over the false-positive rate from 0 to
- * {@code maxFpr} and divided by {@code maxFpr}.
+ * {@code maxFpr} and divided by {@code maxFpr}. The official STFPM code computes a different figure under the same
+ * name; {@link Result#proAsStfpmCode} reproduces it so that numbers from that code can be compared.
  */
 public final class PixelMetrics implements AutoCloseable {
     public static final int BINS = 1 << 20;
     private static final int PRO_CURVE_POINTS = 300;
+    private static final int STFPM_CODE_THRESHOLDS = 4000;
 
     private final Path spill;
     private final DataOutputStream out;
@@ -39,8 +41,13 @@ public final class PixelMetrics implements AutoCloseable {
      * @param pixelAuroc over all pixels of all maps
      * @param pro normalized area under the PRO curve up to the false-positive rate limit
      * @param proCurve the curve, at most about 300 points
+     * @param proAsStfpmCode the official STFPM code's "PRO": its curve at 4000 evenly spaced thresholds, cut at the
+     *     false-positive rate limit, with the false-positive rates and the overlaps each min-max rescaled to [0, 1]
+     *     before the area is taken. Rescaling the overlaps divides by the overlap reached at the limit, so it is
+     *     higher than {@code pro} and only comparable with numbers from that code; NaN when the curve has fewer
+     *     than two points below the limit or a constant overlap.
      */
-    public record Result(double pixelAuroc, double pro, ProCurve proCurve) {}
+    public record Result(double pixelAuroc, double pro, ProCurve proCurve, double proAsStfpmCode) {}
 
     public PixelMetrics(Path spillDirectory) throws IOException {
         spill = Files.createTempFile(spillDirectory, "kdedge-pixel-metrics-", ".bin");
@@ -117,11 +124,11 @@ public final class PixelMetrics implements AutoCloseable {
                 read += length;
             }
         }
-        return walk(normal, defect, overlap, maxFpr);
+        return walk(normal, defect, overlap, maxFpr, proAsStfpmCode(normal, overlap, maxFpr));
     }
 
     /** From the highest bin down, each non-empty bin is one ROC point and one PRO point. */
-    private Result walk(long[] normal, long[] defect, double[] overlap, double maxFpr) {
+    private Result walk(long[] normal, long[] defect, double[] overlap, double maxFpr, double proAsStfpmCode) {
         double tp = 0;
         double fp = 0;
         double covered = 0;
@@ -165,7 +172,47 @@ public final class PixelMetrics implements AutoCloseable {
             prevPro = pro;
         }
         return new Result(auc, proArea / maxFpr,
-                new ProCurve(Arrays.copyOf(curveFpr, points), Arrays.copyOf(curvePro, points)));
+                new ProCurve(Arrays.copyOf(curveFpr, points), Arrays.copyOf(curvePro, points)), proAsStfpmCode);
+    }
+
+    /**
+     * Threshold k of the official code is {@code max - k (max - min) / 4000}, k = 0..3999, and a pixel counts when
+     * strictly above it: here, when its bin lies wholly above the threshold's bin.
+     */
+    private double proAsStfpmCode(long[] normal, double[] overlap, double maxFpr) {
+        double[] fprs = new double[STFPM_CODE_THRESHOLDS];
+        double[] overlaps = new double[STFPM_CODE_THRESHOLDS];
+        int kept = 0;
+        double fp = 0;
+        double covered = 0;
+        int bin = BINS;
+        for (int k = 0; k < STFPM_CODE_THRESHOLDS; k++) {
+            int cut = (int) Math.floor((BINS - 1) * (1 - (double) k / STFPM_CODE_THRESHOLDS)) + 1;
+            while (bin > cut) {
+                bin--;
+                fp += normal[bin];
+                covered += overlap[bin];
+            }
+            double fpr = fp / normalPixels;
+            if (fpr > maxFpr) {
+                break;
+            }
+            fprs[kept] = fpr;
+            overlaps[kept++] = covered / regions;
+        }
+        double fprMin = fprs[0];
+        double fprRange = fprs[kept - 1] - fprMin;
+        double overlapMin = Arrays.stream(overlaps, 0, kept).min().orElseThrow();
+        double overlapRange = Arrays.stream(overlaps, 0, kept).max().orElseThrow() - overlapMin;
+        if (kept < 2 || fprRange == 0 || overlapRange == 0) {
+            return Double.NaN;
+        }
+        double area = 0;
+        for (int i = 1; i < kept; i++) {
+            area += (fprs[i] - fprs[i - 1]) / fprRange
+                    * ((overlaps[i] - overlapMin) + (overlaps[i - 1] - overlapMin)) / overlapRange / 2;
+        }
+        return area;
     }
 
     /**

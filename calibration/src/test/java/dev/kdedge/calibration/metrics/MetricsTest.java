@@ -90,6 +90,9 @@ class MetricsTest {
             ProCurve curve = r.proCurve();
             assertEquals(0.3, curve.falsePositiveRates()[curve.falsePositiveRates().length - 1], 1e-12);
             assertEquals(0.75, curve.overlaps()[curve.overlaps().length - 1], 1e-9);
+            // The STFPM code keeps its thresholds up to FPR 1/6 (the next is 2/6 > .3) and stretches that to [0, 1],
+            // and stretches the overlap .75 to 1: a flat curve at 1 -> 1.0, where the MVTec PRO is .75.
+            assertEquals(1.0, r.proAsStfpmCode(), 1e-9);
         }
     }
 
@@ -124,6 +127,7 @@ class MetricsTest {
             assertEquals(0.5, r.pixelAuroc(), 1e-12, "constant maps rank nothing");
             // everything is flagged at once: FPR jumps 0 -> 1 with the region covered, PRO interpolates to 0.3
             assertEquals(0.15, r.pro(), 1e-12);
+            assertTrue(Double.isNaN(r.proAsStfpmCode()), "no threshold below FPR .3 flags anything: no curve");
         }
         try (PixelMetrics m = new PixelMetrics(scratch)) {
             m.add(new float[] {0.5f, 0.2f}, null, 2);
