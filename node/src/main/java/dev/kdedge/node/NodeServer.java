@@ -101,19 +101,23 @@ public final class NodeServer implements AutoCloseable {
                 });
     }
 
-    /**
-     * Exceptions no handler caught, on the event loop. vertx-grpc 5.0.7 pauses or resumes the HTTP/2 stream of a
-     * client-streaming call after the client has finished sending when its message queue is over its high-water mark
-     * (an UploadNormals stream we pause while each image is stored), and Vert.x refuses that with "Request has
-     * already been read". Every message has been queued by then and the call completes normally, so that one is not
-     * an error of this node.
-     */
+    /** Exceptions no handler caught, on the event loop. */
     private static void unhandled(Throwable e) {
-        if (e instanceof IllegalStateException && "Request has already been read".equals(e.getMessage())) {
+        if (isVertxPausingAnEndedRequest(e)) {
             LOG.debug("vertx-grpc paused an ended request stream", e);
         } else {
             LOG.error("unhandled exception on the event loop", e);
         }
+    }
+
+    /**
+     * vertx-grpc 5.0.7 pauses or resumes the HTTP/2 stream of a client-streaming call after the client has finished
+     * sending when its message queue is over its high-water mark (an UploadNormals stream we pause while each image
+     * is stored), and Vert.x refuses that with "Request has already been read". Every message has been queued by
+     * then and the call completes normally, so that one is not an error of this node.
+     */
+    static boolean isVertxPausingAnEndedRequest(Throwable e) {
+        return e instanceof IllegalStateException && "Request has already been read".equals(e.getMessage());
     }
 
     /** Why this node may not change its store, if it may not. */

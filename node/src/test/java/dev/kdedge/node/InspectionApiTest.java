@@ -276,6 +276,42 @@ class InspectionApiTest {
     }
 
     @Test
+    void clientsThatLeaveBeforeTheirReplyCostTheNodeNothing() throws Exception {
+        byte[] good = good();
+        // Deadlines around the demo model's few milliseconds: some replies are ready just after the client left.
+        for (int deadlineMs = 1; deadlineMs <= 40; deadlineMs++) {
+            try {
+                inspection.withDeadlineAfter(deadlineMs, TimeUnit.MILLISECONDS).score(request(good).build());
+            } catch (StatusRuntimeException e) {
+                assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
+            }
+        }
+        CountDownLatch ended = new CountDownLatch(1);
+        StreamObserver<FrameRequest> camera = InspectionGrpc.newStub(node.channel).inspectStream(
+                new StreamObserver<>() {
+                    public void onNext(FrameResult r) {}
+
+                    public void onError(Throwable t) {
+                        ended.countDown();
+                    }
+
+                    public void onCompleted() {
+                        ended.countDown();
+                    }
+                });
+        for (long id = 1; id <= 8; id++) {
+            camera.onNext(FrameRequest.newBuilder().setFrameId(id).setRequest(request(good)).build());
+        }
+        camera.onError(new IllegalStateException("camera switched off"));
+        assertTrue(ended.await(10, TimeUnit.SECONDS));
+        for (int i = 0; i < 5; i++) {
+            assertFalse(inspection.withDeadlineAfter(10, TimeUnit.SECONDS).score(request(good).build())
+                    .getVerdict().getIsAnomalous());
+        }
+        assertEquals(List.of(), node.unhandled);
+    }
+
+    @Test
     void healthIsServingForTheWholeNodeAndForInspection() {
         var health = HealthGrpc.newBlockingStub(node.channel);
         assertEquals(HealthCheckResponse.ServingStatus.SERVING,

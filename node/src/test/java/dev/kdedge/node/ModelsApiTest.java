@@ -29,6 +29,7 @@ import dev.kdedge.api.v1.VersionInfo;
 import dev.kdedge.api.v1.WatchJobRequest;
 import dev.kdedge.calibration.demo.SyntheticTiles;
 import dev.kdedge.calibration.scoring.HeatmapImages;
+import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -147,6 +148,10 @@ class ModelsApiTest {
             Job job = models.startFineTune(StartFineTuneRequest.newBuilder().setProduct(DemoStore.PRODUCT)
                     .setEpochs(2).build());
             assertEquals(JobState.QUEUED, job.getState());
+            try (Context.CancellableContext terminal = Context.current().withCancellation()) {
+                assertTrue(terminal.call(() -> ModelsGrpc.newBlockingStub(node.channel).watchJob(WatchJobRequest
+                        .newBuilder().setJobId(job.getJobId()).build())).next().hasQueued());
+            } // an engineer who closes the terminal after the first event: the job's later events must go nowhere
             List<JobEvent> events = watch(node, job.getJobId(), e -> {});
             assertTrue(line.calls() - callsBefore >= 5, "the line was scored while the job ran: "
                     + (line.calls() - callsBefore) + " calls");
@@ -193,6 +198,7 @@ class ModelsApiTest {
             assertEquals(List.of(), line.failures(), "every call during fine-tune, promote and rollback succeeds");
             assertEquals(List.of("1", "2", "1"), line.versionRuns());
             assertTrue(line.calls() > 20, line.calls() + " calls");
+            assertEquals(List.of(), node.unhandled);
         }
     }
 

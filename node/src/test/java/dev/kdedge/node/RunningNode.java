@@ -3,8 +3,11 @@ package dev.kdedge.node;
 import dev.kdedge.node.config.NodeConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -13,6 +16,8 @@ final class RunningNode implements AutoCloseable {
     final Vertx vertx = Vertx.vertx();
     final NodeServer server;
     final ManagedChannel channel;
+    /** What the node logs as an unhandled exception on the event loop: each one a bug of the node. */
+    final List<Throwable> unhandled = new CopyOnWriteArrayList<>();
 
     RunningNode(Path store, Consumer<NodeConfig> tweak) throws Exception {
         NodeConfig config = new NodeConfig();
@@ -21,6 +26,13 @@ final class RunningNode implements AutoCloseable {
         config.server.port = 0;
         tweak.accept(config);
         server = NodeServer.start(vertx, config.validate()).await();
+        Handler<Throwable> nodeHandler = vertx.exceptionHandler();
+        vertx.exceptionHandler(e -> {
+            if (!NodeServer.isVertxPausingAnEndedRequest(e)) {
+                unhandled.add(e);
+            }
+            nodeHandler.handle(e);
+        });
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
                 .maxInboundMessageSize(64 * 1024 * 1024).build();
     }

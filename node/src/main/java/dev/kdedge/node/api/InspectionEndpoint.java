@@ -92,7 +92,7 @@ public final class InspectionEndpoint implements Service {
             java.util.function.UnaryOperator<ScoreRequest> adapt,
             java.util.function.BiConsumer<GrpcServerResponse<ScoreRequest, Resp>, ScoreResponse> reply) {
         Context context = vertx.getOrCreateContext();
-        SingleReply<Resp> once = new SingleReply<>(request.response());
+        SingleReply<Resp> once = new SingleReply<>(request);
         long timeoutMs = request.timeout();
         long deadline = deadlineNanos(timeoutMs);
         if (timeoutMs > 0) {
@@ -144,7 +144,7 @@ public final class InspectionEndpoint implements Service {
                     .setMessage(status.message())).build());
         });
         request.endHandler(v -> flow.inputEnded());
-        request.exceptionHandler(e -> flow.cancelled());
+        new ClientPresence(request).onGone(flow::cancelled);
     }
 
     /**
@@ -220,14 +220,18 @@ public final class InspectionEndpoint implements Service {
                 : ScoringPipeline.NO_DEADLINE;
     }
 
-    /** Makes sure a unary call gets exactly one outcome, whichever of result, error or deadline comes first. */
+    /**
+     * Makes sure a unary call gets exactly one outcome, whichever of result, error or deadline comes first, and none
+     * once the client has gone.
+     */
     private static final class SingleReply<Resp> {
         private final GrpcServerResponse<ScoreRequest, Resp> response;
         private boolean done;
         private Runnable onDone = () -> {};
 
-        SingleReply(GrpcServerResponse<ScoreRequest, Resp> response) {
-            this.response = response;
+        SingleReply(GrpcServerRequest<ScoreRequest, Resp> request) {
+            this.response = request.response();
+            new ClientPresence(request).onGone(this::finish);
         }
 
         void onDone(Runnable action) {
@@ -236,14 +240,20 @@ public final class InspectionEndpoint implements Service {
 
         void complete(Consumer<GrpcServerResponse<ScoreRequest, Resp>> send) {
             if (!done) {
-                done = true;
-                onDone.run();
+                finish();
                 send.accept(response);
             }
         }
 
         void fail(GrpcStatus status, String message) {
             complete(r -> r.status(status).statusMessage(message).end());
+        }
+
+        private void finish() {
+            if (!done) {
+                done = true;
+                onDone.run();
+            }
         }
     }
 }

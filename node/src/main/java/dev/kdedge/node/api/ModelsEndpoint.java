@@ -99,6 +99,7 @@ public final class ModelsEndpoint implements Service {
 
     private <Req, Resp> void unary(GrpcServerRequest<Req, Resp> call, boolean changesStore, Work<Req, Resp> action) {
         Context context = vertx.getOrCreateContext();
+        ClientPresence client = new ClientPresence(call);
         call.invalidMessageHandler(invalid -> fail(call.response(), GrpcStatus.INVALID_ARGUMENT,
                 "malformed request message"));
         call.last().onSuccess(request -> {
@@ -112,6 +113,9 @@ public final class ModelsEndpoint implements Service {
                     throw new CompletionException(e);
                 }
             }, work).whenComplete((reply, failure) -> context.runOnContext(v -> {
+                if (client.gone()) {
+                    return;
+                }
                 if (failure != null) {
                     StatusMapping status = StatusMapping.of(failure);
                     fail(call.response(), status.status(), status.message());
@@ -134,11 +138,15 @@ public final class ModelsEndpoint implements Service {
     /** Past events first, then each new one as it happens; the stream ends with the job. */
     private void watchJob(GrpcServerRequest<WatchJobRequest, JobEvent> call) {
         Context context = vertx.getOrCreateContext();
+        ClientPresence client = new ClientPresence(call);
         call.last().onSuccess(request -> {
             JobWatch watch = new JobWatch(call.response());
             Consumer<JobEvent> watcher = event -> context.runOnContext(v -> watch.live(event));
             CompletableFuture.supplyAsync(() -> jobs.watch(request.getJobId(), watcher), work)
                     .whenComplete((past, failure) -> context.runOnContext(v -> {
+                        if (client.gone()) {
+                            return;
+                        }
                         if (failure != null) {
                             StatusMapping status = StatusMapping.of(failure);
                             fail(call.response(), status.status(), status.message());
@@ -146,7 +154,10 @@ public final class ModelsEndpoint implements Service {
                             watch.replay(past);
                         }
                     }));
-            call.exceptionHandler(e -> work.execute(() -> jobs.unwatch(request.getJobId(), watcher)));
+            client.onGone(() -> {
+                watch.stop();
+                work.execute(() -> jobs.unwatch(request.getJobId(), watcher));
+            });
         });
     }
 
@@ -179,6 +190,10 @@ public final class ModelsEndpoint implements Service {
             }
         }
 
+        void stop() {
+            ended = true;
+        }
+
         private void send(JobEvent event) {
             if (ended) {
                 return;
@@ -196,6 +211,7 @@ public final class ModelsEndpoint implements Service {
             return;
         }
         UploadStream upload = new UploadStream(call, vertx.getOrCreateContext());
+        new ClientPresence(call).onGone(upload::abandoned);
         call.handler(upload::received);
         call.invalidMessageHandler(invalid -> upload.failed(new IllegalArgumentException("malformed upload message")));
         call.endHandler(v -> upload.ended());
@@ -212,7 +228,7 @@ public final class ModelsEndpoint implements Service {
         private final UploadSummary.Builder summary = UploadSummary.newBuilder();
         private CompletableFuture<Void> stored = CompletableFuture.completedFuture(null);
         private int received;
-        private boolean failed;
+        private boolean stopped;
 
         UploadStream(GrpcServerRequest<UploadRequest, UploadSummary> call, Context context) {
             this.call = call;
@@ -226,7 +242,7 @@ public final class ModelsEndpoint implements Service {
                     .whenComplete((ok, failure) -> context.runOnContext(v -> {
                         if (failure != null) {
                             failed(failure);
-                        } else if (!failed) {
+                        } else if (!stopped) {
                             call.resume();
                         }
                     }));
@@ -275,15 +291,20 @@ public final class ModelsEndpoint implements Service {
             }, work).whenComplete((reply, failure) -> context.runOnContext(v -> {
                 if (failure != null) {
                     failed(failure);
-                } else if (!failed) {
+                } else if (!stopped) {
                     call.response().end(reply);
                 }
             }));
         }
 
+        /** The client has gone: images already received are still stored, nothing more is read or answered. */
+        void abandoned() {
+            stopped = true;
+        }
+
         void failed(Throwable failure) {
-            if (!failed) {
-                failed = true;
+            if (!stopped) {
+                stopped = true;
                 StatusMapping status = StatusMapping.of(failure);
                 fail(call.response(), status.status(), status.message());
             }
