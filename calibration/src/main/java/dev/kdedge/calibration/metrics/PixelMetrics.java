@@ -200,11 +200,14 @@ public final class PixelMetrics implements AutoCloseable {
             fprs[kept] = fpr;
             overlaps[kept++] = covered / regions;
         }
+        if (kept < 2) {
+            return Double.NaN;
+        }
         double fprMin = fprs[0];
         double fprRange = fprs[kept - 1] - fprMin;
         double overlapMin = Arrays.stream(overlaps, 0, kept).min().orElseThrow();
         double overlapRange = Arrays.stream(overlaps, 0, kept).max().orElseThrow() - overlapMin;
-        if (kept < 2 || fprRange == 0 || overlapRange == 0) {
+        if (fprRange == 0 || overlapRange == 0) {
             return Double.NaN;
         }
         double area = 0;
