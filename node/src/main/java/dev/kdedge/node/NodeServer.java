@@ -23,9 +23,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,6 +39,8 @@ import org.slf4j.LoggerFactory;
 public final class NodeServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeServer.class);
     private static final int HTTP2_WINDOW_BYTES = 4 * 1024 * 1024;
+    /** Models calls are a field engineer's, a few at a time; two threads keep a slow upload from stalling a status. */
+    private static final int ADMINISTRATION_THREADS = 2;
 
     private final Vertx vertx;
     private final HttpServer http;
@@ -76,7 +81,8 @@ public final class NodeServer implements AutoCloseable {
                 config.cache.maxBytes, loader);
         ScoringPipeline pipeline = new ScoringPipeline(engines, config.scoring.maxImagePixels,
                 config.scoring.workerThreads, config.scoring.maxQueuedRequests);
-        ExecutorService administration = Executors.newFixedThreadPool(2, daemon("kdedge-models"));
+        ExecutorService administration = new ThreadPoolExecutor(ADMINISTRATION_THREADS, ADMINISTRATION_THREADS, 0,
+                TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.models.maxQueuedRequests), daemon("kdedge-models"));
 
         vertx.exceptionHandler(NodeServer::unhandled);
         GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.server.maxMessageBytes));

@@ -2,11 +2,13 @@ package dev.kdedge.node;
 
 import dev.kdedge.calibration.demo.DemoProduct;
 import dev.kdedge.calibration.fit.FitProgress;
+import dev.kdedge.calibration.store.AtomicFiles;
 import dev.kdedge.calibration.store.ModelStore;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The demo product, fitted once per test JVM (about ten seconds) and shared by the node's tests. */
+/** The demo product, fitted once per test JVM (about ten seconds), shared by the node's tests, deleted at exit. */
 final class DemoStore {
     static final String PRODUCT = "demo";
     private static Path root;
@@ -16,6 +18,13 @@ final class DemoStore {
     static synchronized Path root() throws Exception {
         if (root == null) {
             Path dir = Files.createTempDirectory("kdedge-demo-");
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    AtomicFiles.deleteTree(dir);
+                } catch (IOException e) {
+                    System.err.println("could not delete the test demo store " + dir + ": " + e);
+                }
+            }));
             DemoProduct.create(new ModelStore(dir.resolve("store")), dir.resolve("work"), PRODUCT, null, 60,
                     FitProgress.NONE);
             root = dir;

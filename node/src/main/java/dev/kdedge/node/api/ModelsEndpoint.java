@@ -20,6 +20,8 @@ import dev.kdedge.api.v1.UploadRejection;
 import dev.kdedge.api.v1.UploadRequest;
 import dev.kdedge.api.v1.UploadSummary;
 import dev.kdedge.api.v1.WatchJobRequest;
+import dev.kdedge.node.inference.RejectedRequestException;
+import dev.kdedge.node.inference.Rejection;
 import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.models.ProductAdministration;
 import io.vertx.core.Context;
@@ -36,7 +38,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The {@code kdedge.v1.Models} service on Vert.x gRPC. Every store operation runs on {@code work}, never on the event
@@ -61,8 +65,31 @@ public final class ModelsEndpoint implements Service {
         this.vertx = vertx;
         this.products = products;
         this.jobs = jobs;
-        this.work = work;
+        this.work = refusingWhenFull(work);
         this.writesRefused = writesRefused;
+    }
+
+    /**
+     * {@code work} answering RESOURCE_EXHAUSTED once its queue is full: a flood of calls is refused, not queued
+     * without bound. Chained stages fail with the rejection; {@link #onWork} turns a direct one into a failed future.
+     */
+    private static Executor refusingWhenFull(Executor work) {
+        return command -> {
+            try {
+                work.execute(command);
+            } catch (RejectedExecutionException e) {
+                throw new RejectedRequestException(Rejection.RESOURCE_EXHAUSTED,
+                        "the node is busy with other Models requests; retry later");
+            }
+        };
+    }
+
+    private <T> CompletableFuture<T> onWork(Supplier<T> task) {
+        try {
+            return CompletableFuture.supplyAsync(task, work);
+        } catch (RejectedRequestException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     @Override
@@ -106,13 +133,13 @@ public final class ModelsEndpoint implements Service {
             if (changesStore && refuseWrite(call.response())) {
                 return;
             }
-            CompletableFuture.supplyAsync(() -> {
+            onWork(() -> {
                 try {
                     return action.apply(request);
                 } catch (Exception e) {
                     throw new CompletionException(e);
                 }
-            }, work).whenComplete((reply, failure) -> context.runOnContext(v -> {
+            }).whenComplete((reply, failure) -> context.runOnContext(v -> {
                 if (client.gone()) {
                     return;
                 }
@@ -142,7 +169,7 @@ public final class ModelsEndpoint implements Service {
         call.last().onSuccess(request -> {
             JobWatch watch = new JobWatch(call.response());
             Consumer<JobEvent> watcher = event -> context.runOnContext(v -> watch.live(event));
-            CompletableFuture.supplyAsync(() -> jobs.watch(request.getJobId(), watcher), work)
+            onWork(() -> jobs.watch(request.getJobId(), watcher))
                     .whenComplete((past, failure) -> context.runOnContext(v -> {
                         if (client.gone()) {
                             return;
@@ -156,7 +183,11 @@ public final class ModelsEndpoint implements Service {
                     }));
             client.onGone(() -> {
                 watch.stop();
-                work.execute(() -> jobs.unwatch(request.getJobId(), watcher));
+                try {
+                    work.execute(() -> jobs.unwatch(request.getJobId(), watcher));
+                } catch (RejectedRequestException busy) {
+                    // The stopped watch writes nothing more, and the job drops its watchers when it ends.
+                }
             });
         });
     }

@@ -56,6 +56,8 @@ public final class NodeConfig {
         @JsonProperty public boolean enabled = false;
         /** PyTorch threads for fine-tuning; the other cores stay with scoring. */
         @JsonProperty public int trainingThreads = 1;
+        /** Models calls waiting for the node's two administration threads; beyond this: RESOURCE_EXHAUSTED. */
+        @JsonProperty public int maxQueuedRequests = 16;
     }
 
     public static NodeConfig load(Path file) throws IOException {
@@ -87,6 +89,7 @@ public final class NodeConfig {
         check(errors, scoring.maxImagePixels >= 64 * 64, "scoring.maxImagePixels must be at least 4096");
         check(errors, scoring.streamWindow >= 1 && scoring.streamWindow <= 1024, "scoring.streamWindow must be 1..1024");
         check(errors, models.trainingThreads >= 1 && models.trainingThreads <= 256, "models.trainingThreads must be 1..256");
+        check(errors, models.maxQueuedRequests >= 1, "models.maxQueuedRequests must be at least 1");
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid configuration: " + String.join("; ", errors));
         }
