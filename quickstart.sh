@@ -31,12 +31,17 @@ for _ in $(seq 1 120); do
 done
 
 echo "== scoring the samples"
-for sample in good defect; do
+# kdedge-calibrate score exits 0 for an OK verdict and 2 for DEFECT; the demo's samples must get theirs.
+for sample in good:0 defect:2; do
+  name="${sample%%:*}"
+  expected="${sample##*:}"
   status=0
   bin/kdedge-calibrate score --node "127.0.0.1:$port" --product demo \
-    --image "$demo/work/sample-$sample.png" --heatmap "$demo/heatmap-$sample.png" || status=$?
-  # exit status 2 means "scored, and the verdict is DEFECT"
-  if [ "$status" -ne 0 ] && [ "$status" -ne 2 ]; then exit "$status"; fi
+    --image "$demo/work/sample-$name.png" --heatmap "$demo/heatmap-$name.png" || status=$?
+  if [ "$status" -ne "$expected" ]; then
+    echo "the demo's $name sample got the wrong verdict (exit status $status, expected $expected)" >&2
+    exit 1
+  fi
 done
 
 echo "== evaluating what the node serves on the demo's test set"

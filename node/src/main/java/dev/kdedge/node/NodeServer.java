@@ -2,6 +2,7 @@ package dev.kdedge.node;
 
 import dev.kdedge.api.v1.InspectionGrpcService;
 import dev.kdedge.calibration.engine.InferenceOptions;
+import dev.kdedge.calibration.fit.ProductFitter;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.node.api.InspectionEndpoint;
 import dev.kdedge.node.api.ModelsEndpoint;
@@ -72,7 +73,7 @@ public final class NodeServer implements AutoCloseable {
         try {
             store.sweepStaging();
             jobs = new FineTuneJobs(store, store.root().resolve("jobs"),
-                    InferenceOptions.cpu(config.models.trainingThreads));
+                    new ProductFitter(store, InferenceOptions.cpu(config.models.trainingThreads)));
         } catch (IOException e) {
             return Future.failedFuture(e);
         }
@@ -80,7 +81,7 @@ public final class NodeServer implements AutoCloseable {
         EngineCache engines = new EngineCache(store, InferenceOptions.cpu(config.scoring.inferenceThreads),
                 config.cache.maxBytes, loader);
         ScoringPipeline pipeline = new ScoringPipeline(engines, config.scoring.maxImagePixels,
-                config.scoring.workerThreads, config.scoring.maxQueuedRequests);
+                ScoringPipeline.workerPool(config.scoring.workerThreads, config.scoring.maxQueuedRequests));
         ExecutorService administration = new ThreadPoolExecutor(ADMINISTRATION_THREADS, ADMINISTRATION_THREADS, 0,
                 TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.models.maxQueuedRequests), daemon("kdedge-models"));
 

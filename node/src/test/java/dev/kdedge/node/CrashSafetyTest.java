@@ -21,6 +21,7 @@ import dev.kdedge.api.v1.UploadRequest;
 import dev.kdedge.api.v1.UploadSummary;
 import dev.kdedge.api.v1.WatchJobRequest;
 import dev.kdedge.calibration.store.Digests;
+import dev.kdedge.calibration.store.CrashPoints;
 import dev.kdedge.calibration.store.ModelStore;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -35,43 +36,47 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A real kdedge-node process (its own JVM) killed with SIGKILL during an upload, during training, while a version is
- * being written and right after a Promote, then restarted on the same store each time: the store stays consistent,
- * the active version serves, no partial version or image is visible, every acknowledged upload is there, and a job
- * that was running is reported failed with its reason.
+ * A real kdedge-node process (its own JVM) stopped dead in the middle of each store write, then restarted on the same
+ * store: during an upload (after the 20th image of a stream), during training (SIGKILL), with a new version complete in
+ * its staging directory, and inside a Promote's write of ACTIVE both before and after the rename. The instants inside
+ * the writes are {@link CrashPoints}, so every run stops at the same place on any machine. After each restart the
+ * store is consistent, the right version serves, no partial version or image is visible, every acknowledged upload is
+ * there, and a job that was running is reported failed with its reason.
  */
 class CrashSafetyTest {
     @TempDir
     Path dir;
 
     @Test
-    void killedAtAnyStepTheNodeRestartsOnAConsistentStore() throws Exception {
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void stoppedInsideEveryWriteTheNodeRestartsOnAConsistentStore() throws Exception {
         Path store = DemoStore.copyOfStore(dir.resolve("store"));
         Path config = Files.writeString(dir.resolve("node.yaml"), "server:\n  host: 127.0.0.1\nmodels:\n  enabled: true\n");
+        Path normals = store.resolve("products/demo/uploads/normals");
 
-        // 1. Killed during an upload: what was acknowledged before is all there; nothing half-written is visible.
+        // 1. Stopped during an upload stream, right after its 20th image was stored: the 12 acknowledged before and
+        //    those 20 are there, nothing else, nothing half-written.
         List<UploadRequest> acknowledged = ModelsApiTest.normals(12, 100);
-        try (NodeProcess node = new NodeProcess(config, store)) {
+        try (NodeProcess node = new NodeProcess(config, store, CrashPoints.UPLOAD_STORED + "#32")) {
             UploadSummary summary = ModelsApiTest.upload(node.channel, acknowledged);
             assertEquals(12, summary.getAccepted());
             StreamObserver<UploadRequest> stream = ModelsGrpc.newStub(node.channel).uploadNormals(ignoring());
             for (UploadRequest image : ModelsApiTest.normals(200, 1000)) {
                 stream.onNext(image);
             }
-            Path normals = store.resolve("products/demo/uploads/normals");
-            node.killWhen(() -> count(normals) >= 20, "the second upload is being stored");
-            assertTrue(count(normals) < 12 + 200, "killed before the second upload finished");
+            node.awaitCrashPoint();
         }
-        try (NodeProcess node = new NodeProcess(config, store)) {
+        try (NodeProcess node = new NodeProcess(config, store, null)) {
             Set<String> kept = ModelStoreChecks.consistent(store);
+            assertEquals(32, count(normals));
             for (UploadRequest image : acknowledged) {
                 assertTrue(kept.contains(Digests.sha256(image.getImage().getEncoded().toByteArray())),
                         "an acknowledged upload is missing");
@@ -85,7 +90,7 @@ class CrashSafetyTest {
             node.kill();
         }
         String trainingJob;
-        try (NodeProcess node = new NodeProcess(config, store)) {
+        try (NodeProcess node = new NodeProcess(config, store, CrashPoints.VERSION_STAGED)) {
             Job failed = node.models().listJobs(ListJobsRequest.getDefaultInstance()).getJobs(0);
             trainingJob = failed.getJobId();
             assertEquals(JobState.FAILED, failed.getState());
@@ -94,39 +99,41 @@ class CrashSafetyTest {
             assertEquals(List.of(1), new ModelStore(store).versions(DemoStore.PRODUCT));
             assertEquals("1", node.score());
 
-            // 3. Killed while the version is being written (export, parity check, threshold).
-            Job writing = node.models().startFineTune(StartFineTuneRequest.newBuilder()
-                    .setProduct(DemoStore.PRODUCT).setEpochs(1).build());
-            node.waitForEvent(writing, e -> e.hasStage() && e.getStage().getDescription().equals("exporting"));
-            Path versions = store.resolve("products/demo/versions");
-            node.killWhen(() -> list(versions).stream().anyMatch(n -> n.startsWith(".staging-")),
-                    "the new version is in its staging directory");
+            // 3. Stopped with the new version complete in its staging directory, before the rename publishes it.
+            node.models().startFineTune(StartFineTuneRequest.newBuilder().setProduct(DemoStore.PRODUCT).setEpochs(1)
+                    .build());
+            node.awaitCrashPoint();
         }
         int promoted;
-        try (NodeProcess node = new NodeProcess(config, store)) {
+        try (NodeProcess node = new NodeProcess(config, store, "ACTIVE-written")) {
             ModelStoreChecks.consistent(store);
+            assertEquals(List.of(1), new ModelStore(store).versions(DemoStore.PRODUCT), "a staged version was published");
             assertEquals(JobState.FAILED, node.models().getJob(GetJobRequest.newBuilder().setJobId(trainingJob).build())
                     .getState(), "the record of the earlier job survived a second restart");
-            assertEquals(1, new ModelStore(store).activeVersion(DemoStore.PRODUCT).getAsInt());
             assertEquals("1", node.score());
 
-            // 4. Killed right after asking for a Promote.
+            // 4. A Promote stopped inside its write of ACTIVE: the new list is flushed, not yet renamed over the old.
             Job complete = node.models().startFineTune(StartFineTuneRequest.newBuilder()
                     .setProduct(DemoStore.PRODUCT).setEpochs(1).build());
             JobEvent done = node.waitForEvent(complete, e -> e.hasDone() || e.hasFailed());
             assertTrue(done.hasDone(), done.toString());
             promoted = done.getDone().getVersion();
-            ModelsGrpc.newStub(node.channel).promote(PromoteRequest.newBuilder().setProduct(DemoStore.PRODUCT)
-                    .setVersion(promoted).build(), ignoring());
-            Thread.sleep(50);
-            node.kill();
+            node.promoteAndAwaitCrashPoint(promoted);
         }
-        try (NodeProcess node = new NodeProcess(config, store)) {
+        try (NodeProcess node = new NodeProcess(config, store, "ACTIVE-renamed")) {
             ModelStoreChecks.consistent(store);
-            int active = node.models().describeProduct(DescribeProductRequest.newBuilder()
-                    .setProduct(DemoStore.PRODUCT).build()).getActiveVersion();
-            assertTrue(active == 1 || active == promoted, "active " + active);
-            assertEquals(Integer.toString(active), node.score());
+            assertEquals(1, node.activeVersion(), "a Promote stopped before its rename changed the active version");
+            assertEquals("1", node.score());
+
+            // 5. The same Promote stopped after the rename, before the directory was flushed.
+            node.promoteAndAwaitCrashPoint(promoted);
+        }
+        try (NodeProcess node = new NodeProcess(config, store, null)) {
+            ModelStoreChecks.consistent(store);
+            assertEquals(promoted, node.activeVersion(), "a Promote stopped after its rename was lost");
+            assertEquals(Integer.toString(promoted), node.score());
+            assertEquals(List.of(1), new ModelStore(store).previousActiveVersions(DemoStore.PRODUCT),
+                    "the version to roll back to");
         }
     }
 
@@ -186,13 +193,17 @@ class CrashSafetyTest {
         private final int port;
         final ManagedChannel channel;
 
-        NodeProcess(Path config, Path store) throws Exception {
+        /** @param crashAt the {@link CrashPoints} name at which this process halts, or null */
+        NodeProcess(Path config, Path store, String crashAt) throws Exception {
             try (ServerSocket socket = new ServerSocket(0)) {
                 port = socket.getLocalPort();
             }
             List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g",
-                    "-cp", System.getProperty("java.class.path"), KdedgeNode.class.getName(),
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g"));
+            if (crashAt != null) {
+                command.add("-D" + CrashPoints.PROPERTY + "=" + crashAt);
+            }
+            command.addAll(List.of("-cp", System.getProperty("java.class.path"), KdedgeNode.class.getName(),
                     "--config", config.toString(), "--store", store.toString(), "--port", Integer.toString(port)));
             process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(store.resolveSibling("node-" + port + ".log").toFile()).start();
@@ -236,14 +247,21 @@ class CrashSafetyTest {
             throw new AssertionError("job " + job.getJobId() + " ended without the awaited event");
         }
 
-        /** Polls {@code condition} every few milliseconds and kills the node the moment it holds. */
-        void killWhen(BooleanSupplier condition, String what) throws Exception {
-            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!condition.getAsBoolean()) {
-                assertTrue(System.nanoTime() < until, "never saw: " + what);
-                Thread.sleep(2);
-            }
-            kill();
+        int activeVersion() {
+            return models().describeProduct(DescribeProductRequest.newBuilder().setProduct(DemoStore.PRODUCT).build())
+                    .getActiveVersion();
+        }
+
+        void promoteAndAwaitCrashPoint(int version) throws Exception {
+            ModelsGrpc.newStub(channel).promote(PromoteRequest.newBuilder().setProduct(DemoStore.PRODUCT)
+                    .setVersion(version).build(), ignoring());
+            awaitCrashPoint();
+        }
+
+        /** Waits for the process to halt at its crash point. */
+        void awaitCrashPoint() throws Exception {
+            assertTrue(process.waitFor(5, TimeUnit.MINUTES), "the node never reached its crash point");
+            assertEquals(CrashPoints.HALT_STATUS, process.exitValue(), "the node ended otherwise than at its crash point");
         }
 
         /** SIGKILL: no shutdown hook runs, nothing is flushed. */

@@ -8,7 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The demo product, fitted once per test JVM (about ten seconds), shared by the node's tests, deleted at exit. */
+/** The demo product, fitted once per test JVM (about half a minute), shared by the node's tests, deleted at exit. */
 final class DemoStore {
     static final String PRODUCT = "demo";
     private static Path root;
@@ -25,7 +25,8 @@ final class DemoStore {
                     System.err.println("could not delete the test demo store " + dir + ": " + e);
                 }
             }));
-            DemoProduct.create(new ModelStore(dir.resolve("store")), dir.resolve("work"), PRODUCT, null, 60,
+            DemoProduct.create(new ModelStore(dir.resolve("store")), dir.resolve("work"), PRODUCT, null,
+                    DemoProduct.DEFAULT_IMAGES,
                     FitProgress.NONE);
             root = dir;
         }

@@ -267,15 +267,6 @@ class InspectionApiTest {
     }
 
     @Test
-    void expiredDeadlineIsReportedAndTheNodeStaysHealthy() throws Exception {
-        var e = assertThrows(StatusRuntimeException.class,
-                () -> inspection.withDeadlineAfter(1, TimeUnit.MILLISECONDS).score(request(good()).build()));
-        assertEquals(Status.Code.DEADLINE_EXCEEDED, e.getStatus().getCode());
-        assertFalse(inspection.withDeadlineAfter(10, TimeUnit.SECONDS).score(request(good()).build())
-                .getVerdict().getIsAnomalous());
-    }
-
-    @Test
     void clientsThatLeaveBeforeTheirReplyCostTheNodeNothing() throws Exception {
         byte[] good = good();
         // Deadlines around the demo model's few milliseconds: some replies are ready just after the client left.

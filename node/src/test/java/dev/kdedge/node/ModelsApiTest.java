@@ -29,6 +29,7 @@ import dev.kdedge.api.v1.VersionInfo;
 import dev.kdedge.api.v1.WatchJobRequest;
 import dev.kdedge.calibration.demo.SyntheticTiles;
 import dev.kdedge.calibration.scoring.HeatmapImages;
+import dev.kdedge.node.jobs.ThreadNice;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -220,12 +221,23 @@ class ModelsApiTest {
             assertEquals(JobState.CANCELLED, models.cancelJob(CancelJobRequest.newBuilder()
                     .setJobId(dropped.getJobId()).build()).getState());
 
+            List<Integer> trainingThreadNice = new ArrayList<>();
             List<JobEvent> longEvents = watch(node, longJob.getJobId(), e -> {
                 if (e.hasEpoch() && e.getEpoch().getEpoch() == 1) {
+                    try {
+                        trainingThreadNice.addAll(ThreadNice.ofThreadsNamed("kdedge-fine-tune"));
+                    } catch (java.io.IOException failure) {
+                        throw new java.io.UncheckedIOException(failure);
+                    }
                     models.cancelJob(CancelJobRequest.newBuilder().setJobId(longJob.getJobId()).build());
                 }
             });
             assertTrue(longEvents.get(longEvents.size() - 1).hasCancelled(), longEvents.toString());
+            if (Files.isDirectory(Path.of("/proc/self/task"))) {
+                // other tests' nodes may have left their (idle) job threads behind: each is at 19 too
+                assertEquals(java.util.Set.of(19), java.util.Set.copyOf(trainingThreadNice),
+                        "the job thread, in the middle of training");
+            }
             List<JobEvent> nextEvents = watch(node, next.getJobId(), e -> {});
             assertEquals(2, nextEvents.get(nextEvents.size() - 1).getDone().getVersion(), "the cancelled job wrote none");
 

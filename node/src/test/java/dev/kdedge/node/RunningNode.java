@@ -1,5 +1,7 @@
 package dev.kdedge.node;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import dev.kdedge.node.config.NodeConfig;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -11,9 +13,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
-/** A node started in the test JVM on a free port, with a grpc-java channel to it. */
+/**
+ * A node started in the test JVM on a free port, with a grpc-java channel to it. Closing it fails the test if an event
+ * loop was blocked (see {@link WatchedEventLoops}) or an exception went unhandled on one while it ran.
+ */
 final class RunningNode implements AutoCloseable {
-    final Vertx vertx = Vertx.vertx();
+    private final WatchedEventLoops eventLoops = new WatchedEventLoops();
+    final Vertx vertx = eventLoops.vertx;
     final NodeServer server;
     final ManagedChannel channel;
     /** What the node logs as an unhandled exception on the event loop: each one a bug of the node. */
@@ -42,5 +48,7 @@ final class RunningNode implements AutoCloseable {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         server.close();
         vertx.close().await();
+        assertEquals(List.of(), eventLoops.blocked(), "the node blocked an event loop");
+        assertEquals(List.of(), unhandled, "exceptions went unhandled on the node's event loop");
     }
 }

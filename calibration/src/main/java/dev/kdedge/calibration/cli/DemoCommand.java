@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Generate a demo product (synthetic textured tiles) and fit it, offline, in seconds.")
+        description = "Generate a demo product (synthetic textured tiles) and fit it, offline, in half a minute.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--store", required = true, description = "Model store directory.")
     Path store;
@@ -25,7 +25,7 @@ final class DemoCommand implements Callable<Integer> {
             description = "Teacher ONNX; by default a small teacher with random weights is generated locally.")
     Path teacher;
 
-    @Option(names = "--images", defaultValue = "60", description = "Normal images to generate (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--images", defaultValue = "" + DemoProduct.DEFAULT_IMAGES, description = "Normal images to generate (default: ${DEFAULT-VALUE}).")
     int images;
 
     @Override

@@ -5,7 +5,7 @@ import java.util.Random;
 
 /**
  * Grayscale images of a textured surface for the demo product: woven stripes with per-image jitter and sensor noise.
- * A defective tile carries a dark scratch. Deterministic for a given seed.
+ * A defective tile carries a dark scratch (8 px wide, 0.4 of the side long). Deterministic for a given seed.
  */
 public final class SyntheticTiles {
     private final int size;
@@ -36,7 +36,7 @@ public final class SyntheticTiles {
         double x0 = size * (0.25 + 0.5 * random.nextDouble());
         double y0 = size * (0.25 + 0.5 * random.nextDouble());
         double angle = random.nextDouble() * Math.PI;
-        double length = size * 0.3;
+        double length = size * 0.4;
         for (int y = 0; y < size; y++) {
             for (int x = 0; x < size; x++) {
                 double v = brightness + 40 * Math.sin(2 * Math.PI * x / 8.0 + phaseX) * Math.sin(2 * Math.PI * y / 8.0 + phaseY)
@@ -46,7 +46,7 @@ public final class SyntheticTiles {
                     double dy = y - y0;
                     double along = dx * Math.cos(angle) + dy * Math.sin(angle);
                     double across = -dx * Math.sin(angle) + dy * Math.cos(angle);
-                    if (Math.abs(along) < length / 2 && Math.abs(across) < 2.5) {
+                    if (Math.abs(along) < length / 2 && Math.abs(across) < 4) {
                         v = 25 + random.nextGaussian() * 4;
                         scratchMask.getRaster().setSample(x, y, 0, 255);
                     }

@@ -40,10 +40,20 @@ public final class ProductFitter {
 
     private final ModelStore store;
     private final InferenceOptions inference;
+    private final double parityBound;
 
     public ProductFitter(ModelStore store, InferenceOptions inference) {
+        this(store, inference, StudentExport.MAX_ABS_DIFFERENCE);
+    }
+
+    /**
+     * @param parityBound the largest difference between the trained and the exported student that is published;
+     *     products use {@link StudentExport#MAX_ABS_DIFFERENCE}, tests a bound no engine meets
+     */
+    public ProductFitter(ModelStore store, InferenceOptions inference, double parityBound) {
         this.store = store;
         this.inference = inference;
+        this.parityBound = parityBound;
     }
 
     public ProductBundle fit(FitRequest request, FitProgress progress) throws Exception {
@@ -89,8 +99,9 @@ public final class ProductFitter {
                 ProductBundle bundle = store.writeVersion(request.product(), (dir, version) -> {
                     Path studentFile = dir.resolve("student.onnx");
                     double parity = StudentExport.exportVerified(student,
-                            trainImages.subList(0, Math.min(PARITY_SAMPLES, trainImages.size())), studentFile);
-                    progress.parityChecked(parity, StudentExport.MAX_ABS_DIFFERENCE);
+                            trainImages.subList(0, Math.min(PARITY_SAMPLES, trainImages.size())), studentFile,
+                            parityBound);
+                    progress.parityChecked(parity, parityBound);
                     progress.stage("validating");
                     Manifest.Threshold threshold = threshold(request, teacher, studentFile, calibrationImages,
                             defectImages, holdout > 0 ? "held-out-normals" : "training-images");

@@ -23,7 +23,9 @@ public final class AtomicFiles {
                 channel.write(java.nio.ByteBuffer.wrap(content));
                 channel.force(true);
             }
+            CrashPoints.reach(target.getFileName() + "-written");
             Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            CrashPoints.reach(target.getFileName() + "-renamed");
             syncDirectory(target.getParent());
         } finally {
             Files.deleteIfExists(temp);

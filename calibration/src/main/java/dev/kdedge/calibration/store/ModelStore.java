@@ -197,6 +197,7 @@ public final class ModelStore {
                 Manifest manifest = writer.write(staging, version);
                 Files.write(staging.resolve(Manifest.FILE), JSON.writeValueAsBytes(manifest));
                 AtomicFiles.syncTree(staging);
+                CrashPoints.reach(CrashPoints.VERSION_STAGED);
                 Files.move(staging, versions.resolve(Integer.toString(version)), StandardCopyOption.ATOMIC_MOVE);
                 AtomicFiles.syncDirectory(versions);
             } catch (IOException | RuntimeException e) {
@@ -263,6 +264,7 @@ public final class ModelStore {
             return false;
         }
         AtomicFiles.write(target, content);
+        CrashPoints.reach(CrashPoints.UPLOAD_STORED);
         return true;
     }
 

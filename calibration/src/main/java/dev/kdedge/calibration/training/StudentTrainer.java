@@ -87,6 +87,9 @@ public final class StudentTrainer {
                 for (int b = 0; b < batches; b++) {
                     List<Integer> batch = order.subList(b * batchSize, Math.min(order.size(), (b + 1) * batchSize));
                     double loss = step(trainer, batch, images, teacherFeatures);
+                    if (!Double.isFinite(loss)) {
+                        throw new NonFiniteLossException(loss, epoch, b + 1);
+                    }
                     lossSum += loss * batch.size();
                     progress.batchDone(epoch, b + 1, batches, loss);
                 }

@@ -20,7 +20,9 @@ import dev.kdedge.calibration.training.TrainingSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,6 +40,7 @@ class MagneticTileQualityTest {
     Path store;
 
     @Test
+    @Timeout(value = 30, unit = TimeUnit.MINUTES)
     void shortStfpmFitSeparatesDefectiveTiles() throws Exception {
         Path shared = Path.of(System.getProperty("kdedge.shared", "../shared"));
         Path data = shared.resolve("data/magnetic-tile");

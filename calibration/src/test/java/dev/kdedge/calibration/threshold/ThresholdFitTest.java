@@ -28,6 +28,30 @@ class ThresholdFitTest {
     }
 
     @Test
+    void fewHeldOutNormalsExtrapolateTheTargetQuantileFromALogNormal() {
+        // 12 scores whose logs are -1.1, -0.9, ..., 1.1: mean 0, sample standard deviation 0.7211.
+        double[] scores = new double[12];
+        double squares = 0;
+        for (int i = 0; i < 12; i++) {
+            double log = -1.1 + 0.2 * i;
+            scores[i] = Math.exp(log);
+            squares += log * log;
+        }
+        double sd = Math.sqrt(squares / 11);
+        ScoreCalibration c = ThresholdFit.atFalseRejectRate(scores, 0.005, 0, 1);
+        // z(0.995) = 2.5758: the empirical quantile of 12 scores would be their maximum, exp(1.1) = 3.00
+        assertEquals(Math.exp(2.5758293035489 * sd), c.threshold(), 1e-9);
+        assertEquals(6.41, c.threshold(), 0.01);
+        assertEquals(Math.exp(1.1), c.imageMax(), 1e-12);
+
+        // enough normals for the rate: the empirical quantile, as before
+        assertEquals(95.05, ThresholdFit.atFalseRejectRate(oneToHundred(), 0.05, 0, 1).threshold(), 1e-9);
+        // a zero score has no logarithm: the largest score, just above it
+        double[] withZero = {0, 1, 2};
+        assertEquals(Math.nextUp(2.0), ThresholdFit.atFalseRejectRate(withZero, 0.005, 0, 1).threshold());
+    }
+
+    @Test
     void zeroTargetRejectsNoNormal() {
         ScoreCalibration c = ThresholdFit.atFalseRejectRate(oneToHundred(), 0, 0, 1);
         assertFalse(c.isAnomalous(100));

@@ -118,9 +118,18 @@ public final class InspectionEndpoint implements Service {
     private void inspectStream(GrpcServerRequest<FrameRequest, FrameResult> request) {
         Context context = vertx.getOrCreateContext();
         GrpcServerResponse<FrameRequest, FrameResult> response = request.response();
-        long deadline = deadlineNanos(request.timeout());
+        long timeoutMs = request.timeout();
+        long deadline = deadlineNanos(timeoutMs);
         StreamFlow flow = new StreamFlow(request, response);
+        if (timeoutMs > 0) {
+            long timer = vertx.setTimer(timeoutMs, id -> flow.fail(GrpcStatus.DEADLINE_EXCEEDED,
+                    "deadline of " + timeoutMs + " ms exceeded"));
+            flow.onClosed(() -> vertx.cancelTimer(timer));
+        }
         request.handler(frame -> {
+            if (flow.closed()) {
+                return;
+            }
             flow.started();
             CompletableFuture<ScoreResponse> result = frame.hasRequest()
                     ? pipeline.score(frame.getRequest(), deadline)
@@ -140,30 +149,40 @@ public final class InspectionEndpoint implements Service {
         // An unreadable frame has no frame id to answer with: it is reported as frame 0 and the stream goes on.
         request.invalidMessageHandler(invalid -> {
             StatusMapping status = invalidMessage(invalid);
-            response.write(FrameResult.newBuilder().setError(FrameError.newBuilder().setCode(status.status().code)
+            flow.write(FrameResult.newBuilder().setError(FrameError.newBuilder().setCode(status.status().code)
                     .setMessage(status.message())).build());
         });
         request.endHandler(v -> flow.inputEnded());
-        new ClientPresence(request).onGone(flow::cancelled);
+        new ClientPresence(request).onGone(flow::close);
     }
 
     /**
      * Flow control of one camera stream, on its event loop: at most {@code streamWindow} frames in the pipeline, and
-     * no reading while the client is slow to take results.
+     * no reading while the client is slow to take results. Once the stream is closed (ended, failed, or its client
+     * gone) nothing more is written and no new frame is scored.
      */
     private final class StreamFlow {
         private final GrpcServerRequest<FrameRequest, FrameResult> request;
         private final GrpcServerResponse<FrameRequest, FrameResult> response;
         private int inFlight;
         private boolean inputEnded;
-        private boolean cancelled;
+        private boolean closed;
         private boolean paused;
+        private Runnable onClosed = () -> {};
 
         StreamFlow(GrpcServerRequest<FrameRequest, FrameResult> request,
                 GrpcServerResponse<FrameRequest, FrameResult> response) {
             this.request = request;
             this.response = response;
             response.drainHandler(v -> resumeIfRoom());
+        }
+
+        void onClosed(Runnable action) {
+            this.onClosed = action;
+        }
+
+        boolean closed() {
+            return closed;
         }
 
         void started() {
@@ -176,26 +195,45 @@ public final class InspectionEndpoint implements Service {
 
         void finished(FrameResult result) {
             inFlight--;
-            if (cancelled) {
+            if (closed) {
                 return;
             }
             response.write(result);
             if (inputEnded && inFlight == 0) {
+                close();
                 response.end();
             } else {
                 resumeIfRoom();
             }
         }
 
+        void write(FrameResult result) {
+            if (!closed) {
+                response.write(result);
+            }
+        }
+
         void inputEnded() {
             inputEnded = true;
-            if (inFlight == 0 && !cancelled) {
+            if (inFlight == 0 && !closed) {
+                close();
                 response.end();
             }
         }
 
-        void cancelled() {
-            cancelled = true;
+        /** Ends the call with {@code status}; frames still in the pipeline are dropped when they come back. */
+        void fail(GrpcStatus status, String message) {
+            if (!closed) {
+                close();
+                response.status(status).statusMessage(message).end();
+            }
+        }
+
+        void close() {
+            if (!closed) {
+                closed = true;
+                onClosed.run();
+            }
         }
 
         private void resumeIfRoom() {

@@ -48,12 +48,18 @@ public final class ScoringPipeline implements AutoCloseable {
     private final ThreadPoolExecutor workers;
     private final int queueCapacity;
 
-    public ScoringPipeline(EngineCache engines, long maxImagePixels, int workerThreads, int maxQueuedRequests) {
+    /** @param workers a pool with a bounded queue ({@link #workerPool}); the pipeline shuts it down on close */
+    public ScoringPipeline(EngineCache engines, long maxImagePixels, ThreadPoolExecutor workers) {
         this.engines = engines;
         this.decoder = new ImageDecoder(maxImagePixels);
-        this.queueCapacity = maxQueuedRequests;
+        this.workers = workers;
+        this.queueCapacity = workers.getQueue().size() + workers.getQueue().remainingCapacity();
+    }
+
+    /** The scoring threads: {@code threads} workers, at most {@code maxQueuedRequests} requests waiting for one. */
+    public static ThreadPoolExecutor workerPool(int threads, int maxQueuedRequests) {
         AtomicInteger ids = new AtomicInteger();
-        this.workers = new ThreadPoolExecutor(workerThreads, workerThreads, 0, TimeUnit.MILLISECONDS,
+        return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
                 new ArrayBlockingQueue<>(maxQueuedRequests), r -> {
                     Thread t = new Thread(r, "kdedge-scoring-" + ids.incrementAndGet());
                     t.setDaemon(true);

@@ -4,7 +4,6 @@ import dev.kdedge.api.v1.Job;
 import dev.kdedge.api.v1.JobEvent;
 import dev.kdedge.api.v1.JobState;
 import dev.kdedge.api.v1.StartFineTuneRequest;
-import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.fit.FitProgress;
 import dev.kdedge.calibration.fit.FitRequest;
 import dev.kdedge.calibration.fit.ProductFitter;
@@ -46,7 +45,7 @@ public final class FineTuneJobs implements AutoCloseable {
 
     private final ModelStore store;
     private final JobStore records;
-    private final InferenceOptions inference;
+    private final ProductFitter fitter;
     private final Map<String, JobLog> jobs = new ConcurrentHashMap<>();
     private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(() -> {
@@ -66,11 +65,14 @@ public final class FineTuneJobs implements AutoCloseable {
         }
     }
 
-    /** @param inference ONNX Runtime settings for the job's own sessions (teacher features, parity, threshold) */
-    public FineTuneJobs(ModelStore store, Path recordDir, InferenceOptions inference) throws IOException {
+    /**
+     * @param fitter fits the jobs' versions into {@code store}, with the ONNX Runtime settings for the job's own
+     *     sessions (teacher features, parity, threshold)
+     */
+    public FineTuneJobs(ModelStore store, Path recordDir, ProductFitter fitter) throws IOException {
         this.store = store;
         this.records = new JobStore(recordDir);
-        this.inference = inference;
+        this.fitter = fitter;
         for (JobStore.Saved saved : records.loadAll()) {
             JobLog log = new JobLog(records, saved.job(), saved.events());
             jobs.put(saved.job().getJobId(), log);
@@ -210,7 +212,7 @@ public final class FineTuneJobs implements AutoCloseable {
             FitRequest request = FitRequest.refit(base, !settings.getFromScratch(), normals, defects,
                     new TrainingSettings(recipe.withLearningRate(learningRate), settings.getEpochs(), SEED),
                     settings.getHoldoutFraction(), store.thresholdPolicy(settings.getProduct()));
-            ProductBundle written = new ProductFitter(store, inference).fit(request, new JobProgress(log));
+            ProductBundle written = fitter.fit(request, new JobProgress(log));
             log.record(JobEvent.newBuilder().setDone(JobEvent.Done.newBuilder().setVersion(written.version())),
                     job -> job.setState(JobState.SUCCEEDED).setVersion(written.version())
                             .setFinishedAt(Instant.now().toString()));

@@ -11,26 +11,19 @@ import org.junit.jupiter.api.Test;
 
 /** The job thread and the threads it starts run at nice 19, while the rest of the node stays at its own. */
 class BackgroundPriorityTest {
-    /** Field 19 of /proc/thread-self/stat; the command name before it may contain spaces, so count after ')'. */
-    private static int niceOfCurrentThread() throws Exception {
-        String stat = Files.readString(Path.of("/proc/thread-self/stat"));
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Integer.parseInt(fields[16]);
-    }
-
     @Test
     void theJobThreadAndItsChildrenRunAtTheLowestPriority() throws Exception {
         assumeTrue(Files.exists(Path.of("/proc/thread-self")), "Linux only");
-        int before = niceOfCurrentThread();
+        int before = ThreadNice.ofCurrentThread();
         CompletableFuture<int[]> nice = new CompletableFuture<>();
         Thread job = new Thread(() -> {
             try {
                 assertTrue(BackgroundPriority.applyToCurrentThread());
-                int own = niceOfCurrentThread();
+                int own = ThreadNice.ofCurrentThread();
                 CompletableFuture<Integer> child = new CompletableFuture<>();
                 Thread pool = new Thread(() -> {
                     try {
-                        child.complete(niceOfCurrentThread());
+                        child.complete(ThreadNice.ofCurrentThread());
                     } catch (Exception e) {
                         child.completeExceptionally(e);
                     }
@@ -45,6 +38,6 @@ class BackgroundPriorityTest {
         int[] values = nice.get();
         assertEquals(BackgroundPriority.NICE, values[0]);
         assertEquals(BackgroundPriority.NICE, values[1], "threads started by the job inherit its priority");
-        assertEquals(before, niceOfCurrentThread(), "the rest of the process is untouched");
+        assertEquals(before, ThreadNice.ofCurrentThread(), "the rest of the process is untouched");
     }
 }

@@ -1,0 +1,60 @@
+package dev.kdedge.calibration.fit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kdedge.calibration.demo.SyntheticTiles;
+import dev.kdedge.calibration.demo.ToyTeacher;
+import dev.kdedge.calibration.engine.InferenceOptions;
+import dev.kdedge.calibration.image.Preprocessing;
+import dev.kdedge.calibration.method.stfpm.Stfpm;
+import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.calibration.threshold.ThresholdPolicy;
+import dev.kdedge.calibration.training.TrainingSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A fit whose export fails the parity check publishes nothing: no version, no active version, no staging left. */
+class ParityRefusalTest {
+    /** No float32 engine reproduces a float64 reference this closely over thousands of outputs. */
+    private static final double UNREACHABLE_BOUND = 1e-12;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aFitThatFailsParityLeavesNoVersion() throws Exception {
+        Path teacher = dir.resolve("teacher.onnx");
+        ToyTeacher.write(teacher, 16, 3);
+        SyntheticTiles tiles = new SyntheticTiles(64);
+        List<Path> images = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            Path file = dir.resolve("normal-" + i + ".png");
+            ImageIO.write(tiles.normal(i), "png", file.toFile());
+            images.add(file);
+        }
+        Stfpm stfpm = new Stfpm();
+        FitRequest request = FitRequest.fromScratch("refused", teacher, images, stfpm, Preprocessing.imagenet(64),
+                new TrainingSettings(stfpm.recipe().withBatchSize(2), 1, 1), 0.2, ThresholdPolicy.DEFAULT, true);
+        ModelStore store = new ModelStore(dir.resolve("store"));
+
+        var refused = assertThrows(Exception.class,
+                () -> new ProductFitter(store, InferenceOptions.cpu(1), UNREACHABLE_BOUND).fit(request,
+                        FitProgress.NONE));
+
+        assertTrue(refused.getMessage().contains("differs from the trained one")
+                && refused.getMessage().contains("nothing was written"), refused.getMessage());
+        assertEquals(List.of(), store.versions("refused"));
+        assertTrue(store.activeVersion("refused").isEmpty());
+        try (Stream<Path> left = Files.list(store.root().resolve("products/refused/versions"))) {
+            assertEquals(List.of(), left.toList(), "staging left behind");
+        }
+    }
+}
