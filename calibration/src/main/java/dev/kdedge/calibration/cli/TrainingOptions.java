@@ -4,6 +4,7 @@ import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.fit.FitRequest;
 import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.method.DistillationMethod;
+import dev.kdedge.calibration.method.Methods;
 import dev.kdedge.calibration.method.TrainingRecipe;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.calibration.training.TrainingSettings;
@@ -46,7 +47,7 @@ final class TrainingOptions {
     boolean noActivate;
 
     FitRequest request(String product, Path teacher, List<Path> images) {
-        DistillationMethod m = DistillationMethod.named(method);
+        DistillationMethod m = Methods.named(method);
         TrainingRecipe recipe = m.recipe();
         if (learningRate != null) {
             recipe = recipe.withLearningRate(learningRate);

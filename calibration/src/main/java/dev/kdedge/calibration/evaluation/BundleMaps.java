@@ -8,7 +8,7 @@ import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.method.AnomalyMap;
-import dev.kdedge.calibration.method.DistillationMethod;
+import dev.kdedge.calibration.method.Methods;
 import dev.kdedge.calibration.scoring.HeatmapImages;
 import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.store.ProductBundle;
@@ -35,7 +35,7 @@ public final class BundleMaps implements AnomalyMapSource {
             teacher.close();
             throw e;
         }
-        this.scorer = new Scorer(DistillationMethod.named(bundle.manifest().method()), teacher, student,
+        this.scorer = new Scorer(Methods.named(bundle.manifest().method()), teacher, student,
                 bundle.manifest().preprocessing());
     }
 

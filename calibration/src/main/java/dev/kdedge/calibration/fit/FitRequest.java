@@ -2,6 +2,7 @@ package dev.kdedge.calibration.fit;
 
 import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.method.DistillationMethod;
+import dev.kdedge.calibration.method.Methods;
 import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.calibration.training.TrainingSettings;
@@ -46,7 +47,7 @@ public record FitRequest(String product, Path teacherOnnx, List<Path> images, Di
             List<Path> defectImages, TrainingSettings training, double holdoutFraction,
             ThresholdPolicy thresholdPolicy) {
         return new FitRequest(base.product(), base.teacherFile(), images,
-                DistillationMethod.named(base.manifest().method()), base.manifest().preprocessing(), training,
+                Methods.named(base.manifest().method()), base.manifest().preprocessing(), training,
                 holdoutFraction, thresholdPolicy, false, continueFromBase ? base : null, defectImages);
     }
 }

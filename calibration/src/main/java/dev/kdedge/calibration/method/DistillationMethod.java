@@ -1,13 +1,15 @@
 package dev.kdedge.calibration.method;
 
+import ai.djl.training.initializer.Initializer;
 import ai.djl.training.loss.Loss;
 import dev.kdedge.calibration.network.NetworkGraph;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One student-teacher method: the parts every method has, in the same places (see the {@code stfpm} package).
- * Implementations are stateless and thread-safe.
+ * Implementations are stateless and thread-safe, registered as services and found through {@link Methods}.
  */
 public interface DistillationMethod {
     /** The name written into bundles ("stfpm"). */
@@ -22,15 +24,17 @@ public interface DistillationMethod {
     TrainingRecipe recipe();
 
     /** How {@link #anomalyMap} computes, recorded in every bundle's manifest. */
-    java.util.Map<String, Object> anomalyMapParameters();
+    Map<String, Object> anomalyMapParameters();
 
     /** The anomaly map of sample {@code index} of a batch, at {@code outputSize} x {@code outputSize}. */
     AnomalyMap anomalyMap(List<FloatTensor> teacher, List<FloatTensor> student, int index, int outputSize);
 
-    static DistillationMethod named(String name) {
-        if (dev.kdedge.calibration.method.stfpm.Stfpm.NAME.equals(name)) {
-            return new dev.kdedge.calibration.method.stfpm.Stfpm();
-        }
-        throw new IllegalArgumentException("unknown method '" + name + "' (available: stfpm)");
-    }
+    /** The student's architecture, recorded in every bundle's manifest ("resnet18-layer3"). */
+    String studentArchitecture();
+
+    /** How the student's weights are initialized before training from scratch. */
+    Initializer initializer();
+
+    /** The settings a fine-tune that continues from a served student trains with. */
+    TrainingRecipe fineTuneRecipe();
 }

@@ -31,24 +31,46 @@ public final class GraphBlock extends AbstractBlock {
     public GraphBlock(NetworkGraph graph) {
         this.graph = graph;
         for (Node node : graph.nodes()) {
-            Block layer = null;
-            if (node.op() instanceof Op.Conv conv) {
-                layer = Conv2d.builder()
-                        .setKernelShape(new Shape(conv.kernel(), conv.kernel()))
-                        .optStride(new Shape(conv.stride(), conv.stride()))
-                        .optPadding(new Shape(conv.padding(), conv.padding()))
-                        .setFilters(conv.outChannels())
-                        .optBias(false)
-                        .build();
-            } else if (node.op() instanceof Op.BatchNorm) {
-                // DJL's momentum is the weight of the running value: 0.9 here is PyTorch's momentum 0.1.
-                layer = BatchNorm.builder().optEpsilon(Op.BatchNorm.EPSILON).optMomentum(0.9f).build();
-            }
-            if (layer != null) {
-                layers.put(node.name(), addChildBlock(node.name().replace('.', '_'), layer));
+            if (!node.op().parameters().isEmpty()) {
+                layers.put(node.name(), addChildBlock(node.name().replace('.', '_'), node.op().accept(LAYERS)));
             }
         }
     }
+
+    /** The DJL layer that holds a parameterized op's tensors and applies it. */
+    private static final Op.Visitor<Block> LAYERS = new Op.Visitor<>() {
+        @Override
+        public Block conv(Op.Conv conv) {
+            return Conv2d.builder()
+                    .setKernelShape(new Shape(conv.kernel(), conv.kernel()))
+                    .optStride(new Shape(conv.stride(), conv.stride()))
+                    .optPadding(new Shape(conv.padding(), conv.padding()))
+                    .setFilters(conv.outChannels())
+                    .optBias(false)
+                    .build();
+        }
+
+        @Override
+        public Block batchNorm(Op.BatchNorm batchNorm) {
+            // DJL's momentum is the weight of the running value: 0.9 here is PyTorch's momentum 0.1.
+            return BatchNorm.builder().optEpsilon(Op.BatchNorm.EPSILON).optMomentum(0.9f).build();
+        }
+
+        @Override
+        public Block relu(Op.Relu relu) {
+            throw new IllegalArgumentException("Relu has no parameters");
+        }
+
+        @Override
+        public Block add(Op.Add add) {
+            throw new IllegalArgumentException("Add has no parameters");
+        }
+
+        @Override
+        public Block maxPool(Op.MaxPool maxPool) {
+            throw new IllegalArgumentException("MaxPool has no parameters");
+        }
+    };
 
     /** Kaiming-normal (fan_out, ReLU gain) for conv weights, as torchvision's ResNet initializes them. */
     public static XavierInitializer kaimingNormalFanOut() {
@@ -80,12 +102,8 @@ public final class GraphBlock extends AbstractBlock {
      */
     public void loadWeights(Map<String, OnnxWeights.Tensor> weights) {
         for (Node node : graph.nodes()) {
-            if (node.op() instanceof Op.Conv) {
-                load(weights, node.name(), "weight", "weight");
-            } else if (node.op() instanceof Op.BatchNorm) {
-                for (var p : Op.BatchNorm.PARAMETERS) {
-                    load(weights, node.name(), p.getKey(), p.getValue());
-                }
+            for (var p : node.op().parameters()) {
+                load(weights, node.name(), p.getKey(), p.getValue());
             }
         }
     }
@@ -130,20 +148,37 @@ public final class GraphBlock extends AbstractBlock {
         values.put(NetworkGraph.INPUT, inputs.singletonOrThrow());
         for (Node node : graph.nodes()) {
             NDArray x = values.get(node.inputs().get(0));
-            NDArray y;
-            Op op = node.op();
-            if (op instanceof Op.Conv || op instanceof Op.BatchNorm) {
-                y = layers.get(node.name()).forward(parameterStore, new NDList(x), training).singletonOrThrow();
-            } else if (op instanceof Op.Relu) {
-                y = Activation.relu(x);
-            } else if (op instanceof Op.Add) {
-                y = x.add(values.get(node.inputs().get(1)));
-            } else if (op instanceof Op.MaxPool pool) {
-                y = Pool.maxPool2d(x, new Shape(pool.kernel(), pool.kernel()), new Shape(pool.stride(), pool.stride()),
-                        new Shape(pool.padding(), pool.padding()), false);
-            } else {
-                throw new IllegalStateException("Unhandled op " + op);
-            }
+            NDArray y = node.op().accept(new Op.Visitor<>() {
+                @Override
+                public NDArray conv(Op.Conv conv) {
+                    return layer();
+                }
+
+                @Override
+                public NDArray batchNorm(Op.BatchNorm batchNorm) {
+                    return layer();
+                }
+
+                @Override
+                public NDArray relu(Op.Relu relu) {
+                    return Activation.relu(x);
+                }
+
+                @Override
+                public NDArray add(Op.Add add) {
+                    return x.add(values.get(node.inputs().get(1)));
+                }
+
+                @Override
+                public NDArray maxPool(Op.MaxPool pool) {
+                    return Pool.maxPool2d(x, new Shape(pool.kernel(), pool.kernel()),
+                            new Shape(pool.stride(), pool.stride()), new Shape(pool.padding(), pool.padding()), false);
+                }
+
+                private NDArray layer() {
+                    return layers.get(node.name()).forward(parameterStore, new NDList(x), training).singletonOrThrow();
+                }
+            });
             values.put(node.name(), y);
         }
         NDList outputs = new NDList();
@@ -175,13 +210,9 @@ public final class GraphBlock extends AbstractBlock {
         shapes.put(NetworkGraph.INPUT, input);
         for (Node node : graph.nodes()) {
             Shape in = shapes.get(node.inputs().get(0));
-            Shape out = in;
-            if (node.op() instanceof Op.Conv conv) {
-                out = new Shape(in.get(0), conv.outChannels(), conv.outputSize((int) in.get(2)),
-                        conv.outputSize((int) in.get(3)));
-            } else if (node.op() instanceof Op.MaxPool pool) {
-                out = new Shape(in.get(0), in.get(1), pool.outputSize((int) in.get(2)), pool.outputSize((int) in.get(3)));
-            }
+            Op op = node.op();
+            Shape out = new Shape(in.get(0), op.outputChannels((int) in.get(1)), op.outputSize((int) in.get(2)),
+                    op.outputSize((int) in.get(3)));
             shapes.put(node.name(), out);
         }
         return shapes;

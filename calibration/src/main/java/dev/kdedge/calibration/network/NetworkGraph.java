@@ -45,9 +45,7 @@ public final class NetworkGraph {
         Map<String, Integer> channels = new LinkedHashMap<>();
         channels.put(INPUT, inputChannels);
         for (Node node : nodes) {
-            int in = channels.get(node.inputs().get(0));
-            int out = node.op() instanceof Op.Conv conv ? conv.outChannels() : in;
-            channels.put(node.name(), out);
+            channels.put(node.name(), node.op().outputChannels(channels.get(node.inputs().get(0))));
         }
         return channels;
     }
@@ -57,14 +55,7 @@ public final class NetworkGraph {
         Map<String, Integer> sizes = new LinkedHashMap<>();
         sizes.put(INPUT, inputSize);
         for (Node node : nodes) {
-            int in = sizes.get(node.inputs().get(0));
-            int out = in;
-            if (node.op() instanceof Op.Conv conv) {
-                out = conv.outputSize(in);
-            } else if (node.op() instanceof Op.MaxPool pool) {
-                out = pool.outputSize(in);
-            }
-            sizes.put(node.name(), out);
+            sizes.put(node.name(), node.op().outputSize(sizes.get(node.inputs().get(0))));
         }
         return sizes;
     }
@@ -123,7 +114,7 @@ public final class NetworkGraph {
                 channelsOf(input);
             }
             nodes.add(new Node(name, op, List.of(inputs)));
-            channels.put(name, op instanceof Op.Conv conv ? conv.outChannels() : channels.get(inputs[0]));
+            channels.put(name, op.outputChannels(channels.get(inputs[0])));
             return name;
         }
 

@@ -47,31 +47,42 @@ public final class OnnxExporter {
     private static NodeProto toOnnx(Node node, GraphBlock block, GraphProto.Builder g) {
         NodeProto.Builder n = NodeProto.newBuilder().setName(node.name()).addOutput(node.name());
         node.inputs().forEach(n::addInput);
-        Op op = node.op();
-        if (op instanceof Op.Conv conv) {
-            n.setOpType("Conv").addInput(initializer(g, node.name() + ".weight", block.parameter(node.name(), "weight")));
-            n.addAttribute(ints("kernel_shape", conv.kernel(), conv.kernel()));
-            n.addAttribute(ints("strides", conv.stride(), conv.stride()));
-            n.addAttribute(ints("pads", conv.padding(), conv.padding(), conv.padding(), conv.padding()));
-        } else if (op instanceof Op.BatchNorm) {
-            n.setOpType("BatchNormalization");
-            for (var p : Op.BatchNorm.PARAMETERS) {
-                n.addInput(initializer(g, node.name() + "." + p.getValue(), block.parameter(node.name(), p.getKey())));
-            }
-            n.addAttribute(AttributeProto.newBuilder().setName("epsilon").setType(AttributeProto.AttributeType.FLOAT)
-                    .setF(Op.BatchNorm.EPSILON));
-        } else if (op instanceof Op.Relu) {
-            n.setOpType("Relu");
-        } else if (op instanceof Op.Add) {
-            n.setOpType("Add");
-        } else if (op instanceof Op.MaxPool pool) {
-            n.setOpType("MaxPool");
-            n.addAttribute(ints("kernel_shape", pool.kernel(), pool.kernel()));
-            n.addAttribute(ints("strides", pool.stride(), pool.stride()));
-            n.addAttribute(ints("pads", pool.padding(), pool.padding(), pool.padding(), pool.padding()));
-        } else {
-            throw new IllegalStateException("Unhandled op " + op);
+        for (var p : node.op().parameters()) {
+            n.addInput(initializer(g, node.name() + "." + p.getValue(), block.parameter(node.name(), p.getKey())));
         }
+        node.op().accept(new Op.Visitor<NodeProto.Builder>() {
+            @Override
+            public NodeProto.Builder conv(Op.Conv conv) {
+                return n.setOpType("Conv")
+                        .addAttribute(ints("kernel_shape", conv.kernel(), conv.kernel()))
+                        .addAttribute(ints("strides", conv.stride(), conv.stride()))
+                        .addAttribute(ints("pads", conv.padding(), conv.padding(), conv.padding(), conv.padding()));
+            }
+
+            @Override
+            public NodeProto.Builder batchNorm(Op.BatchNorm batchNorm) {
+                return n.setOpType("BatchNormalization").addAttribute(AttributeProto.newBuilder().setName("epsilon")
+                        .setType(AttributeProto.AttributeType.FLOAT).setF(Op.BatchNorm.EPSILON));
+            }
+
+            @Override
+            public NodeProto.Builder relu(Op.Relu relu) {
+                return n.setOpType("Relu");
+            }
+
+            @Override
+            public NodeProto.Builder add(Op.Add add) {
+                return n.setOpType("Add");
+            }
+
+            @Override
+            public NodeProto.Builder maxPool(Op.MaxPool pool) {
+                return n.setOpType("MaxPool")
+                        .addAttribute(ints("kernel_shape", pool.kernel(), pool.kernel()))
+                        .addAttribute(ints("strides", pool.stride(), pool.stride()))
+                        .addAttribute(ints("pads", pool.padding(), pool.padding(), pool.padding(), pool.padding()));
+            }
+        });
         return n.build();
     }
 

@@ -63,7 +63,7 @@ public final class StudentTrainer {
         model.setBlock(block);
         DefaultTrainingConfig config = new DefaultTrainingConfig(method.loss())
                 .optOptimizer(optimizer(settings.recipe()))
-                .optInitializer(GraphBlock.kaimingNormalFanOut(), Parameter.Type.WEIGHT)
+                .optInitializer(method.initializer(), Parameter.Type.WEIGHT)
                 .optDevices(new Device[] {Device.cpu()});
         List<Double> losses = new ArrayList<>();
         List<Double> seconds = new ArrayList<>();
@@ -150,14 +150,11 @@ public final class StudentTrainer {
 
     static Optimizer optimizer(TrainingRecipe recipe) {
         Tracker lr = Tracker.fixed(recipe.learningRate());
-        if ("sgd".equals(recipe.optimizer())) {
-            return Optimizer.sgd().setLearningRateTracker(lr).optMomentum(recipe.momentum())
+        return switch (recipe.optimizer()) {
+            case SGD -> Optimizer.sgd().setLearningRateTracker(lr).optMomentum(recipe.momentum())
                     .optWeightDecays(recipe.weightDecay()).build();
-        }
-        if ("adam".equals(recipe.optimizer())) {
-            return Optimizer.adam().optLearningRateTracker(lr).optBeta1(recipe.beta1()).optBeta2(recipe.beta2())
+            case ADAM -> Optimizer.adam().optLearningRateTracker(lr).optBeta1(recipe.beta1()).optBeta2(recipe.beta2())
                     .optWeightDecays(recipe.weightDecay()).build();
-        }
-        throw new IllegalArgumentException("unknown optimizer " + recipe.optimizer());
+        };
     }
 }

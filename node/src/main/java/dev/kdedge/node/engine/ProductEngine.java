@@ -1,7 +1,7 @@
 package dev.kdedge.node.engine;
 
 import dev.kdedge.calibration.engine.OnnxNetwork;
-import dev.kdedge.calibration.method.DistillationMethod;
+import dev.kdedge.calibration.method.Methods;
 import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.store.ProductBundle;
 
@@ -19,7 +19,7 @@ public final class ProductEngine extends RefCounted {
         this.bundle = bundle;
         this.student = student;
         this.teacher = teacher;
-        this.scorer = new Scorer(DistillationMethod.named(bundle.manifest().method()), teacher.network, student,
+        this.scorer = new Scorer(Methods.named(bundle.manifest().method()), teacher.network, student,
                 bundle.manifest().preprocessing());
     }
 

@@ -8,6 +8,7 @@ import dev.kdedge.calibration.fit.FitProgress;
 import dev.kdedge.calibration.fit.FitRequest;
 import dev.kdedge.calibration.fit.ProductFitter;
 import dev.kdedge.calibration.method.DistillationMethod;
+import dev.kdedge.calibration.method.Methods;
 import dev.kdedge.calibration.method.TrainingRecipe;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
@@ -206,11 +207,13 @@ public final class FineTuneJobs implements AutoCloseable {
             ProductBundle base = store.activeBundle(settings.getProduct());
             List<Path> normals = requireEnoughNormals(settings.getProduct());
             List<Path> defects = store.uploads(settings.getProduct(), ModelStore.UploadKind.DEFECT);
-            TrainingRecipe recipe = DistillationMethod.named(base.manifest().method()).recipe();
-            float learningRate = settings.getLearningRate() != 0 ? (float) settings.getLearningRate()
-                    : settings.getFromScratch() ? recipe.learningRate() : recipe.learningRate() / 10;
+            DistillationMethod method = Methods.named(base.manifest().method());
+            TrainingRecipe recipe = settings.getFromScratch() ? method.recipe() : method.fineTuneRecipe();
+            if (settings.getLearningRate() != 0) {
+                recipe = recipe.withLearningRate((float) settings.getLearningRate());
+            }
             FitRequest request = FitRequest.refit(base, !settings.getFromScratch(), normals, defects,
-                    new TrainingSettings(recipe.withLearningRate(learningRate), settings.getEpochs(), SEED),
+                    new TrainingSettings(recipe, settings.getEpochs(), SEED),
                     settings.getHoldoutFraction(), store.thresholdPolicy(settings.getProduct()));
             ProductBundle written = fitter.fit(request, new JobProgress(log));
             log.record(JobEvent.newBuilder().setDone(JobEvent.Done.newBuilder().setVersion(written.version())),

@@ -6,6 +6,8 @@ import java.util.List;
 
 /** STFPM's student: the teacher's own architecture (ResNet-18 up to layer3), randomly initialized. */
 final class StfpmStudent {
+    static final String ARCHITECTURE = "resnet18-layer3";
+
     private StfpmStudent() {}
 
     static NetworkGraph graph(List<Integer> teacherChannels) {

@@ -1,0 +1,162 @@
+package dev.kdedge.calibration.method;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.kdedge.calibration.dataset.ImageFolders;
+import dev.kdedge.calibration.dataset.MvtecTestSet;
+import dev.kdedge.calibration.demo.SyntheticTiles;
+import dev.kdedge.calibration.demo.ToyTeacher;
+import dev.kdedge.calibration.engine.InferenceOptions;
+import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.evaluation.BundleMaps;
+import dev.kdedge.calibration.evaluation.EvaluationResult;
+import dev.kdedge.calibration.evaluation.TestSetEvaluator;
+import dev.kdedge.calibration.fit.FitProgress;
+import dev.kdedge.calibration.fit.FitRequest;
+import dev.kdedge.calibration.fit.ProductFitter;
+import dev.kdedge.calibration.image.ImageDecoder;
+import dev.kdedge.calibration.image.Preprocessing;
+import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.tensor.FloatTensor;
+import dev.kdedge.calibration.threshold.ThresholdPolicy;
+import dev.kdedge.calibration.training.StudentExport;
+import dev.kdedge.calibration.training.StudentTrainer;
+import dev.kdedge.calibration.training.TrainedStudent;
+import dev.kdedge.calibration.training.TrainingProgress;
+import dev.kdedge.calibration.training.TrainingSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * What every registered method must do, run for each one {@link Methods} finds: a method added later gets all of it
+ * without writing a test. The node's side (scoring a fitted version over gRPC) is {@code MethodsOnTheNodeTest}.
+ */
+class MethodConformanceTest {
+    private static final int SIZE = 64;
+
+    @TempDir
+    Path dir;
+
+    static List<String> methods() {
+        return Methods.names();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("methods")
+    void aStudentThatEqualsTheTeacherHasZeroLossAndAZeroMap(String name) throws Exception {
+        DistillationMethod method = Methods.named(name);
+        Path teacherFile = dir.resolve("teacher.onnx");
+        ToyTeacher.write(teacherFile, 16, 3);
+        FloatTensor image = Preprocessing.imagenet(SIZE).apply(new ImageDecoder(Long.MAX_VALUE)
+                .decode(png(new SyntheticTiles(SIZE).defective(1).image())));
+        try (OnnxNetwork teacher = OnnxNetwork.load(teacherFile, InferenceOptions.cpu(1));
+                NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            List<FloatTensor> features = teacher.run(image);
+            NDList nd = new NDList();
+            for (FloatTensor f : features) {
+                nd.add(manager.create(f.data(), new Shape(f.shape())));
+            }
+            assertEquals(0, method.loss().evaluate(nd, nd).getFloat(), 1e-6);
+            AnomalyMap map = method.anomalyMap(features, features, 0, SIZE);
+            assertEquals(SIZE * SIZE, map.values().length);
+            for (float v : map.values()) {
+                assertEquals(0, v, 1e-6);
+            }
+            assertEquals(0, map.score(), 1e-6);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("methods")
+    void fitsStoresEvaluatesAndFineTunesATinyProduct(String name) throws Exception {
+        DistillationMethod method = Methods.named(name);
+        Path teacher = dir.resolve("teacher.onnx");
+        ToyTeacher.write(teacher, 16, 3);
+        SyntheticTiles tiles = new SyntheticTiles(SIZE);
+        List<Path> normals = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            normals.add(write(tiles.normal(100 + i), dir.resolve("normal/" + i + ".png")));
+        }
+        Path testSet = dir.resolve("test-set");
+        for (int i = 0; i < 3; i++) {
+            write(tiles.normal(200 + i), testSet.resolve("test/good/" + i + ".png"));
+            SyntheticTiles.Defect defect = tiles.defective(300 + i);
+            write(defect.image(), testSet.resolve("test/scratch/" + i + ".png"));
+            write(defect.mask(), testSet.resolve("ground_truth/scratch/" + i + "_mask.png"));
+        }
+        ModelStore store = new ModelStore(dir.resolve("store"));
+        ProductFitter fitter = new ProductFitter(store, InferenceOptions.cpu(1));
+        TrainingSettings training = new TrainingSettings(method.recipe().withBatchSize(4), 2, 1);
+
+        ProductBundle first = fitter.fit(FitRequest.fromScratch("tiny", teacher, normals, method,
+                Preprocessing.imagenet(SIZE), training, 0.2, ThresholdPolicy.DEFAULT, true), FitProgress.NONE);
+        assertEquals(name, first.manifest().method());
+        assertEquals(method.studentArchitecture(), first.manifest().student().architecture());
+        assertTrue(first.manifest().training().parityMaxAbsDifference() <= StudentExport.MAX_ABS_DIFFERENCE);
+        assertEquals(1, store.activeVersion("tiny").getAsInt());
+
+        try (BundleMaps maps = new BundleMaps(store.activeBundle("tiny"), InferenceOptions.cpu(1))) {
+            EvaluationResult result = new TestSetEvaluator(maps, dir).evaluate(testSet, MvtecTestSet.load(testSet),
+                    done -> {});
+            assertEquals(6, result.images());
+            assertTrue(result.pixelAuroc() != null && Double.isFinite(result.imageAuroc()), result.toString());
+        }
+
+        ProductBundle tuned = fitter.fit(FitRequest.refit(first, true, normals, List.of(), training, 0.2,
+                ThresholdPolicy.DEFAULT), FitProgress.NONE);
+        assertEquals(2, tuned.version());
+        assertEquals(1, tuned.manifest().parentVersion());
+        assertEquals(1, store.activeVersion("tiny").getAsInt(), "a re-fit is not activated");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("methods")
+    void exportMatchesTrainingOnRealImagesWithTheImageNetTeacher(String name) throws Exception {
+        Path shared = Path.of(System.getProperty("kdedge.shared", "../shared"));
+        Path teacherFile = shared.resolve("models/resnet18-imagenet-layer1-3.onnx");
+        Path data = shared.resolve("data/magnetic-tile");
+        if (System.getenv("CI") == null) {
+            assumeTrue(Files.isRegularFile(teacherFile) && Files.isDirectory(data), "../shared is not beside this checkout");
+        }
+        DistillationMethod method = Methods.named(name);
+        ImageDecoder decoder = new ImageDecoder(Long.MAX_VALUE);
+        List<FloatTensor> images = new ArrayList<>();
+        for (Path file : ImageFolders.normalTrainingImages(data).subList(0, 4)) {
+            images.add(Preprocessing.imagenet(128).apply(decoder.decodeFile(file)));
+        }
+        try (OnnxNetwork teacher = OnnxNetwork.load(teacherFile, InferenceOptions.cpu(2))) {
+            List<Integer> channels = teacher.run(images.get(0)).stream().map(FloatTensor::channels).toList();
+            TrainingSettings settings = new TrainingSettings(method.recipe().withBatchSize(2), 1, 1);
+            try (TrainedStudent student = new StudentTrainer(method, settings).train(method.studentGraph(channels), null,
+                    teacher, images, TrainingProgress.NONE)) {
+                double parity = StudentExport.exportVerified(student, images.subList(0, 2),
+                        dir.resolve("student.onnx"), StudentExport.MAX_ABS_DIFFERENCE);
+                assertTrue(parity <= StudentExport.MAX_ABS_DIFFERENCE, "parity " + parity);
+            }
+        }
+    }
+
+    private static byte[] png(java.awt.image.BufferedImage image) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ImageIO.write(image, "png", out);
+        return out.toByteArray();
+    }
+
+    private static Path write(java.awt.image.BufferedImage image, Path file) throws Exception {
+        Files.createDirectories(file.getParent());
+        ImageIO.write(image, "png", file.toFile());
+        return file;
+    }
+}
