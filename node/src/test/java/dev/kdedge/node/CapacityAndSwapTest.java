@@ -64,10 +64,11 @@ class CapacityAndSwapTest {
             ProductBundle current = modelStore.activeBundle(DemoStore.PRODUCT);
             ProductBundle next = modelStore.writeVersion(DemoStore.PRODUCT, (staging, version) -> {
                 Files.copy(current.studentFile(), staging.resolve("student.onnx"));
+                Files.copy(current.servedFile(), staging.resolve(current.servedFile().getFileName()));
                 var m = current.manifest();
                 return new dev.kdedge.calibration.store.Manifest(m.format(), m.product(), version, m.method(),
                         m.anomalyMap(), m.createdAt(), m.teacher(), m.student(), m.preprocessing(), m.threshold(), m.training(),
-                        m.version());
+                        m.version(), m.served());
             });
             modelStore.activate(DemoStore.PRODUCT, next.version());
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
@@ -82,20 +83,24 @@ class CapacityAndSwapTest {
     }
 
     @Test
-    void productsWithTheSameTeacherShareOneTeacherSession() throws Exception {
+    void theCacheWeighsEachEngineWithItsTeacher() throws Exception {
         Path store = dir.resolve("store");
         copyTree(DemoStore.store(), store);
         copyTree(store.resolve("products").resolve(DemoStore.PRODUCT), store.resolve("products").resolve("demo-b"));
         // the copied bundle must name its own product to be valid
         Path manifest = store.resolve("products/demo-b/versions/1/manifest.json");
         Files.writeString(manifest, Files.readString(manifest).replace("\"product\" : \"demo\"", "\"product\" : \"demo-b\""));
+        ProductBundle bundle = new ModelStore(store).activeBundle(DemoStore.PRODUCT);
         try (RunningNode node = new RunningNode(store, c -> {})) {
             var stub = InspectionGrpc.newBlockingStub(node.channel);
             assertEquals("demo", stub.score(goodRequest()).getVerdict().getProduct());
             assertEquals("demo-b", stub.score(goodRequest().toBuilder().setProduct("demo-b").build()).getVerdict()
                     .getProduct());
             assertEquals(2, node.server.engines().loadedEngines());
-            assertEquals(1, node.server.engines().loadedTeachers());
+            long served = Files.size(bundle.servedFile());
+            assertTrue(served > Files.size(bundle.teacherFile()) + Files.size(bundle.studentFile()) * 9 / 10,
+                    "the served graph holds the teacher's and the student's weights");
+            assertEquals(2 * served, node.server.engines().loadedBytes());
         }
     }
 

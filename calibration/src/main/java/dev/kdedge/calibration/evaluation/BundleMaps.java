@@ -8,9 +8,9 @@ import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.method.AnomalyMap;
-import dev.kdedge.calibration.method.Methods;
 import dev.kdedge.calibration.scoring.HeatmapImages;
 import dev.kdedge.calibration.scoring.Scorer;
+import dev.kdedge.calibration.scoring.ServedGraph;
 import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
 import java.io.IOException;
@@ -20,23 +20,15 @@ import java.nio.file.Path;
 public final class BundleMaps implements AnomalyMapSource {
     private final ProductBundle bundle;
     private final ScoreCalibration calibration;
-    private final OnnxNetwork teacher;
-    private final OnnxNetwork student;
+    private final OnnxNetwork served;
     private final Scorer scorer;
     private final ImageDecoder decoder = new ImageDecoder(Long.MAX_VALUE);
 
     public BundleMaps(ProductBundle bundle, InferenceOptions options) throws IOException {
         this.bundle = bundle;
         this.calibration = bundle.manifest().threshold().calibration();
-        this.teacher = OnnxNetwork.load(bundle.teacherFile(), options);
-        try {
-            this.student = OnnxNetwork.load(bundle.studentFile(), options);
-        } catch (IOException | RuntimeException e) {
-            teacher.close();
-            throw e;
-        }
-        this.scorer = new Scorer(Methods.named(bundle.manifest().method()), teacher, student,
-                bundle.manifest().preprocessing());
+        this.served = ServedGraph.load(bundle, options);
+        this.scorer = new Scorer(served, bundle.manifest().preprocessing());
     }
 
     @Override
@@ -76,10 +68,6 @@ public final class BundleMaps implements AnomalyMapSource {
 
     @Override
     public void close() {
-        try {
-            student.close();
-        } finally {
-            teacher.close();
-        }
+        served.close();
     }
 }

@@ -8,16 +8,19 @@ import dev.kdedge.calibration.metrics.F1Threshold;
 import dev.kdedge.calibration.network.NetworkGraph;
 import dev.kdedge.calibration.network.OnnxWeights;
 import dev.kdedge.calibration.scoring.Scorer;
+import dev.kdedge.calibration.scoring.ServedGraph;
 import dev.kdedge.calibration.store.Digests;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
+import dev.kdedge.calibration.training.ExportParityException;
 import dev.kdedge.calibration.training.StudentExport;
 import dev.kdedge.calibration.training.StudentTrainer;
 import dev.kdedge.calibration.training.TrainedStudent;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,14 +32,16 @@ import java.util.Random;
 
 /**
  * Fits a product from normal images and publishes it as a new version in a {@link ModelStore}: train the student
- * (from random initialization, or on from a parent version's student), export it to ONNX and verify parity, score the
- * held-out normals through the served path (ONNX Runtime) to set the threshold with the product's policy, write the
- * bundle atomically, optionally activate it.
+ * (from random initialization, or on from a parent version's student), export it to ONNX and verify parity, compose
+ * the served graph (teacher, student, map, score) and hold its map to the method's Java reference, score the held-out
+ * normals through that graph to set the threshold with the product's policy, write the bundle atomically, optionally
+ * activate it.
  */
 public final class ProductFitter {
     /** Decoding limit for training images; far above any camera frame. */
     private static final long MAX_IMAGE_PIXELS = 64L * 1024 * 1024;
     private static final int PARITY_SAMPLES = 4;
+    private static final String STUDENT_FILE = "student.onnx";
 
     private final ModelStore store;
     private final InferenceOptions inference;
@@ -96,27 +101,41 @@ public final class ProductFitter {
                 List<FloatTensor> calibrationImages = holdout > 0 ? load(request, calibrationFiles, progress) : trainImages;
                 List<FloatTensor> defectImages = load(request, request.defectImages(), progress);
                 progress.stage("exporting");
+                List<FloatTensor> paritySamples = trainImages.subList(0, Math.min(PARITY_SAMPLES, trainImages.size()));
                 ProductBundle bundle = store.writeVersion(request.product(), (dir, version) -> {
-                    Path studentFile = dir.resolve("student.onnx");
-                    double parity = StudentExport.exportVerified(student,
-                            trainImages.subList(0, Math.min(PARITY_SAMPLES, trainImages.size())), studentFile,
-                            parityBound);
+                    Path studentFile = dir.resolve(STUDENT_FILE);
+                    double parity = StudentExport.exportVerified(student, paritySamples, studentFile, parityBound);
                     progress.parityChecked(parity, parityBound);
+                    Path servedFile = dir.resolve(ServedGraph.FILE);
+                    Files.write(servedFile, ServedGraph.compose(store.teacherFile(teacherSha), teacherChannels,
+                            studentFile, request.method(), size).toByteArray());
                     progress.stage("validating");
-                    Manifest.Threshold threshold = threshold(request, teacher, studentFile, calibrationImages,
-                            defectImages, holdout > 0 ? "held-out-normals" : "training-images");
+                    double mapParity;
+                    Manifest.Threshold threshold;
+                    try (OnnxNetwork served = OnnxNetwork.load(servedFile, inference);
+                            OnnxNetwork exported = OnnxNetwork.load(studentFile, inference)) {
+                        mapParity = ServedGraph.difference(served, teacher, exported, request.method(), paritySamples);
+                        if (!(mapParity <= parityBound)) {
+                            throw new ExportParityException(String.format("the served graph's anomaly map differs "
+                                    + "from the method's reference by %.3g (bound %.0e); nothing was written",
+                                    mapParity, parityBound));
+                        }
+                        threshold = threshold(request, new Scorer(served, request.preprocessing()), calibrationImages,
+                                defectImages, holdout > 0 ? "held-out-normals" : "training-images");
+                    }
                     progress.thresholdProposed(threshold);
                     return new Manifest(Manifest.FORMAT, request.product(), version, request.method().name(),
                             request.method().anomalyMapParameters(), Instant.now().toString(),
                             new Manifest.Teacher(teacherSha, studentGraph.outputs(), teacherChannels),
-                            new Manifest.Student("student.onnx", Digests.sha256(studentFile),
+                            new Manifest.Student(STUDENT_FILE, Digests.sha256(studentFile),
                                     request.method().studentArchitecture(),
                                     teacherChannels.get(0), studentGraph.outputs()),
                             request.preprocessing(), threshold,
                             new Manifest.Training(trainImages.size(), dataDigest, request.training().epochs(),
                                     request.training().recipe(), request.training().seed(), student.epochLosses(),
                                     student.epochSeconds(), parity),
-                            request.parent() == null ? null : request.parent().version());
+                            request.parent() == null ? null : request.parent().version(),
+                            new Manifest.Served(ServedGraph.FILE, Digests.sha256(servedFile), mapParity));
                 });
                 if (request.activate()) {
                     store.activate(request.product(), bundle.version());
@@ -130,32 +149,29 @@ public final class ProductFitter {
      * Scores the calibration normals (and any labeled defects) through the served path: the policy sets the
      * threshold from the normals; with defects, the F1-optimal threshold is reported beside it.
      */
-    private Manifest.Threshold threshold(FitRequest request, OnnxNetwork teacher, Path studentFile,
-            List<FloatTensor> normals, List<FloatTensor> defects, String source) throws IOException {
-        try (OnnxNetwork student = OnnxNetwork.load(studentFile, inference)) {
-            Scorer scorer = new Scorer(request.method(), teacher, student, request.preprocessing());
-            double[] scores = new double[normals.size() + defects.size()];
-            boolean[] defective = new boolean[scores.length];
-            double pixelMin = Double.POSITIVE_INFINITY;
-            double pixelMax = Double.NEGATIVE_INFINITY;
-            for (int i = 0; i < scores.length; i++) {
-                defective[i] = i >= normals.size();
-                AnomalyMap map = scorer.anomalyMap(scorer.infer(defective[i] ? defects.get(i - normals.size())
-                        : normals.get(i)), 0);
-                scores[i] = map.score();
-                if (!defective[i]) {
-                    for (float v : map.values()) {
-                        pixelMin = Math.min(pixelMin, v);
-                        pixelMax = Math.max(pixelMax, v);
-                    }
+    private static Manifest.Threshold threshold(FitRequest request, Scorer scorer, List<FloatTensor> normals,
+            List<FloatTensor> defects, String source) {
+        double[] scores = new double[normals.size() + defects.size()];
+        boolean[] defective = new boolean[scores.length];
+        double pixelMin = Double.POSITIVE_INFINITY;
+        double pixelMax = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < scores.length; i++) {
+            defective[i] = i >= normals.size();
+            AnomalyMap map = scorer.anomalyMap(scorer.infer(defective[i] ? defects.get(i - normals.size())
+                    : normals.get(i)), 0);
+            scores[i] = map.score();
+            if (!defective[i]) {
+                for (float v : map.values()) {
+                    pixelMin = Math.min(pixelMin, v);
+                    pixelMax = Math.max(pixelMax, v);
                 }
             }
-            ScoreCalibration calibration = request.thresholdPolicy().apply(
-                    Arrays.copyOf(scores, normals.size()), pixelMin, pixelMax);
-            F1Threshold f1 = defects.isEmpty() ? null : F1Threshold.of(scores, defective);
-            return Manifest.Threshold.of(request.thresholdPolicy(), source, normals.size(), calibration,
-                    f1 == null ? null : f1.threshold(), f1 == null ? null : f1.f1());
         }
+        ScoreCalibration calibration = request.thresholdPolicy().apply(
+                Arrays.copyOf(scores, normals.size()), pixelMin, pixelMax);
+        F1Threshold f1 = defects.isEmpty() ? null : F1Threshold.of(scores, defective);
+        return Manifest.Threshold.of(request.thresholdPolicy(), source, normals.size(), calibration,
+                f1 == null ? null : f1.threshold(), f1 == null ? null : f1.f1());
     }
 
     private static List<FloatTensor> load(FitRequest request, List<Path> files, FitProgress progress)

@@ -3,6 +3,7 @@ package dev.kdedge.calibration.method;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.loss.Loss;
 import dev.kdedge.calibration.network.NetworkGraph;
+import dev.kdedge.calibration.network.OnnxOps;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.List;
 import java.util.Map;
@@ -26,8 +27,19 @@ public interface DistillationMethod {
     /** How {@link #anomalyMap} computes, recorded in every bundle's manifest. */
     Map<String, Object> anomalyMapParameters();
 
-    /** The anomaly map of sample {@code index} of a batch, at {@code outputSize} x {@code outputSize}. */
+    /**
+     * The anomaly map of sample {@code index} of a batch, at {@code outputSize} x {@code outputSize}, computed in Java:
+     * the reference the served graph's map is held to.
+     */
     AnomalyMap anomalyMap(List<FloatTensor> teacher, List<FloatTensor> student, int index, int outputSize);
+
+    /**
+     * Writes the anomaly map and image score as ONNX operators after the teacher's and the student's feature taps
+     * (same order, tap {@code i} of side {@code tapSides.get(i)}), for an input of {@code inputSize}: what the node
+     * serves, equal to {@link #anomalyMap} within the served graph's parity bound.
+     */
+    ServedMap writeServedMap(OnnxOps ops, List<String> teacherTaps, List<String> studentTaps, List<Integer> tapSides,
+            int inputSize);
 
     /** The student's architecture, recorded in every bundle's manifest ("resnet18-layer3"). */
     String studentArchitecture();

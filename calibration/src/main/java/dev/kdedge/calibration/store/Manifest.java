@@ -12,6 +12,9 @@ import java.util.Map;
  * directory. The node reads preprocessing and thresholds from here, never from code defaults.
  *
  * @param parentVersion the version this one was fine-tuned from; null when trained from random initialization
+ * @param served the graph the version is served with (teacher, student, anomaly map and score in one ONNX graph);
+ *     null for a version published before served graphs existed, which is served from the same graph composed at
+ *     load
  */
 public record Manifest(
         int format,
@@ -25,7 +28,8 @@ public record Manifest(
         Preprocessing preprocessing,
         Threshold threshold,
         Training training,
-        Integer parentVersion) {
+        Integer parentVersion,
+        Served served) {
 
     public static final int FORMAT = 1;
     public static final String FILE = "manifest.json";
@@ -35,6 +39,12 @@ public record Manifest(
     public record Teacher(String sha256, List<String> outputs, List<Integer> channels) {}
 
     public record Student(String file, String sha256, String architecture, int width, List<String> outputs) {}
+
+    /**
+     * @param mapParityMaxAbsDifference the largest difference between the graph's anomaly map and the method's Java
+     *     reference map on the parity images
+     */
+    public record Served(String file, String sha256, double mapParityMaxAbsDifference) {}
 
     /**
      * @param policy how the threshold was set: {@link ThresholdPolicy#TARGET_FALSE_REJECT_RATE} (with

@@ -175,12 +175,13 @@ public final class ModelStore {
         }
         Path student = dir.resolve(manifest.student().file());
         Path teacher = teacherFile(manifest.teacher().sha256());
-        for (Path file : List.of(student, teacher)) {
+        Path served = manifest.served() == null ? null : dir.resolve(manifest.served().file());
+        for (Path file : served == null ? List.of(student, teacher) : List.of(student, teacher, served)) {
             if (!Files.isRegularFile(file)) {
                 throw new StoreException(product + "@" + version + " is missing " + root.relativize(file));
             }
         }
-        return new ProductBundle(product, version, dir, manifest, student, teacher);
+        return new ProductBundle(product, version, dir, manifest, student, teacher, served);
     }
 
     /** Publishes a new version (the next number) atomically and returns it; the active version is unchanged. */

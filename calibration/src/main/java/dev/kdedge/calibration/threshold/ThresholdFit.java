@@ -7,10 +7,11 @@ import org.apache.commons.statistics.distribution.NormalDistribution;
  * Fits a threshold from normal images only (what an engineer on site has): the score below which a target fraction
  * of normal parts falls, so that about {@code targetFalseRejectRate} of good parts are rejected.
  *
- * <p>With n held-out normals the empirical quantile cannot resolve a rate below 1/n: it is then the largest score,
- * and a new good part scores above the largest of n others with probability 1/(n+1) (8% for a 20% hold-out of 60
- * images, against a 0.5% target). So when {@code n * rate < 1} the quantile is extrapolated from a log-normal fit of
- * the scores (anomaly scores are positive and skewed to the right), and never set below the largest score.
+ * <p>With n held-out normals the empirical quantile cannot resolve a rate below 1/n: it lies between the two largest
+ * scores, and a new good part scores above the largest of n others with probability 1/(n+1) (8% for a 20% hold-out
+ * of 60 images, against a 0.5% target). So when {@code n * rate < 1} the quantile is extrapolated from a log-normal
+ * fit of the scores (anomaly scores are positive and skewed to the right), and never set at or below the largest
+ * score; scores that are not all positive have no log-normal fit and get the threshold just above the largest.
  */
 public final class ThresholdFit {
     private ThresholdFit() {}
@@ -32,13 +33,16 @@ public final class ThresholdFit {
         double[] sorted = normalScores.clone();
         Arrays.sort(sorted);
         double largest = sorted[sorted.length - 1];
-        double threshold = quantile(sorted, 1 - targetFalseRejectRate);
-        // A threshold equal to the largest normal score would reject that image (scores >= threshold are anomalous).
-        if (targetFalseRejectRate == 0 || threshold >= largest) {
-            threshold = Math.nextUp(largest);
-        }
-        if (targetFalseRejectRate > 0 && sorted.length * targetFalseRejectRate < 1 && sorted[0] > 0) {
-            threshold = Math.max(threshold, logNormalQuantile(sorted, 1 - targetFalseRejectRate));
+        // Scores at or above the threshold are anomalous: just above the largest score, no held-out normal is.
+        double aboveAll = Math.nextUp(largest);
+        double threshold;
+        if (targetFalseRejectRate == 0) {
+            threshold = aboveAll;
+        } else if (sorted.length * targetFalseRejectRate < 1) {
+            threshold = sorted[0] > 0
+                    ? Math.max(aboveAll, logNormalQuantile(sorted, 1 - targetFalseRejectRate)) : aboveAll;
+        } else {
+            threshold = Math.min(quantile(sorted, 1 - targetFalseRejectRate), aboveAll);
         }
         return new ScoreCalibration(threshold, sorted[0], largest, pixelMin, pixelMax);
     }

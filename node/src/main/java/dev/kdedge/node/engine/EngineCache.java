@@ -4,7 +4,7 @@ import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.kdedge.calibration.engine.InferenceOptions;
-import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.scoring.ServedGraph;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
 import java.io.IOException;
@@ -27,7 +27,6 @@ public final class EngineCache implements AutoCloseable {
     private static final String CPU_FP32 = "cpu-fp32";
 
     private final ModelStore store;
-    private final SharedTeachers teachers;
     private final InferenceOptions options;
     private final AsyncLoadingCache<Key, ProductEngine> engines;
     private final com.github.benmanes.caffeine.cache.LoadingCache<String, Integer> activeVersions;
@@ -35,7 +34,6 @@ public final class EngineCache implements AutoCloseable {
     public EngineCache(ModelStore store, InferenceOptions options, long maxBytes, Executor loadExecutor) {
         this.store = store;
         this.options = options;
-        this.teachers = new SharedTeachers(options);
         this.engines = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
                 .weigher((Key key, ProductEngine engine) -> (int) Math.min(Integer.MAX_VALUE, engine.weight()))
@@ -139,8 +137,9 @@ public final class EngineCache implements AutoCloseable {
         engines.synchronous().cleanUp();
     }
 
-    public int loadedTeachers() {
-        return teachers.size();
+    /** Bytes of the engines loaded now, which the cache's bound applies to (for metrics and tests). */
+    public long loadedBytes() {
+        return engines.synchronous().policy().eviction().orElseThrow().weightedSize().orElseThrow();
     }
 
     private boolean isActive(Key key) {
@@ -161,14 +160,7 @@ public final class EngineCache implements AutoCloseable {
 
     private ProductEngine load(Key key) throws IOException {
         ProductBundle bundle = store.bundle(key.product(), key.version());
-        SharedTeachers.Teacher teacher = teachers.acquire(bundle.manifest().teacher().sha256(), bundle.teacherFile());
-        ProductEngine engine;
-        try {
-            engine = new ProductEngine(bundle, OnnxNetwork.load(bundle.studentFile(), options), teacher);
-        } catch (IOException | RuntimeException e) {
-            teacher.release();
-            throw e;
-        }
+        ProductEngine engine = new ProductEngine(bundle, ServedGraph.load(bundle, options));
         // A version warmed before promotion, or scored for evaluation, loads while the active one serves: only the
         // active version retires the others.
         if (isActive(key)) {

@@ -4,9 +4,11 @@ import ai.djl.training.initializer.Initializer;
 import ai.djl.training.loss.Loss;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.method.DistillationMethod;
+import dev.kdedge.calibration.method.ServedMap;
 import dev.kdedge.calibration.method.TrainingRecipe;
 import dev.kdedge.calibration.network.GraphBlock;
 import dev.kdedge.calibration.network.NetworkGraph;
+import dev.kdedge.calibration.network.OnnxOps;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +64,12 @@ public final class Stfpm implements DistillationMethod {
         return Map.of("perTap", "squared distance of L2-normalized features", "combine", "product",
                 "upsample", "bilinear, align_corners=false, to the first tap, then to the input", "blurSigma", 0,
                 "imageScore", "max");
+    }
+
+    @Override
+    public ServedMap writeServedMap(OnnxOps ops, List<String> teacherTaps, List<String> studentTaps,
+            List<Integer> tapSides, int inputSize) {
+        return StfpmServedMap.write(ops, teacherTaps, studentTaps, tapSides, inputSize);
     }
 
     @Override

@@ -11,7 +11,7 @@ import java.util.List;
  * multiplied; the product resized to the input size. No blur. Image score: the map's maximum.
  */
 final class StfpmAnomalyMap {
-    private static final float NORMALIZE_EPS = 1e-12f;
+    static final float NORMALIZE_EPS = 1e-12f;
 
     private StfpmAnomalyMap() {}
 
