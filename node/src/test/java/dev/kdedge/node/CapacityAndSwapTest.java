@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
-import dev.kdedge.api.v1.Image;
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.calibration.store.ModelStore;
@@ -25,9 +23,7 @@ class CapacityAndSwapTest {
     Path dir;
 
     private static ScoreRequest goodRequest() throws Exception {
-        return ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT)
-                .setImage(Image.newBuilder().setEncoded(ByteString.copyFrom(Files.readAllBytes(DemoStore.sampleGood()))))
-                .build();
+        return DemoStore.scoreRequest(DemoStore.sampleGood());
     }
 
     @Test

@@ -1,5 +1,8 @@
 package dev.kdedge.node;
 
+import com.google.protobuf.ByteString;
+import dev.kdedge.api.v1.Image;
+import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.calibration.demo.DemoProduct;
 import dev.kdedge.calibration.fit.FitProgress;
 import dev.kdedge.calibration.store.AtomicFiles;
@@ -56,6 +59,12 @@ final class DemoStore {
     /** The demo's MVTec-layout test set, with masks. */
     static Path testSet() throws Exception {
         return DemoProduct.testSet(root().resolve("work"));
+    }
+
+    /** A Score request for the demo product with {@code image}'s encoded bytes. */
+    static ScoreRequest scoreRequest(Path image) throws Exception {
+        return ScoreRequest.newBuilder().setProduct(PRODUCT)
+                .setImage(Image.newBuilder().setEncoded(ByteString.copyFrom(Files.readAllBytes(image)))).build();
     }
 
     static Path sampleGood() throws Exception {

@@ -5,9 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.google.protobuf.ByteString;
 import dev.kdedge.api.v1.FrameRequest;
-import dev.kdedge.api.v1.Image;
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.InspectionGrpcClient;
 import dev.kdedge.api.v1.ScoreRequest;
@@ -20,7 +18,6 @@ import io.vertx.grpc.client.GrpcClientOptions;
 import io.vertx.grpc.client.GrpcClientResponse;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.ServiceMethod;
-import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -37,9 +34,7 @@ class ServerDeadlineTest {
     private static final long DEADLINE_MS = 300;
 
     private static ScoreRequest goodRequest() throws Exception {
-        return ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT)
-                .setImage(Image.newBuilder().setEncoded(ByteString.copyFrom(Files.readAllBytes(DemoStore.sampleGood()))))
-                .build();
+        return DemoStore.scoreRequest(DemoStore.sampleGood());
     }
 
     @Test

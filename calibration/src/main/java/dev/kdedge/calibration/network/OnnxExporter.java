@@ -53,10 +53,7 @@ public final class OnnxExporter {
         node.op().accept(new Op.Visitor<NodeProto.Builder>() {
             @Override
             public NodeProto.Builder conv(Op.Conv conv) {
-                return n.setOpType("Conv")
-                        .addAttribute(ints("kernel_shape", conv.kernel(), conv.kernel()))
-                        .addAttribute(ints("strides", conv.stride(), conv.stride()))
-                        .addAttribute(ints("pads", conv.padding(), conv.padding(), conv.padding(), conv.padding()));
+                return window(n.setOpType("Conv"), conv.kernel(), conv.stride(), conv.padding());
             }
 
             @Override
@@ -77,10 +74,7 @@ public final class OnnxExporter {
 
             @Override
             public NodeProto.Builder maxPool(Op.MaxPool pool) {
-                return n.setOpType("MaxPool")
-                        .addAttribute(ints("kernel_shape", pool.kernel(), pool.kernel()))
-                        .addAttribute(ints("strides", pool.stride(), pool.stride()))
-                        .addAttribute(ints("pads", pool.padding(), pool.padding(), pool.padding(), pool.padding()));
+                return window(n.setOpType("MaxPool"), pool.kernel(), pool.stride(), pool.padding());
             }
         });
         return n.build();
@@ -97,6 +91,12 @@ public final class OnnxExporter {
         }
         g.addInitializer(t);
         return name;
+    }
+
+    /** A square window's attributes, as Conv and MaxPool take them. */
+    private static NodeProto.Builder window(NodeProto.Builder n, int kernel, int stride, int padding) {
+        return n.addAttribute(ints("kernel_shape", kernel, kernel)).addAttribute(ints("strides", stride, stride))
+                .addAttribute(ints("pads", padding, padding, padding, padding));
     }
 
     private static AttributeProto ints(String name, long... values) {
