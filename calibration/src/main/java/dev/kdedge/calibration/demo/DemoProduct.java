@@ -27,9 +27,9 @@ import javax.imageio.ImageIO;
  * <p>Its verdicts must not depend on the CPU. PyTorch's kernels add in another order on another processor, so the
  * student differs from machine to machine; what stays is the margin. With {@value #DEFAULT_IMAGES} images (a fifth
  * held out for the threshold) and {@value #EPOCHS} epochs, the good sample scored 0.06-0.50 of the threshold and the
- * defect sample 3.3-18 times it over seven fits with other kernels (oneDNN AVX-512, AVX2, SSE4.1), one or two
+ * defect sample 2.2-18 times it over nine fits with other kernels (oneDNN AVX-512, AVX2, SSE4.1), one or two
  * PyTorch threads, and other seeds (see {@code DemoProductTest}). With the earlier 60 images and 8 epochs the defect
- * sample scored 0.98 to 1.4 times the threshold: a coin toss between processors.
+ * sample scored 0.99 (on an Intel Xeon) to 1.38 times the threshold: a coin toss between processors.
  */
 public final class DemoProduct {
     public static final int IMAGE_SIZE = 128;

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The demo is decisively right wherever it is fitted: its samples sit far on their side of the threshold, every
- * scratch of its test set is found and the two classes do not overlap. The bounds leave room beyond what seven fits
- * under other numerics gave (good sample at most 0.50 of the threshold, defect sample at least 3.3 times it, the
+ * scratch of its test set is found and the two classes do not overlap. The bounds leave room beyond what nine fits
+ * under other numerics gave (good sample at most 0.50 of the threshold, defect sample at least 2.2 times it, the
  * least scratched tile at least 3.5 times; see {@link DemoProduct}). The threshold targets 0.5% false rejects, so a
  * good tile may land just above it: one of 20 did, at 1.01 of it, in one of those fits; one of 12 is allowed.
  *
@@ -30,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DemoProductTest {
     static final double GOOD_SAMPLE_AT_MOST = 0.75;
-    static final double DEFECT_SAMPLE_AT_LEAST = 2.0;
+    static final double DEFECT_SAMPLE_AT_LEAST = 1.5;
 
     @TempDir
     Path dir;
