@@ -15,8 +15,8 @@ class BlockedEventLoopTest {
         CountDownLatch unblocked = new CountDownLatch(1);
         node.vertx.runOnContext(v -> {
             try {
-                // Blocked for the bound and five of the checker's 100 ms rounds more: it reports while this runs.
-                Thread.sleep(WatchedEventLoops.MAX_EXECUTE_MS + 500);
+                // Blocked for the bound and ten of the checker's 100 ms rounds more: it reports while this runs.
+                Thread.sleep(WatchedEventLoops.MAX_EXECUTE_MS + 1000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
