@@ -12,9 +12,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,8 +48,7 @@ class CapacityAndSwapTest {
 
     @Test
     void activatingAVersionOnDiskSwapsItInWithoutARestart() throws Exception {
-        Path store = dir.resolve("store");
-        copyTree(DemoStore.store(), store);
+        Path store = DemoStore.copyOfStore(dir.resolve("store"));
         ModelStore modelStore = new ModelStore(store);
         try (RunningNode node = new RunningNode(store, c -> {})) {
             var stub = InspectionGrpc.newBlockingStub(node.channel);
@@ -80,12 +77,7 @@ class CapacityAndSwapTest {
 
     @Test
     void theCacheWeighsEachEngineWithItsTeacher() throws Exception {
-        Path store = dir.resolve("store");
-        copyTree(DemoStore.store(), store);
-        copyTree(store.resolve("products").resolve(DemoStore.PRODUCT), store.resolve("products").resolve("demo-b"));
-        // the copied bundle must name its own product to be valid
-        Path manifest = store.resolve("products/demo-b/versions/1/manifest.json");
-        Files.writeString(manifest, Files.readString(manifest).replace("\"product\" : \"demo\"", "\"product\" : \"demo-b\""));
+        Path store = DemoStore.copyOfStoreWithSecondProduct(dir.resolve("store"), "demo-b");
         ProductBundle bundle = new ModelStore(store).activeBundle(DemoStore.PRODUCT);
         try (RunningNode node = new RunningNode(store, c -> {})) {
             var stub = InspectionGrpc.newBlockingStub(node.channel);
@@ -97,19 +89,6 @@ class CapacityAndSwapTest {
             assertTrue(served > Files.size(bundle.teacherFile()) + Files.size(bundle.studentFile()) * 9 / 10,
                     "the served graph holds the teacher's and the student's weights");
             assertEquals(2 * served, node.server.engines().loadedBytes());
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws Exception {
-        try (Stream<Path> paths = Files.walk(from)) {
-            for (Path p : paths.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(p, target, StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
         }
     }
 }

@@ -38,7 +38,24 @@ final class DemoStore {
 
     /** A private copy of the demo store, for tests that change it. */
     static Path copyOfStore(Path target) throws Exception {
-        Path source = store();
+        copyTree(store(), target);
+        return target;
+    }
+
+    /**
+     * A private copy of the demo store with a second product, {@code product}: the demo's version 1 under another
+     * name (a product of its own to the node, with the same teacher and student).
+     */
+    static Path copyOfStoreWithSecondProduct(Path target, String product) throws Exception {
+        copyOfStore(target);
+        copyTree(target.resolve("products").resolve(PRODUCT), target.resolve("products").resolve(product));
+        Path manifest = target.resolve("products").resolve(product).resolve("versions/1/manifest.json");
+        Files.writeString(manifest, Files.readString(manifest)
+                .replace("\"product\" : \"" + PRODUCT + "\"", "\"product\" : \"" + product + "\""));
+        return target;
+    }
+
+    private static void copyTree(Path source, Path target) throws IOException {
         try (var paths = Files.walk(source)) {
             for (Path p : paths.toList()) {
                 Path to = target.resolve(source.relativize(p).toString());
@@ -49,7 +66,6 @@ final class DemoStore {
                 }
             }
         }
-        return target;
     }
 
     static Path store() throws Exception {

@@ -16,6 +16,7 @@ import io.vertx.grpc.server.GrpcServer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -31,15 +32,21 @@ final class HeldWorkersNode implements AutoCloseable {
     final Vertx vertx = eventLoops.vertx;
     final ThreadPoolExecutor workers;
     final ManagedChannel channel;
-    private final ExecutorService loader = Executors.newSingleThreadExecutor();
+    private final ExecutorService loads = Executors.newSingleThreadExecutor();
     private final EngineCache engines;
     private final ScoringPipeline pipeline;
     private final HttpServer http;
     private final CountDownLatch released = new CountDownLatch(1);
 
     HeldWorkersNode(Path store, int workerThreads, int maxQueuedRequests) {
+        this(store, workerThreads, maxQueuedRequests, null);
+    }
+
+    /** @param loader where engines load, or null for a thread of the node's own */
+    HeldWorkersNode(Path store, int workerThreads, int maxQueuedRequests, Executor loader) {
         workers = ScoringPipeline.workerPool(workerThreads, maxQueuedRequests);
-        engines = new EngineCache(new ModelStore(store), InferenceOptions.cpu(1), 1 << 30, loader);
+        engines = new EngineCache(new ModelStore(store), InferenceOptions.cpu(1), 1 << 30,
+                loader != null ? loader : loads);
         pipeline = new ScoringPipeline(engines, 1 << 22, workers);
         GrpcServer grpc = GrpcServer.server(vertx);
         grpc.addService(new InspectionEndpoint(vertx, pipeline, 4, 4 << 20));
@@ -81,7 +88,7 @@ final class HeldWorkersNode implements AutoCloseable {
         vertx.close().await();
         pipeline.close();
         engines.close();
-        loader.shutdownNow();
+        loads.shutdownNow();
         assertEquals(List.of(), eventLoops.blocked(), "the node blocked an event loop");
     }
 }

@@ -10,6 +10,7 @@ import dev.kdedge.calibration.store.ProductBundle;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
@@ -51,34 +52,40 @@ public final class EngineCache implements AutoCloseable {
     }
 
     /**
-     * A lease on the active version of {@code product}, loading it if needed. Blocks while loading: call from a
-     * worker thread, never an event loop.
+     * A lease on the active version of {@code product} ({@code version} 0) or on {@code version}, active or not,
+     * loading it if needed; leasing a version that is not active does not retire the active one. Blocks while
+     * loading: call from a worker thread, never an event loop, and after {@link #whenLoaded} to wait elsewhere.
      *
      * @throws dev.kdedge.calibration.store.UnknownProductException if the store has no such active product
+     * @throws dev.kdedge.calibration.store.StoreException if the store has no such version
      * @throws IOException if the bundle cannot be loaded
      */
-    public EngineLease leaseActive(String product) throws IOException {
+    public EngineLease lease(String product, int version) throws IOException {
+        return lease(key(product, version));
+    }
+
+    /**
+     * Completes when the engine {@link #lease} would return is loaded, starting the load if needed, or when its load
+     * fails; never blocks. A request for a product being loaded for the first time waits on this, not on a worker.
+     *
+     * @throws IOException as {@link #lease} does for a product or version the store does not have
+     */
+    public CompletableFuture<Void> whenLoaded(String product, int version) throws IOException {
+        return engines.get(key(product, version)).thenApply(engine -> null);
+    }
+
+    private Key key(String product, int version) throws IOException {
         ModelStore.requireValidProductId(product);
-        int version;
+        if (version != 0) {
+            return new Key(product, version, CPU_FP32);
+        }
         try {
-            version = activeVersions.get(product);
+            return new Key(product, activeVersions.get(product), CPU_FP32);
         } catch (UncheckedIOException e) {
             throw e.getCause();
         } catch (CompletionException e) {
             throw unwrap(e);
         }
-        return lease(new Key(product, version, CPU_FP32));
-    }
-
-    /**
-     * A lease on one version of {@code product}, active or not, loading it if needed; it does not retire the active
-     * version. Blocks while loading: call from a worker thread.
-     *
-     * @throws dev.kdedge.calibration.store.StoreException if the store has no such version
-     */
-    public EngineLease leaseVersion(String product, int version) throws IOException {
-        ModelStore.requireValidProductId(product);
-        return lease(new Key(product, version, CPU_FP32));
     }
 
     private EngineLease lease(Key key) throws IOException {

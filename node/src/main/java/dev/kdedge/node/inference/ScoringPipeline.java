@@ -15,7 +15,6 @@ import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.store.StoreException;
-import dev.kdedge.calibration.store.UnknownProductException;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
 import dev.kdedge.node.engine.EngineCache;
@@ -72,10 +71,10 @@ public final class ScoringPipeline implements AutoCloseable {
     public CompletableFuture<ScoreResponse> score(ScoreRequest request, long deadlineNanos) {
         try {
             validate(request);
-            return CompletableFuture.supplyAsync(() -> run(request, deadlineNanos), workers);
+            return CompletableFuture.supplyAsync(() -> decoded(request, deadlineNanos), workers)
+                    .thenCompose(decoded -> scoreWhenLoaded(request, decoded, deadlineNanos));
         } catch (RejectedExecutionException e) {
-            return CompletableFuture.failedFuture(new RejectedRequestException(Rejection.RESOURCE_EXHAUSTED,
-                    "node is at capacity (" + queueCapacity + " requests queued); retry later"));
+            return CompletableFuture.failedFuture(atCapacity());
         } catch (RejectedRequestException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -106,11 +105,53 @@ public final class ScoringPipeline implements AutoCloseable {
         }
     }
 
-    private ScoreResponse run(ScoreRequest request, long deadlineNanos) {
+    /** An image decoded on a worker, and how long that took. */
+    private record Decoded(Pixels pixels, long startNanos, long decodedNanos) {}
+
+    private Decoded decoded(ScoreRequest request, long deadlineNanos) {
         long start = System.nanoTime();
         checkDeadline(deadlineNanos, "before decoding");
-        Pixels pixels = decode(request.getImage());
-        long decoded = System.nanoTime();
+        return new Decoded(decode(request.getImage()), start, System.nanoTime());
+    }
+
+    /**
+     * Scores on this worker when the product's engine is loaded. Otherwise the request gives its worker back while
+     * the engine loads (the first request of a product, or of a version to evaluate), so other products are served
+     * meanwhile, and queues for a worker again once it is loaded.
+     */
+    private CompletableFuture<ScoreResponse> scoreWhenLoaded(ScoreRequest request, Decoded decoded,
+            long deadlineNanos) {
+        CompletableFuture<Void> loaded;
+        try {
+            loaded = engines.whenLoaded(request.getProduct(), request.getModelVersion());
+        } catch (IOException e) {
+            throw unavailable(request.getProduct(), e);
+        }
+        if (loaded.isDone()) {
+            return CompletableFuture.completedFuture(run(request, decoded, deadlineNanos));
+        }
+        CompletableFuture<ScoreResponse> scored = new CompletableFuture<>();
+        // Runs where the load completes (the loader thread): hand the rest to a worker, never score there.
+        loaded.whenComplete((engine, loadFailure) -> {
+            try {
+                workers.execute(() -> {
+                    try {
+                        scored.complete(run(request, decoded, deadlineNanos));
+                    } catch (RuntimeException e) {
+                        scored.completeExceptionally(e);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                scored.completeExceptionally(atCapacity());
+            }
+        });
+        return scored;
+    }
+
+    private ScoreResponse run(ScoreRequest request, Decoded decodedImage, long deadlineNanos) {
+        long start = decodedImage.startNanos();
+        Pixels pixels = decodedImage.pixels();
+        long decoded = decodedImage.decodedNanos();
         try (EngineLease lease = lease(request.getProduct(), request.getModelVersion())) {
             Scorer scorer = lease.engine().scorer();
             ProductBundle bundle = lease.engine().bundle();
@@ -161,16 +202,25 @@ public final class ScoringPipeline implements AutoCloseable {
     /** @param version 0 for the active version */
     private EngineLease lease(String product, int version) {
         try {
-            return version == 0 ? engines.leaseActive(product) : engines.leaseVersion(product, version);
-        } catch (UnknownProductException e) {
-            throw new RejectedRequestException(Rejection.NOT_FOUND, e.getMessage());
-        } catch (StoreException e) {
-            throw new RejectedRequestException(Rejection.NOT_FOUND, e.getMessage());
+            return engines.lease(product, version);
         } catch (IOException e) {
-            LOG.error("cannot load product {}", product, e);
-            throw new RejectedRequestException(Rejection.UNAVAILABLE,
-                    "product " + product + " cannot be loaded: " + e.getMessage(), e);
+            throw unavailable(product, e);
         }
+    }
+
+    /** Why a product's engine cannot be had: NOT_FOUND for what the store does not have, else UNAVAILABLE. */
+    private static RejectedRequestException unavailable(String product, IOException e) {
+        if (e instanceof StoreException) {
+            return new RejectedRequestException(Rejection.NOT_FOUND, e.getMessage());
+        }
+        LOG.error("cannot load product {}", product, e);
+        return new RejectedRequestException(Rejection.UNAVAILABLE,
+                "product " + product + " cannot be loaded: " + e.getMessage(), e);
+    }
+
+    private RejectedRequestException atCapacity() {
+        return new RejectedRequestException(Rejection.RESOURCE_EXHAUSTED,
+                "node is at capacity (" + queueCapacity + " requests queued); retry later");
     }
 
     private static void checkDeadline(long deadlineNanos, String stage) {
