@@ -7,6 +7,7 @@ import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.scoring.ServedGraph;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.store.StoreException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -68,15 +69,31 @@ public final class EngineCache implements AutoCloseable {
      * Completes when the engine {@link #lease} would return is loaded, starting the load if needed, or when its load
      * fails; never blocks. A request for a product being loaded for the first time waits on this, not on a worker.
      *
-     * @throws IOException as {@link #lease} does for a product or version the store does not have
+     * @throws IOException as {@link #lease} does for a product or version the store does not have; a load that
+     *     fails completes the future with its {@link IOException}
      */
     public CompletableFuture<Void> whenLoaded(String product, int version) throws IOException {
-        return engines.get(key(product, version)).thenApply(engine -> null);
+        CompletableFuture<Void> loaded = new CompletableFuture<>();
+        engines.get(key(product, version)).whenComplete((engine, failure) -> {
+            if (failure == null) {
+                loaded.complete(null);
+            } else {
+                loaded.completeExceptionally(unwrap(failure));
+            }
+        });
+        return loaded;
     }
 
+    /**
+     * @throws dev.kdedge.calibration.store.StoreException for a version the store does not have, before any load is
+     *     attempted (a load that fails is logged by the cache with its stack trace: not for a client's typo)
+     */
     private Key key(String product, int version) throws IOException {
         ModelStore.requireValidProductId(product);
         if (version != 0) {
+            if (!store.versions(product).contains(version)) {
+                throw new StoreException("product " + product + " has no version " + version);
+            }
             return new Key(product, version, CPU_FP32);
         }
         try {

@@ -133,6 +133,11 @@ public final class ScoringPipeline implements AutoCloseable {
         CompletableFuture<ScoreResponse> scored = new CompletableFuture<>();
         // Runs where the load completes (the loader thread): hand the rest to a worker, never score there.
         loaded.whenComplete((engine, loadFailure) -> {
+            if (loadFailure != null) {
+                scored.completeExceptionally(loadFailure instanceof IOException io
+                        ? unavailable(request.getProduct(), io) : loadFailure);
+                return;
+            }
             try {
                 workers.execute(() -> {
                     try {
