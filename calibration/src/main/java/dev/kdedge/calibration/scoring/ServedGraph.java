@@ -105,7 +105,7 @@ public final class ServedGraph {
      * @param teacherTaps the teacher's outputs the method reads, in tap order; {@code studentTaps} likewise
      * @param tapSides the side of each tap's feature map for an input of {@code inputSize}
      */
-    public static ModelProto compose(ModelProto teacher, List<String> teacherTaps, ModelProto student,
+    private static ModelProto compose(ModelProto teacher, List<String> teacherTaps, ModelProto student,
             List<String> studentTaps, List<Integer> tapSides, DistillationMethod method, int inputSize) {
         long opset = Math.max(OnnxExporter.OPSET, defaultOpset(teacher));
         GraphProto.Builder g = GraphProto.newBuilder().setName(method.name() + "-served");
