@@ -20,8 +20,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A feature network (teacher or student) served by DJL's ONNX Runtime engine: an NCHW image batch in, the model's
- * feature maps out, in the model's output order. Thread-safe: ONNX Runtime sessions accept concurrent runs. Every
+ * A network (teacher, student or served graph) run by DJL's ONNX Runtime engine: NCHW batches in, in the model's
+ * input order, its NCHW outputs out, in the model's output order. Thread-safe: ONNX Runtime sessions accept concurrent runs. Every
  * native tensor of a run lives in a per-call manager that is closed before {@link #run} returns.
  */
 public final class OnnxNetwork implements AutoCloseable {
@@ -79,10 +79,17 @@ public final class OnnxNetwork implements AutoCloseable {
     }
 
     public List<FloatTensor> run(FloatTensor input) {
+        return run(List.of(input));
+    }
+
+    /** Runs a model with several inputs, given in the model's input order. */
+    public List<FloatTensor> run(List<FloatTensor> inputs) {
         try (NDManager manager = model.getNDManager().newSubManager()) {
-            NDArray x = manager.create(input.data(), new Shape(input.shape()));
-            x.setName("input");
-            NDList outputs = model.getBlock().forward(new ParameterStore(manager, false), new NDList(x), false);
+            NDList x = new NDList();
+            for (FloatTensor input : inputs) {
+                x.add(manager.create(input.data(), new Shape(input.shape())));
+            }
+            NDList outputs = model.getBlock().forward(new ParameterStore(manager, false), x, false);
             List<FloatTensor> features = new ArrayList<>(outputs.size());
             for (NDArray out : outputs) {
                 long[] s = out.getShape().getShape();

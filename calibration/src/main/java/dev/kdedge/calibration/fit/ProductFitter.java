@@ -102,9 +102,11 @@ public final class ProductFitter {
                 List<FloatTensor> defectImages = load(request, request.defectImages(), progress);
                 progress.stage("exporting");
                 List<FloatTensor> paritySamples = trainImages.subList(0, Math.min(PARITY_SAMPLES, trainImages.size()));
+                List<List<FloatTensor>> parityInputs = paritySamples.stream()
+                        .map(image -> request.method().studentInput().of(image, teacher.run(image))).toList();
                 ProductBundle bundle = store.writeVersion(request.product(), (dir, version) -> {
                     Path studentFile = dir.resolve(STUDENT_FILE);
-                    double parity = StudentExport.exportVerified(student, paritySamples, studentFile, parityBound);
+                    double parity = StudentExport.exportVerified(student, parityInputs, studentFile, parityBound);
                     progress.parityChecked(parity, parityBound);
                     Path servedFile = dir.resolve(ServedGraph.FILE);
                     Files.write(servedFile, ServedGraph.compose(store.teacherFile(teacherSha), teacherChannels,
@@ -128,7 +130,7 @@ public final class ProductFitter {
                             request.method().anomalyMapParameters(), Instant.now().toString(),
                             new Manifest.Teacher(teacherSha, studentGraph.outputs(), teacherChannels),
                             new Manifest.Student(STUDENT_FILE, Digests.sha256(studentFile),
-                                    request.method().studentArchitecture(),
+                                    request.method().studentArchitecture(teacherChannels),
                                     teacherChannels.get(0), studentGraph.outputs()),
                             request.preprocessing(), threshold,
                             new Manifest.Training(trainImages.size(), dataDigest, request.training().epochs(),

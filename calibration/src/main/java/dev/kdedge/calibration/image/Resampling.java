@@ -1,9 +1,10 @@
 package dev.kdedge.calibration.image;
 
 /**
- * The two resizes the methods need, each matching the library the official code used: {@link #resizeImage} is
- * Pillow's bilinear {@code Image.resize} (triangle filter widened when shrinking, so it antialiases), used for input
- * images; {@link #upsample} is PyTorch's {@code F.interpolate(mode="bilinear", align_corners=False)}, used for maps.
+ * The resizes the methods need, each matching the library the official code used: {@link #resizeImage} is Pillow's
+ * bilinear {@code Image.resize} (triangle filter widened when shrinking, so it antialiases), used for input images;
+ * {@link #upsample} and {@link #upsampleAlignCorners} are PyTorch's {@code F.interpolate(mode="bilinear")} with
+ * {@code align_corners=False} (STFPM's maps) and {@code True} (RD4AD's).
  */
 public final class Resampling {
     private Resampling() {}
@@ -43,6 +44,29 @@ public final class Resampling {
                 float top = map[r0 + x0[x]] * (1 - lx[x]) + map[r0 + x1[x]] * lx[x];
                 float bottom = map[r1 + x0[x]] * (1 - lx[x]) + map[r1 + x1[x]] * lx[x];
                 out[y * outWidth + x] = top * (1 - ly) + bottom * ly;
+            }
+        }
+        return out;
+    }
+
+    /** Bilinear resampling that maps the corner pixels' centers onto each other (no clamping needed). */
+    public static float[] upsampleAlignCorners(float[] map, int width, int height, int outWidth, int outHeight) {
+        float[] out = new float[outWidth * outHeight];
+        double sy = outHeight > 1 ? (double) (height - 1) / (outHeight - 1) : 0;
+        double sx = outWidth > 1 ? (double) (width - 1) / (outWidth - 1) : 0;
+        for (int y = 0; y < outHeight; y++) {
+            double srcY = y * sy;
+            int y0 = Math.min((int) srcY, height - 1);
+            int y1 = Math.min(y0 + 1, height - 1);
+            double ly = srcY - y0;
+            for (int x = 0; x < outWidth; x++) {
+                double srcX = x * sx;
+                int x0 = Math.min((int) srcX, width - 1);
+                int x1 = Math.min(x0 + 1, width - 1);
+                double lx = srcX - x0;
+                double top = map[y0 * width + x0] * (1 - lx) + map[y0 * width + x1] * lx;
+                double bottom = map[y1 * width + x0] * (1 - lx) + map[y1 * width + x1] * lx;
+                out[y * outWidth + x] = (float) (top * (1 - ly) + bottom * ly);
             }
         }
         return out;

@@ -7,4 +7,13 @@ public record AnomalyMap(int width, int height, float[] values, float score) {
             throw new IllegalArgumentException("map has " + values.length + " values for " + width + "x" + height);
         }
     }
+
+    /** A map whose image score is its largest value, as every method's official evaluation scores images. */
+    public static AnomalyMap scoredByMaximum(int width, int height, float[] values) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (float v : values) {
+            max = Math.max(max, v);
+        }
+        return new AnomalyMap(width, height, values, max);
+    }
 }

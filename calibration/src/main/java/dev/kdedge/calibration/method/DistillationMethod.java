@@ -16,8 +16,14 @@ public interface DistillationMethod {
     /** The name written into bundles ("stfpm"). */
     String name();
 
-    /** The student network for a teacher whose feature taps have {@code teacherChannels} channels. */
+    /**
+     * The student network for a teacher whose feature taps have {@code teacherChannels} channels: its inputs are
+     * what {@link #studentInput} says, its outputs pair with the teacher's taps in order.
+     */
     NetworkGraph studentGraph(List<Integer> teacherChannels);
+
+    /** Whether the student reads the image or the teacher's features. */
+    StudentInput studentInput();
 
     /** Training loss; labels are the teacher's features, predictions the student's, in tap order. */
     Loss loss();
@@ -41,8 +47,8 @@ public interface DistillationMethod {
     ServedMap writeServedMap(OnnxOps ops, List<String> teacherTaps, List<String> studentTaps, List<Integer> tapSides,
             int inputSize);
 
-    /** The student's architecture, recorded in every bundle's manifest ("resnet18-layer3"). */
-    String studentArchitecture();
+    /** The architecture of the student for that teacher, recorded in every bundle's manifest ("resnet18-layer3"). */
+    String studentArchitecture(List<Integer> teacherChannels);
 
     /** How the student's weights are initialized before training from scratch. */
     Initializer initializer();

@@ -30,6 +30,10 @@ public record TrainingRecipe(Optimizer optimizer, float learningRate, float mome
         return new TrainingRecipe(Optimizer.SGD, lr, momentum, weightDecay, 0, 0, batchSize, epochs);
     }
 
+    public static TrainingRecipe adam(float lr, float beta1, float beta2, int batchSize, int epochs) {
+        return new TrainingRecipe(Optimizer.ADAM, lr, 0, 0, beta1, beta2, batchSize, epochs);
+    }
+
     public TrainingRecipe withLearningRate(float lr) {
         return new TrainingRecipe(optimizer, lr, momentum, weightDecay, beta1, beta2, batchSize, defaultEpochs);
     }

@@ -1,6 +1,7 @@
 package dev.kdedge.calibration.network;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -18,11 +19,13 @@ import ai.djl.util.PairList;
 import java.nio.FloatBuffer;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * The DJL block of a {@link NetworkGraph}: one child block per parameterized node (Conv2d, BatchNorm), the other nodes
- * applied as operators. Its forward pass returns the graph's outputs in order. Trains on DJL's PyTorch engine.
+ * The DJL block of a {@link NetworkGraph}: one child block per parameterized node (Conv2d, transposed conv, BatchNorm),
+ * the other nodes applied as operators. Its forward pass takes the graph's inputs and returns its outputs, each in
+ * order. Trains on DJL's PyTorch engine.
  */
 public final class GraphBlock extends AbstractBlock {
     private final NetworkGraph graph;
@@ -51,6 +54,11 @@ public final class GraphBlock extends AbstractBlock {
         }
 
         @Override
+        public Block convTranspose(Op.ConvTranspose convTranspose) {
+            return new BlockwiseConvTranspose(convTranspose);
+        }
+
+        @Override
         public Block batchNorm(Op.BatchNorm batchNorm) {
             // DJL's momentum is the weight of the running value: 0.9 here is PyTorch's momentum 0.1.
             return BatchNorm.builder().optEpsilon(Op.BatchNorm.EPSILON).optMomentum(0.9f).build();
@@ -64,6 +72,11 @@ public final class GraphBlock extends AbstractBlock {
         @Override
         public Block add(Op.Add add) {
             throw new IllegalArgumentException("Add has no parameters");
+        }
+
+        @Override
+        public Block concat(Op.Concat concat) {
+            throw new IllegalArgumentException("Concat has no parameters");
         }
 
         @Override
@@ -126,10 +139,10 @@ public final class GraphBlock extends AbstractBlock {
      * A copy of this initialized block on {@code manager} with every parameter (BatchNorm running statistics too)
      * converted to {@code dataType}.
      */
-    public GraphBlock copy(NDManager manager, DataType dataType, Shape inputShape) {
+    public GraphBlock copy(NDManager manager, DataType dataType, Shape... inputShapes) {
         GraphBlock copy = new GraphBlock(graph);
         copy.setInitializer(kaimingNormalFanOut(), Parameter.Type.WEIGHT);
-        copy.initialize(manager, dataType, inputShape);
+        copy.initialize(manager, dataType, inputShapes);
         for (Map.Entry<String, Block> layer : layers.entrySet()) {
             Block target = copy.layers.get(layer.getKey());
             for (var parameter : layer.getValue().getParameters()) {
@@ -144,13 +157,24 @@ public final class GraphBlock extends AbstractBlock {
     @Override
     protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
             PairList<String, Object> params) {
+        if (inputs.size() != graph.inputs().size()) {
+            throw new IllegalArgumentException("the graph takes " + graph.inputs().size() + " inputs, got "
+                    + inputs.size());
+        }
         Map<String, NDArray> values = new HashMap<>();
-        values.put(NetworkGraph.INPUT, inputs.singletonOrThrow());
+        for (int i = 0; i < inputs.size(); i++) {
+            values.put(graph.inputs().get(i).name(), inputs.get(i));
+        }
         for (Node node : graph.nodes()) {
             NDArray x = values.get(node.inputs().get(0));
             NDArray y = node.op().accept(new Op.Visitor<>() {
                 @Override
                 public NDArray conv(Op.Conv conv) {
+                    return layer();
+                }
+
+                @Override
+                public NDArray convTranspose(Op.ConvTranspose convTranspose) {
                     return layer();
                 }
 
@@ -167,6 +191,11 @@ public final class GraphBlock extends AbstractBlock {
                 @Override
                 public NDArray add(Op.Add add) {
                     return x.add(values.get(node.inputs().get(1)));
+                }
+
+                @Override
+                public NDArray concat(Op.Concat concat) {
+                    return NDArrays.concat(new NDList(node.inputs().stream().map(values::get).toList()), 1);
                 }
 
                 @Override
@@ -190,13 +219,13 @@ public final class GraphBlock extends AbstractBlock {
 
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
-        Map<String, Shape> shapes = propagateShapes(inputShapes[0]);
+        Map<String, Shape> shapes = propagateShapes(inputShapes);
         return graph.outputs().stream().map(shapes::get).toArray(Shape[]::new);
     }
 
     @Override
     protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
-        Map<String, Shape> shapes = propagateShapes(inputShapes[0]);
+        Map<String, Shape> shapes = propagateShapes(inputShapes);
         for (Node node : graph.nodes()) {
             Block layer = layers.get(node.name());
             if (layer != null) {
@@ -205,13 +234,16 @@ public final class GraphBlock extends AbstractBlock {
         }
     }
 
-    private Map<String, Shape> propagateShapes(Shape input) {
+    private Map<String, Shape> propagateShapes(Shape[] inputs) {
         Map<String, Shape> shapes = new HashMap<>();
-        shapes.put(NetworkGraph.INPUT, input);
+        for (int i = 0; i < inputs.length; i++) {
+            shapes.put(graph.inputs().get(i).name(), inputs[i]);
+        }
         for (Node node : graph.nodes()) {
             Shape in = shapes.get(node.inputs().get(0));
             Op op = node.op();
-            Shape out = new Shape(in.get(0), op.outputChannels((int) in.get(1)), op.outputSize((int) in.get(2)),
+            List<Integer> inputChannels = node.inputs().stream().map(v -> (int) shapes.get(v).get(1)).toList();
+            Shape out = new Shape(in.get(0), op.outputChannels(inputChannels), op.outputSize((int) in.get(2)),
                     op.outputSize((int) in.get(3)));
             shapes.put(node.name(), out);
         }

@@ -16,8 +16,8 @@ import java.nio.ByteOrder;
 
 /**
  * Writes a trained {@link GraphBlock} as an ONNX model (opset 13): the same {@link NetworkGraph} the block was built
- * from, with the block's current weights and BatchNorm running statistics as initializers. Input {@code input} is
- * float32 NCHW with dynamic batch, height and width; outputs carry the graph's output names.
+ * from, with the block's current weights and BatchNorm running statistics as initializers. Inputs and outputs carry
+ * the graph's names, float32 NCHW with dynamic batch, height and width.
  */
 public final class OnnxExporter {
     public static final int OPSET = 13;
@@ -28,7 +28,9 @@ public final class OnnxExporter {
     public static ModelProto export(GraphBlock block, String graphName) {
         NetworkGraph graph = block.graph();
         GraphProto.Builder g = GraphProto.newBuilder().setName(graphName);
-        g.addInput(featureValue(NetworkGraph.INPUT, graph.inputChannels()));
+        for (NetworkGraph.Input input : graph.inputs()) {
+            g.addInput(featureValue(input.name(), input.channels()));
+        }
         var channels = graph.channels();
         for (Node node : graph.nodes()) {
             g.addNode(toOnnx(node, block, g));
@@ -57,6 +59,13 @@ public final class OnnxExporter {
             }
 
             @Override
+            public NodeProto.Builder convTranspose(Op.ConvTranspose convTranspose) {
+                int k = convTranspose.kernel();
+                return n.setOpType("ConvTranspose").addAttribute(ints("kernel_shape", k, k))
+                        .addAttribute(ints("strides", k, k));
+            }
+
+            @Override
             public NodeProto.Builder batchNorm(Op.BatchNorm batchNorm) {
                 return n.setOpType("BatchNormalization").addAttribute(AttributeProto.newBuilder().setName("epsilon")
                         .setType(AttributeProto.AttributeType.FLOAT).setF(Op.BatchNorm.EPSILON));
@@ -70,6 +79,12 @@ public final class OnnxExporter {
             @Override
             public NodeProto.Builder add(Op.Add add) {
                 return n.setOpType("Add");
+            }
+
+            @Override
+            public NodeProto.Builder concat(Op.Concat concat) {
+                return n.setOpType("Concat").addAttribute(AttributeProto.newBuilder().setName("axis")
+                        .setType(AttributeProto.AttributeType.INT).setI(1));
             }
 
             @Override

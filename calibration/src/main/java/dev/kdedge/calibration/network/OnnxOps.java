@@ -5,6 +5,8 @@ import dev.kdedge.onnx.GraphProto;
 import dev.kdedge.onnx.NodeProto;
 import dev.kdedge.onnx.TensorProto;
 import java.util.Arrays;
+import java.util.List;
+import java.util.stream.IntStream;
 
 /**
  * Appends operators to an ONNX graph under construction, each under a fresh name: the vocabulary a method's anomaly
@@ -23,6 +25,10 @@ public final class OnnxOps {
         this.prefix = prefix;
     }
 
+    public String add(String a, String b) {
+        return node("Add", a, b);
+    }
+
     public String sub(String a, String b) {
         return node("Sub", a, b);
     }
@@ -33,6 +39,11 @@ public final class OnnxOps {
 
     public String div(String a, String b) {
         return node("Div", a, b);
+    }
+
+    /** {@code scalar - x}, element-wise. */
+    public String subtractFrom(float scalar, String x) {
+        return node("Sub", scalar(scalar), x);
     }
 
     /** Element-wise maximum of {@code x} and a scalar. */
@@ -58,13 +69,47 @@ public final class OnnxOps {
      * and clamped borders: PyTorch's {@code F.interpolate(mode="bilinear", align_corners=False)}.
      */
     public String resizeBilinear(String x, float scale) {
+        return resize(x, scale, "half_pixel");
+    }
+
+    /**
+     * Bilinear resize by {@code scale} that maps the corner pixels' centers onto each other: PyTorch's {@code
+     * F.interpolate(mode="bilinear", align_corners=True)}.
+     */
+    public String resizeBilinearAlignCorners(String x, float scale) {
+        return resize(x, scale, "align_corners");
+    }
+
+    /** The elements of {@code x} at {@code indices} along {@code axis} (a fixed reordering, padding or crop). */
+    public String gather(String x, int axis, int[] indices) {
+        String index = constant(TensorProto.newBuilder().setDataType(TensorProto.DataType.INT64_VALUE)
+                .addDims(indices.length).addAllInt64Data(Arrays.stream(indices).asLongStream().boxed().toList()));
+        String out = fresh();
+        graph.addNode(NodeProto.newBuilder().setOpType("Gather").setName(out).addInput(x).addInput(index)
+                .addOutput(out).addAttribute(AttributeProto.newBuilder().setName("axis")
+                        .setType(AttributeProto.AttributeType.INT).setI(axis)));
+        return out;
+    }
+
+    /**
+     * A convolution of a one-channel NCHW value with a fixed {@code kernelHeight} x {@code kernelWidth} kernel
+     * (row-major), without padding: the output shrinks by the kernel's size minus one.
+     */
+    public String convolve(String x, float[] kernel, int kernelHeight, int kernelWidth) {
+        String weights = constant(TensorProto.newBuilder().setDataType(TensorProto.DataType.FLOAT_VALUE)
+                .addAllDims(List.of(1L, 1L, (long) kernelHeight, (long) kernelWidth))
+                .addAllFloatData(IntStream.range(0, kernel.length).mapToObj(i -> kernel[i]).toList()));
+        return node("Conv", x, weights);
+    }
+
+    private String resize(String x, float scale, String coordinates) {
         String scales = constant(TensorProto.newBuilder().setDataType(TensorProto.DataType.FLOAT_VALUE).addDims(4)
                 .addAllFloatData(Arrays.asList(1f, 1f, scale, scale)));
         String out = fresh();
         graph.addNode(NodeProto.newBuilder().setOpType("Resize").setName(out).addInput(x).addInput("").addInput(scales)
                 .addOutput(out)
                 .addAttribute(string("mode", "linear"))
-                .addAttribute(string("coordinate_transformation_mode", "half_pixel")));
+                .addAttribute(string("coordinate_transformation_mode", coordinates)));
         return out;
     }
 

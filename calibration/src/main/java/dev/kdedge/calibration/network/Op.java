@@ -4,15 +4,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One operation of a {@link NetworkGraph}: the handful a ResNet-style student or teacher needs. What every backend
+ * One operation of a {@link NetworkGraph}: the handful ResNet-style encoders and their mirrored decoders need. What every backend
  * must know about an op (its output's shape, its trained tensors) is a method here; what a backend does with it is
  * its {@link Visitor}, so an op added here is a compile error in every backend until each handles it.
  */
-public sealed interface Op permits Op.Conv, Op.BatchNorm, Op.Relu, Op.Add, Op.MaxPool {
+public sealed interface Op permits Op.Conv, Op.ConvTranspose, Op.BatchNorm, Op.Relu, Op.Add, Op.Concat, Op.MaxPool {
 
     /** One case per op; each backend (DJL layers, DJL forward pass, ONNX writer) implements it once. */
     interface Visitor<R> {
         R conv(Conv conv);
+
+        R convTranspose(ConvTranspose convTranspose);
 
         R batchNorm(BatchNorm batchNorm);
 
@@ -20,17 +22,19 @@ public sealed interface Op permits Op.Conv, Op.BatchNorm, Op.Relu, Op.Add, Op.Ma
 
         R add(Add add);
 
+        R concat(Concat concat);
+
         R maxPool(MaxPool maxPool);
     }
 
     <R> R accept(Visitor<R> visitor);
 
-    /** Channels of the output for an input with {@code inputChannels}. */
-    default int outputChannels(int inputChannels) {
-        return inputChannels;
+    /** Channels of the output for inputs with {@code inputChannels}, in the node's input order. */
+    default int outputChannels(List<Integer> inputChannels) {
+        return inputChannels.get(0);
     }
 
-    /** Height (or width) of the output for an input side of {@code inputSize}. */
+    /** Height (or width) of the output for a (first) input side of {@code inputSize}. */
     default int outputSize(int inputSize) {
         return inputSize;
     }
@@ -51,13 +55,40 @@ public sealed interface Op permits Op.Conv, Op.BatchNorm, Op.Relu, Op.Add, Op.Ma
         }
 
         @Override
-        public int outputChannels(int inputChannels) {
+        public int outputChannels(List<Integer> inputChannels) {
             return outChannels;
         }
 
         @Override
         public int outputSize(int inputSize) {
             return (inputSize + 2 * padding - kernel) / stride + 1;
+        }
+
+        @Override
+        public List<Map.Entry<String, String>> parameters() {
+            return List.of(Map.entry("weight", "weight"));
+        }
+    }
+
+    /**
+     * Transposed 2-D convolution without bias whose kernel equals its stride (PyTorch's {@code ConvTranspose2d(k, s=k,
+     * bias=False)}): each input position writes its own k x k block of the output, multiplying the side by k. The
+     * decoders only need k = 2. Weight layout as PyTorch and ONNX hold it: [in, out, k, k].
+     */
+    record ConvTranspose(int inChannels, int outChannels, int kernel) implements Op {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.convTranspose(this);
+        }
+
+        @Override
+        public int outputChannels(List<Integer> inputChannels) {
+            return outChannels;
+        }
+
+        @Override
+        public int outputSize(int inputSize) {
+            return inputSize * kernel;
         }
 
         @Override
@@ -95,6 +126,19 @@ public sealed interface Op permits Op.Conv, Op.BatchNorm, Op.Relu, Op.Add, Op.Ma
         @Override
         public <R> R accept(Visitor<R> visitor) {
             return visitor.add(this);
+        }
+    }
+
+    /** The node's inputs stacked along channels, in input order; all have the same side. */
+    record Concat() implements Op {
+        @Override
+        public <R> R accept(Visitor<R> visitor) {
+            return visitor.concat(this);
+        }
+
+        @Override
+        public int outputChannels(List<Integer> inputChannels) {
+            return inputChannels.stream().mapToInt(Integer::intValue).sum();
         }
     }
 

@@ -30,28 +30,76 @@ public final class ResNetGraphs {
             int channels = width << stage;
             String layer = "layer" + (stage + 1);
             for (int block = 0; block < blocksPerStage[stage]; block++) {
-                int stride = (stage > 0 && block == 0) ? 2 : 1;
+                Resample resample = stage > 0 && block == 0 ? Resample.DOWN : Resample.NONE;
                 boolean last = block == blocksPerStage[stage] - 1;
-                x = basicBlock(g, layer + "." + block, x, channels, stride, last ? layer : null);
+                x = basicBlock(g, layer + "." + block, x, channels, resample, last ? layer : null);
             }
             outputs.add(layer);
         }
         return g.build(outputs);
     }
 
-    private static String basicBlock(NetworkGraph.Builder g, String prefix, String input, int channels, int stride,
-            String outputName) {
-        String y = g.conv(prefix + ".conv1", input, channels, 3, stride, 1);
+    /**
+     * How a residual block changes its input's resolution: a strided conv halves it (the encoder), a transposed conv
+     * with kernel and stride 2 doubles it (RD4AD's mirrored decoder); the shortcut then does the same.
+     */
+    public enum Resample {
+        NONE, DOWN, UP
+    }
+
+    /**
+     * A BasicBlock (two 3x3 convs) with torchvision's names under {@code prefix}: its shortcut is {@code downsample}
+     * when it halves the resolution or changes the channels, {@code upsample} when it doubles the resolution.
+     *
+     * @param outputName the name of the block's output, or null for {@code prefix.relu}
+     */
+    public static String basicBlock(NetworkGraph.Builder g, String prefix, String input, int channels,
+            Resample resample, String outputName) {
+        String y = resampling3x3(g, prefix + ".conv1", input, channels, resample);
         y = g.batchNorm(prefix + ".bn1", y);
         y = g.relu(prefix + ".relu1", y);
         y = g.conv(prefix + ".conv2", y, channels, 3, 1, 1);
         y = g.batchNorm(prefix + ".bn2", y);
+        return residual(g, prefix, input, y, channels, resample, outputName);
+    }
+
+    /**
+     * A Bottleneck (1x1, 3x3, 1x1 convs; the 3x3 carries the resolution change, a transposed 2x2 conv when it
+     * doubles it), with torchvision's names under {@code prefix} and shortcut as in {@link #basicBlock}.
+     *
+     * @param innerWidth the channels of the 3x3 conv (Wide-ResNet-50-2: twice ResNet-50's)
+     */
+    public static String bottleneck(NetworkGraph.Builder g, String prefix, String input, int innerWidth,
+            int channels, Resample resample, String outputName) {
+        String y = g.conv(prefix + ".conv1", input, innerWidth, 1, 1, 0);
+        y = g.batchNorm(prefix + ".bn1", y);
+        y = g.relu(prefix + ".relu1", y);
+        y = resampling3x3(g, prefix + ".conv2", y, innerWidth, resample);
+        y = g.batchNorm(prefix + ".bn2", y);
+        y = g.relu(prefix + ".relu2", y);
+        y = g.conv(prefix + ".conv3", y, channels, 1, 1, 0);
+        y = g.batchNorm(prefix + ".bn3", y);
+        return residual(g, prefix, input, y, channels, resample, outputName);
+    }
+
+    /** The conv that carries a block's resolution change: 3x3 (stride 2 to halve), or transposed 2x2 to double. */
+    private static String resampling3x3(NetworkGraph.Builder g, String name, String input, int channels,
+            Resample resample) {
+        return resample == Resample.UP ? g.convTranspose(name, input, channels, 2)
+                : g.conv(name, input, channels, 3, resample == Resample.DOWN ? 2 : 1, 1);
+    }
+
+    private static String residual(NetworkGraph.Builder g, String prefix, String input, String y, int channels,
+            Resample resample, String outputName) {
         String shortcut = input;
-        if (stride != 1 || g.channels(input) != channels) {
-            shortcut = g.conv(prefix + ".downsample.0", input, channels, 1, stride, 0);
+        if (resample == Resample.UP) {
+            shortcut = g.convTranspose(prefix + ".upsample.0", input, channels, 2);
+            shortcut = g.batchNorm(prefix + ".upsample.1", shortcut);
+        } else if (resample == Resample.DOWN || g.channels(input) != channels) {
+            shortcut = g.conv(prefix + ".downsample.0", input, channels, 1, resample == Resample.DOWN ? 2 : 1, 0);
             shortcut = g.batchNorm(prefix + ".downsample.1", shortcut);
         }
         String sum = g.add(prefix + ".add", y, shortcut);
-        return g.relu(outputName != null ? outputName : prefix + ".relu2", sum);
+        return g.relu(outputName != null ? outputName : prefix + ".relu", sum);
     }
 }

@@ -24,12 +24,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The one ONNX graph a product version is served with: the teacher and the student on the same preprocessed image,
- * then the method's anomaly map and image score ({@link DistillationMethod#writeServedMap}). Input {@value #INPUT}
+ * The one ONNX graph a product version is served with: the teacher on the preprocessed image, the student on what its
+ * method feeds it (the same image, or the teacher's taps), then the method's anomaly map and image score ({@link
+ * DistillationMethod#writeServedMap}). Input {@value #INPUT}
  * [N, 3, S, S]; outputs {@value #MAP} [N, 1, S, S] and {@value #SCORE} [N, 1, 1, 1]. One session runs the whole
  * computation, so nothing per pixel runs in Java on the request path and a GPU engine can fuse it end to end. The
  * teacher is part of each product's graph rather than a session shared between products: see ARCHITECTURE.md.
@@ -55,8 +57,8 @@ public final class ServedGraph {
         NetworkGraph studentGraph = method.studentGraph(teacherChannels);
         Map<String, Integer> sides = studentGraph.spatialSizes(inputSize);
         return compose(teacher, teacher.getGraph().getOutputList().stream().map(ValueInfoProto::getName).toList(),
-                parse(studentFile), studentGraph.outputs(), studentGraph.outputs().stream().map(sides::get).toList(),
-                method, inputSize);
+                parse(studentFile), studentGraph, studentGraph.outputs().stream().map(sides::get).toList(), method,
+                inputSize);
     }
 
     /**
@@ -81,7 +83,9 @@ public final class ServedGraph {
             DistillationMethod method, List<FloatTensor> images) {
         double worst = 0;
         for (FloatTensor image : images) {
-            AnomalyMap reference = method.anomalyMap(teacher.run(image), student.run(image), 0, image.height());
+            List<FloatTensor> teacherTaps = teacher.run(image);
+            List<FloatTensor> studentTaps = student.run(method.studentInput().of(image, teacherTaps));
+            AnomalyMap reference = method.anomalyMap(teacherTaps, studentTaps, 0, image.height());
             List<FloatTensor> outputs = served.run(image);
             float[] map = outputs.get(0).data();
             if (map.length != reference.values().length) {
@@ -102,19 +106,25 @@ public final class ServedGraph {
     }
 
     /**
-     * @param teacherTaps the teacher's outputs the method reads, in tap order; {@code studentTaps} likewise
+     * @param teacherTaps the teacher's outputs the method reads, in tap order
      * @param tapSides the side of each tap's feature map for an input of {@code inputSize}
      */
     private static ModelProto compose(ModelProto teacher, List<String> teacherTaps, ModelProto student,
-            List<String> studentTaps, List<Integer> tapSides, DistillationMethod method, int inputSize) {
+            NetworkGraph studentGraph, List<Integer> tapSides, DistillationMethod method, int inputSize) {
         long opset = Math.max(OnnxExporter.OPSET, defaultOpset(teacher));
         GraphProto.Builder g = GraphProto.newBuilder().setName(method.name() + "-served");
         g.addInput(value(INPUT, "3", "height", "width"));
-        include(teacher.getGraph(), TEACHER, g);
-        include(student.getGraph(), STUDENT, g);
+        List<String> teacherValues = teacherTaps.stream().map(t -> TEACHER + t).toList();
+        include(teacher.getGraph(), TEACHER, Map.of(INPUT, INPUT), g);
+        List<String> studentSources = method.studentInput().of(INPUT, teacherValues);
+        Map<String, String> studentInputs = new HashMap<>();
+        for (int i = 0; i < studentSources.size(); i++) {
+            studentInputs.put(studentGraph.inputs().get(i).name(), studentSources.get(i));
+        }
+        include(student.getGraph(), STUDENT, studentInputs, g);
         OnnxOps ops = new OnnxOps(g, opset, "map/");
-        ServedMap served = method.writeServedMap(ops, teacherTaps.stream().map(t -> TEACHER + t).toList(),
-                studentTaps.stream().map(t -> STUDENT + t).toList(), tapSides, inputSize);
+        ServedMap served = method.writeServedMap(ops, teacherValues,
+                studentGraph.outputs().stream().map(t -> STUDENT + t).toList(), tapSides, inputSize);
         ops.identity(served.map(), MAP);
         ops.identity(served.score(), SCORE);
         g.addOutput(value(MAP, "1", "height", "width"));
@@ -124,22 +134,26 @@ public final class ServedGraph {
                 .setProducerName("kdedge").setGraph(g).build();
     }
 
-    /** Adds {@code graph}'s nodes and weights to {@code into}, every name but the image input under {@code prefix}. */
-    private static void include(GraphProto graph, String prefix, GraphProto.Builder into) {
+    /**
+     * Adds {@code graph}'s nodes and weights to {@code into}, its inputs read from the values {@code inputs} maps them
+     * to, every other name under {@code prefix}.
+     */
+    private static void include(GraphProto graph, String prefix, Map<String, String> inputs,
+            GraphProto.Builder into) {
         for (TensorProto initializer : graph.getInitializerList()) {
             into.addInitializer(initializer.toBuilder().setName(prefix + initializer.getName()));
         }
         for (NodeProto node : graph.getNodeList()) {
             NodeProto.Builder renamed = node.toBuilder().clearInput().clearOutput()
                     .setName(prefix + node.getName());
-            node.getInputList().forEach(name -> renamed.addInput(renamed(name, prefix)));
-            node.getOutputList().forEach(name -> renamed.addOutput(renamed(name, prefix)));
+            node.getInputList().forEach(name -> renamed.addInput(renamed(name, prefix, inputs)));
+            node.getOutputList().forEach(name -> renamed.addOutput(renamed(name, prefix, inputs)));
             into.addNode(renamed);
         }
     }
 
-    private static String renamed(String name, String prefix) {
-        return name.isEmpty() || name.equals(INPUT) ? name : prefix + name;
+    private static String renamed(String name, String prefix, Map<String, String> inputs) {
+        return name.isEmpty() ? name : inputs.getOrDefault(name, prefix + name);
     }
 
     private static long defaultOpset(ModelProto model) {

@@ -31,10 +31,12 @@ public final class StudentExport {
     /**
      * Writes {@code onnxFile} and returns the largest difference; above {@code bound}, deletes the file and throws.
      *
+     * @param samples the student's inputs for each sample, in the student's input order (one image, or the teacher's
+     *     features: {@link dev.kdedge.calibration.method.StudentInput})
      * @param bound the largest difference accepted; {@link #MAX_ABS_DIFFERENCE} for every published version
      */
-    public static double exportVerified(TrainedStudent student, List<FloatTensor> samples, Path onnxFile,
-            double bound) throws IOException, ExportParityException {
+    public static double exportVerified(TrainedStudent student, List<List<FloatTensor>> samples,
+            Path onnxFile, double bound) throws IOException, ExportParityException {
         try (OutputStream out = Files.newOutputStream(onnxFile)) {
             OnnxExporter.export(student.block(), "student").writeTo(out);
         }
@@ -47,16 +49,21 @@ public final class StudentExport {
     }
 
     /** The largest difference between the ONNX file and the trained student; throws above {@code bound}. */
-    public static double verify(TrainedStudent student, List<FloatTensor> samples, Path onnxFile, double bound)
+    public static double verify(TrainedStudent student, List<List<FloatTensor>> samples, Path onnxFile,
+            double bound)
             throws IOException, ExportParityException {
         double worst = 0;
         try (OnnxNetwork onnx = OnnxNetwork.load(onnxFile, InferenceOptions.cpu(2));
                 NDManager manager = student.model().getNDManager().newSubManager()) {
-            GraphBlock reference = student.block().copy(manager, DataType.FLOAT64, new Shape(samples.get(0).shape()));
-            for (FloatTensor sample : samples) {
+            GraphBlock reference = student.block().copy(manager, DataType.FLOAT64,
+                    samples.get(0).stream().map(input -> new Shape(input.shape())).toArray(Shape[]::new));
+            for (List<FloatTensor> sample : samples) {
                 List<FloatTensor> served = onnx.run(sample);
-                NDArray x = manager.create(sample.data(), new Shape(sample.shape())).toType(DataType.FLOAT64, false);
-                NDList trained = reference.forward(new ParameterStore(manager, false), new NDList(x), false);
+                NDList x = new NDList();
+                for (FloatTensor input : sample) {
+                    x.add(manager.create(input.data(), new Shape(input.shape())).toType(DataType.FLOAT64, false));
+                }
+                NDList trained = reference.forward(new ParameterStore(manager, false), x, false);
                 for (int tap = 0; tap < served.size(); tap++) {
                     float[] a = served.get(tap).data();
                     double[] b = trained.get(tap).toDoubleArray();

@@ -44,7 +44,8 @@ public final class StudentTrainer {
 
     /**
      * Trains on the given preprocessed images ([1, 3, S, S] each), from random initialization or from the weights of
-     * an exported student of the same graph.
+     * an exported student of the same graph. The student is fed what its method says (the images or the teacher's
+     * features) and learns to reproduce the teacher's features.
      *
      * @param initialWeights the student to continue from ({@link OnnxWeights#read}), or null
      */
@@ -67,10 +68,11 @@ public final class StudentTrainer {
                 .optDevices(new Device[] {Device.cpu()});
         List<Double> losses = new ArrayList<>();
         List<Double> seconds = new ArrayList<>();
-        int size = images.get(0).height();
         int batchSize = Math.min(settings.recipe().batchSize(), images.size());
         try (Trainer trainer = model.newTrainer(config)) {
-            trainer.initialize(new Shape(batchSize, 3, size, size));
+            trainer.initialize(method.studentInput().of(images.get(0), teacherFeatures.get(0)).stream()
+                    .map(sample -> new Shape(batchSize, sample.channels(), sample.height(), sample.width()))
+                    .toArray(Shape[]::new));
             if (initialWeights != null) {
                 block.loadWeights(initialWeights);
             }
@@ -106,19 +108,20 @@ public final class StudentTrainer {
         return new TrainedStudent(model, block, losses, seconds);
     }
 
-    private static double step(Trainer trainer, List<Integer> batch, List<FloatTensor> images,
+    private double step(Trainer trainer, List<Integer> batch, List<FloatTensor> images,
             List<List<FloatTensor>> teacherFeatures) {
         try (NDManager manager = trainer.getManager().newSubManager()) {
-            NDArray input = toNd(manager, FloatTensor.stack(batch.stream().map(images::get).toList()));
             NDList labels = new NDList();
             int taps = teacherFeatures.get(0).size();
             for (int tap = 0; tap < taps; tap++) {
                 final int t = tap;
                 labels.add(toNd(manager, FloatTensor.stack(batch.stream().map(i -> teacherFeatures.get(i).get(t)).toList())));
             }
+            NDArray imageBatch = toNd(manager, FloatTensor.stack(batch.stream().map(images::get).toList()));
+            NDList inputs = new NDList(method.studentInput().of(imageBatch, labels));
             float loss;
             try (GradientCollector collector = trainer.newGradientCollector()) {
-                NDList predictions = trainer.forward(new NDList(input));
+                NDList predictions = trainer.forward(inputs);
                 NDArray value = trainer.getLoss().evaluate(labels, predictions);
                 collector.backward(value);
                 loss = value.getFloat();

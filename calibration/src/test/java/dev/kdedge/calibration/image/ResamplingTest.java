@@ -17,6 +17,18 @@ class ResamplingTest {
     }
 
     @Test
+    void upsampleAlignCornersMatchesPytorchBilinearWithAlignCorners() {
+        // F.interpolate([[0,1],[2,3]], size=4, mode="bilinear", align_corners=True): sample points 0, 1/3, 2/3, 1
+        float t = 1f / 3;
+        float[] expected = {
+            0f, t, 2 * t, 1f,
+            2 * t, 1f, 1 + t, 1 + 2 * t,
+            1 + t, 1 + 2 * t, 2f, 2 + t,
+            2f, 2 + t, 2 + 2 * t, 3f};
+        assertArrayEquals(expected, Resampling.upsampleAlignCorners(new float[] {0, 1, 2, 3}, 2, 2, 4, 4), 1e-6f);
+    }
+
+    @Test
     void downscaleUsesPillowsWidenedTriangleFilter() {
         // Pillow: Image.resize((2,1), BILINEAR) of [0,0,255,255]: weights (.75,.75,.25)/1.75 and (.25,.75,.75)/1.75
         assertArrayEquals(new float[] {36, 219}, Resampling.resizeImage(new float[] {0, 0, 255, 255}, 4, 1, 2, 1), 0f);

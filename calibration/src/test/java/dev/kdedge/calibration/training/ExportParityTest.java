@@ -114,7 +114,8 @@ class ExportParityTest {
                 assertTrue(student.epochLosses().get(2) < student.epochLosses().get(0),
                         "loss did not fall: " + student.epochLosses());
                 Path onnx = dir.resolve("student.onnx");
-                double difference = StudentExport.exportVerified(student, images.subList(0, 2), onnx,
+                List<List<FloatTensor>> checked = images.subList(0, 2).stream().map(List::of).toList();
+                double difference = StudentExport.exportVerified(student, checked, onnx,
                         StudentExport.MAX_ABS_DIFFERENCE);
                 assertTrue(difference <= StudentExport.MAX_ABS_DIFFERENCE, "parity " + difference);
                 try (OnnxNetwork served = OnnxNetwork.load(onnx, InferenceOptions.cpu(1))) {
@@ -124,13 +125,12 @@ class ExportParityTest {
                 }
                 // A file of the same architecture with other weights (the teacher) must be refused.
                 var refused = assertThrows(ExportParityException.class,
-                        () -> StudentExport.verify(student, images.subList(0, 2), teacherFile,
+                        () -> StudentExport.verify(student, checked, teacherFile,
                                 StudentExport.MAX_ABS_DIFFERENCE));
                 assertTrue(refused.getMessage().contains("differs"), refused.getMessage());
 
                 // The bound itself: a served student off by 1e-3 is refused; one off by 5e-5 passes, and the check
                 // sees that offset (it compares against the trained network, not against itself).
-                List<FloatTensor> checked = images.subList(0, 2);
                 Path offByMilli = shiftLastBatchNormBias(onnx, 1e-3f, dir.resolve("off-by-1e-3.onnx"));
                 assertThrows(ExportParityException.class, () -> StudentExport.verify(student, checked, offByMilli,
                         StudentExport.MAX_ABS_DIFFERENCE));

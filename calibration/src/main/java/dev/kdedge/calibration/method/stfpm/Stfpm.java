@@ -5,6 +5,7 @@ import ai.djl.training.loss.Loss;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.ServedMap;
+import dev.kdedge.calibration.method.StudentInput;
 import dev.kdedge.calibration.method.TrainingRecipe;
 import dev.kdedge.calibration.network.GraphBlock;
 import dev.kdedge.calibration.network.NetworkGraph;
@@ -34,7 +35,12 @@ public final class Stfpm implements DistillationMethod {
     }
 
     @Override
-    public String studentArchitecture() {
+    public StudentInput studentInput() {
+        return StudentInput.IMAGE;
+    }
+
+    @Override
+    public String studentArchitecture(List<Integer> teacherChannels) {
         return StfpmStudent.ARCHITECTURE;
     }
 

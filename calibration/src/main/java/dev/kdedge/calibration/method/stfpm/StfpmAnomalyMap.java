@@ -2,6 +2,7 @@ package dev.kdedge.calibration.method.stfpm;
 
 import dev.kdedge.calibration.image.Resampling;
 import dev.kdedge.calibration.method.AnomalyMap;
+import dev.kdedge.calibration.method.ChannelComparison;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.List;
 
@@ -30,39 +31,16 @@ final class StfpmAnomalyMap {
                 }
             }
         }
-        float[] map = Resampling.upsample(product, side, side, outputSize, outputSize);
-        float max = Float.NEGATIVE_INFINITY;
-        for (float v : map) {
-            max = Math.max(max, v);
-        }
-        return new AnomalyMap(outputSize, outputSize, map, max);
+        return AnomalyMap.scoredByMaximum(outputSize, outputSize,
+                Resampling.upsample(product, side, side, outputSize, outputSize));
     }
 
     /** Per position: sum over channels of (t/|t| - s/|s|)^2, with PyTorch's F.normalize epsilon. */
     static float[] normalizedSquaredDistance(FloatTensor teacher, FloatTensor student, int index) {
-        int channels = teacher.channels();
-        int positions = teacher.height() * teacher.width();
-        if (student.channels() != channels || student.height() * student.width() != positions) {
-            throw new IllegalArgumentException("teacher and student feature shapes differ");
-        }
-        int base = index * channels * positions;
-        float[] t = teacher.data();
-        float[] s = student.data();
-        float[] out = new float[positions];
-        for (int p = 0; p < positions; p++) {
-            double tt = 0;
-            double ss = 0;
-            double ts = 0;
-            for (int c = 0; c < channels; c++) {
-                int i = base + c * positions + p;
-                tt += t[i] * t[i];
-                ss += s[i] * s[i];
-                ts += t[i] * s[i];
-            }
+        return ChannelComparison.perPosition(teacher, student, index, (tt, ss, ts) -> {
             double tn = Math.max(Math.sqrt(tt), NORMALIZE_EPS);
             double sn = Math.max(Math.sqrt(ss), NORMALIZE_EPS);
-            out[p] = (float) (tt / (tn * tn) + ss / (sn * sn) - 2 * ts / (tn * sn));
-        }
-        return out;
+            return (float) (tt / (tn * tn) + ss / (sn * sn) - 2 * ts / (tn * sn));
+        });
     }
 }
