@@ -8,6 +8,7 @@ import dev.kdedge.node.api.InspectionEndpoint;
 import dev.kdedge.node.api.ModelsEndpoint;
 import dev.kdedge.node.config.NodeConfig;
 import dev.kdedge.node.engine.EngineCache;
+import dev.kdedge.node.inference.LargeImageLane;
 import dev.kdedge.node.inference.ScoringPipeline;
 import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.models.ProductAdministration;
@@ -81,7 +82,9 @@ public final class NodeServer implements AutoCloseable {
         EngineCache engines = new EngineCache(store, InferenceOptions.cpu(config.scoring.inferenceThreads),
                 config.cache.maxBytes, loader);
         ScoringPipeline pipeline = new ScoringPipeline(engines, config.scoring.maxImagePixels,
-                ScoringPipeline.workerPool(config.scoring.workerThreads, config.scoring.maxQueuedRequests));
+                ScoringPipeline.workerPool(config.scoring.workerThreads, config.scoring.maxQueuedRequests),
+                new LargeImageLane(config.scoring.largeImagePixels, config.scoring.largeImageThreads,
+                        config.scoring.maxQueuedLargeImages));
         ExecutorService administration = new ThreadPoolExecutor(ADMINISTRATION_THREADS, ADMINISTRATION_THREADS, 0,
                 TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.models.maxQueuedRequests), daemon("kdedge-models"));
 
@@ -159,12 +162,16 @@ public final class NodeServer implements AutoCloseable {
         return engines;
     }
 
-    /** Stops accepting calls, stops a running fine-tune, lets queued requests finish, then frees every engine. */
+    /**
+     * Stops accepting calls, lets queued requests and Models calls finish, stops a running fine-tune, then frees every
+     * engine: nothing writes into the store after it returns.
+     */
     @Override
     public void close() throws Exception {
         http.close().await();
-        jobs.close();
         administration.shutdown();
+        administration.awaitTermination(30, TimeUnit.SECONDS);
+        jobs.close();
         pipeline.close();
         engines.close();
         loader.shutdown();

@@ -7,6 +7,7 @@ import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.node.api.InspectionEndpoint;
 import dev.kdedge.node.engine.EngineCache;
+import dev.kdedge.node.inference.LargeImageLane;
 import dev.kdedge.node.inference.ScoringPipeline;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -47,7 +48,7 @@ final class HeldWorkersNode implements AutoCloseable {
         workers = ScoringPipeline.workerPool(workerThreads, maxQueuedRequests);
         engines = new EngineCache(new ModelStore(store), InferenceOptions.cpu(1), 1 << 30,
                 loader != null ? loader : loads);
-        pipeline = new ScoringPipeline(engines, 1 << 22, workers);
+        pipeline = new ScoringPipeline(engines, 1 << 22, workers, new LargeImageLane(1 << 22, 1, 1));
         GrpcServer grpc = GrpcServer.server(vertx);
         grpc.addService(new InspectionEndpoint(vertx, pipeline, 4, 4 << 20));
         http = vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1").await();

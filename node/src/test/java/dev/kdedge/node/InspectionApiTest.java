@@ -251,6 +251,46 @@ class InspectionApiTest {
                 .setFormat(HeatmapOptions.Format.PNG_GRAY).setWidth(5000)).build());
     }
 
+    /**
+     * Protobuf's uint32 fields reach Java as ints, negative above 2^31 - 1: each is refused with the value the client
+     * sent, never read as a negative size or version.
+     */
+    @Test
+    void unsignedFieldsBeyondTheirRangeAreRefusedWithTheValueAsSent() throws Exception {
+        int max = 0xFFFFFFFF;
+        int twoToThe31 = Integer.MIN_VALUE;
+        assertStatus(Status.Code.INVALID_ARGUMENT, "heatmap size 4294967295x4294967295",
+                request(good()).setHeatmap(HeatmapOptions.newBuilder().setFormat(HeatmapOptions.Format.PNG_GRAY)
+                        .setWidth(max).setHeight(max)).build());
+        assertStatus(Status.Code.INVALID_ARGUMENT, "heatmap size 2147483648x1",
+                request(good()).setHeatmap(HeatmapOptions.newBuilder().setFormat(HeatmapOptions.Format.PNG_GRAY)
+                        .setWidth(twoToThe31).setHeight(1)).build());
+        assertStatus(Status.Code.INVALID_ARGUMENT, "model_version 4294967295 is out of range",
+                request(good()).setModelVersion(max).build());
+        assertStatus(Status.Code.INVALID_ARGUMENT, "raw image 4294967295x2 with stride 0 is out of range",
+                ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT).setImage(Image.newBuilder().setRaw(
+                        RawImage.newBuilder().setFormat(RawImage.PixelFormat.GRAY8).setWidth(max).setHeight(2)
+                                .setPixels(ByteString.copyFrom(new byte[8])))).build());
+        assertStatus(Status.Code.INVALID_ARGUMENT, "unknown raw pixel format 7",
+                ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT).setImage(Image.newBuilder().setRaw(
+                        RawImage.newBuilder().setFormatValue(7).setWidth(1).setHeight(1)
+                                .setPixels(ByteString.copyFrom(new byte[1])))).build());
+        assertStatus(Status.Code.INVALID_ARGUMENT, "needs 4096 bytes, got 4097",
+                ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT).setImage(Image.newBuilder().setRaw(
+                        RawImage.newBuilder().setFormat(RawImage.PixelFormat.GRAY8).setWidth(64).setHeight(64)
+                                .setPixels(ByteString.copyFrom(new byte[4097])))).build());
+    }
+
+    /** A status message travels in HTTP/2 headers, which clients cap: what it repeats of the request is cut short. */
+    @Test
+    void aHugeProductIdIsRefusedWithoutEchoingItWhole() throws Exception {
+        String id = "x".repeat(10_000);
+        var e = failure(request(good()).setProduct(id).build());
+        assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode(), e.getStatus().toString());
+        String message = e.getStatus().getDescription();
+        assertTrue(message.contains("(10000 characters)") && message.length() < 300, message);
+    }
+
     @Test
     void imagesBeyondThePixelLimitAreRefusedBeforeDecoding() throws Exception {
         ByteArrayOutputStream png = new ByteArrayOutputStream();

@@ -265,8 +265,29 @@ class ModelsApiTest {
             assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> models.startFineTune(start.clone().setHoldoutFraction(0.9).build())));
             assertEquals(Status.Code.NOT_FOUND, code(() -> models.getJob(GetJobRequest.newBuilder().setJobId("x").build())));
             assertEquals(Status.Code.NOT_FOUND, code(() -> models.cancelJob(CancelJobRequest.newBuilder().setJobId("x").build())));
-            assertEquals(Status.Code.FAILED_PRECONDITION, code(() -> models.promote(PromoteRequest.newBuilder()
-                    .setProduct(DemoStore.PRODUCT).setVersion(9).build())));
+            var epochs = assertThrows(StatusRuntimeException.class,
+                    () -> models.startFineTune(start.clone().setEpochs(0xFFFFFFFF).build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, epochs.getStatus().getCode());
+            assertTrue(epochs.getStatus().getDescription().contains("was 4294967295"), epochs.getStatus().toString());
+            var missingVersion = assertThrows(StatusRuntimeException.class, () -> models.promote(PromoteRequest
+                    .newBuilder().setProduct(DemoStore.PRODUCT).setVersion(9).build()));
+            assertEquals(Status.Code.NOT_FOUND, missingVersion.getStatus().getCode());
+            assertTrue(missingVersion.getStatus().getDescription().contains("has no version 9"));
+            var hugeVersion = assertThrows(StatusRuntimeException.class, () -> models.promote(PromoteRequest
+                    .newBuilder().setProduct(DemoStore.PRODUCT).setVersion(0xFFFFFFFF).build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, hugeVersion.getStatus().getCode());
+            assertTrue(hugeVersion.getStatus().getDescription().contains("version 4294967295 is out of range"));
+            var longJobId = assertThrows(StatusRuntimeException.class,
+                    () -> models.getJob(GetJobRequest.newBuilder().setJobId("j".repeat(10_000)).build()));
+            assertEquals(Status.Code.NOT_FOUND, longJobId.getStatus().getCode());
+            assertTrue(longJobId.getStatus().getDescription().length() < 300, longJobId.getStatus().toString());
+            for (double threshold : new double[] {-1, 0, 1e308, Double.NaN}) {
+                var fixed = assertThrows(StatusRuntimeException.class, () -> models.setThresholdPolicy(
+                        SetThresholdPolicyRequest.newBuilder().setProduct(DemoStore.PRODUCT)
+                                .setPolicy(ThresholdPolicy.newBuilder().setFixedThreshold(threshold)).build()));
+                assertEquals(Status.Code.INVALID_ARGUMENT, fixed.getStatus().getCode(), "fixed " + threshold);
+                assertTrue(fixed.getStatus().getDescription().contains("was " + threshold), fixed.getStatus().toString());
+            }
             var noHistory = assertThrows(StatusRuntimeException.class, () -> models.rollback(RollbackRequest.newBuilder()
                     .setProduct(DemoStore.PRODUCT).build()));
             assertEquals(Status.Code.FAILED_PRECONDITION, noHistory.getStatus().getCode());
@@ -290,6 +311,7 @@ class ModelsApiTest {
                     image(normal(1), "a.png", false),
                     UploadRequest.newBuilder(image(normal(2), "b.png", false)).setProduct("other").build())));
             assertEquals(Status.Code.INVALID_ARGUMENT, mixed.getStatus().getCode());
+            assertTrue(mixed.getStatus().getDescription().contains("kept before it: 1 images (1 new, 0 already stored)"), mixed.getStatus().toString());
             try (var files = Files.list(dir.resolve("store/products/demo/uploads/normals"))) {
                 assertEquals(1, files.count(), "the image acknowledged before the bad one is kept, nothing else");
             }

@@ -35,6 +35,24 @@ public final class ImageDecoder {
     }
 
     public Pixels decode(byte[] encoded) throws InvalidImageException {
+        return withReader(encoded, reader -> toPixels(reader.read(0)));
+    }
+
+    /**
+     * The pixel count an encoded image's header declares, checked against the limit, without decoding it: what a
+     * decode will cost, known up front (a 3 KB progressive JPEG may declare 16 million pixels).
+     */
+    public long declaredPixels(byte[] encoded) throws InvalidImageException {
+        return withReader(encoded, reader -> (long) reader.getWidth(0) * reader.getHeight(0));
+    }
+
+    @FunctionalInterface
+    private interface ReaderAction<T> {
+        T apply(ImageReader reader) throws IOException;
+    }
+
+    /** Runs {@code action} with a PNG or JPEG reader positioned on an image whose size is within the limit. */
+    private <T> T withReader(byte[] encoded, ReaderAction<T> action) throws InvalidImageException {
         if (encoded.length == 0) {
             throw new InvalidImageException("image is empty");
         }
@@ -52,7 +70,7 @@ public final class ImageDecoder {
             try {
                 reader.setInput(in, true, true);
                 checkSize(reader.getWidth(0), reader.getHeight(0));
-                return toPixels(reader.read(0));
+                return action.apply(reader);
             } finally {
                 reader.dispose();
             }
@@ -73,10 +91,14 @@ public final class ImageDecoder {
         if (rowStride < rowBytes) {
             throw new InvalidImageException("stride " + stride + " is smaller than a row (" + rowBytes + " bytes)");
         }
+        // The last row may stop at its last pixel or run on to the stride: a camera buffer is one or the other.
         long needed = (long) rowStride * (height - 1) + rowBytes;
-        if (pixels.length < needed) {
-            throw new InvalidImageException("raw " + format + " " + width + "x" + height + " needs " + needed
-                    + " bytes, got " + pixels.length);
+        long padded = (long) rowStride * height;
+        if (pixels.length != needed && pixels.length != padded) {
+            throw new InvalidImageException("raw " + format + " " + width + "x" + height
+                    + (stride == 0 ? "" : " with stride " + stride) + " needs " + needed + " bytes"
+                    + (padded == needed ? "" : " (or " + padded + " with the last row padded)") + ", got "
+                    + pixels.length);
         }
         byte[] packed = new byte[rowBytes * height];
         for (int y = 0; y < height; y++) {

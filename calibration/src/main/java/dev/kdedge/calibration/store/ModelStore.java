@@ -3,6 +3,7 @@ package dev.kdedge.calibration.store;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.kdedge.calibration.text.Echo;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -73,8 +74,8 @@ public final class ModelStore {
 
     public static void requireValidProductId(String product) {
         if (product == null || !PRODUCT_ID.matcher(product).matches()) {
-            throw new IllegalArgumentException("invalid product id '" + product
-                    + "': use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+            throw new IllegalArgumentException("invalid product id " + Echo.quoted(product)
+                    + ": use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
     }
 
@@ -161,7 +162,7 @@ public final class ModelStore {
         Path dir = productDir(product).resolve("versions").resolve(Integer.toString(version));
         Path manifestFile = dir.resolve(Manifest.FILE);
         if (!Files.isRegularFile(manifestFile)) {
-            throw new StoreException("product " + product + " has no version " + version);
+            throw new UnknownVersionException(product, version);
         }
         Manifest manifest;
         try {

@@ -14,6 +14,7 @@ public record ThresholdPolicy(String policy, double value) {
     public static final String TARGET_FALSE_REJECT_RATE = "target-false-reject-rate";
     public static final String FIXED = "fixed";
     public static final ThresholdPolicy DEFAULT = targetFalseRejectRate(0.005);
+    static final double MAX_FIXED_THRESHOLD = 1e6;
 
     @JsonCreator
     public ThresholdPolicy(@JsonProperty("policy") String policy, @JsonProperty("value") double value) {
@@ -22,8 +23,11 @@ public record ThresholdPolicy(String policy, double value) {
                 throw new IllegalArgumentException("target false-reject rate must be 0.0001..0.5, was " + value);
             }
         } else if (FIXED.equals(policy)) {
-            if (!Double.isFinite(value)) {
-                throw new IllegalArgumentException("fixed threshold must be a finite number, was " + value);
+            // Every method's raw scores are small non-negative numbers: a threshold at or below 0 rejects every
+            // part, one far above any score accepts every part.
+            if (!(value > 0 && value < MAX_FIXED_THRESHOLD)) {
+                throw new IllegalArgumentException("fixed threshold must be a raw score above 0 and below "
+                        + MAX_FIXED_THRESHOLD + ", was " + value);
             }
         } else {
             throw new IllegalArgumentException("unknown threshold policy '" + policy + "'");

@@ -45,6 +45,19 @@ class PreprocessingAndDecodingTest {
     }
 
     @Test
+    void rawBufferLongerThanItsImageIsRejected() throws Exception {
+        var e = assertThrows(InvalidImageException.class,
+                () -> decoder.fromRaw(ImageDecoder.RawFormat.GRAY8, 10, 10, 0, new byte[101]));
+        assertTrue(e.getMessage().contains("needs 100 bytes, got 101"), e.getMessage());
+        // With a stride, the last row may stop at its last pixel or be padded to the stride; nothing else.
+        assertEquals(2, decoder.fromRaw(ImageDecoder.RawFormat.GRAY8, 2, 2, 4, new byte[6]).height());
+        assertEquals(2, decoder.fromRaw(ImageDecoder.RawFormat.GRAY8, 2, 2, 4, new byte[8]).height());
+        e = assertThrows(InvalidImageException.class,
+                () -> decoder.fromRaw(ImageDecoder.RawFormat.GRAY8, 2, 2, 4, new byte[7]));
+        assertTrue(e.getMessage().contains("needs 6 bytes (or 8 with the last row padded), got 7"), e.getMessage());
+    }
+
+    @Test
     void garbageIsNotAnImage() {
         var e = assertThrows(InvalidImageException.class, () -> decoder.decode(new byte[] {1, 2, 3, 4, 5}));
         assertTrue(e.getMessage().contains("not a PNG or JPEG"), e.getMessage());

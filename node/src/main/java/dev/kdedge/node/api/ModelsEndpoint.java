@@ -20,6 +20,7 @@ import dev.kdedge.api.v1.UploadRejection;
 import dev.kdedge.api.v1.UploadRequest;
 import dev.kdedge.api.v1.UploadSummary;
 import dev.kdedge.api.v1.WatchJobRequest;
+import dev.kdedge.calibration.text.Echo;
 import dev.kdedge.node.inference.RejectedRequestException;
 import dev.kdedge.node.inference.Rejection;
 import dev.kdedge.node.jobs.FineTuneJobs;
@@ -292,7 +293,7 @@ public final class ModelsEndpoint implements Service {
                     summary.setProduct(product);
                 } else if (!message.getProduct().isEmpty() && !message.getProduct().equals(product)) {
                     throw new IllegalArgumentException("one upload is for one product: image " + position + " names "
-                            + message.getProduct() + ", the upload " + product);
+                            + Echo.quoted(message.getProduct()) + ", the upload " + product);
                 }
                 ProductAdministration.Upload outcome = products.upload(product, message.getImage(),
                         message.getDefective());
@@ -333,11 +334,19 @@ public final class ModelsEndpoint implements Service {
             stopped = true;
         }
 
+        /**
+         * Ends the call with the failure. Images stored before it stay stored (each was checked and written durably
+         * on its own), and the message says how many: uploads are kept once per content, so sending the whole upload
+         * again is safe.
+         */
         void failed(Throwable failure) {
             if (!stopped) {
                 stopped = true;
                 StatusMapping status = StatusMapping.of(failure);
-                fail(call.response(), status.status(), status.message());
+                int kept = summary.getAccepted() + summary.getDuplicates();
+                fail(call.response(), status.status(), status.message() + (kept == 0 ? "; no image of this upload "
+                        + "was kept" : "; kept before it: " + kept + " images (" + summary.getAccepted() + " new, "
+                        + summary.getDuplicates() + " already stored); sending the upload again is safe"));
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.kdedge.node.api;
 
 import dev.kdedge.calibration.store.StoreException;
 import dev.kdedge.calibration.store.UnknownProductException;
+import dev.kdedge.calibration.store.UnknownVersionException;
 import dev.kdedge.node.inference.RejectedRequestException;
 import io.vertx.grpc.common.GrpcStatus;
 import java.util.NoSuchElementException;
@@ -22,7 +23,8 @@ record StatusMapping(GrpcStatus status, String message) {
         if (cause instanceof IllegalArgumentException) {
             return new StatusMapping(GrpcStatus.INVALID_ARGUMENT, cause.getMessage());
         }
-        if (cause instanceof UnknownProductException || cause instanceof NoSuchElementException) {
+        if (cause instanceof UnknownProductException || cause instanceof UnknownVersionException
+                || cause instanceof NoSuchElementException) {
             return new StatusMapping(GrpcStatus.NOT_FOUND, cause.getMessage());
         }
         // The store's state does not allow it (no earlier version to roll back to, a missing version, too few

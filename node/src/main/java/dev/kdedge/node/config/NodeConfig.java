@@ -41,8 +41,16 @@ public final class NodeConfig {
         @JsonProperty public int inferenceThreads = 2;
         /** Requests waiting for a worker; beyond this the node answers RESOURCE_EXHAUSTED. */
         @JsonProperty public int maxQueuedRequests = 32;
-        /** Largest image accepted, in pixels (width x height). */
-        @JsonProperty public long maxImagePixels = 4096L * 4096;
+        /** Largest image accepted, in pixels (width x height): a 12-megapixel camera's frame (4096 x 3000). */
+        @JsonProperty public long maxImagePixels = 4096L * 3000;
+        /**
+         * Encoded images declaring more pixels than this are decoded on threads of their own
+         * ({@code largeImageThreads}, at most {@code maxQueuedLargeImages} waiting), so a burst of them leaves the
+         * workers to ordinary frames. Set it above the camera's frame size when every frame is that large.
+         */
+        @JsonProperty public long largeImagePixels = 2048L * 2048;
+        @JsonProperty public int largeImageThreads = 1;
+        @JsonProperty public int maxQueuedLargeImages = 4;
         /** Frames of one InspectStream in the pipeline at once; the node stops reading the stream beyond this. */
         @JsonProperty public int streamWindow = 4;
     }
@@ -87,6 +95,10 @@ public final class NodeConfig {
                 "scoring.inferenceThreads must be 1..256");
         check(errors, scoring.maxQueuedRequests >= 1, "scoring.maxQueuedRequests must be at least 1");
         check(errors, scoring.maxImagePixels >= 64 * 64, "scoring.maxImagePixels must be at least 4096");
+        check(errors, scoring.largeImagePixels >= 64 * 64, "scoring.largeImagePixels must be at least 4096");
+        check(errors, scoring.largeImageThreads >= 1 && scoring.largeImageThreads <= 256,
+                "scoring.largeImageThreads must be 1..256");
+        check(errors, scoring.maxQueuedLargeImages >= 1, "scoring.maxQueuedLargeImages must be at least 1");
         check(errors, scoring.streamWindow >= 1 && scoring.streamWindow <= 1024, "scoring.streamWindow must be 1..1024");
         check(errors, models.trainingThreads >= 1 && models.trainingThreads <= 256, "models.trainingThreads must be 1..256");
         check(errors, models.maxQueuedRequests >= 1, "models.maxQueuedRequests must be at least 1");

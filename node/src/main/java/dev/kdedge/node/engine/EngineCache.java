@@ -6,8 +6,8 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.scoring.ServedGraph;
 import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.calibration.store.UnknownVersionException;
 import dev.kdedge.calibration.store.ProductBundle;
-import dev.kdedge.calibration.store.StoreException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -58,7 +58,7 @@ public final class EngineCache implements AutoCloseable {
      * loading: call from a worker thread, never an event loop, and after {@link #whenLoaded} to wait elsewhere.
      *
      * @throws dev.kdedge.calibration.store.UnknownProductException if the store has no such active product
-     * @throws dev.kdedge.calibration.store.StoreException if the store has no such version
+     * @throws UnknownVersionException if the store has no such version
      * @throws IOException if the bundle cannot be loaded
      */
     public EngineLease lease(String product, int version) throws IOException {
@@ -85,14 +85,14 @@ public final class EngineCache implements AutoCloseable {
     }
 
     /**
-     * @throws dev.kdedge.calibration.store.StoreException for a version the store does not have, before any load is
+     * @throws UnknownVersionException for a version the store does not have, before any load is
      *     attempted (a load that fails is logged by the cache with its stack trace: not for a client's typo)
      */
     private Key key(String product, int version) throws IOException {
         ModelStore.requireValidProductId(product);
         if (version != 0) {
             if (!store.versions(product).contains(version)) {
-                throw new StoreException("product " + product + " has no version " + version);
+                throw new UnknownVersionException(product, version);
             }
             return new Key(product, version, CPU_FP32);
         }

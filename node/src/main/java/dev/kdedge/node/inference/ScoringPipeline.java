@@ -2,7 +2,6 @@ package dev.kdedge.node.inference;
 
 import dev.kdedge.api.v1.HeatmapOptions;
 import dev.kdedge.api.v1.Image;
-import dev.kdedge.api.v1.RawImage;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.api.v1.ScoreResponse;
 import dev.kdedge.api.v1.StageTimings;
@@ -15,6 +14,7 @@ import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.store.StoreException;
+import dev.kdedge.calibration.text.Echo;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
 import dev.kdedge.node.engine.EngineCache;
@@ -44,13 +44,19 @@ public final class ScoringPipeline implements AutoCloseable {
     private final EngineCache engines;
     private final ImageDecoder decoder;
     private final ThreadPoolExecutor workers;
+    private final LargeImageLane largeImages;
     private final int queueCapacity;
 
-    /** @param workers a pool with a bounded queue ({@link #workerPool}); the pipeline shuts it down on close */
-    public ScoringPipeline(EngineCache engines, long maxImagePixels, ThreadPoolExecutor workers) {
+    /**
+     * @param workers a pool with a bounded queue ({@link #workerPool}); the pipeline shuts it down on close
+     * @param largeImages where images too costly to decode on a worker go; the pipeline closes it
+     */
+    public ScoringPipeline(EngineCache engines, long maxImagePixels, ThreadPoolExecutor workers,
+            LargeImageLane largeImages) {
         this.engines = engines;
         this.decoder = new ImageDecoder(maxImagePixels);
         this.workers = workers;
+        this.largeImages = largeImages;
         this.queueCapacity = workers.getQueue().size() + workers.getQueue().remainingCapacity();
     }
 
@@ -71,8 +77,8 @@ public final class ScoringPipeline implements AutoCloseable {
     public CompletableFuture<ScoreResponse> score(ScoreRequest request, long deadlineNanos) {
         try {
             validate(request);
-            return CompletableFuture.supplyAsync(() -> decoded(request, deadlineNanos), workers)
-                    .thenCompose(decoded -> scoreWhenLoaded(request, decoded, deadlineNanos));
+            return CompletableFuture.supplyAsync(() -> decodedAndScored(request, deadlineNanos), workers)
+                    .thenCompose(scored -> scored);
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(atCapacity());
         } catch (RejectedRequestException e) {
@@ -80,33 +86,77 @@ public final class ScoringPipeline implements AutoCloseable {
         }
     }
 
-    /** Checks what can be checked without decoding, so bad requests never take a worker. */
+    /**
+     * Checks what can be checked without decoding, so bad requests never take a worker. Protobuf's unsigned fields
+     * arrive as Java ints: values above 2^31 - 1 read as negative, so each is checked as unsigned and reported as the
+     * client sent it.
+     */
     private static void validate(ScoreRequest request) {
         if (request.getProduct().isEmpty()) {
             throw invalid("product is required");
         }
         if (!ModelStore.PRODUCT_ID.matcher(request.getProduct()).matches()) {
-            throw invalid("invalid product id '" + request.getProduct() + "'");
+            throw invalid("invalid product id " + Echo.quoted(request.getProduct()));
+        }
+        if (request.getModelVersion() < 0) {
+            throw invalid("model_version " + Integer.toUnsignedString(request.getModelVersion())
+                    + " is out of range (0 for the active version, or 1.." + Integer.MAX_VALUE + ")");
         }
         Image image = request.getImage();
         if (image.getSourceCase() == Image.SourceCase.SOURCE_NOT_SET) {
             throw invalid("image is required (encoded PNG/JPEG bytes or raw pixels)");
         }
-        if (image.hasRaw() && image.getRaw().getFormat() == RawImage.PixelFormat.PIXEL_FORMAT_UNSPECIFIED) {
-            throw invalid("raw image needs a pixel format (GRAY8, RGB8 or BGR8)");
+        if (image.hasRaw()) {
+            try {
+                RawImages.check(image.getRaw());
+            } catch (InvalidImageException e) {
+                throw invalid(e.getMessage());
+            }
         }
         HeatmapOptions heatmap = request.getHeatmap();
         if (heatmap.getFormat() == HeatmapOptions.Format.UNRECOGNIZED) {
-            throw invalid("unknown heatmap format");
+            throw invalid("unknown heatmap format " + heatmap.getFormatValue());
         }
-        if (heatmap.getWidth() > HeatmapRenderer.MAX_SIDE || heatmap.getHeight() > HeatmapRenderer.MAX_SIDE) {
-            throw invalid("heatmap size " + heatmap.getWidth() + "x" + heatmap.getHeight() + " exceeds "
-                    + HeatmapRenderer.MAX_SIDE + " a side");
+        if (Integer.compareUnsigned(heatmap.getWidth(), HeatmapRenderer.MAX_SIDE) > 0
+                || Integer.compareUnsigned(heatmap.getHeight(), HeatmapRenderer.MAX_SIDE) > 0) {
+            throw invalid("heatmap size " + Integer.toUnsignedString(heatmap.getWidth()) + "x"
+                    + Integer.toUnsignedString(heatmap.getHeight()) + " exceeds " + HeatmapRenderer.MAX_SIDE
+                    + " a side");
         }
     }
 
     /** An image decoded on a worker, and how long that took. */
     private record Decoded(Pixels pixels, long startNanos, long decodedNanos) {}
+
+    /**
+     * On a worker: an ordinary image is decoded and scored right here. One whose header declares more pixels than the
+     * large-image lane's budget is decoded there, this worker going back to the queue at once; it is then scored on
+     * a worker again.
+     */
+    private CompletableFuture<ScoreResponse> decodedAndScored(ScoreRequest request, long deadlineNanos) {
+        if (request.getImage().hasEncoded() && largeImages.takes(declaredPixels(request.getImage()))) {
+            return largeImages.decode(() -> decoded(request, deadlineNanos)).thenComposeAsync(
+                    decoded -> scoreWhenLoaded(request, decoded, deadlineNanos), this::onWorker);
+        }
+        return scoreWhenLoaded(request, decoded(request, deadlineNanos), deadlineNanos);
+    }
+
+    private long declaredPixels(Image image) {
+        try {
+            return decoder.declaredPixels(image.getEncoded().toByteArray());
+        } catch (InvalidImageException e) {
+            throw invalid(e.getMessage());
+        }
+    }
+
+    /** Runs a later stage on a worker; a full queue refuses it as it refuses a new request. */
+    private void onWorker(Runnable stage) {
+        try {
+            workers.execute(stage);
+        } catch (RejectedExecutionException e) {
+            throw atCapacity();
+        }
+    }
 
     private Decoded decoded(ScoreRequest request, long deadlineNanos) {
         long start = System.nanoTime();
@@ -196,9 +246,7 @@ public final class ScoringPipeline implements AutoCloseable {
             if (image.hasEncoded()) {
                 return decoder.decode(image.getEncoded().toByteArray());
             }
-            RawImage raw = image.getRaw();
-            return decoder.fromRaw(ImageDecoder.RawFormat.valueOf(raw.getFormat().name()), raw.getWidth(),
-                    raw.getHeight(), raw.getStride(), raw.getPixels().toByteArray());
+            return RawImages.decode(decoder, image.getRaw());
         } catch (InvalidImageException e) {
             throw invalid(e.getMessage());
         }
@@ -244,6 +292,7 @@ public final class ScoringPipeline implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        largeImages.close();
         workers.shutdown();
         workers.awaitTermination(30, TimeUnit.SECONDS);
     }

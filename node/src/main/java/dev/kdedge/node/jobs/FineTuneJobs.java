@@ -13,6 +13,7 @@ import dev.kdedge.calibration.method.TrainingRecipe;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.text.Echo;
 import dev.kdedge.calibration.training.TrainingSettings;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -160,7 +162,7 @@ public final class FineTuneJobs implements AutoCloseable {
     private JobLog log(String jobId) {
         JobLog log = jobs.get(jobId);
         if (log == null) {
-            throw new NoSuchElementException("no job " + jobId + " on this node");
+            throw new NoSuchElementException("no job " + Echo.quoted(jobId) + " on this node");
         }
         return log;
     }
@@ -174,8 +176,9 @@ public final class FineTuneJobs implements AutoCloseable {
         if (b.getHoldoutFraction() == 0) {
             b.setHoldoutFraction(DEFAULT_HOLDOUT);
         }
-        if (b.getEpochs() > MAX_EPOCHS) {
-            throw new IllegalArgumentException("epochs must be 1.." + MAX_EPOCHS + ", was " + b.getEpochs());
+        if (Integer.compareUnsigned(b.getEpochs(), MAX_EPOCHS) > 0) {
+            throw new IllegalArgumentException("epochs must be 1.." + MAX_EPOCHS + ", was "
+                    + Integer.toUnsignedString(b.getEpochs()));
         }
         if (!(b.getHoldoutFraction() >= 0.05 && b.getHoldoutFraction() <= 0.5)) {
             throw new IllegalArgumentException("holdout_fraction must be 0.05..0.5, was " + b.getHoldoutFraction());
@@ -293,9 +296,20 @@ public final class FineTuneJobs implements AutoCloseable {
         }
     }
 
+    /**
+     * Cancels the running and queued jobs and waits for the running one to stop (it checks between training batches)
+     * and record its end, so nothing writes into the store after the node has closed.
+     */
     @Override
     public void close() {
         jobs.values().forEach(log -> log.requestCancel("the node shut down during the job; no version was written"));
         runner.shutdownNow();
+        try {
+            if (!runner.awaitTermination(30, TimeUnit.SECONDS)) {
+                LOG.warn("a fine-tune did not stop within 30 s of the node closing");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -3,7 +3,6 @@ package dev.kdedge.node.models;
 import dev.kdedge.api.v1.Image;
 import dev.kdedge.api.v1.ProductDescription;
 import dev.kdedge.api.v1.ProductSummary;
-import dev.kdedge.api.v1.RawImage;
 import dev.kdedge.api.v1.ThresholdPolicy;
 import dev.kdedge.api.v1.VersionInfo;
 import dev.kdedge.calibration.image.ImageDecoder;
@@ -16,6 +15,7 @@ import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.store.StoreException;
 import dev.kdedge.calibration.store.UnknownProductException;
 import dev.kdedge.node.engine.EngineCache;
+import dev.kdedge.node.inference.RawImages;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -89,12 +89,7 @@ public final class ProductAdministration {
                     return Upload.refused("only PNG and JPEG are kept; send other formats as raw pixels");
                 }
             } else if (image.hasRaw()) {
-                RawImage raw = image.getRaw();
-                if (raw.getFormat() == RawImage.PixelFormat.PIXEL_FORMAT_UNSPECIFIED) {
-                    return Upload.refused("raw image needs a pixel format (GRAY8, RGB8 or BGR8)");
-                }
-                Pixels pixels = decoder.fromRaw(ImageDecoder.RawFormat.valueOf(raw.getFormat().name()),
-                        raw.getWidth(), raw.getHeight(), raw.getStride(), raw.getPixels().toByteArray());
+                Pixels pixels = RawImages.decode(decoder, image.getRaw());
                 content = HeatmapImages.png(pixels.toImage());
                 extension = "png";
             } else {
@@ -110,6 +105,11 @@ public final class ProductAdministration {
 
     public ProductDescription promote(String product, int version) throws IOException {
         requireProduct(product);
+        if (version <= 0) {
+            throw new IllegalArgumentException(version == 0 ? "version is required"
+                    : "version " + Integer.toUnsignedString(version) + " is out of range (1.." + Integer.MAX_VALUE
+                            + ")");
+        }
         engines.warm(product, version);
         store.activate(product, version);
         engines.activated(product, version);

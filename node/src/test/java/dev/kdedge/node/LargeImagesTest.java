@@ -1,0 +1,102 @@
+package dev.kdedge.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.google.protobuf.ByteString;
+import dev.kdedge.api.v1.Image;
+import dev.kdedge.api.v1.InspectionGrpc;
+import dev.kdedge.api.v1.ScoreRequest;
+import dev.kdedge.api.v1.ScoreResponse;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriteParam;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.MemoryCacheImageOutputStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Images that are cheap to send and costly to decode (a small progressive JPEG declaring millions of pixels) are
+ * decoded in their own lane: a burst of them does not hold the scoring workers, so an ordinary frame sent meanwhile is
+ * scored while they wait for each other, and a burst beyond the lane's queue is refused, not queued.
+ */
+class LargeImagesTest {
+    private static final int SIDE = 3000;
+
+    @Test
+    void aBurstOfCostlyDecodesDoesNotDelayAnOrdinaryFrame() throws Exception {
+        byte[] large = progressiveJpeg(SIDE);
+        try (RunningNode node = new RunningNode(DemoStore.store(), c -> {
+            c.server.maxMessageBytes = 64L * 1024 * 1024;
+            c.scoring.maxQueuedLargeImages = 3;
+        })) {
+            InspectionGrpc.InspectionStub async = InspectionGrpc.newStub(node.channel)
+                    .withDeadlineAfter(5, TimeUnit.MINUTES);
+            ScoreRequest largeRequest = ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT)
+                    .setImage(Image.newBuilder().setEncoded(ByteString.copyFrom(large))).build();
+            AtomicInteger largeDone = new AtomicInteger();
+            List<CompletableFuture<Status.Code>> larges = new ArrayList<>();
+            // One decoding and three waiting fill the lane; the fifth and sixth are refused at once.
+            for (int i = 0; i < 6; i++) {
+                CompletableFuture<Status.Code> status = new CompletableFuture<>();
+                async.score(largeRequest, new StreamObserver<ScoreResponse>() {
+                    @Override
+                    public void onNext(ScoreResponse value) {}
+
+                    @Override
+                    public void onError(Throwable t) {
+                        status.complete(Status.fromThrowable(t).getCode());
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        largeDone.incrementAndGet();
+                        status.complete(Status.Code.OK);
+                    }
+                });
+                larges.add(status);
+            }
+            long start = System.nanoTime();
+            var verdict = InspectionGrpc.newBlockingStub(node.channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+                    .score(DemoStore.scoreRequest(DemoStore.sampleGood())).getVerdict();
+            long smallMs = (System.nanoTime() - start) / 1_000_000;
+            int largeBeforeSmall = largeDone.get();
+
+            List<Status.Code> codes = new ArrayList<>();
+            for (CompletableFuture<Status.Code> status : larges) {
+                codes.add(status.get(5, TimeUnit.MINUTES));
+            }
+            System.out.printf("ordinary frame scored in %d ms with %d of 4 large images done; large: %s%n", smallMs,
+                    largeBeforeSmall, codes);
+            assertEquals(DemoStore.PRODUCT, verdict.getProduct());
+            assertTrue(largeBeforeSmall <= 1, "the ordinary frame waited for " + largeBeforeSmall + " large decodes");
+            assertEquals(4, codes.stream().filter(c -> c == Status.Code.OK).count(), codes.toString());
+            assertEquals(2, codes.stream().filter(c -> c == Status.Code.RESOURCE_EXHAUSTED).count(), codes.toString());
+        }
+    }
+
+    /** A flat gray progressive JPEG: a few kilobytes that declare {@code side}^2 pixels. */
+    private static byte[] progressiveJpeg(int side) throws Exception {
+        BufferedImage image = new BufferedImage(side, side, BufferedImage.TYPE_BYTE_GRAY);
+        ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
+        ImageWriteParam param = writer.getDefaultWriteParam();
+        param.setProgressiveMode(ImageWriteParam.MODE_DEFAULT);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (MemoryCacheImageOutputStream stream = new MemoryCacheImageOutputStream(out)) {
+            writer.setOutput(stream);
+            writer.write(null, new IIOImage(image, null, null), param);
+        } finally {
+            writer.dispose();
+        }
+        return out.toByteArray();
+    }
+}
