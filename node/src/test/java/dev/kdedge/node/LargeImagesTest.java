@@ -7,9 +7,7 @@ import com.google.protobuf.ByteString;
 import dev.kdedge.api.v1.Image;
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.ScoreRequest;
-import dev.kdedge.api.v1.ScoreResponse;
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
@@ -47,20 +45,10 @@ class LargeImagesTest {
             List<CompletableFuture<Status.Code>> larges = new ArrayList<>();
             // One decoding and three waiting fill the lane; the fifth and sixth are refused at once.
             for (int i = 0; i < 6; i++) {
-                CompletableFuture<Status.Code> status = new CompletableFuture<>();
-                async.score(largeRequest, new StreamObserver<ScoreResponse>() {
-                    @Override
-                    public void onNext(ScoreResponse value) {}
-
-                    @Override
-                    public void onError(Throwable t) {
-                        status.complete(Status.fromThrowable(t).getCode());
-                    }
-
-                    @Override
-                    public void onCompleted() {
+                CompletableFuture<Status.Code> status = ScoreCalls.status(async, largeRequest);
+                status.thenAccept(code -> {
+                    if (code == Status.Code.OK) {
                         largeDone.incrementAndGet();
-                        status.complete(Status.Code.OK);
                     }
                 });
                 larges.add(status);

@@ -12,6 +12,8 @@ import dev.kdedge.api.v1.InspectResponse;
 import dev.kdedge.api.v1.InspectionGrpcService;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.api.v1.ScoreResponse;
+import dev.kdedge.node.inference.RejectedRequestException;
+import dev.kdedge.node.inference.Rejection;
 import dev.kdedge.node.inference.ScoringPipeline;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -23,7 +25,10 @@ import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
 import io.vertx.grpc.server.Service;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -34,6 +39,8 @@ import java.util.function.Consumer;
  */
 public final class InspectionEndpoint implements Service {
     static final int HEATMAP_CHUNK_BYTES = 64 * 1024;
+    /** How soon a stream's frame that found the node full is offered again. */
+    private static final long STREAM_RETRY_MS = 20;
 
     private final Vertx vertx;
     private final ScoringPipeline pipeline;
@@ -95,16 +102,20 @@ public final class InspectionEndpoint implements Service {
         SingleReply<Resp> once = new SingleReply<>(request);
         long timeoutMs = request.timeout();
         long deadline = deadlineNanos(timeoutMs);
-        if (timeoutMs > 0) {
-            long timer = vertx.setTimer(timeoutMs, id -> once.fail(GrpcStatus.DEADLINE_EXCEEDED,
-                    "deadline of " + timeoutMs + " ms exceeded"));
-            once.onDone(() -> vertx.cancelTimer(timer));
-        }
+        // Completes with the call's one outcome (reply, error, deadline or the client gone): from then on the
+        // pipeline drops the request wherever it is, out of its queue at once.
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        long timer = timeoutMs > 0 ? vertx.setTimer(timeoutMs, id -> once.fail(GrpcStatus.DEADLINE_EXCEEDED,
+                "deadline of " + timeoutMs + " ms exceeded")) : -1;
+        once.onDone(() -> {
+            vertx.cancelTimer(timer);
+            done.complete(null);
+        });
         request.invalidMessageHandler(invalid -> {
             StatusMapping status = invalidMessage(invalid);
             once.fail(status.status(), status.message());
         });
-        request.last().onSuccess(message -> pipeline.score(adapt.apply(message), deadline)
+        request.last().onSuccess(message -> pipeline.score(adapt.apply(message), deadline, done)
                 .whenComplete((result, failure) -> context.runOnContext(v -> {
                     if (failure != null) {
                         StatusMapping status = StatusMapping.of(failure);
@@ -131,20 +142,7 @@ public final class InspectionEndpoint implements Service {
                 return;
             }
             flow.started();
-            CompletableFuture<ScoreResponse> result = frame.hasRequest()
-                    ? pipeline.score(frame.getRequest(), deadline)
-                    : CompletableFuture.failedFuture(new IllegalArgumentException("frame " + frame.getFrameId()
-                            + " has no request"));
-            result.whenComplete((scored, failure) -> context.runOnContext(v -> {
-                FrameResult.Builder out = FrameResult.newBuilder().setFrameId(frame.getFrameId());
-                if (failure != null) {
-                    StatusMapping status = StatusMapping.of(failure);
-                    out.setError(FrameError.newBuilder().setCode(status.status().code).setMessage(status.message()));
-                } else {
-                    out.setResult(scored);
-                }
-                flow.finished(out.build());
-            }));
+            scoreFrame(frame, deadline, flow, context);
         });
         // An unreadable frame has no frame id to answer with: it is reported as frame 0 and the stream goes on.
         request.invalidMessageHandler(invalid -> {
@@ -154,6 +152,48 @@ public final class InspectionEndpoint implements Service {
         });
         request.endHandler(v -> flow.inputEnded());
         new ClientPresence(request).onGone(flow::close);
+    }
+
+    /**
+     * Scores one frame of a camera stream and writes its result. A frame the node has no room for (its queue full) is
+     * not refused: it keeps its place in the stream's window and is offered again shortly, so a stream waits for the
+     * node (and, its window full, the node stops reading it) instead of having frame after frame read and refused.
+     */
+    private void scoreFrame(FrameRequest frame, long deadline, StreamFlow flow, Context context) {
+        CompletableFuture<Void> abandoned = flow.inPipeline();
+        CompletableFuture<ScoreResponse> result = frame.hasRequest()
+                ? pipeline.score(frame.getRequest(), deadline, abandoned)
+                : CompletableFuture.failedFuture(new IllegalArgumentException("frame " + frame.getFrameId()
+                        + " has no request"));
+        result.whenComplete((scored, failure) -> context.runOnContext(v -> {
+            flow.outOfPipeline(abandoned);
+            if (flow.closed()) {
+                return;
+            }
+            if (failure != null && isNoRoom(failure)) {
+                vertx.setTimer(STREAM_RETRY_MS, id -> {
+                    if (!flow.closed()) {
+                        scoreFrame(frame, deadline, flow, context);
+                    }
+                });
+                return;
+            }
+            FrameResult.Builder out = FrameResult.newBuilder().setFrameId(frame.getFrameId());
+            if (failure != null) {
+                StatusMapping status = StatusMapping.of(failure);
+                out.setError(FrameError.newBuilder().setCode(status.status().code).setMessage(status.message()));
+            } else {
+                out.setResult(scored);
+            }
+            flow.finished(out.build());
+        }));
+    }
+
+    private static boolean isNoRoom(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        return cause instanceof RejectedRequestException rejected
+                && rejected.reason() == Rejection.RESOURCE_EXHAUSTED;
     }
 
     /**
@@ -169,12 +209,14 @@ public final class InspectionEndpoint implements Service {
         private boolean closed;
         private boolean paused;
         private Runnable onClosed = () -> {};
+        /** Completed when the stream closes: the pipeline then drops the frames it still holds. At most the window. */
+        private final Set<CompletableFuture<Void>> inPipeline = new HashSet<>();
 
         StreamFlow(GrpcServerRequest<FrameRequest, FrameResult> request,
                 GrpcServerResponse<FrameRequest, FrameResult> response) {
             this.request = request;
             this.response = response;
-            response.drainHandler(v -> resumeIfRoom());
+            response.drainHandler(v -> readWhileRoom());
         }
 
         void onClosed(Runnable action) {
@@ -185,12 +227,24 @@ public final class InspectionEndpoint implements Service {
             return closed;
         }
 
+        /** A signal for one frame handed to the pipeline, completed if the stream closes before it comes back. */
+        CompletableFuture<Void> inPipeline() {
+            CompletableFuture<Void> abandoned = new CompletableFuture<>();
+            if (closed) {
+                abandoned.complete(null);
+            } else {
+                inPipeline.add(abandoned);
+            }
+            return abandoned;
+        }
+
+        void outOfPipeline(CompletableFuture<Void> abandoned) {
+            inPipeline.remove(abandoned);
+        }
+
         void started() {
             inFlight++;
-            if (inFlight >= streamWindow && !paused) {
-                paused = true;
-                request.pause();
-            }
+            readWhileRoom();
         }
 
         void finished(FrameResult result) {
@@ -203,13 +257,14 @@ public final class InspectionEndpoint implements Service {
                 close();
                 response.end();
             } else {
-                resumeIfRoom();
+                readWhileRoom();
             }
         }
 
         void write(FrameResult result) {
             if (!closed) {
                 response.write(result);
+                readWhileRoom();
             }
         }
 
@@ -233,13 +288,27 @@ public final class InspectionEndpoint implements Service {
             if (!closed) {
                 closed = true;
                 onClosed.run();
+                inPipeline.forEach(abandoned -> abandoned.complete(null));
+                inPipeline.clear();
             }
         }
 
-        private void resumeIfRoom() {
-            if (paused && inFlight < streamWindow && !response.writeQueueFull()) {
+        /**
+         * Reads the next frame only while fewer than the window are in the pipeline and the client takes the results
+         * written so far (HTTP/2's flow control fills the write queue when it does not): a client that stops reading
+         * stops the node reading its frames, instead of having them read, scored or refused.
+         */
+        private void readWhileRoom() {
+            if (inputEnded) {
+                return;
+            }
+            boolean room = inFlight < streamWindow && !response.writeQueueFull();
+            if (room && paused) {
                 paused = false;
                 request.resume();
+            } else if (!room && !paused) {
+                paused = true;
+                request.pause();
             }
         }
     }

@@ -6,6 +6,7 @@ public enum Rejection {
     NOT_FOUND,
     RESOURCE_EXHAUSTED,
     DEADLINE_EXCEEDED,
+    CANCELLED,
     UNAVAILABLE,
     INTERNAL
 }

@@ -22,6 +22,7 @@ import dev.kdedge.node.engine.EngineLease;
 import java.io.IOException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +33,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Scores requests on a fixed pool of worker threads with a bounded queue: decode, preprocess, inference (teacher and
  * student), anomaly map, verdict, heatmap. When the queue is full a request is refused at once
- * ({@link Rejection#RESOURCE_EXHAUSTED}) instead of waiting without bound. A request whose deadline passes is dropped
- * at the next stage boundary. Knows nothing of Vert.x: callers get a {@link CompletableFuture}.
+ * ({@link Rejection#RESOURCE_EXHAUSTED}) instead of waiting without bound. A request nobody waits for any more (its
+ * client gone, its deadline passed) leaves the queue at once, or stops at the next stage boundary once started.
+ * Knows nothing of Vert.x: callers get a {@link CompletableFuture}.
  */
 public final class ScoringPipeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ScoringPipeline.class);
@@ -73,17 +75,106 @@ public final class ScoringPipeline implements AutoCloseable {
 
     /**
      * @param deadlineNanos {@link System#nanoTime()} after which the result is useless, or {@link #NO_DEADLINE}
+     * @param abandoned completes when nobody waits for the result any more (the client cancelled or left, or the
+     *     reply was already sent): a call still queued then leaves the queue at once, its slot free for others, and
+     *     one already started stops at its next stage
      */
-    public CompletableFuture<ScoreResponse> score(ScoreRequest request, long deadlineNanos) {
+    public CompletableFuture<ScoreResponse> score(ScoreRequest request, long deadlineNanos,
+            CompletionStage<?> abandoned) {
         try {
             validate(request);
-            return CompletableFuture.supplyAsync(() -> decodedAndScored(request, deadlineNanos), workers)
-                    .thenCompose(scored -> scored);
-        } catch (RejectedExecutionException e) {
-            return CompletableFuture.failedFuture(atCapacity());
         } catch (RejectedRequestException e) {
             return CompletableFuture.failedFuture(e);
         }
+        Call call = new Call(request, deadlineNanos);
+        if (!enqueue(call)) {
+            return CompletableFuture.failedFuture(atCapacity());
+        }
+        abandoned.thenRun(call::abandon);
+        return call.result.thenCompose(scored -> scored);
+    }
+
+    /**
+     * Queues a call for a worker. A full queue first gives up the calls in it that nobody waits for any more (their
+     * client gone, their deadline passed), so expired work never keeps a live call out.
+     */
+    private boolean enqueue(Call call) {
+        try {
+            workers.execute(call);
+            return true;
+        } catch (RejectedExecutionException full) {
+            for (Runnable queued : workers.getQueue().toArray(new Runnable[0])) {
+                if (queued instanceof Call waiting && waiting.unwanted() && workers.remove(waiting)) {
+                    waiting.dropped();
+                }
+            }
+            try {
+                workers.execute(call);
+                return true;
+            } catch (RejectedExecutionException stillFull) {
+                return false;
+            }
+        }
+    }
+
+    /** A request from the moment it is queued: its first stage, run by a worker, decodes it and scores it. */
+    private final class Call implements Runnable {
+        final ScoreRequest request;
+        final long deadlineNanos;
+        final CompletableFuture<CompletableFuture<ScoreResponse>> result = new CompletableFuture<>();
+        private volatile boolean abandoned;
+
+        Call(ScoreRequest request, long deadlineNanos) {
+            this.request = request;
+            this.deadlineNanos = deadlineNanos;
+        }
+
+        @Override
+        public void run() {
+            try {
+                result.complete(decodedAndScored(this));
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            }
+        }
+
+        /** Nobody waits for the result: out of the queue now if it is still there, else stop at the next stage. */
+        void abandon() {
+            abandoned = true;
+            if (workers.remove(this)) {
+                dropped();
+            }
+        }
+
+        boolean unwanted() {
+            return abandoned || deadlinePassed();
+        }
+
+        void dropped() {
+            result.completeExceptionally(abandoned ? gone() : expired("in the queue"));
+        }
+
+        /** Throws when nobody waits for the result any more, so no more work is done for it. */
+        void checkWanted(String stage) {
+            if (abandoned) {
+                throw gone();
+            }
+            if (deadlinePassed()) {
+                throw expired(stage);
+            }
+        }
+
+        private boolean deadlinePassed() {
+            return deadlineNanos != NO_DEADLINE && System.nanoTime() - deadlineNanos > 0;
+        }
+    }
+
+    private static RejectedRequestException gone() {
+        return new RejectedRequestException(Rejection.CANCELLED, "the client is no longer waiting");
+    }
+
+    private static RejectedRequestException expired(String stage) {
+        return new RejectedRequestException(Rejection.DEADLINE_EXCEEDED, "deadline passed " + stage);
     }
 
     /**
@@ -133,12 +224,12 @@ public final class ScoringPipeline implements AutoCloseable {
      * large-image lane's budget is decoded there, this worker going back to the queue at once; it is then scored on
      * a worker again.
      */
-    private CompletableFuture<ScoreResponse> decodedAndScored(ScoreRequest request, long deadlineNanos) {
-        if (request.getImage().hasEncoded() && largeImages.takes(declaredPixels(request.getImage()))) {
-            return largeImages.decode(() -> decoded(request, deadlineNanos)).thenComposeAsync(
-                    decoded -> scoreWhenLoaded(request, decoded, deadlineNanos), this::onWorker);
+    private CompletableFuture<ScoreResponse> decodedAndScored(Call call) {
+        if (call.request.getImage().hasEncoded() && largeImages.takes(declaredPixels(call.request.getImage()))) {
+            return largeImages.decode(() -> decoded(call)).thenComposeAsync(
+                    decoded -> scoreWhenLoaded(call, decoded), this::onWorker);
         }
-        return scoreWhenLoaded(request, decoded(request, deadlineNanos), deadlineNanos);
+        return scoreWhenLoaded(call, decoded(call));
     }
 
     private long declaredPixels(Image image) {
@@ -158,10 +249,10 @@ public final class ScoringPipeline implements AutoCloseable {
         }
     }
 
-    private Decoded decoded(ScoreRequest request, long deadlineNanos) {
+    private Decoded decoded(Call call) {
         long start = System.nanoTime();
-        checkDeadline(deadlineNanos, "before decoding");
-        return new Decoded(decode(request.getImage()), start, System.nanoTime());
+        call.checkWanted("before decoding");
+        return new Decoded(decode(call.request.getImage()), start, System.nanoTime());
     }
 
     /**
@@ -169,8 +260,8 @@ public final class ScoringPipeline implements AutoCloseable {
      * the engine loads (the first request of a product, or of a version to evaluate), so other products are served
      * meanwhile, and queues for a worker again once it is loaded.
      */
-    private CompletableFuture<ScoreResponse> scoreWhenLoaded(ScoreRequest request, Decoded decoded,
-            long deadlineNanos) {
+    private CompletableFuture<ScoreResponse> scoreWhenLoaded(Call call, Decoded decoded) {
+        ScoreRequest request = call.request;
         CompletableFuture<Void> loaded;
         try {
             loaded = engines.whenLoaded(request.getProduct(), request.getModelVersion());
@@ -178,7 +269,7 @@ public final class ScoringPipeline implements AutoCloseable {
             throw unavailable(request.getProduct(), e);
         }
         if (loaded.isDone()) {
-            return CompletableFuture.completedFuture(run(request, decoded, deadlineNanos));
+            return CompletableFuture.completedFuture(run(call, decoded));
         }
         CompletableFuture<ScoreResponse> scored = new CompletableFuture<>();
         // Runs where the load completes (the loader thread): hand the rest to a worker, never score there.
@@ -191,7 +282,7 @@ public final class ScoringPipeline implements AutoCloseable {
             try {
                 workers.execute(() -> {
                     try {
-                        scored.complete(run(request, decoded, deadlineNanos));
+                        scored.complete(run(call, decoded));
                     } catch (RuntimeException e) {
                         scored.completeExceptionally(e);
                     }
@@ -203,7 +294,8 @@ public final class ScoringPipeline implements AutoCloseable {
         return scored;
     }
 
-    private ScoreResponse run(ScoreRequest request, Decoded decodedImage, long deadlineNanos) {
+    private ScoreResponse run(Call call, Decoded decodedImage) {
+        ScoreRequest request = call.request;
         long start = decodedImage.startNanos();
         Pixels pixels = decodedImage.pixels();
         long decoded = decodedImage.decodedNanos();
@@ -212,7 +304,7 @@ public final class ScoringPipeline implements AutoCloseable {
             ProductBundle bundle = lease.engine().bundle();
             FloatTensor input = scorer.preprocess(pixels);
             long preprocessed = System.nanoTime();
-            checkDeadline(deadlineNanos, "before inference");
+            call.checkWanted("before inference");
             Scorer.Inference inference = scorer.infer(input);
             long inferred = System.nanoTime();
             AnomalyMap map = scorer.anomalyMap(inference, 0);
@@ -274,12 +366,6 @@ public final class ScoringPipeline implements AutoCloseable {
     private RejectedRequestException atCapacity() {
         return new RejectedRequestException(Rejection.RESOURCE_EXHAUSTED,
                 "node is at capacity (" + queueCapacity + " requests queued); retry later");
-    }
-
-    private static void checkDeadline(long deadlineNanos, String stage) {
-        if (deadlineNanos != NO_DEADLINE && System.nanoTime() - deadlineNanos > 0) {
-            throw new RejectedRequestException(Rejection.DEADLINE_EXCEEDED, "deadline passed " + stage);
-        }
     }
 
     private static RejectedRequestException invalid(String message) {

@@ -1,0 +1,112 @@
+package dev.kdedge.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kdedge.api.v1.InspectionGrpc;
+import dev.kdedge.api.v1.ScoreRequest;
+import dev.kdedge.api.v1.ScoreResponse;
+import io.grpc.Context;
+import io.grpc.ManagedChannel;
+import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Calls nobody waits for any more give their queue slot back at once and never reach a worker: a client that
+ * cancels what it queued, or lets short deadlines pass, cannot keep another client out.
+ */
+class AbandonedCallsTest {
+    private static final int QUEUE = 4;
+
+    @Test
+    void cancelledCallsLeaveTheQueueAndAnotherClientIsServed() throws Exception {
+        try (HeldWorkersNode node = new HeldWorkersNode(DemoStore.store(), 1, QUEUE)) {
+            node.hold(0);
+            ScoreRequest request = DemoStore.scoreRequest(DemoStore.sampleGood());
+            InspectionGrpc.InspectionStub flooding = InspectionGrpc.newStub(node.channel);
+            List<Context.CancellableContext> calls = new ArrayList<>();
+            for (int i = 0; i < QUEUE; i++) {
+                Context.CancellableContext call = Context.current().withCancellation();
+                call.run(() -> flooding.score(request, ignoring()));
+                calls.add(call);
+            }
+            awaitQueued(node, QUEUE);
+            calls.forEach(call -> call.cancel(null));
+            // Out of the queue while the only worker is still held: not one of them will ever run.
+            awaitQueued(node, 0);
+
+            List<CompletableFuture<Status.Code>> polite = politeClientCalls(node, request);
+            node.release();
+            for (CompletableFuture<Status.Code> status : polite) {
+                assertEquals(Status.Code.OK, status.get(60, TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    @Test
+    void callsWhoseDeadlinePassedLeaveTheQueueAtOnce() throws Exception {
+        try (HeldWorkersNode node = new HeldWorkersNode(DemoStore.store(), 1, QUEUE)) {
+            node.hold(0);
+            ScoreRequest request = DemoStore.scoreRequest(DemoStore.sampleGood());
+            List<CompletableFuture<Status.Code>> hurried = new ArrayList<>();
+            for (int i = 0; i < QUEUE; i++) {
+                hurried.add(ScoreCalls.status(InspectionGrpc.newStub(node.channel).withDeadlineAfter(300, TimeUnit.MILLISECONDS),
+                        request));
+            }
+            for (CompletableFuture<Status.Code> status : hurried) {
+                assertEquals(Status.Code.DEADLINE_EXCEEDED, status.get(30, TimeUnit.SECONDS));
+            }
+            awaitQueued(node, 0);
+            List<CompletableFuture<Status.Code>> polite = politeClientCalls(node, request);
+            node.release();
+            for (CompletableFuture<Status.Code> status : polite) {
+                assertEquals(Status.Code.OK, status.get(60, TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    /** A full queue's worth of calls from a second client on its own connection, all accepted. */
+    private static List<CompletableFuture<Status.Code>> politeClientCalls(HeldWorkersNode node, ScoreRequest request)
+            throws Exception {
+        ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", node.port()).usePlaintext().build();
+        List<CompletableFuture<Status.Code>> polite = new ArrayList<>();
+        for (int i = 0; i < QUEUE; i++) {
+            polite.add(ScoreCalls.status(InspectionGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS), request));
+        }
+        awaitQueued(node, QUEUE);
+        for (CompletableFuture<Status.Code> status : polite) {
+            assertTrue(!status.isDone(), "a polite call was refused: " + status.getNow(null));
+        }
+        for (CompletableFuture<Status.Code> status : polite) {
+            status.whenComplete((code, failure) -> channel.shutdown());
+        }
+        return polite;
+    }
+
+    private static StreamObserver<ScoreResponse> ignoring() {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(ScoreResponse value) {}
+
+            @Override
+            public void onError(Throwable t) {}
+
+            @Override
+            public void onCompleted() {}
+        };
+    }
+
+    private static void awaitQueued(HeldWorkersNode node, int size) throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (node.workers.getQueue().size() != size) {
+            assertTrue(System.nanoTime() < until, "queue holds " + node.workers.getQueue().size() + ", not " + size);
+            Thread.sleep(5);
+        }
+    }
+}
