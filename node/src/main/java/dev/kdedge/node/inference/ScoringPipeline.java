@@ -133,7 +133,8 @@ public final class ScoringPipeline implements AutoCloseable {
         public void run() {
             try {
                 result.complete(decodedAndScored(this));
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // As CompletableFuture.supplyAsync does: whatever fails, the caller gets an answer.
                 result.completeExceptionally(e);
             }
         }
