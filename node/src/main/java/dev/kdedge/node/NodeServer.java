@@ -84,7 +84,7 @@ public final class NodeServer implements AutoCloseable {
         ScoringPipeline pipeline = new ScoringPipeline(engines, config.scoring.maxImagePixels,
                 ScoringPipeline.workerPool(config.scoring.workerThreads, config.scoring.maxQueuedRequests),
                 new LargeImageLane(config.scoring.largeImagePixels, config.scoring.largeImageThreads,
-                        config.scoring.maxQueuedLargeImages));
+                        config.scoring.maxQueuedLargeImages), config.scoring.maxQueuedPerClient);
         ExecutorService administration = new ThreadPoolExecutor(ADMINISTRATION_THREADS, ADMINISTRATION_THREADS, 0,
                 TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.models.maxQueuedRequests), daemon("kdedge-models"));
 

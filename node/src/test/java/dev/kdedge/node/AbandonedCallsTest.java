@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Calls nobody waits for any more give their queue slot back at once and never reach a worker: a client that
- * cancels what it queued, or lets short deadlines pass, cannot keep another client out.
+ * No client keeps another out of the scoring queue: calls nobody waits for any more give their slot back at once and
+ * never reach a worker (cancelled, or their deadline passed), and one connection holds at most its share of the queue.
  */
 class AbandonedCallsTest {
     private static final int QUEUE = 4;
@@ -56,8 +56,8 @@ class AbandonedCallsTest {
             ScoreRequest request = DemoStore.scoreRequest(DemoStore.sampleGood());
             List<CompletableFuture<Status.Code>> hurried = new ArrayList<>();
             for (int i = 0; i < QUEUE; i++) {
-                hurried.add(ScoreCalls.status(InspectionGrpc.newStub(node.channel).withDeadlineAfter(300, TimeUnit.MILLISECONDS),
-                        request));
+                hurried.add(ScoreCalls.status(InspectionGrpc.newStub(node.channel)
+                        .withDeadlineAfter(300, TimeUnit.MILLISECONDS), request));
             }
             for (CompletableFuture<Status.Code> status : hurried) {
                 assertEquals(Status.Code.DEADLINE_EXCEEDED, status.get(30, TimeUnit.SECONDS));
@@ -71,13 +71,52 @@ class AbandonedCallsTest {
         }
     }
 
+    @Test
+    void aFloodingClientGetsItsShareOfTheQueueAndNoMore() throws Exception {
+        int share = QUEUE / 2;
+        try (HeldWorkersNode node = new HeldWorkersNode(DemoStore.store(), 1, QUEUE, share, null)) {
+            node.hold(0);
+            ScoreRequest request = DemoStore.scoreRequest(DemoStore.sampleGood());
+            List<CompletableFuture<Status.Code>> flood = new ArrayList<>();
+            for (int i = 0; i < QUEUE; i++) {
+                flood.add(ScoreCalls.status(InspectionGrpc.newStub(node.channel)
+                        .withDeadlineAfter(60, TimeUnit.SECONDS), request));
+            }
+            awaitQueued(node, share);
+            for (CompletableFuture<Status.Code> refused : flood.stream().filter(CompletableFuture::isDone).toList()) {
+                assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.get());
+            }
+            ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", node.port()).usePlaintext().build();
+            try {
+                List<CompletableFuture<Status.Code>> polite = new ArrayList<>();
+                for (int i = 0; i < share; i++) {
+                    polite.add(ScoreCalls.status(InspectionGrpc.newStub(channel)
+                            .withDeadlineAfter(60, TimeUnit.SECONDS), request));
+                }
+                awaitQueued(node, QUEUE);
+                node.release();
+                for (CompletableFuture<Status.Code> status : polite) {
+                    assertEquals(Status.Code.OK, status.get(60, TimeUnit.SECONDS));
+                }
+                long served = 0;
+                for (CompletableFuture<Status.Code> status : flood) {
+                    served += status.get(60, TimeUnit.SECONDS) == Status.Code.OK ? 1 : 0;
+                }
+                assertEquals(share, served, "the flooding client is served its share");
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+    }
+
     /** A full queue's worth of calls from a second client on its own connection, all accepted. */
     private static List<CompletableFuture<Status.Code>> politeClientCalls(HeldWorkersNode node, ScoreRequest request)
             throws Exception {
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", node.port()).usePlaintext().build();
         List<CompletableFuture<Status.Code>> polite = new ArrayList<>();
         for (int i = 0; i < QUEUE; i++) {
-            polite.add(ScoreCalls.status(InspectionGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS), request));
+            polite.add(ScoreCalls.status(InspectionGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS),
+                    request));
         }
         awaitQueued(node, QUEUE);
         for (CompletableFuture<Status.Code> status : polite) {

@@ -40,15 +40,19 @@ final class HeldWorkersNode implements AutoCloseable {
     private final CountDownLatch released = new CountDownLatch(1);
 
     HeldWorkersNode(Path store, int workerThreads, int maxQueuedRequests) {
-        this(store, workerThreads, maxQueuedRequests, null);
+        this(store, workerThreads, maxQueuedRequests, maxQueuedRequests, null);
     }
 
-    /** @param loader where engines load, or null for a thread of the node's own */
-    HeldWorkersNode(Path store, int workerThreads, int maxQueuedRequests, Executor loader) {
+    /**
+     * @param maxQueuedPerClient the share of the queue one connection may hold
+     * @param loader where engines load, or null for a thread of the node's own
+     */
+    HeldWorkersNode(Path store, int workerThreads, int maxQueuedRequests, int maxQueuedPerClient, Executor loader) {
         workers = ScoringPipeline.workerPool(workerThreads, maxQueuedRequests);
         engines = new EngineCache(new ModelStore(store), InferenceOptions.cpu(1), 1 << 30,
                 loader != null ? loader : loads);
-        pipeline = new ScoringPipeline(engines, 1 << 22, workers, new LargeImageLane(1 << 22, 1, 1));
+        pipeline = new ScoringPipeline(engines, 1 << 22, workers, new LargeImageLane(1 << 22, 1, 1),
+                maxQueuedPerClient);
         GrpcServer grpc = GrpcServer.server(vertx);
         grpc.addService(new InspectionEndpoint(vertx, pipeline, 4, 4 << 20));
         http = vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1").await();

@@ -80,7 +80,7 @@ class LoadingProductTest {
     void aProductLoadingForTheFirstTimeDoesNotStallTheOthers() throws Exception {
         Path store = DemoStore.copyOfStoreWithSecondProduct(dir.resolve("store"), "demo-b");
         HeldLoader loader = new HeldLoader();
-        try (HeldWorkersNode node = new HeldWorkersNode(store, 1, 8, loader)) {
+        try (HeldWorkersNode node = new HeldWorkersNode(store, 1, 8, 8, loader)) {
             var inspection = InspectionGrpc.newBlockingStub(node.channel);
             ScoreRequest demo = DemoStore.scoreRequest(DemoStore.sampleGood());
             assertFalse(inspection.withDeadlineAfter(60, TimeUnit.SECONDS).score(demo).getVerdict().getIsAnomalous());

@@ -81,7 +81,7 @@ class RemoteCliTest {
 
             Run missing = remote(node, "promote", "--product=demo", "--version=9");
             assertEquals(1, missing.exitCode);
-            assertTrue(missing.err.contains("error: FAILED_PRECONDITION: product demo has no version 9"), missing.err);
+            assertTrue(missing.err.contains("error: NOT_FOUND: product demo has no version 9"), missing.err);
         }
     }
 }

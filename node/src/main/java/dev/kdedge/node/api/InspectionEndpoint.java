@@ -115,7 +115,7 @@ public final class InspectionEndpoint implements Service {
             StatusMapping status = invalidMessage(invalid);
             once.fail(status.status(), status.message());
         });
-        request.last().onSuccess(message -> pipeline.score(adapt.apply(message), deadline, done)
+        request.last().onSuccess(message -> pipeline.score(adapt.apply(message), deadline, done, request.connection())
                 .whenComplete((result, failure) -> context.runOnContext(v -> {
                     if (failure != null) {
                         StatusMapping status = StatusMapping.of(failure);
@@ -142,7 +142,7 @@ public final class InspectionEndpoint implements Service {
                 return;
             }
             flow.started();
-            scoreFrame(frame, deadline, flow, context);
+            scoreFrame(frame, deadline, flow, context, request.connection());
         });
         // An unreadable frame has no frame id to answer with: it is reported as frame 0 and the stream goes on.
         request.invalidMessageHandler(invalid -> {
@@ -159,10 +159,10 @@ public final class InspectionEndpoint implements Service {
      * not refused: it keeps its place in the stream's window and is offered again shortly, so a stream waits for the
      * node (and, its window full, the node stops reading it) instead of having frame after frame read and refused.
      */
-    private void scoreFrame(FrameRequest frame, long deadline, StreamFlow flow, Context context) {
+    private void scoreFrame(FrameRequest frame, long deadline, StreamFlow flow, Context context, Object client) {
         CompletableFuture<Void> abandoned = flow.inPipeline();
         CompletableFuture<ScoreResponse> result = frame.hasRequest()
-                ? pipeline.score(frame.getRequest(), deadline, abandoned)
+                ? pipeline.score(frame.getRequest(), deadline, abandoned, client)
                 : CompletableFuture.failedFuture(new IllegalArgumentException("frame " + frame.getFrameId()
                         + " has no request"));
         result.whenComplete((scored, failure) -> context.runOnContext(v -> {
@@ -173,7 +173,7 @@ public final class InspectionEndpoint implements Service {
             if (failure != null && isNoRoom(failure)) {
                 vertx.setTimer(STREAM_RETRY_MS, id -> {
                     if (!flow.closed()) {
-                        scoreFrame(frame, deadline, flow, context);
+                        scoreFrame(frame, deadline, flow, context, client);
                     }
                 });
                 return;

@@ -41,6 +41,11 @@ public final class NodeConfig {
         @JsonProperty public int inferenceThreads = 2;
         /** Requests waiting for a worker; beyond this the node answers RESOURCE_EXHAUSTED. */
         @JsonProperty public int maxQueuedRequests = 32;
+        /**
+         * Requests of one client (one connection) waiting for a worker: a client that floods the node gets
+         * RESOURCE_EXHAUSTED beyond this while others still find room. Its streams' frames wait instead.
+         */
+        @JsonProperty public int maxQueuedPerClient = 16;
         /** Largest image accepted, in pixels (width x height): a 12-megapixel camera's frame (4096 x 3000). */
         @JsonProperty public long maxImagePixels = 4096L * 3000;
         /**
@@ -94,6 +99,8 @@ public final class NodeConfig {
         check(errors, scoring.inferenceThreads >= 1 && scoring.inferenceThreads <= 256,
                 "scoring.inferenceThreads must be 1..256");
         check(errors, scoring.maxQueuedRequests >= 1, "scoring.maxQueuedRequests must be at least 1");
+        check(errors, scoring.maxQueuedPerClient >= 1 && scoring.maxQueuedPerClient <= scoring.maxQueuedRequests,
+                "scoring.maxQueuedPerClient must be 1..scoring.maxQueuedRequests");
         check(errors, scoring.maxImagePixels >= 64 * 64, "scoring.maxImagePixels must be at least 4096");
         check(errors, scoring.largeImagePixels >= 64 * 64, "scoring.largeImagePixels must be at least 4096");
         check(errors, scoring.largeImageThreads >= 1 && scoring.largeImageThreads <= 256,

@@ -23,9 +23,11 @@ import java.io.IOException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,18 +50,23 @@ public final class ScoringPipeline implements AutoCloseable {
     private final ThreadPoolExecutor workers;
     private final LargeImageLane largeImages;
     private final int queueCapacity;
+    private final int maxQueuedPerClient;
+    /** Calls of each client (a connection) waiting in the queue; a client's entry goes when it has none. */
+    private final ConcurrentHashMap<Object, Integer> queuedByClient = new ConcurrentHashMap<>();
 
     /**
      * @param workers a pool with a bounded queue ({@link #workerPool}); the pipeline shuts it down on close
      * @param largeImages where images too costly to decode on a worker go; the pipeline closes it
+     * @param maxQueuedPerClient the most calls one client may have waiting, so that one client cannot fill the queue
      */
     public ScoringPipeline(EngineCache engines, long maxImagePixels, ThreadPoolExecutor workers,
-            LargeImageLane largeImages) {
+            LargeImageLane largeImages, int maxQueuedPerClient) {
         this.engines = engines;
         this.decoder = new ImageDecoder(maxImagePixels);
         this.workers = workers;
         this.largeImages = largeImages;
         this.queueCapacity = workers.getQueue().size() + workers.getQueue().remainingCapacity();
+        this.maxQueuedPerClient = maxQueuedPerClient;
     }
 
     /** The scoring threads: {@code threads} workers, at most {@code maxQueuedRequests} requests waiting for one. */
@@ -78,16 +85,23 @@ public final class ScoringPipeline implements AutoCloseable {
      * @param abandoned completes when nobody waits for the result any more (the client cancelled or left, or the
      *     reply was already sent): a call still queued then leaves the queue at once, its slot free for others, and
      *     one already started stops at its next stage
+     * @param client who sent it (its connection): no client has more than its share of the queue
      */
     public CompletableFuture<ScoreResponse> score(ScoreRequest request, long deadlineNanos,
-            CompletionStage<?> abandoned) {
+            CompletionStage<?> abandoned, Object client) {
         try {
             validate(request);
         } catch (RejectedRequestException e) {
             return CompletableFuture.failedFuture(e);
         }
-        Call call = new Call(request, deadlineNanos);
+        Call call = new Call(request, deadlineNanos, client);
+        if (!call.takeClientShare()) {
+            return CompletableFuture.failedFuture(new RejectedRequestException(Rejection.RESOURCE_EXHAUSTED,
+                    "this client already has " + maxQueuedPerClient + " requests waiting "
+                            + "(scoring.maxQueuedPerClient); retry later"));
+        }
         if (!enqueue(call)) {
+            call.leftQueue();
             return CompletableFuture.failedFuture(atCapacity());
         }
         abandoned.thenRun(call::abandon);
@@ -122,15 +136,38 @@ public final class ScoringPipeline implements AutoCloseable {
         final ScoreRequest request;
         final long deadlineNanos;
         final CompletableFuture<CompletableFuture<ScoreResponse>> result = new CompletableFuture<>();
+        private final Object client;
+        private final AtomicBoolean queued = new AtomicBoolean();
         private volatile boolean abandoned;
 
-        Call(ScoreRequest request, long deadlineNanos) {
+        Call(ScoreRequest request, long deadlineNanos, Object client) {
             this.request = request;
             this.deadlineNanos = deadlineNanos;
+            this.client = client;
+        }
+
+        /** Counts this call against its client's share of the queue, unless the share is used up. */
+        boolean takeClientShare() {
+            boolean[] taken = {false};
+            queuedByClient.compute(client, (c, count) -> {
+                int n = count == null ? 0 : count;
+                taken[0] = n < maxQueuedPerClient;
+                return taken[0] ? n + 1 : (count == null ? null : count);
+            });
+            queued.set(taken[0]);
+            return taken[0];
+        }
+
+        /** Gives the client's share back, once, when the call leaves the queue (run, removed or refused). */
+        void leftQueue() {
+            if (queued.compareAndSet(true, false)) {
+                queuedByClient.computeIfPresent(client, (c, count) -> count > 1 ? count - 1 : null);
+            }
         }
 
         @Override
         public void run() {
+            leftQueue();
             try {
                 result.complete(decodedAndScored(this));
             } catch (Throwable e) {
@@ -152,6 +189,7 @@ public final class ScoringPipeline implements AutoCloseable {
         }
 
         void dropped() {
+            leftQueue();
             result.completeExceptionally(abandoned ? gone() : expired("in the queue"));
         }
 
