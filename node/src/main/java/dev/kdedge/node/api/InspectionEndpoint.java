@@ -12,8 +12,6 @@ import dev.kdedge.api.v1.InspectResponse;
 import dev.kdedge.api.v1.InspectionGrpcService;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.api.v1.ScoreResponse;
-import dev.kdedge.node.inference.RejectedRequestException;
-import dev.kdedge.node.inference.Rejection;
 import dev.kdedge.node.inference.ScoringPipeline;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -28,7 +26,6 @@ import io.vertx.grpc.server.Service;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -170,7 +167,8 @@ public final class InspectionEndpoint implements Service {
             if (flow.closed()) {
                 return;
             }
-            if (failure != null && isNoRoom(failure)) {
+            StatusMapping status = failure == null ? null : StatusMapping.of(failure);
+            if (status != null && status.status() == GrpcStatus.RESOURCE_EXHAUSTED) {
                 vertx.setTimer(STREAM_RETRY_MS, id -> {
                     if (!flow.closed()) {
                         scoreFrame(frame, deadline, flow, context, client);
@@ -179,21 +177,13 @@ public final class InspectionEndpoint implements Service {
                 return;
             }
             FrameResult.Builder out = FrameResult.newBuilder().setFrameId(frame.getFrameId());
-            if (failure != null) {
-                StatusMapping status = StatusMapping.of(failure);
+            if (status != null) {
                 out.setError(FrameError.newBuilder().setCode(status.status().code).setMessage(status.message()));
             } else {
                 out.setResult(scored);
             }
             flow.finished(out.build());
         }));
-    }
-
-    private static boolean isNoRoom(Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
-        return cause instanceof RejectedRequestException rejected
-                && rejected.reason() == Rejection.RESOURCE_EXHAUSTED;
     }
 
     /**
