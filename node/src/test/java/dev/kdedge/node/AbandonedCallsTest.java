@@ -41,7 +41,7 @@ class AbandonedCallsTest {
             // Out of the queue while the only worker is still held: not one of them will ever run.
             awaitQueued(node, 0);
 
-            List<CompletableFuture<Status.Code>> polite = politeClientCalls(node, request);
+            List<CompletableFuture<Status.Code>> polite = politeClientCalls(node, request, QUEUE);
             node.release();
             for (CompletableFuture<Status.Code> status : polite) {
                 assertEquals(Status.Code.OK, status.get(60, TimeUnit.SECONDS));
@@ -63,7 +63,7 @@ class AbandonedCallsTest {
                 assertEquals(Status.Code.DEADLINE_EXCEEDED, status.get(30, TimeUnit.SECONDS));
             }
             awaitQueued(node, 0);
-            List<CompletableFuture<Status.Code>> polite = politeClientCalls(node, request);
+            List<CompletableFuture<Status.Code>> polite = politeClientCalls(node, request, QUEUE);
             node.release();
             for (CompletableFuture<Status.Code> status : polite) {
                 assertEquals(Status.Code.OK, status.get(60, TimeUnit.SECONDS));
@@ -86,35 +86,25 @@ class AbandonedCallsTest {
             for (CompletableFuture<Status.Code> refused : flood.stream().filter(CompletableFuture::isDone).toList()) {
                 assertEquals(Status.Code.RESOURCE_EXHAUSTED, refused.get());
             }
-            ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", node.port()).usePlaintext().build();
-            try {
-                List<CompletableFuture<Status.Code>> polite = new ArrayList<>();
-                for (int i = 0; i < share; i++) {
-                    polite.add(ScoreCalls.status(InspectionGrpc.newStub(channel)
-                            .withDeadlineAfter(60, TimeUnit.SECONDS), request));
-                }
-                awaitQueued(node, QUEUE);
-                node.release();
-                for (CompletableFuture<Status.Code> status : polite) {
-                    assertEquals(Status.Code.OK, status.get(60, TimeUnit.SECONDS));
-                }
-                long served = 0;
-                for (CompletableFuture<Status.Code> status : flood) {
-                    served += status.get(60, TimeUnit.SECONDS) == Status.Code.OK ? 1 : 0;
-                }
-                assertEquals(share, served, "the flooding client is served its share");
-            } finally {
-                channel.shutdownNow();
+            List<CompletableFuture<Status.Code>> polite = politeClientCalls(node, request, share);
+            node.release();
+            for (CompletableFuture<Status.Code> status : polite) {
+                assertEquals(Status.Code.OK, status.get(60, TimeUnit.SECONDS));
             }
+            long served = 0;
+            for (CompletableFuture<Status.Code> status : flood) {
+                served += status.get(60, TimeUnit.SECONDS) == Status.Code.OK ? 1 : 0;
+            }
+            assertEquals(share, served, "the flooding client is served its share");
         }
     }
 
-    /** A full queue's worth of calls from a second client on its own connection, all accepted. */
-    private static List<CompletableFuture<Status.Code>> politeClientCalls(HeldWorkersNode node, ScoreRequest request)
-            throws Exception {
+    /** {@code count} calls from a second client on its own connection that fill the queue, all accepted. */
+    private static List<CompletableFuture<Status.Code>> politeClientCalls(HeldWorkersNode node, ScoreRequest request,
+            int count) throws Exception {
         ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", node.port()).usePlaintext().build();
         List<CompletableFuture<Status.Code>> polite = new ArrayList<>();
-        for (int i = 0; i < QUEUE; i++) {
+        for (int i = 0; i < count; i++) {
             polite.add(ScoreCalls.status(InspectionGrpc.newStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS),
                     request));
         }
