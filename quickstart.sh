@@ -15,8 +15,8 @@ echo "== fitting the demo product into $demo/store"
 rm -rf "$demo"
 bin/kdedge-calibrate demo --store "$demo/store" --work "$demo/work"
 
-echo "== starting kdedge-node on port $port"
-bin/kdedge-node --config edge-config/node.yaml --store "$demo/store" --port "$port" &
+echo "== starting kdedge-node on port $port (plaintext: a demo on this machine; see README for TLS)"
+bin/kdedge-node --config edge-config/node.yaml --store "$demo/store" --port "$port" --plaintext &
 node_pid=$!
 stop_node() {
   # The node ends on SIGTERM with status 143; that is how it is meant to stop, not a failure of this script.

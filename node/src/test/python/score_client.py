@@ -1,7 +1,8 @@
 """Scores one image on a KD-Edge node with Python's grpcio: a client from another codebase.
 
-Usage: score_client.py STUBS_DIR ADDRESS PRODUCT IMAGE
-Prints the verdict as JSON on one line; exits 3 with the status on stderr if the call fails.
+Usage: score_client.py STUBS_DIR ADDRESS PRODUCT IMAGE [CA_PEM CERT_PEM KEY_PEM]
+With the three PEM files it connects with mutual TLS, without them in plaintext.
+Prints the verdict as JSON on one line; exits 3 with "CODE: details" on stderr if the call fails.
 """
 import json
 import sys
@@ -12,12 +13,20 @@ import grpc  # noqa: E402
 from kdedge.v1 import inspection_pb2, inspection_pb2_grpc  # noqa: E402
 
 
+def channel(address, tls_files):
+    if not tls_files:
+        return grpc.insecure_channel(address)
+    ca, cert, key = (open(path, "rb").read() for path in tls_files)
+    credentials = grpc.ssl_channel_credentials(root_certificates=ca, private_key=key, certificate_chain=cert)
+    return grpc.secure_channel(address, credentials)
+
+
 def main():
     address, product, image = sys.argv[2], sys.argv[3], sys.argv[4]
     with open(image, "rb") as f:
         encoded = f.read()
-    with grpc.insecure_channel(address) as channel:
-        stub = inspection_pb2_grpc.InspectionStub(channel)
+    with channel(address, sys.argv[5:8]) as ch:
+        stub = inspection_pb2_grpc.InspectionStub(ch)
         request = inspection_pb2.ScoreRequest(product=product, image=inspection_pb2.Image(encoded=encoded))
         try:
             verdict = stub.Score(request, timeout=30).verdict

@@ -27,6 +27,10 @@ public final class KdedgeNode implements Callable<Integer> {
     @Option(names = "--port", description = "gRPC port; overrides the configuration's server.port.")
     Integer port;
 
+    @Option(names = "--plaintext", description = "Serve without TLS whatever the configuration's tls section says "
+            + "(a demo on a trusted machine).")
+    boolean plaintext;
+
     public static void main(String[] args) {
         System.setProperty("ai.djl.offline", "true");
         System.exit(new CommandLine(new KdedgeNode()).setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -44,6 +48,10 @@ public final class KdedgeNode implements Callable<Integer> {
         if (port != null) {
             nodeConfig.server.port = port;
         }
+        if (plaintext) {
+            nodeConfig.tls = null;
+            nodeConfig.server.plaintext = true;
+        }
         nodeConfig.validate();
         Vertx vertx = Vertx.vertx();
         NodeServer node;
@@ -53,8 +61,9 @@ public final class KdedgeNode implements Callable<Integer> {
             vertx.close().await();
             throw e;
         }
-        LOG.info("kdedge-node serving {} products from {} on port {}", node.store().products().size(),
-                node.store().root(), node.port());
+        LOG.info("kdedge-node serving {} products from {} on port {} ({})", node.store().products().size(),
+                node.store().root(), node.port(), nodeConfig.tls == null ? "plaintext"
+                        : nodeConfig.tls.clientCa == null ? "TLS" : "mutual TLS");
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

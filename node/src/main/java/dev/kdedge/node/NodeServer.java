@@ -12,6 +12,10 @@ import dev.kdedge.node.inference.LargeImageLane;
 import dev.kdedge.node.inference.ScoringPipeline;
 import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.models.ProductAdministration;
+import dev.kdedge.node.security.AccessGate;
+import dev.kdedge.node.security.AccessRules;
+import dev.kdedge.node.security.TlsFiles;
+import dev.kdedge.node.security.TlsReloader;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.Http2Settings;
@@ -46,6 +50,7 @@ public final class NodeServer implements AutoCloseable {
 
     private final Vertx vertx;
     private final HttpServer http;
+    private final Optional<TlsReloader> tlsReloader;
     private final EngineCache engines;
     private final ScoringPipeline pipeline;
     private final ExecutorService loader;
@@ -53,10 +58,12 @@ public final class NodeServer implements AutoCloseable {
     private final FineTuneJobs jobs;
     private final ExecutorService administration;
 
-    private NodeServer(Vertx vertx, HttpServer http, EngineCache engines, ScoringPipeline pipeline,
-            ExecutorService loader, ModelStore store, FineTuneJobs jobs, ExecutorService administration) {
+    private NodeServer(Vertx vertx, HttpServer http, Optional<TlsReloader> tlsReloader, EngineCache engines,
+            ScoringPipeline pipeline, ExecutorService loader, ModelStore store, FineTuneJobs jobs,
+            ExecutorService administration) {
         this.vertx = vertx;
         this.http = http;
+        this.tlsReloader = tlsReloader;
         this.engines = engines;
         this.pipeline = pipeline;
         this.loader = loader;
@@ -93,7 +100,7 @@ public final class NodeServer implements AutoCloseable {
         grpc.addService(new InspectionEndpoint(vertx, pipeline, config.scoring.streamWindow,
                 config.server.maxMessageBytes));
         grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines,
-                config.scoring.maxImagePixels), jobs, administration, writesRefused(config, store)));
+                config.scoring.maxImagePixels), jobs, administration));
         grpc.addService(HealthService.create(vertx)
                 .register(InspectionGrpcService.SERVICE_NAME, () -> Future.succeededFuture(true)));
         grpc.addService(ReflectionService.v1());
@@ -101,14 +108,31 @@ public final class NodeServer implements AutoCloseable {
         HttpServerOptions options = new HttpServerOptions().setHost(config.server.host).setPort(config.server.port)
                 .setInitialSettings(new Http2Settings().setInitialWindowSize(HTTP2_WINDOW_BYTES)
                         .setMaxFrameSize(1 << 20));
-        return vertx.createHttpServer(options).requestHandler(grpc).listen()
-                .map(http -> new NodeServer(vertx, http, engines, pipeline, loader, store, jobs, administration))
-                .onFailure(e -> {
-                    jobs.close();
-                    administration.shutdownNow();
-                    engines.close();
-                    loader.shutdownNow();
-                });
+        Future<Optional<TlsFiles>> tls = config.tls == null ? Future.succeededFuture(Optional.empty())
+                : TlsFiles.read(vertx, config.tls).compose(files -> vertx.executeBlocking(() -> files.verified(vertx)))
+                        .map(Optional::of);
+        return tls.compose(files -> {
+            boolean mutual = files.map(TlsFiles::mutual).orElse(false);
+            Optional<String> writesRefused = writesRefused(config, store);
+            if (writesRefused.isEmpty() && !mutual) {
+                LOG.warn("Models writes are enabled without mutual TLS: anyone who can reach port {} can upload, "
+                        + "fine-tune, promote and roll back (configure tls.clientCa to require engineer "
+                        + "certificates)", config.server.port);
+            }
+            files.ifPresent(f -> f.secure(options));
+            AccessGate gate = new AccessGate(vertx, grpc,
+                    mutual ? Optional.of(AccessRules.of(config.access)) : Optional.empty(), writesRefused);
+            return vertx.createHttpServer(options).requestHandler(gate).listen().map(http -> {
+                Optional<TlsReloader> reloader = files.map(f -> new TlsReloader(vertx, http, config.tls,
+                        options.getSslOptions(), f));
+                return new NodeServer(vertx, http, reloader, engines, pipeline, loader, store, jobs, administration);
+            });
+        }).onFailure(e -> {
+            jobs.close();
+            administration.shutdownNow();
+            engines.close();
+            loader.shutdownNow();
+        });
     }
 
     /** Exceptions no handler caught, on the event loop. */
@@ -168,6 +192,7 @@ public final class NodeServer implements AutoCloseable {
      */
     @Override
     public void close() throws Exception {
+        tlsReloader.ifPresent(TlsReloader::close);
         http.close().await();
         administration.shutdown();
         administration.awaitTermination(30, TimeUnit.SECONDS);

@@ -24,7 +24,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.grpc.server.GrpcServer;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -57,8 +56,7 @@ class ModelsBusyTest {
                 FineTuneJobs jobs = new FineTuneJobs(store, dir.resolve("jobs"),
                         new ProductFitter(store, InferenceOptions.cpu(1)))) {
             GrpcServer grpc = GrpcServer.server(vertx);
-            grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines, 1 << 24), jobs, work,
-                    Optional.empty()));
+            grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines, 1 << 24), jobs, work));
             HttpServer http = vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1").await();
             ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", http.actualPort()).usePlaintext()
                     .build();

@@ -3,12 +3,7 @@ package dev.kdedge.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kdedge.calibration.cli.KdedgeCalibrate;
 import dev.kdedge.calibration.demo.SyntheticTiles;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
@@ -20,28 +15,13 @@ class RemoteCliTest {
     @TempDir
     Path dir;
 
-    private record Run(int exitCode, String out, String err) {}
-
-    private Run remote(RunningNode node, String... args) {
+    private CalibrateCli.Run remote(RunningNode node, String... args) {
         String[] command = new String[args.length + 2];
         command[0] = "remote";
         command[1] = args[0];
         command[2] = "--node=127.0.0.1:" + node.server.port();
         System.arraycopy(args, 1, command, 3, args.length - 1);
-        StringWriter err = new StringWriter();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream stdout = System.out;
-        PrintStream stderr = System.err;
-        ByteArrayOutputStream errStream = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true));
-        System.setErr(new PrintStream(errStream, true));
-        try {
-            int code = KdedgeCalibrate.commandLine().setErr(new PrintWriter(err)).execute(command);
-            return new Run(code, out.toString(), err + errStream.toString());
-        } finally {
-            System.setOut(stdout);
-            System.setErr(stderr);
-        }
+        return CalibrateCli.run(command);
     }
 
     @Test
@@ -54,34 +34,34 @@ class RemoteCliTest {
         Files.write(images.resolve("truncated.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 0, 0, 0, 0});
         Path store = DemoStore.copyOfStore(dir.resolve("store"));
         try (RunningNode node = new RunningNode(store, c -> c.models.enabled = true)) {
-            Run upload = remote(node, "upload", "--product=demo", "--images=" + images);
-            assertEquals(0, upload.exitCode, upload.err);
-            assertTrue(upload.out.contains("10 stored, 0 already there, 1 refused"), upload.out);
-            assertTrue(upload.out.contains("refused truncated.png"), upload.out);
+            CalibrateCli.Run upload = remote(node, "upload", "--product=demo", "--images=" + images);
+            assertEquals(0, upload.exitCode(), upload.err());
+            assertTrue(upload.out().contains("10 stored, 0 already there, 1 refused"), upload.out());
+            assertTrue(upload.out().contains("refused truncated.png"), upload.out());
 
-            Run fineTune = remote(node, "fine-tune", "--product=demo", "--epochs=2");
-            assertEquals(0, fineTune.exitCode, fineTune.out + fineTune.err);
-            assertTrue(fineTune.out.contains("done: version 2 of demo written, not active"), fineTune.out);
-            assertTrue(fineTune.err.contains("export parity"), fineTune.err);
+            CalibrateCli.Run fineTune = remote(node, "fine-tune", "--product=demo", "--epochs=2");
+            assertEquals(0, fineTune.exitCode(), fineTune.out() + fineTune.err());
+            assertTrue(fineTune.out().contains("done: version 2 of demo written, not active"), fineTune.out());
+            assertTrue(fineTune.err().contains("export parity"), fineTune.err());
 
-            Run status = remote(node, "status", "--product=demo");
-            assertTrue(status.out.contains("active version 1"), status.out);
-            assertTrue(status.out.contains("v2") && status.out.contains("from v1"), status.out);
+            CalibrateCli.Run status = remote(node, "status", "--product=demo");
+            assertTrue(status.out().contains("active version 1"), status.out());
+            assertTrue(status.out().contains("v2") && status.out().contains("from v1"), status.out());
 
-            Run promote = remote(node, "promote", "--product=demo", "--version=2");
-            assertEquals(0, promote.exitCode, promote.err);
-            assertTrue(promote.out.contains("active version 2 (before: [1])"), promote.out);
-            Run rollback = remote(node, "rollback", "--product=demo");
-            assertTrue(rollback.out.contains("active version 1"), rollback.out);
+            CalibrateCli.Run promote = remote(node, "promote", "--product=demo", "--version=2");
+            assertEquals(0, promote.exitCode(), promote.err());
+            assertTrue(promote.out().contains("active version 2 (before: [1])"), promote.out());
+            CalibrateCli.Run rollback = remote(node, "rollback", "--product=demo");
+            assertTrue(rollback.out().contains("active version 1"), rollback.out());
 
-            Run policy = remote(node, "threshold-policy", "--product=demo", "--target-frr=0.01");
-            assertTrue(policy.out.contains("0.01 false-reject rate"), policy.out);
-            Run jobs = remote(node, "status");
-            assertTrue(jobs.out.contains("SUCCEEDED  created"), jobs.out);
+            CalibrateCli.Run policy = remote(node, "threshold-policy", "--product=demo", "--target-frr=0.01");
+            assertTrue(policy.out().contains("0.01 false-reject rate"), policy.out());
+            CalibrateCli.Run jobs = remote(node, "status");
+            assertTrue(jobs.out().contains("SUCCEEDED  created"), jobs.out());
 
-            Run missing = remote(node, "promote", "--product=demo", "--version=9");
-            assertEquals(1, missing.exitCode);
-            assertTrue(missing.err.contains("error: NOT_FOUND: product demo has no version 9"), missing.err);
+            CalibrateCli.Run missing = remote(node, "promote", "--product=demo", "--version=9");
+            assertEquals(1, missing.exitCode());
+            assertTrue(missing.err().contains("error: NOT_FOUND: product demo has no version 9"), missing.err());
         }
     }
 }

@@ -30,6 +30,7 @@ final class RunningNode implements AutoCloseable {
         config.store = store.toString();
         config.server.host = "127.0.0.1";
         config.server.port = 0;
+        config.server.plaintext = true;
         tweak.accept(config);
         server = NodeServer.start(vertx, config.validate()).await();
         Handler<Throwable> nodeHandler = vertx.exceptionHandler();

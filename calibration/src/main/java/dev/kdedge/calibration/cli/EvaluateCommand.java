@@ -24,6 +24,7 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "evaluate", mixinStandardHelpOptions = true,
@@ -42,6 +43,9 @@ final class EvaluateCommand implements Callable<Integer> {
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
+
+    @Mixin
+    ClientTls tls = new ClientTls();
 
     @Option(names = "--product", required = true, description = "Product id.")
     String product;
@@ -89,7 +93,7 @@ final class EvaluateCommand implements Callable<Integer> {
 
     private AnomalyMapSource openSource() throws IOException {
         if (source.node != null) {
-            return new NodeMaps(source.node, NodeAddress.channel(source.node), product, version == null ? 0 : version);
+            return new NodeMaps(source.node, tls.channel(source.node), product, version == null ? 0 : version);
         }
         ModelStore modelStore = new ModelStore(source.store);
         return new BundleMaps(version != null ? modelStore.bundle(product, version) : modelStore.activeBundle(product),

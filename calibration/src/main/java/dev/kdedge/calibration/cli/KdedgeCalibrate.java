@@ -1,6 +1,8 @@
 package dev.kdedge.calibration.cli;
 
 import dev.kdedge.calibration.cli.remote.RemoteCommand;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -19,7 +21,12 @@ public final class KdedgeCalibrate {
     /** The command line as {@code main} runs it: a failure prints one line naming what was wrong and exits 1. */
     public static CommandLine commandLine() {
         return new CommandLine(new KdedgeCalibrate()).setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("error: " + (e.getMessage() != null ? e.getMessage() : e.toString()));
+            String message = e.getMessage() != null ? e.getMessage() : e.toString();
+            if (e instanceof StatusRuntimeException call && call.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+                message += " (is a node listening there, and does it require TLS: --tls-ca, with mutual TLS also "
+                        + "--tls-cert and --tls-key?)";
+            }
+            cmd.getErr().println("error: " + message);
             return 1;
         });
     }

@@ -1,20 +1,19 @@
 package dev.kdedge.calibration.cli;
 
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** The node a remote command talks to (a picocli mixin). */
+/** The node a remote command talks to, and how (a picocli mixin). */
 public final class NodeAddress {
     @Option(names = "--node", defaultValue = "localhost:50051", description = "Node address (default: ${DEFAULT-VALUE}).")
     public String node;
 
-    /** A plaintext channel to the node; the caller shuts it down. */
-    public ManagedChannel channel() {
-        return channel(node);
-    }
+    @Mixin
+    public ClientTls tls = new ClientTls();
 
-    static ManagedChannel channel(String address) {
-        return ManagedChannelBuilder.forTarget(address).usePlaintext().build();
+    /** A channel to the node; the caller shuts it down. */
+    public ManagedChannel channel() {
+        return tls.channel(node);
     }
 }

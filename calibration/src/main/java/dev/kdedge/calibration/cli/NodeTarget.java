@@ -18,7 +18,7 @@ public final class NodeTarget {
     @Option(names = "--product", required = true, description = "Product id.")
     public String product;
 
-    /** A plaintext channel to the node; the caller shuts it down. */
+    /** A channel to the node; the caller shuts it down. */
     public ManagedChannel channel() {
         return address.channel();
     }

@@ -6,7 +6,6 @@ import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.api.v1.ScoreResponse;
 import dev.kdedge.api.v1.Verdict;
 import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -49,9 +48,6 @@ final class ScoreCommand implements Callable<Integer> {
                 System.out.println("heatmap: " + heatmap);
             }
             return v.getIsAnomalous() ? 2 : 0;
-        } catch (StatusRuntimeException e) {
-            System.err.println("error: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
-            return 1;
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }

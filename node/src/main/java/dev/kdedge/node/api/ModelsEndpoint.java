@@ -35,7 +35,6 @@ import io.vertx.grpc.server.GrpcServerResponse;
 import io.vertx.grpc.server.Service;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -45,29 +44,25 @@ import java.util.function.Supplier;
 
 /**
  * The {@code kdedge.v1.Models} service on Vert.x gRPC. Every store operation runs on {@code work}, never on the event
- * loop; replies and job events come back to the call's context. The RPCs that change the store are refused with
- * PERMISSION_DENIED when {@code writesRefused} says why.
+ * loop; replies and job events come back to the call's context. Who may call which RPC, and whether this node changes
+ * its store at all, is decided before a call gets here ({@code security.AccessGate}).
  */
 public final class ModelsEndpoint implements Service {
     private final Vertx vertx;
     private final ProductAdministration products;
     private final FineTuneJobs jobs;
     private final Executor work;
-    private final Optional<String> writesRefused;
 
     @FunctionalInterface
     private interface Work<Req, Resp> {
         Resp apply(Req request) throws Exception;
     }
 
-    /** @param writesRefused why the store may not be changed through this node, or empty when it may */
-    public ModelsEndpoint(Vertx vertx, ProductAdministration products, FineTuneJobs jobs, Executor work,
-            Optional<String> writesRefused) {
+    public ModelsEndpoint(Vertx vertx, ProductAdministration products, FineTuneJobs jobs, Executor work) {
         this.vertx = vertx;
         this.products = products;
         this.jobs = jobs;
         this.work = refusingWhenFull(work);
-        this.writesRefused = writesRefused;
     }
 
     /**
@@ -105,35 +100,30 @@ public final class ModelsEndpoint implements Service {
 
     @Override
     public void bind(GrpcServer server) {
-        server.callHandler(ModelsGrpcService.ListProducts, call -> unary(call, false,
+        server.callHandler(ModelsGrpcService.ListProducts, call -> unary(call,
                 (ListProductsRequest r) -> ListProductsResponse.newBuilder().addAllProducts(products.products()).build()));
-        server.callHandler(ModelsGrpcService.DescribeProduct, call -> unary(call, false,
+        server.callHandler(ModelsGrpcService.DescribeProduct, call -> unary(call,
                 (DescribeProductRequest r) -> products.describe(r.getProduct())));
-        server.callHandler(ModelsGrpcService.StartFineTune, call -> unary(call, true, jobs::start));
-        server.callHandler(ModelsGrpcService.GetJob, call -> unary(call, false, (GetJobRequest r) -> jobs.get(r.getJobId())));
-        server.callHandler(ModelsGrpcService.ListJobs, call -> unary(call, false,
+        server.callHandler(ModelsGrpcService.StartFineTune, call -> unary(call, jobs::start));
+        server.callHandler(ModelsGrpcService.GetJob, call -> unary(call, (GetJobRequest r) -> jobs.get(r.getJobId())));
+        server.callHandler(ModelsGrpcService.ListJobs, call -> unary(call,
                 (ListJobsRequest r) -> ListJobsResponse.newBuilder().addAllJobs(jobs.list()).build()));
-        server.callHandler(ModelsGrpcService.CancelJob, call -> unary(call, true,
-                (CancelJobRequest r) -> jobs.cancel(r.getJobId())));
-        server.callHandler(ModelsGrpcService.Promote, call -> unary(call, true,
+        server.callHandler(ModelsGrpcService.CancelJob, call -> unary(call, (CancelJobRequest r) -> jobs.cancel(r.getJobId())));
+        server.callHandler(ModelsGrpcService.Promote, call -> unary(call,
                 (PromoteRequest r) -> products.promote(r.getProduct(), r.getVersion())));
-        server.callHandler(ModelsGrpcService.Rollback, call -> unary(call, true,
-                (RollbackRequest r) -> products.rollback(r.getProduct())));
-        server.callHandler(ModelsGrpcService.SetThresholdPolicy, call -> unary(call, true,
+        server.callHandler(ModelsGrpcService.Rollback, call -> unary(call, (RollbackRequest r) -> products.rollback(r.getProduct())));
+        server.callHandler(ModelsGrpcService.SetThresholdPolicy, call -> unary(call,
                 (SetThresholdPolicyRequest r) -> products.setThresholdPolicy(r.getProduct(), r.getPolicy())));
         server.callHandler(ModelsGrpcService.WatchJob, this::watchJob);
         server.callHandler(ModelsGrpcService.UploadNormals, this::uploadNormals);
     }
 
-    private <Req, Resp> void unary(GrpcServerRequest<Req, Resp> call, boolean changesStore, Work<Req, Resp> action) {
+    private <Req, Resp> void unary(GrpcServerRequest<Req, Resp> call, Work<Req, Resp> action) {
         Context context = vertx.getOrCreateContext();
         ClientPresence client = new ClientPresence(call);
         call.invalidMessageHandler(invalid -> fail(call.response(), GrpcStatus.INVALID_ARGUMENT,
                 "malformed request message"));
         call.last().onSuccess(request -> {
-            if (changesStore && refuseWrite(call.response())) {
-                return;
-            }
             onWork(() -> {
                 try {
                     return action.apply(request);
@@ -152,11 +142,6 @@ public final class ModelsEndpoint implements Service {
                 }
             }));
         });
-    }
-
-    private boolean refuseWrite(GrpcServerResponse<?, ?> response) {
-        writesRefused.ifPresent(reason -> fail(response, GrpcStatus.PERMISSION_DENIED, reason));
-        return writesRefused.isPresent();
     }
 
     private static void fail(GrpcServerResponse<?, ?> response, GrpcStatus status, String message) {
@@ -239,9 +224,6 @@ public final class ModelsEndpoint implements Service {
     }
 
     private void uploadNormals(GrpcServerRequest<UploadRequest, UploadSummary> call) {
-        if (refuseWrite(call.response())) {
-            return;
-        }
         UploadStream upload = new UploadStream(call, vertx.getOrCreateContext());
         new ClientPresence(call).onGone(upload::abandoned);
         call.handler(upload::received);

@@ -5,11 +5,13 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.kdedge.node.security.AccessRules;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The node's configuration ({@code edge-config/node.yaml}). Every default lives here; {@link #validate()} checks every
@@ -21,12 +23,39 @@ public final class NodeConfig {
     @JsonProperty public Cache cache = new Cache();
     @JsonProperty public Scoring scoring = new Scoring();
     @JsonProperty public Models models = new Models();
+    /** The node's certificate and the clients' CA; absent means plaintext, which {@code server.plaintext} must allow. */
+    @JsonProperty public Tls tls;
+    @JsonProperty public Access access = new Access();
 
     public static final class Server {
         @JsonProperty public String host = "0.0.0.0";
         @JsonProperty public int port = 50051;
         /** Largest gRPC message accepted, in bytes; a larger one is answered RESOURCE_EXHAUSTED. */
         @JsonProperty public long maxMessageBytes = 16L * 1024 * 1024;
+        /** Serve without TLS. Never implied: a node without a {@code tls} section refuses to start unless this is set. */
+        @JsonProperty public boolean plaintext = false;
+    }
+
+    /** PEM files, read again every {@code reloadSeconds} and applied to new connections when they change. */
+    public static final class Tls {
+        /** The node's certificate chain, leaf first. */
+        @JsonProperty public String certificate;
+        /** The node's private key (PKCS#8, or PKCS#1 for RSA). */
+        @JsonProperty public String key;
+        /** CAs whose client certificates are accepted; set, it makes TLS mutual and enables {@link Access} roles. */
+        @JsonProperty public String clientCa;
+        @JsonProperty public int reloadSeconds = 30;
+    }
+
+    /** Which client may call what, from its certificate; applies with mutual TLS only. */
+    public static final class Access {
+        /** The certificate field a role is read from: OU, CN, SAN_DNS or SAN_URI. */
+        @JsonProperty public String roleFrom = "OU";
+        /** Role name (camera, engineer, observer) to the values of {@code roleFrom} that grant it. */
+        @JsonProperty public Map<String, List<String>> roles = Map.of(
+                "camera", List.of("camera"), "engineer", List.of("engineer"), "observer", List.of("observer"));
+        /** Roles that may list and describe products, watch jobs, check health and use server reflection. */
+        @JsonProperty public List<String> reads = List.of("camera", "engineer", "observer");
     }
 
     public static final class Cache {
@@ -63,8 +92,8 @@ public final class NodeConfig {
     /** The engineer's side: uploads, fine-tunes, promote and rollback (the kdedge.v1.Models service). */
     public static final class Models {
         /**
-         * Allows the RPCs that change the store. Off by default: until mTLS roles exist, anyone who can reach the
-         * port could use them. A node whose store is not writable refuses them whatever this says.
+         * Allows the RPCs that change the store, to clients with role engineer when TLS is mutual, to anyone who can
+         * reach the port otherwise. A node whose store is not writable refuses them whatever this says.
          */
         @JsonProperty public boolean enabled = false;
         /** PyTorch threads for fine-tuning; the other cores stay with scoring. */
@@ -109,6 +138,19 @@ public final class NodeConfig {
         check(errors, scoring.streamWindow >= 1 && scoring.streamWindow <= 1024, "scoring.streamWindow must be 1..1024");
         check(errors, models.trainingThreads >= 1 && models.trainingThreads <= 256, "models.trainingThreads must be 1..256");
         check(errors, models.maxQueuedRequests >= 1, "models.maxQueuedRequests must be at least 1");
+        check(errors, tls != null || server.plaintext,
+                "tls must name the node's certificate and key (tls.certificate, tls.key), or server.plaintext must be "
+                        + "true to serve without TLS");
+        check(errors, tls == null || !server.plaintext, "server.plaintext: true and a tls section contradict each other");
+        if (tls != null) {
+            check(errors, tls.certificate != null && tls.key != null, "tls.certificate and tls.key must name PEM files");
+            check(errors, tls.reloadSeconds >= 1 && tls.reloadSeconds <= 86400, "tls.reloadSeconds must be 1..86400");
+        }
+        try {
+            AccessRules.of(access);
+        } catch (IllegalArgumentException e) {
+            errors.add(e.getMessage());
+        }
         if (!errors.isEmpty()) {
             throw new IllegalArgumentException("invalid configuration: " + String.join("; ", errors));
         }

@@ -31,6 +31,27 @@ class NodeConfigTest {
     }
 
     @Test
+    void plaintextIsNeverImplied() throws Exception {
+        Path file = Files.writeString(dir.resolve("node.yaml"), "store: /tmp/store\n");
+        var e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(file).validate());
+        assertTrue(e.getMessage().contains("or server.plaintext must be true to serve without TLS"), e.getMessage());
+        Files.writeString(file, "server:\n  plaintext: true\n");
+        NodeConfig.load(file).validate();
+    }
+
+    @Test
+    void accessRulesNameWhatIsWrong() throws Exception {
+        Path file = Files.writeString(dir.resolve("node.yaml"), "server:\n  plaintext: true\naccess:\n"
+                + "  roleFrom: O\n");
+        var e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(file).validate());
+        assertTrue(e.getMessage().contains("access.roleFrom must be OU, CN, SAN_DNS or SAN_URI, not 'O'"), e.getMessage());
+        Files.writeString(file, "server:\n  plaintext: true\naccess:\n  roles:\n    operator: [line-3]\n");
+        e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(file).validate());
+        assertTrue(e.getMessage().contains("access: unknown role 'operator' (roles: camera, engineer, observer)"),
+                e.getMessage());
+    }
+
+    @Test
     void unknownKeysAreRejectedWithTheirPlace() throws Exception {
         Path file = Files.writeString(dir.resolve("node.yaml"), "scoring:\n  workerThread: 2\n");
         var e = assertThrows(java.io.IOException.class, () -> NodeConfig.load(file));

@@ -3,7 +3,6 @@ package dev.kdedge.calibration.cli.remote;
 import dev.kdedge.api.v1.ModelsGrpc;
 import dev.kdedge.calibration.cli.NodeAddress;
 import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Mixin;
@@ -30,9 +29,6 @@ abstract class RemoteCall implements Callable<Integer> {
         ManagedChannel channel = address.channel();
         try {
             return run(channel);
-        } catch (StatusRuntimeException e) {
-            System.err.println("error: " + e.getStatus().getCode() + ": " + e.getStatus().getDescription());
-            return 1;
         } finally {
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }

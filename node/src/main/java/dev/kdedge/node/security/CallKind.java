@@ -1,0 +1,32 @@
+package dev.kdedge.node.security;
+
+import dev.kdedge.api.v1.InspectionGrpcService;
+import dev.kdedge.api.v1.ModelsGrpcService;
+import io.vertx.grpc.common.ServiceMethod;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/** What a call does, as far as access is concerned; every RPC of the node is one of these. */
+public enum CallKind {
+    /** The Inspection service: scoring images. */
+    INSPECT,
+    /** The Models RPCs that change the store: uploads, fine-tunes, promote, rollback, threshold policy. */
+    CHANGE_STORE,
+    /** Everything else: listing and describing products, job status, health, server reflection. */
+    READ;
+
+    private static final Set<String> STORE_CHANGES = Stream.<ServiceMethod<?, ?>>of(ModelsGrpcService.UploadNormals,
+                    ModelsGrpcService.StartFineTune, ModelsGrpcService.CancelJob, ModelsGrpcService.Promote,
+                    ModelsGrpcService.Rollback, ModelsGrpcService.SetThresholdPolicy)
+            .map(ServiceMethod::fullMethodName).collect(Collectors.toUnmodifiableSet());
+    private static final String INSPECTION = InspectionGrpcService.SERVICE_NAME.fullyQualifiedName() + "/";
+
+    /** @param fullMethodName {@code package.Service/Method}, as in the request's path without its leading slash */
+    public static CallKind of(String fullMethodName) {
+        if (fullMethodName.startsWith(INSPECTION)) {
+            return INSPECT;
+        }
+        return STORE_CHANGES.contains(fullMethodName) ? CHANGE_STORE : READ;
+    }
+}

@@ -1,0 +1,30 @@
+package dev.kdedge.node.security;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/** What a client is, as its certificate says (see {@link AccessRules}); each role is allowed a set of {@link CallKind}s. */
+public enum Role {
+    /** Scores images: the Inspection service. */
+    CAMERA,
+    /** Recalibrates: the Inspection service and the Models RPCs that change the store. */
+    ENGINEER,
+    /** Watches: the reads only, when {@code access.reads} names it. */
+    OBSERVER;
+
+    /** The role's name in node.yaml and in status messages. */
+    public String configName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    static Role named(String name) {
+        for (Role role : values()) {
+            if (role.configName().equals(name)) {
+                return role;
+            }
+        }
+        throw new IllegalArgumentException("unknown role '" + name + "' (roles: "
+                + Arrays.stream(values()).map(Role::configName).collect(Collectors.joining(", ")) + ")");
+    }
+}
