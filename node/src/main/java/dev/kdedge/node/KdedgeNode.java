@@ -1,7 +1,9 @@
 package dev.kdedge.node;
 
 import dev.kdedge.node.config.NodeConfig;
+import dev.kdedge.node.metrics.NodeMetrics;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -53,10 +55,11 @@ public final class KdedgeNode implements Callable<Integer> {
             nodeConfig.server.plaintext = true;
         }
         nodeConfig.validate();
-        Vertx vertx = Vertx.vertx();
+        NodeMetrics metrics = NodeMetrics.of(nodeConfig.metrics);
+        Vertx vertx = metrics.vertx(new VertxOptions());
         NodeServer node;
         try {
-            node = NodeServer.start(vertx, nodeConfig).await();
+            node = NodeServer.start(vertx, nodeConfig, metrics).await();
         } catch (Exception e) {
             vertx.close().await();
             throw e;
@@ -64,6 +67,7 @@ public final class KdedgeNode implements Callable<Integer> {
         LOG.info("kdedge-node serving {} products from {} on port {} ({})", node.store().products().size(),
                 node.store().root(), node.port(), nodeConfig.tls == null ? "plaintext"
                         : nodeConfig.tls.clientCa == null ? "TLS" : "mutual TLS");
+        node.metricsPort().ifPresent(port -> LOG.info("Prometheus metrics on port {} (/metrics)", port));
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {

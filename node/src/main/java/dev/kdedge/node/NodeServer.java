@@ -11,11 +11,15 @@ import dev.kdedge.node.engine.EngineCache;
 import dev.kdedge.node.inference.LargeImageLane;
 import dev.kdedge.node.inference.ScoringPipeline;
 import dev.kdedge.node.jobs.FineTuneJobs;
+import dev.kdedge.node.metrics.CallMetrics;
+import dev.kdedge.node.metrics.NodeMetrics;
 import dev.kdedge.node.models.ProductAdministration;
 import dev.kdedge.node.security.AccessGate;
 import dev.kdedge.node.security.AccessRules;
 import dev.kdedge.node.security.TlsFiles;
 import dev.kdedge.node.security.TlsReloader;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.Http2Settings;
@@ -28,6 +32,7 @@ import io.vertx.grpc.server.GrpcServerOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -48,8 +53,8 @@ public final class NodeServer implements AutoCloseable {
     /** Models calls are a field engineer's, a few at a time; two threads keep a slow upload from stalling a status. */
     private static final int ADMINISTRATION_THREADS = 2;
 
-    private final Vertx vertx;
     private final HttpServer http;
+    private final Optional<HttpServer> metricsHttp;
     private final Optional<TlsReloader> tlsReloader;
     private final EngineCache engines;
     private final ScoringPipeline pipeline;
@@ -58,11 +63,11 @@ public final class NodeServer implements AutoCloseable {
     private final FineTuneJobs jobs;
     private final ExecutorService administration;
 
-    private NodeServer(Vertx vertx, HttpServer http, Optional<TlsReloader> tlsReloader, EngineCache engines,
-            ScoringPipeline pipeline, ExecutorService loader, ModelStore store, FineTuneJobs jobs,
+    private NodeServer(HttpServer http, Optional<HttpServer> metricsHttp, Optional<TlsReloader> tlsReloader,
+            EngineCache engines, ScoringPipeline pipeline, ExecutorService loader, ModelStore store, FineTuneJobs jobs,
             ExecutorService administration) {
-        this.vertx = vertx;
         this.http = http;
+        this.metricsHttp = metricsHttp;
         this.tlsReloader = tlsReloader;
         this.engines = engines;
         this.pipeline = pipeline;
@@ -72,8 +77,11 @@ public final class NodeServer implements AutoCloseable {
         this.administration = administration;
     }
 
-    /** Starts a node on {@code vertx}; the future completes once the port is listening. */
-    public static Future<NodeServer> start(Vertx vertx, NodeConfig config) {
+    /**
+     * Starts a node on {@code vertx} (made by {@code metrics}, so that Vert.x's own meters go where the node's do);
+     * the future completes once the ports are listening.
+     */
+    public static Future<NodeServer> start(Vertx vertx, NodeConfig config, NodeMetrics metrics) {
         ModelStore store = new ModelStore(Path.of(config.store));
         // Fine-tuning shares the device with scoring: PyTorch gets only the threads configured for it.
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.models.trainingThreads));
@@ -95,12 +103,19 @@ public final class NodeServer implements AutoCloseable {
         ExecutorService administration = new ThreadPoolExecutor(ADMINISTRATION_THREADS, ADMINISTRATION_THREADS, 0,
                 TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.models.maxQueuedRequests), daemon("kdedge-models"));
 
+        MeterRegistry registry = metrics.registry();
+        engines.bindTo(registry);
+        pipeline.bindTo(registry);
+        jobs.bindTo(registry);
+        new ExecutorServiceMetrics(administration, "models", List.of()).bindTo(registry);
+        CallMetrics calls = new CallMetrics(registry);
+
         vertx.exceptionHandler(NodeServer::unhandled);
         GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.server.maxMessageBytes));
         grpc.addService(new InspectionEndpoint(vertx, pipeline, config.scoring.streamWindow,
-                config.server.maxMessageBytes));
+                config.server.maxMessageBytes, calls));
         grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines,
-                config.scoring.maxImagePixels), jobs, administration));
+                config.scoring.maxImagePixels), jobs, administration, calls));
         grpc.addService(HealthService.create(vertx)
                 .register(InspectionGrpcService.SERVICE_NAME, () -> Future.succeededFuture(true)));
         grpc.addService(ReflectionService.v1());
@@ -121,12 +136,16 @@ public final class NodeServer implements AutoCloseable {
             }
             files.ifPresent(f -> f.secure(options));
             AccessGate gate = new AccessGate(vertx, grpc,
-                    mutual ? Optional.of(AccessRules.of(config.access)) : Optional.empty(), writesRefused);
-            return vertx.createHttpServer(options).requestHandler(gate).listen().map(http -> {
-                Optional<TlsReloader> reloader = files.map(f -> new TlsReloader(vertx, http, config.tls,
-                        options.getSslOptions(), f));
-                return new NodeServer(vertx, http, reloader, engines, pipeline, loader, store, jobs, administration);
-            });
+                    mutual ? Optional.of(AccessRules.of(config.access)) : Optional.empty(), writesRefused, calls);
+            return metrics.serve(vertx, config.metrics).compose(metricsHttp -> vertx.createHttpServer(options)
+                    .requestHandler(gate).listen()
+                    .onFailure(e -> metricsHttp.ifPresent(HttpServer::close))
+                    .map(http -> {
+                        Optional<TlsReloader> reloader = files.map(f -> new TlsReloader(vertx, http, config.tls,
+                                options.getSslOptions(), f));
+                        return new NodeServer(http, metricsHttp, reloader, engines, pipeline, loader, store, jobs,
+                                administration);
+                    }));
         }).onFailure(e -> {
             jobs.close();
             administration.shutdownNow();
@@ -178,6 +197,11 @@ public final class NodeServer implements AutoCloseable {
         return http.actualPort();
     }
 
+    /** The port serving {@code /metrics}, if metrics are enabled. */
+    public Optional<Integer> metricsPort() {
+        return metricsHttp.map(HttpServer::actualPort);
+    }
+
     public ModelStore store() {
         return store;
     }
@@ -194,6 +218,9 @@ public final class NodeServer implements AutoCloseable {
     public void close() throws Exception {
         tlsReloader.ifPresent(TlsReloader::close);
         http.close().await();
+        if (metricsHttp.isPresent()) {
+            metricsHttp.get().close().await();
+        }
         administration.shutdown();
         administration.awaitTermination(30, TimeUnit.SECONDS);
         jobs.close();

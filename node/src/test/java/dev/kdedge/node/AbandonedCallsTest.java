@@ -99,6 +99,42 @@ class AbandonedCallsTest {
         }
     }
 
+    @Test
+    void aPoliteClientsCallWaitsForOneFloodCallPerWorkerNotForTheWholeFlood() throws Exception {
+        int queue = 8;
+        int flooded = queue - 1;
+        try (HeldWorkersNode node = new HeldWorkersNode(DemoStore.store(), 1, queue, flooded, null)) {
+            ScoreRequest request = DemoStore.scoreRequest(DemoStore.sampleGood());
+            // The engine loaded first: each call is then one task on the worker, in the order the queue gives.
+            InspectionGrpc.newBlockingStub(node.channel).score(request);
+            node.hold(0);
+            List<CompletableFuture<Status.Code>> flood = new ArrayList<>();
+            for (int i = 0; i < flooded; i++) {
+                flood.add(ScoreCalls.status(InspectionGrpc.newStub(node.channel)
+                        .withDeadlineAfter(60, TimeUnit.SECONDS), request));
+            }
+            awaitQueued(node, flooded);
+            ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", node.port()).usePlaintext().build();
+            try {
+                CompletableFuture<Status.Code> polite = ScoreCalls.status(InspectionGrpc.newStub(channel)
+                        .withDeadlineAfter(60, TimeUnit.SECONDS), request);
+                awaitQueued(node, queue);
+                node.release();
+                assertEquals(Status.Code.OK, polite.get(60, TimeUnit.SECONDS));
+                // The one worker takes the clients in turn: the flood's first call, then the polite one. First come,
+                // first served, all the flood's calls would have gone first.
+                long floodServedBefore = flood.stream().filter(CompletableFuture::isDone).count();
+                assertTrue(floodServedBefore <= 2, floodServedBefore + " of the flood's " + flooded
+                        + " calls were served before the polite client's");
+                for (CompletableFuture<Status.Code> status : flood) {
+                    assertEquals(Status.Code.OK, status.get(60, TimeUnit.SECONDS));
+                }
+            } finally {
+                channel.shutdownNow();
+            }
+        }
+    }
+
     /** {@code count} calls from a second client on its own connection that fill the queue, all accepted. */
     private static List<CompletableFuture<Status.Code>> politeClientCalls(HeldWorkersNode node, ScoreRequest request,
             int count) throws Exception {

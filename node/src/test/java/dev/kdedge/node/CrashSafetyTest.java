@@ -59,7 +59,7 @@ class CrashSafetyTest {
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void stoppedInsideEveryWriteTheNodeRestartsOnAConsistentStore() throws Exception {
         Path store = DemoStore.copyOfStore(dir.resolve("store"));
-        Path config = Files.writeString(dir.resolve("node.yaml"), "server:\n  host: 127.0.0.1\n  plaintext: true\nmodels:\n  enabled: true\n");
+        Path config = Files.writeString(dir.resolve("node.yaml"), "server:\n  host: 127.0.0.1\n  plaintext: true\nmetrics:\n  enabled: false\nmodels:\n  enabled: true\n");
         Path normals = store.resolve("products/demo/uploads/normals");
 
         // 1. Stopped during an upload stream, right after its 20th image was stored: the 12 acknowledged before and

@@ -9,6 +9,8 @@ import dev.kdedge.node.api.InspectionEndpoint;
 import dev.kdedge.node.engine.EngineCache;
 import dev.kdedge.node.inference.LargeImageLane;
 import dev.kdedge.node.inference.ScoringPipeline;
+import dev.kdedge.node.metrics.CallMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.vertx.core.Vertx;
@@ -29,7 +31,7 @@ import java.util.concurrent.TimeUnit;
  * state it waited for, not as the outcome of a race. Closing it fails the test if an event loop was blocked.
  */
 final class HeldWorkersNode implements AutoCloseable {
-    private final WatchedEventLoops eventLoops = new WatchedEventLoops();
+    private final WatchedEventLoops eventLoops = new WatchedEventLoops(Vertx::vertx);
     final Vertx vertx = eventLoops.vertx;
     final ThreadPoolExecutor workers;
     final ManagedChannel channel;
@@ -54,7 +56,8 @@ final class HeldWorkersNode implements AutoCloseable {
         pipeline = new ScoringPipeline(engines, 1 << 22, workers, new LargeImageLane(1 << 22, 1, 1),
                 maxQueuedPerClient);
         GrpcServer grpc = GrpcServer.server(vertx);
-        grpc.addService(new InspectionEndpoint(vertx, pipeline, 4, 4 << 20));
+        grpc.addService(new InspectionEndpoint(vertx, pipeline, 4, 4 << 20,
+                new CallMetrics(new SimpleMeterRegistry())));
         http = vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1").await();
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", port()).usePlaintext().build();
     }

@@ -15,7 +15,9 @@ import dev.kdedge.node.api.ModelsEndpoint;
 import dev.kdedge.node.engine.EngineCache;
 import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.models.ProductAdministration;
+import dev.kdedge.node.metrics.CallMetrics;
 import io.grpc.ManagedChannel;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -56,7 +58,8 @@ class ModelsBusyTest {
                 FineTuneJobs jobs = new FineTuneJobs(store, dir.resolve("jobs"),
                         new ProductFitter(store, InferenceOptions.cpu(1)))) {
             GrpcServer grpc = GrpcServer.server(vertx);
-            grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines, 1 << 24), jobs, work));
+            grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines, 1 << 24), jobs, work,
+                    new CallMetrics(new SimpleMeterRegistry())));
             HttpServer http = vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1").await();
             ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", http.actualPort()).usePlaintext()
                     .build();

@@ -3,6 +3,7 @@ package dev.kdedge.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.kdedge.node.config.NodeConfig;
+import dev.kdedge.node.metrics.NodeMetrics;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.vertx.core.Handler;
@@ -18,8 +19,8 @@ import java.util.function.Consumer;
  * loop was blocked (see {@link WatchedEventLoops}) or an exception went unhandled on one while it ran.
  */
 final class RunningNode implements AutoCloseable {
-    private final WatchedEventLoops eventLoops = new WatchedEventLoops();
-    final Vertx vertx = eventLoops.vertx;
+    private final WatchedEventLoops eventLoops;
+    final Vertx vertx;
     final NodeServer server;
     final ManagedChannel channel;
     /** What the node logs as an unhandled exception on the event loop: each one a bug of the node. */
@@ -31,8 +32,13 @@ final class RunningNode implements AutoCloseable {
         config.server.host = "127.0.0.1";
         config.server.port = 0;
         config.server.plaintext = true;
+        config.metrics.host = "127.0.0.1";
+        config.metrics.port = 0;
         tweak.accept(config);
-        server = NodeServer.start(vertx, config.validate()).await();
+        NodeMetrics metrics = NodeMetrics.of(config.metrics);
+        eventLoops = new WatchedEventLoops(metrics::vertx);
+        vertx = eventLoops.vertx;
+        server = NodeServer.start(vertx, config.validate(), metrics).await();
         Handler<Throwable> nodeHandler = vertx.exceptionHandler();
         vertx.exceptionHandler(e -> {
             if (!NodeServer.isVertxPausingAnEndedRequest(e)) {

@@ -7,6 +7,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -21,8 +22,9 @@ final class WatchedEventLoops {
     final Vertx vertx;
     private final List<String> blocked = new CopyOnWriteArrayList<>();
 
-    WatchedEventLoops() {
-        vertx = Vertx.vertx(new VertxOptions()
+    /** @param factory makes the Vert.x from the options that watch its event loops */
+    WatchedEventLoops(Function<VertxOptions, Vertx> factory) {
+        vertx = factory.apply(new VertxOptions()
                 .setMaxEventLoopExecuteTime(MAX_EXECUTE_MS).setMaxEventLoopExecuteTimeUnit(TimeUnit.MILLISECONDS)
                 .setBlockedThreadCheckInterval(100).setBlockedThreadCheckIntervalUnit(TimeUnit.MILLISECONDS));
         ((VertxInternal) vertx).blockedThreadChecker().setThreadBlockedHandler(event -> {

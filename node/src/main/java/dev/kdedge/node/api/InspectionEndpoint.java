@@ -13,6 +13,8 @@ import dev.kdedge.api.v1.InspectionGrpcService;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.api.v1.ScoreResponse;
 import dev.kdedge.node.inference.ScoringPipeline;
+import dev.kdedge.node.metrics.CallMetrics;
+import dev.kdedge.node.security.ClientIdentity;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.grpc.common.GrpcStatus;
@@ -38,17 +40,21 @@ public final class InspectionEndpoint implements Service {
     static final int HEATMAP_CHUNK_BYTES = 64 * 1024;
     /** How soon a stream's frame that found the node full is offered again. */
     private static final long STREAM_RETRY_MS = 20;
+    private static final String STREAM = InspectionGrpcService.InspectStream.methodName();
 
     private final Vertx vertx;
     private final ScoringPipeline pipeline;
     private final int streamWindow;
     private final long maxMessageBytes;
+    private final CallMetrics metrics;
 
-    public InspectionEndpoint(Vertx vertx, ScoringPipeline pipeline, int streamWindow, long maxMessageBytes) {
+    public InspectionEndpoint(Vertx vertx, ScoringPipeline pipeline, int streamWindow, long maxMessageBytes,
+            CallMetrics metrics) {
         this.vertx = vertx;
         this.pipeline = pipeline;
         this.streamWindow = streamWindow;
         this.maxMessageBytes = maxMessageBytes;
+        this.metrics = metrics;
     }
 
     @Override
@@ -96,7 +102,7 @@ public final class InspectionEndpoint implements Service {
             java.util.function.UnaryOperator<ScoreRequest> adapt,
             java.util.function.BiConsumer<GrpcServerResponse<ScoreRequest, Resp>, ScoreResponse> reply) {
         Context context = vertx.getOrCreateContext();
-        SingleReply<Resp> once = new SingleReply<>(request);
+        SingleReply<Resp> once = new SingleReply<>(request, metrics);
         long timeoutMs = request.timeout();
         long deadline = deadlineNanos(timeoutMs);
         // Completes with the call's one outcome (reply, error, deadline or the client gone): from then on the
@@ -112,15 +118,18 @@ public final class InspectionEndpoint implements Service {
             StatusMapping status = invalidMessage(invalid);
             once.fail(status.status(), status.message());
         });
-        request.last().onSuccess(message -> pipeline.score(adapt.apply(message), deadline, done, request.connection())
-                .whenComplete((result, failure) -> context.runOnContext(v -> {
-                    if (failure != null) {
-                        StatusMapping status = StatusMapping.of(failure);
-                        once.fail(status.status(), status.message());
-                    } else {
-                        once.complete(response -> reply.accept(response, result));
-                    }
-                })));
+        request.last().onSuccess(message -> {
+            long received = System.nanoTime();
+            pipeline.score(adapt.apply(message), deadline, done, ClientIdentity.of(request.connection()))
+                    .whenComplete((result, failure) -> context.runOnContext(v -> {
+                        if (failure != null) {
+                            StatusMapping status = StatusMapping.of(failure);
+                            once.fail(status.status(), status.message());
+                        } else if (once.complete(response -> reply.accept(response, result))) {
+                            metrics.scored(request.methodName(), result, received);
+                        }
+                    }));
+        });
     }
 
     private void inspectStream(GrpcServerRequest<FrameRequest, FrameResult> request) {
@@ -139,11 +148,12 @@ public final class InspectionEndpoint implements Service {
                 return;
             }
             flow.started();
-            scoreFrame(frame, deadline, flow, context, request.connection());
+            scoreFrame(frame, System.nanoTime(), deadline, flow, context, ClientIdentity.of(request.connection()));
         });
         // An unreadable frame has no frame id to answer with: it is reported as frame 0 and the stream goes on.
         request.invalidMessageHandler(invalid -> {
             StatusMapping status = invalidMessage(invalid);
+            metrics.failed(STREAM, status.status());
             flow.write(FrameResult.newBuilder().setError(FrameError.newBuilder().setCode(status.status().code)
                     .setMessage(status.message())).build());
         });
@@ -156,7 +166,8 @@ public final class InspectionEndpoint implements Service {
      * not refused: it keeps its place in the stream's window and is offered again shortly, so a stream waits for the
      * node (and, its window full, the node stops reading it) instead of having frame after frame read and refused.
      */
-    private void scoreFrame(FrameRequest frame, long deadline, StreamFlow flow, Context context, Object client) {
+    private void scoreFrame(FrameRequest frame, long received, long deadline, StreamFlow flow, Context context,
+            Object client) {
         CompletableFuture<Void> abandoned = flow.inPipeline();
         CompletableFuture<ScoreResponse> result = frame.hasRequest()
                 ? pipeline.score(frame.getRequest(), deadline, abandoned, client)
@@ -171,15 +182,17 @@ public final class InspectionEndpoint implements Service {
             if (status != null && status.status() == GrpcStatus.RESOURCE_EXHAUSTED) {
                 vertx.setTimer(STREAM_RETRY_MS, id -> {
                     if (!flow.closed()) {
-                        scoreFrame(frame, deadline, flow, context, client);
+                        scoreFrame(frame, received, deadline, flow, context, client);
                     }
                 });
                 return;
             }
             FrameResult.Builder out = FrameResult.newBuilder().setFrameId(frame.getFrameId());
             if (status != null) {
+                metrics.failed(STREAM, status.status());
                 out.setError(FrameError.newBuilder().setCode(status.status().code).setMessage(status.message()));
             } else {
+                metrics.scored(STREAM, scored, received);
                 out.setResult(scored);
             }
             flow.finished(out.build());
@@ -270,6 +283,7 @@ public final class InspectionEndpoint implements Service {
         void fail(GrpcStatus status, String message) {
             if (!closed) {
                 close();
+                metrics.failed(STREAM, status);
                 response.status(status).statusMessage(message).end();
             }
         }
@@ -323,27 +337,41 @@ public final class InspectionEndpoint implements Service {
      */
     private static final class SingleReply<Resp> {
         private final GrpcServerResponse<ScoreRequest, Resp> response;
+        private final String rpc;
+        private final CallMetrics metrics;
         private boolean done;
         private Runnable onDone = () -> {};
 
-        SingleReply(GrpcServerRequest<ScoreRequest, Resp> request) {
+        SingleReply(GrpcServerRequest<ScoreRequest, Resp> request, CallMetrics metrics) {
             this.response = request.response();
-            new ClientPresence(request).onGone(this::finish);
+            this.rpc = request.methodName();
+            this.metrics = metrics;
+            new ClientPresence(request).onGone(() -> {
+                if (!done) {
+                    metrics.failed(rpc, GrpcStatus.CANCELLED);
+                }
+                finish();
+            });
         }
 
         void onDone(Runnable action) {
             this.onDone = action;
         }
 
-        void complete(Consumer<GrpcServerResponse<ScoreRequest, Resp>> send) {
-            if (!done) {
-                finish();
-                send.accept(response);
+        /** @return whether this was the call's outcome (no other came first) */
+        boolean complete(Consumer<GrpcServerResponse<ScoreRequest, Resp>> send) {
+            if (done) {
+                return false;
             }
+            finish();
+            send.accept(response);
+            return true;
         }
 
         void fail(GrpcStatus status, String message) {
-            complete(r -> r.status(status).statusMessage(message).end());
+            if (complete(r -> r.status(status).statusMessage(message).end())) {
+                metrics.failed(rpc, status);
+            }
         }
 
         private void finish() {

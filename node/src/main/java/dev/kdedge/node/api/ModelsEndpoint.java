@@ -4,7 +4,6 @@ import com.google.protobuf.Descriptors;
 import dev.kdedge.api.v1.CancelJobRequest;
 import dev.kdedge.api.v1.DescribeProductRequest;
 import dev.kdedge.api.v1.GetJobRequest;
-import dev.kdedge.api.v1.Job;
 import dev.kdedge.api.v1.JobEvent;
 import dev.kdedge.api.v1.ListJobsRequest;
 import dev.kdedge.api.v1.ListJobsResponse;
@@ -15,7 +14,6 @@ import dev.kdedge.api.v1.ProductDescription;
 import dev.kdedge.api.v1.PromoteRequest;
 import dev.kdedge.api.v1.RollbackRequest;
 import dev.kdedge.api.v1.SetThresholdPolicyRequest;
-import dev.kdedge.api.v1.StartFineTuneRequest;
 import dev.kdedge.api.v1.UploadRejection;
 import dev.kdedge.api.v1.UploadRequest;
 import dev.kdedge.api.v1.UploadSummary;
@@ -24,6 +22,7 @@ import dev.kdedge.calibration.text.Echo;
 import dev.kdedge.node.inference.RejectedRequestException;
 import dev.kdedge.node.inference.Rejection;
 import dev.kdedge.node.jobs.FineTuneJobs;
+import dev.kdedge.node.metrics.CallMetrics;
 import dev.kdedge.node.models.ProductAdministration;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -52,17 +51,20 @@ public final class ModelsEndpoint implements Service {
     private final ProductAdministration products;
     private final FineTuneJobs jobs;
     private final Executor work;
+    private final CallMetrics metrics;
 
     @FunctionalInterface
     private interface Work<Req, Resp> {
         Resp apply(Req request) throws Exception;
     }
 
-    public ModelsEndpoint(Vertx vertx, ProductAdministration products, FineTuneJobs jobs, Executor work) {
+    public ModelsEndpoint(Vertx vertx, ProductAdministration products, FineTuneJobs jobs, Executor work,
+            CallMetrics metrics) {
         this.vertx = vertx;
         this.products = products;
         this.jobs = jobs;
         this.work = refusingWhenFull(work);
+        this.metrics = metrics;
     }
 
     /**
@@ -121,7 +123,7 @@ public final class ModelsEndpoint implements Service {
     private <Req, Resp> void unary(GrpcServerRequest<Req, Resp> call, Work<Req, Resp> action) {
         Context context = vertx.getOrCreateContext();
         ClientPresence client = new ClientPresence(call);
-        call.invalidMessageHandler(invalid -> fail(call.response(), GrpcStatus.INVALID_ARGUMENT,
+        call.invalidMessageHandler(invalid -> fail(call, GrpcStatus.INVALID_ARGUMENT,
                 "malformed request message"));
         call.last().onSuccess(request -> {
             onWork(() -> {
@@ -136,7 +138,7 @@ public final class ModelsEndpoint implements Service {
                 }
                 if (failure != null) {
                     StatusMapping status = StatusMapping.of(failure);
-                    fail(call.response(), status.status(), status.message());
+                    fail(call, status.status(), status.message());
                 } else {
                     call.response().end(reply);
                 }
@@ -144,8 +146,9 @@ public final class ModelsEndpoint implements Service {
         });
     }
 
-    private static void fail(GrpcServerResponse<?, ?> response, GrpcStatus status, String message) {
-        response.status(status).statusMessage(message).end();
+    private void fail(GrpcServerRequest<?, ?> call, GrpcStatus status, String message) {
+        metrics.failed(call.methodName(), status);
+        call.response().status(status).statusMessage(message).end();
     }
 
     /** Past events first, then each new one as it happens; the stream ends with the job. */
@@ -162,7 +165,7 @@ public final class ModelsEndpoint implements Service {
                         }
                         if (failure != null) {
                             StatusMapping status = StatusMapping.of(failure);
-                            fail(call.response(), status.status(), status.message());
+                            fail(call, status.status(), status.message());
                         } else {
                             watch.replay(past);
                         }
@@ -326,7 +329,7 @@ public final class ModelsEndpoint implements Service {
                 stopped = true;
                 StatusMapping status = StatusMapping.of(failure);
                 int kept = summary.getAccepted() + summary.getDuplicates();
-                fail(call.response(), status.status(), status.message() + (kept == 0 ? "; no image of this upload "
+                fail(call, status.status(), status.message() + (kept == 0 ? "; no image of this upload "
                         + "was kept" : "; kept before it: " + kept + " images (" + summary.getAccepted() + " new, "
                         + summary.getDuplicates() + " already stored); sending the upload again is safe"));
             }

@@ -26,6 +26,7 @@ public final class NodeConfig {
     /** The node's certificate and the clients' CA; absent means plaintext, which {@code server.plaintext} must allow. */
     @JsonProperty public Tls tls;
     @JsonProperty public Access access = new Access();
+    @JsonProperty public Metrics metrics = new Metrics();
 
     public static final class Server {
         @JsonProperty public String host = "0.0.0.0";
@@ -89,6 +90,14 @@ public final class NodeConfig {
         @JsonProperty public int streamWindow = 4;
     }
 
+    /** Prometheus metrics over plain HTTP on a port of their own ({@code GET /metrics}). */
+    public static final class Metrics {
+        @JsonProperty public boolean enabled = true;
+        @JsonProperty public String host = "0.0.0.0";
+        /** 0 picks a free port. */
+        @JsonProperty public int port = 9464;
+    }
+
     /** The engineer's side: uploads, fine-tunes, promote and rollback (the kdedge.v1.Models service). */
     public static final class Models {
         /**
@@ -138,6 +147,9 @@ public final class NodeConfig {
         check(errors, scoring.streamWindow >= 1 && scoring.streamWindow <= 1024, "scoring.streamWindow must be 1..1024");
         check(errors, models.trainingThreads >= 1 && models.trainingThreads <= 256, "models.trainingThreads must be 1..256");
         check(errors, models.maxQueuedRequests >= 1, "models.maxQueuedRequests must be at least 1");
+        check(errors, metrics.port >= 0 && metrics.port <= 65535, "metrics.port must be 0..65535 (0 picks a free port)");
+        check(errors, !metrics.enabled || metrics.port == 0 || metrics.port != server.port,
+                "metrics.port must differ from server.port");
         check(errors, tls != null || server.plaintext,
                 "tls must name the node's certificate and key (tls.certificate, tls.key), or server.plaintext must be "
                         + "true to serve without TLS");

@@ -4,6 +4,10 @@ import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.kdedge.calibration.engine.InferenceOptions;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import dev.kdedge.calibration.scoring.ServedGraph;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.UnknownVersionException;
@@ -22,7 +26,7 @@ import java.util.concurrent.Executor;
  * most once a second, so a version activated on disk is served within a second, by a new engine loaded beside the
  * old one; the old one is closed after its last in-flight request ends.
  */
-public final class EngineCache implements AutoCloseable {
+public final class EngineCache implements AutoCloseable, MeterBinder {
     /** A product version on a device at a precision; this node runs CPU FP32 only so far. */
     public record Key(String product, int version, String device) {}
 
@@ -38,6 +42,7 @@ public final class EngineCache implements AutoCloseable {
         this.options = options;
         this.engines = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
+                .recordStats()
                 .weigher((Key key, ProductEngine engine) -> (int) Math.min(Integer.MAX_VALUE, engine.weight()))
                 .executor(loadExecutor)
                 .removalListener((Key key, ProductEngine engine, RemovalCause cause) -> {
@@ -50,6 +55,16 @@ public final class EngineCache implements AutoCloseable {
                 .expireAfterWrite(Duration.ofSeconds(1))
                 .executor(loadExecutor)
                 .build(product -> activeVersionOrThrow(product));
+    }
+
+    /** Caffeine's hits, misses, loads and evictions of engines, and the bytes the loaded engines weigh. */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        CaffeineCacheMetrics.monitor(registry, engines, "engines");
+        Gauge.builder("kdedge.engines.bytes", engines, cache -> cache.synchronous().policy().eviction()
+                        .flatMap(eviction -> eviction.weightedSize().stream().boxed().findFirst()).orElse(0L))
+                .description("ONNX bytes of the loaded engines (cache.maxBytes bounds it)").baseUnit("bytes")
+                .register(registry);
     }
 
     /**

@@ -1,5 +1,9 @@
 package dev.kdedge.node.inference;
 
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -14,7 +18,7 @@ import java.util.function.Supplier;
  * few such images on the scoring workers would hold every worker while ordinary frames wait; here they wait for each
  * other instead, at most {@code maxQueued} of them, and the worker that found one is free at once.
  */
-public final class LargeImageLane implements AutoCloseable {
+public final class LargeImageLane implements AutoCloseable, MeterBinder {
     private final long pixelBudget;
     private final ThreadPoolExecutor threads;
 
@@ -47,6 +51,11 @@ public final class LargeImageLane implements AutoCloseable {
             return CompletableFuture.failedFuture(new RejectedRequestException(Rejection.RESOURCE_EXHAUSTED,
                     "too many large images (over " + pixelBudget + " pixels) are waiting to be decoded; retry later"));
         }
+    }
+
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        new ExecutorServiceMetrics(threads, "large_image_decode", List.of()).bindTo(registry);
     }
 
     @Override

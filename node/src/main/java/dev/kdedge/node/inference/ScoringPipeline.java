@@ -19,8 +19,11 @@ import dev.kdedge.calibration.tensor.FloatTensor;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
 import dev.kdedge.node.engine.EngineCache;
 import dev.kdedge.node.engine.EngineLease;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
 import java.io.IOException;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,11 +42,13 @@ import org.slf4j.LoggerFactory;
  * client gone, its deadline passed) leaves the queue at once, or stops at the next stage boundary once started.
  * Knows nothing of Vert.x: callers get a {@link CompletableFuture}.
  */
-public final class ScoringPipeline implements AutoCloseable {
+public final class ScoringPipeline implements AutoCloseable, MeterBinder {
     private static final Logger LOG = LoggerFactory.getLogger(ScoringPipeline.class);
 
     /** The deadline of a request that has none. */
     public static final long NO_DEADLINE = Long.MAX_VALUE;
+    /** Whose turn it is in the workers' queue when a task is not a new call. */
+    private static final Object LATER_STAGES = new Object();
 
     private final EngineCache engines;
     private final ImageDecoder decoder;
@@ -69,11 +74,23 @@ public final class ScoringPipeline implements AutoCloseable {
         this.maxQueuedPerClient = maxQueuedPerClient;
     }
 
-    /** The scoring threads: {@code threads} workers, at most {@code maxQueuedRequests} requests waiting for one. */
+    /** The workers' and the large-image lane's queues and busy threads ({@code executor_*{name="scoring"}}). */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        new ExecutorServiceMetrics(workers, "scoring", List.of()).bindTo(registry);
+        largeImages.bindTo(registry);
+    }
+
+    /**
+     * The scoring threads: {@code threads} workers, at most {@code maxQueuedRequests} requests waiting for one, taken
+     * from each client in turn (a {@link RoundRobinQueue}; the later stages of calls already started, such as scoring
+     * after a large image's decode, take their turn as one more client).
+     */
     public static ThreadPoolExecutor workerPool(int threads, int maxQueuedRequests) {
         AtomicInteger ids = new AtomicInteger();
         return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(maxQueuedRequests), r -> {
+                new RoundRobinQueue(maxQueuedRequests, task -> task instanceof Call call ? call.client : LATER_STAGES),
+                r -> {
                     Thread t = new Thread(r, "kdedge-scoring-" + ids.incrementAndGet());
                     t.setDaemon(true);
                     return t;

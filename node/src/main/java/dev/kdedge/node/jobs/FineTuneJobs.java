@@ -18,8 +18,14 @@ import dev.kdedge.calibration.training.TrainingSettings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.UUID;
@@ -38,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * job's record survives restarts: a job that was running when the node stopped is reported failed, with the reason;
  * queued jobs run again.
  */
-public final class FineTuneJobs implements AutoCloseable {
+public final class FineTuneJobs implements AutoCloseable, MeterBinder {
     public static final int MIN_NORMALS = 8;
     public static final int DEFAULT_EPOCHS = 10;
     public static final int MAX_EPOCHS = 200;
@@ -50,6 +56,8 @@ public final class FineTuneJobs implements AutoCloseable {
     private final JobStore records;
     private final ProductFitter fitter;
     private final Map<String, JobLog> jobs = new ConcurrentHashMap<>();
+    /** Where job durations go once {@link #bindTo} is called; until then a registry that keeps nothing. */
+    private volatile MeterRegistry meters = new CompositeMeterRegistry();
     private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(() -> {
             if (!BackgroundPriority.applyToCurrentThread()) {
@@ -206,6 +214,7 @@ public final class FineTuneJobs implements AutoCloseable {
             log.record(stage("starting"), job -> job.setState(JobState.RUNNING).setStartedAt(Instant.now().toString()));
         }
         StartFineTuneRequest settings = log.job().getRequest();
+        long started = System.nanoTime();
         try {
             ProductBundle base = store.activeBundle(settings.getProduct());
             List<Path> normals = requireEnoughNormals(settings.getProduct());
@@ -231,6 +240,23 @@ public final class FineTuneJobs implements AutoCloseable {
             String reason = e.getMessage() != null ? e.getMessage() : e.toString();
             log.record(JobEvent.newBuilder().setFailed(JobEvent.Failed.newBuilder().setReason(reason)),
                     job -> job.setState(JobState.FAILED).setReason(reason).setFinishedAt(Instant.now().toString()));
+        } finally {
+            Timer.builder("kdedge.finetune.duration").description("a fine-tune job from its start to its end")
+                    .tags("product", settings.getProduct(), "state", log.job().getState().name().toLowerCase(Locale.ROOT))
+                    .register(meters).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** Jobs by state, and each ended job's duration by product and outcome. */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        meters = registry;
+        for (JobState state : JobState.values()) {
+            if (state != JobState.UNRECOGNIZED && state != JobState.JOB_STATE_UNSPECIFIED) {
+                Gauge.builder("kdedge.finetune.jobs", this, jobs -> jobs.list().stream()
+                                .filter(job -> job.getState() == state).count())
+                        .tag("state", state.name().toLowerCase(Locale.ROOT)).register(registry);
+            }
         }
     }
 

@@ -1,16 +1,14 @@
 package dev.kdedge.node.security;
 
+import dev.kdedge.node.metrics.CallMetrics;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServer;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.util.List;
 import java.util.Optional;
-import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * Decides every call before any of it is read: calls the client's role does not allow, and store changes this node
@@ -27,13 +25,17 @@ public final class AccessGate implements Handler<HttpServerRequest> {
      * @param rules the roles to enforce, present when TLS is mutual
      * @param writesRefused why this node does not change its store for anyone, or empty when it does
      */
-    public AccessGate(Vertx vertx, GrpcServer services, Optional<AccessRules> rules, Optional<String> writesRefused) {
+    public AccessGate(Vertx vertx, GrpcServer services, Optional<AccessRules> rules, Optional<String> writesRefused,
+            CallMetrics metrics) {
         this.services = services;
         this.rules = rules;
         this.writesRefused = writesRefused;
         // A second gRPC server only to answer refusals: Vert.x encodes the status and message as for any call.
-        this.refusals = GrpcServer.server(vertx).callHandler(call -> call.response().status(GrpcStatus.PERMISSION_DENIED)
-                .statusMessage(refusal(call.fullMethodName(), call.connection()).orElseThrow()).end());
+        this.refusals = GrpcServer.server(vertx).callHandler(call -> {
+            metrics.failed(call.methodName(), GrpcStatus.PERMISSION_DENIED);
+            call.response().status(GrpcStatus.PERMISSION_DENIED)
+                    .statusMessage(refusal(call.fullMethodName(), call.connection()).orElseThrow()).end();
+        });
     }
 
     @Override
@@ -54,13 +56,9 @@ public final class AccessGate implements Handler<HttpServerRequest> {
         return writesRefused;
     }
 
-    /** With mutual TLS the handshake has required and verified it; Vert.x keeps it on the connection. */
+    /** With mutual TLS the handshake has required and verified it. */
     private static X509Certificate clientCertificate(HttpConnection connection) {
-        try {
-            List<Certificate> chain = connection.peerCertificates();
-            return (X509Certificate) chain.get(0);
-        } catch (SSLPeerUnverifiedException e) {
-            throw new IllegalStateException("mutual TLS let a client in without a certificate", e);
-        }
+        return ClientIdentity.certificate(connection)
+                .orElseThrow(() -> new IllegalStateException("mutual TLS let a client in without a certificate"));
     }
 }
