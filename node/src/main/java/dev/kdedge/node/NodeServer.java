@@ -4,6 +4,7 @@ import dev.kdedge.api.v1.InspectionGrpcService;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.fit.ProductFitter;
 import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.node.api.ConnectionLog;
 import dev.kdedge.node.api.InspectionEndpoint;
 import dev.kdedge.node.api.ModelsEndpoint;
 import dev.kdedge.node.config.NodeConfig;
@@ -122,7 +123,10 @@ public final class NodeServer implements AutoCloseable {
 
         HttpServerOptions options = new HttpServerOptions().setHost(config.server.host).setPort(config.server.port)
                 .setInitialSettings(new Http2Settings().setInitialWindowSize(HTTP2_WINDOW_BYTES)
-                        .setMaxFrameSize(1 << 20));
+                        .setMaxFrameSize(1 << 20).setMaxConcurrentStreams(config.server.maxConcurrentStreams))
+                .setHttp2RstFloodMaxRstFramePerWindow(config.server.maxResetsPerWindow)
+                .setHttp2RstFloodWindowDuration(config.server.resetWindowSeconds)
+                .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS);
         Future<Optional<TlsFiles>> tls = config.tls == null ? Future.succeededFuture(Optional.empty())
                 : TlsFiles.read(vertx, config.tls).compose(files -> vertx.executeBlocking(() -> files.verified(vertx)))
                         .map(Optional::of);
@@ -138,7 +142,7 @@ public final class NodeServer implements AutoCloseable {
             AccessGate gate = new AccessGate(vertx, grpc,
                     mutual ? Optional.of(AccessRules.of(config.access)) : Optional.empty(), writesRefused, calls);
             return metrics.serve(vertx, config.metrics).compose(metricsHttp -> vertx.createHttpServer(options)
-                    .requestHandler(gate).listen()
+                    .connectionHandler(new ConnectionLog(registry)::watch).requestHandler(gate).listen()
                     .onFailure(e -> metricsHttp.ifPresent(HttpServer::close))
                     .map(http -> {
                         Optional<TlsReloader> reloader = files.map(f -> new TlsReloader(vertx, http, config.tls,

@@ -5,12 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.ScoreRequest;
-import dev.kdedge.api.v1.ScoreResponse;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.Status;
-import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -33,7 +31,7 @@ class AbandonedCallsTest {
             List<Context.CancellableContext> calls = new ArrayList<>();
             for (int i = 0; i < QUEUE; i++) {
                 Context.CancellableContext call = Context.current().withCancellation();
-                call.run(() -> flooding.score(request, ignoring()));
+                call.run(() -> ScoreCalls.status(flooding, request));
                 calls.add(call);
             }
             awaitQueued(node, QUEUE);
@@ -152,19 +150,6 @@ class AbandonedCallsTest {
             status.whenComplete((code, failure) -> channel.shutdown());
         }
         return polite;
-    }
-
-    private static StreamObserver<ScoreResponse> ignoring() {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(ScoreResponse value) {}
-
-            @Override
-            public void onError(Throwable t) {}
-
-            @Override
-            public void onCompleted() {}
-        };
     }
 
     private static void awaitQueued(HeldWorkersNode node, int size) throws InterruptedException {

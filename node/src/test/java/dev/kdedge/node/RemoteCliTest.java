@@ -4,10 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.calibration.demo.SyntheticTiles;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.imageio.ImageIO;
@@ -62,9 +58,7 @@ class RemoteCliTest {
             assertTrue(policy.out().contains("0.01 false-reject rate"), policy.out());
             CalibrateCli.Run jobs = remote(node, "status");
             assertTrue(jobs.out().contains("SUCCEEDED  created"), jobs.out());
-            String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                    + node.server.metricsPort().orElseThrow() + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body();
+            String metrics = MetricsScrape.of(node);
             assertTrue(metrics.contains("kdedge_finetune_duration_seconds_count{product=\"demo\",state=\"succeeded\"} 1"),
                     metrics);
             assertTrue(metrics.contains("kdedge_finetune_jobs{state=\"succeeded\"} 1.0"), metrics);

@@ -10,8 +10,6 @@ import dev.kdedge.api.v1.ScoreRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientCalls;
-import io.grpc.stub.ClientResponseObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -77,23 +75,7 @@ class StreamBackpressureTest {
             ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", node.server.port()).usePlaintext()
                     .flowControlWindow(CLIENT_WINDOW).build();
             ScoreRequest request = DemoStore.scoreRequest(DemoStore.sampleGood());
-            ClientCallStreamObserver<FrameRequest> stream = (ClientCallStreamObserver<FrameRequest>)
-                    ClientCalls.asyncBidiStreamingCall(channel.newCall(InspectionGrpc.getInspectStreamMethod(),
-                            io.grpc.CallOptions.DEFAULT), new ClientResponseObserver<FrameRequest, FrameResult>() {
-                                @Override
-                                public void beforeStart(ClientCallStreamObserver<FrameRequest> requests) {
-                                    requests.disableAutoRequestWithInitial(0);
-                                }
-
-                                @Override
-                                public void onNext(FrameResult value) {}
-
-                                @Override
-                                public void onError(Throwable t) {}
-
-                                @Override
-                                public void onCompleted() {}
-                            });
+            ClientCallStreamObserver<FrameRequest> stream = NeverReadingCamera.open(channel);
             int sent = 0;
             long stalledSince = 0;
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);

@@ -10,6 +10,8 @@ import io.vertx.grpc.server.GrpcServerRequest;
  * call's event loop, like the call.
  */
 final class ClientPresence {
+    private static final String VERTX_HTTP2_STREAM = "io.vertx.core.http.impl.VertxHttp2Stream";
+
     private boolean gone;
     private Runnable onGone = () -> {};
 
@@ -27,6 +29,27 @@ final class ClientPresence {
         onGone = action;
         if (gone) {
             action.run();
+        }
+    }
+
+    /**
+     * Runs a write to the call's response, unless the client has gone. Vert.x (5.0.7, and 5.0.12 alike) throws a
+     * NullPointerException from {@code VertxHttp2Stream} when a response is written after the connection has torn its
+     * stream down (a GOAWAY after a reset flood, a lost connection) but before the call's error handler has run: that
+     * client has gone too, and the write is dropped as for any client that has.
+     */
+    void write(Runnable write) {
+        if (gone) {
+            return;
+        }
+        try {
+            write.run();
+        } catch (NullPointerException e) {
+            StackTraceElement[] stack = e.getStackTrace();
+            if (stack.length == 0 || !stack[0].getClassName().startsWith(VERTX_HTTP2_STREAM)) {
+                throw e;
+            }
+            left();
         }
     }
 

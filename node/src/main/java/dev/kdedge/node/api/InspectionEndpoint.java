@@ -158,7 +158,6 @@ public final class InspectionEndpoint implements Service {
                     .setMessage(status.message())).build());
         });
         request.endHandler(v -> flow.inputEnded());
-        new ClientPresence(request).onGone(flow::close);
     }
 
     /**
@@ -207,6 +206,7 @@ public final class InspectionEndpoint implements Service {
     private final class StreamFlow {
         private final GrpcServerRequest<FrameRequest, FrameResult> request;
         private final GrpcServerResponse<FrameRequest, FrameResult> response;
+        private final ClientPresence client;
         private int inFlight;
         private boolean inputEnded;
         private boolean closed;
@@ -219,7 +219,9 @@ public final class InspectionEndpoint implements Service {
                 GrpcServerResponse<FrameRequest, FrameResult> response) {
             this.request = request;
             this.response = response;
+            this.client = new ClientPresence(request);
             response.drainHandler(v -> readWhileRoom());
+            client.onGone(this::close);
         }
 
         void onClosed(Runnable action) {
@@ -255,10 +257,10 @@ public final class InspectionEndpoint implements Service {
             if (closed) {
                 return;
             }
-            response.write(result);
+            client.write(() -> response.write(result));
             if (inputEnded && inFlight == 0) {
                 close();
-                response.end();
+                client.write(response::end);
             } else {
                 readWhileRoom();
             }
@@ -266,7 +268,7 @@ public final class InspectionEndpoint implements Service {
 
         void write(FrameResult result) {
             if (!closed) {
-                response.write(result);
+                client.write(() -> response.write(result));
                 readWhileRoom();
             }
         }
@@ -275,7 +277,7 @@ public final class InspectionEndpoint implements Service {
             inputEnded = true;
             if (inFlight == 0 && !closed) {
                 close();
-                response.end();
+                client.write(response::end);
             }
         }
 
@@ -284,7 +286,7 @@ public final class InspectionEndpoint implements Service {
             if (!closed) {
                 close();
                 metrics.failed(STREAM, status);
-                response.status(status).statusMessage(message).end();
+                client.write(() -> response.status(status).statusMessage(message).end());
             }
         }
 
@@ -339,6 +341,7 @@ public final class InspectionEndpoint implements Service {
         private final GrpcServerResponse<ScoreRequest, Resp> response;
         private final String rpc;
         private final CallMetrics metrics;
+        private final ClientPresence client;
         private boolean done;
         private Runnable onDone = () -> {};
 
@@ -346,7 +349,8 @@ public final class InspectionEndpoint implements Service {
             this.response = request.response();
             this.rpc = request.methodName();
             this.metrics = metrics;
-            new ClientPresence(request).onGone(() -> {
+            this.client = new ClientPresence(request);
+            client.onGone(() -> {
                 if (!done) {
                     metrics.failed(rpc, GrpcStatus.CANCELLED);
                 }
@@ -364,7 +368,7 @@ public final class InspectionEndpoint implements Service {
                 return false;
             }
             finish();
-            send.accept(response);
+            client.write(() -> send.accept(response));
             return true;
         }
 

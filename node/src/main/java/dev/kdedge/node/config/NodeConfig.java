@@ -33,6 +33,15 @@ public final class NodeConfig {
         @JsonProperty public int port = 50051;
         /** Largest gRPC message accepted, in bytes; a larger one is answered RESOURCE_EXHAUSTED. */
         @JsonProperty public long maxMessageBytes = 16L * 1024 * 1024;
+        /** HTTP/2 streams (calls in progress) one connection may have open at once. */
+        @JsonProperty public int maxConcurrentStreams = 100;
+        /**
+         * Stream resets (cancelled calls) one connection may send within {@code resetWindowSeconds}; beyond, the node
+         * closes it (GOAWAY ENHANCE_YOUR_CALM) and logs why. The HTTP/2 "rapid reset" attack sends thousands a second;
+         * 300 in 30 s lets a client cancel ten calls a second for good.
+         */
+        @JsonProperty public int maxResetsPerWindow = 300;
+        @JsonProperty public int resetWindowSeconds = 30;
         /** Serve without TLS. Never implied: a node without a {@code tls} section refuses to start unless this is set. */
         @JsonProperty public boolean plaintext = false;
     }
@@ -131,6 +140,9 @@ public final class NodeConfig {
         check(errors, server.port >= 0 && server.port <= 65535, "server.port must be 0..65535 (0 picks a free port)");
         check(errors, server.maxMessageBytes >= 1024 && server.maxMessageBytes <= 256L * 1024 * 1024,
                 "server.maxMessageBytes must be 1 KiB..256 MiB");
+        check(errors, server.maxConcurrentStreams >= 1, "server.maxConcurrentStreams must be at least 1");
+        check(errors, server.maxResetsPerWindow >= 1, "server.maxResetsPerWindow must be at least 1");
+        check(errors, server.resetWindowSeconds >= 1, "server.resetWindowSeconds must be at least 1");
         check(errors, store != null && !store.isBlank(), "store must name the model store directory");
         check(errors, cache.maxBytes >= 1024 * 1024, "cache.maxBytes must be at least 1 MiB");
         check(errors, scoring.workerThreads >= 1 && scoring.workerThreads <= 256, "scoring.workerThreads must be 1..256");

@@ -15,6 +15,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
@@ -76,7 +77,9 @@ public final class NodeMetrics {
         if (prometheus.isEmpty()) {
             return Future.succeededFuture(Optional.empty());
         }
-        return vertx.createHttpServer().requestHandler(PrometheusRequestHandler.create(prometheus.get()))
+        // Scrapers speak HTTP/1.1; no h2c upgrade on this port.
+        return vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
+                .requestHandler(PrometheusRequestHandler.create(prometheus.get()))
                 .listen(config.port, config.host).map(Optional::of)
                 .recover(e -> Future.failedFuture(new IllegalStateException("cannot serve metrics on " + config.host
                         + ":" + config.port + " (metrics.port): " + e.getMessage(), e)));
