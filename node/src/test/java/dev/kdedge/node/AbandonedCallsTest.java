@@ -41,9 +41,7 @@ class AbandonedCallsTest {
 
             List<CompletableFuture<Status.Code>> polite = politeClientCalls(node, request, QUEUE);
             node.release();
-            for (CompletableFuture<Status.Code> status : polite) {
-                assertEquals(Status.Code.OK, status.get(60, TimeUnit.SECONDS));
-            }
+            assertAllServed(polite);
         }
     }
 
@@ -63,9 +61,7 @@ class AbandonedCallsTest {
             awaitQueued(node, 0);
             List<CompletableFuture<Status.Code>> polite = politeClientCalls(node, request, QUEUE);
             node.release();
-            for (CompletableFuture<Status.Code> status : polite) {
-                assertEquals(Status.Code.OK, status.get(60, TimeUnit.SECONDS));
-            }
+            assertAllServed(polite);
         }
     }
 
@@ -86,9 +82,7 @@ class AbandonedCallsTest {
             }
             List<CompletableFuture<Status.Code>> polite = politeClientCalls(node, request, share);
             node.release();
-            for (CompletableFuture<Status.Code> status : polite) {
-                assertEquals(Status.Code.OK, status.get(60, TimeUnit.SECONDS));
-            }
+            assertAllServed(polite);
             long served = 0;
             for (CompletableFuture<Status.Code> status : flood) {
                 served += status.get(60, TimeUnit.SECONDS) == Status.Code.OK ? 1 : 0;
@@ -124,12 +118,16 @@ class AbandonedCallsTest {
                 long floodServedBefore = flood.stream().filter(CompletableFuture::isDone).count();
                 assertTrue(floodServedBefore <= 2, floodServedBefore + " of the flood's " + flooded
                         + " calls were served before the polite client's");
-                for (CompletableFuture<Status.Code> status : flood) {
-                    assertEquals(Status.Code.OK, status.get(60, TimeUnit.SECONDS));
-                }
+                assertAllServed(flood);
             } finally {
                 channel.shutdownNow();
             }
+        }
+    }
+
+    private static void assertAllServed(List<CompletableFuture<Status.Code>> calls) throws Exception {
+        for (CompletableFuture<Status.Code> status : calls) {
+            assertEquals(Status.Code.OK, status.get(60, TimeUnit.SECONDS));
         }
     }
 
