@@ -23,7 +23,6 @@ import dev.kdedge.calibration.evaluation.BundleMaps;
 import dev.kdedge.calibration.fit.FitProgress;
 import dev.kdedge.calibration.fit.FitRequest;
 import dev.kdedge.calibration.fit.ProductFitter;
-import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.Methods;
 import dev.kdedge.calibration.store.ModelStore;
@@ -75,7 +74,7 @@ class MethodsOnTheNodeTest {
         ImageIO.write(tiles.defective(7).image(), "png", defect.toFile());
         ModelStore store = new ModelStore(dir.resolve("store"));
         ProductBundle bundle = new ProductFitter(store, InferenceOptions.cpu(1)).fit(FitRequest.fromScratch("tiny",
-                teacher, normals, method, Preprocessing.imagenet(SIZE),
+                teacher, normals, method, method.preprocessing(SIZE),
                 new TrainingSettings(method.recipe().withBatchSize(4), 2, 1), 0.2, ThresholdPolicy.DEFAULT, true),
                 FitProgress.NONE);
         double offline;

@@ -2,7 +2,6 @@ package dev.kdedge.calibration.cli;
 
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.fit.FitRequest;
-import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.Methods;
 import dev.kdedge.calibration.method.TrainingRecipe;
@@ -22,6 +21,10 @@ final class TrainingOptions {
 
     @Option(names = "--batch-size", description = "Batch size (default: the method's official size).")
     Integer batchSize;
+
+    @Option(names = "--localization",
+            description = "How a method that localizes by gradients does it (mkd: guided, the default, or vanilla).")
+    String localization;
 
     @Option(names = "--learning-rate", description = "Learning rate (default: the method's official rate).")
     Float learningRate;
@@ -48,6 +51,9 @@ final class TrainingOptions {
 
     FitRequest request(String product, Path teacher, List<Path> images) {
         DistillationMethod m = Methods.named(method);
+        if (localization != null) {
+            m = m.localizing(localization);
+        }
         TrainingRecipe recipe = m.recipe();
         if (learningRate != null) {
             recipe = recipe.withLearningRate(learningRate);
@@ -56,7 +62,7 @@ final class TrainingOptions {
             recipe = recipe.withBatchSize(batchSize);
         }
         TrainingSettings settings = new TrainingSettings(recipe, epochs != null ? epochs : recipe.defaultEpochs(), seed);
-        return FitRequest.fromScratch(product, teacher, images, m, Preprocessing.imagenet(inputSize), settings,
+        return FitRequest.fromScratch(product, teacher, images, m, m.preprocessing(inputSize), settings,
                 holdoutFraction, ThresholdPolicy.targetFalseRejectRate(targetFalseRejectRate), !noActivate);
     }
 

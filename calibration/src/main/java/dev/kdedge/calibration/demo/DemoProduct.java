@@ -5,7 +5,6 @@ import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.fit.FitProgress;
 import dev.kdedge.calibration.fit.FitRequest;
 import dev.kdedge.calibration.fit.ProductFitter;
-import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.stfpm.Stfpm;
 import dev.kdedge.calibration.store.ModelStore;
@@ -65,7 +64,8 @@ public final class DemoProduct {
         }
         DistillationMethod stfpm = new Stfpm();
         FitRequest request = FitRequest.fromScratch(product, teacherFile, files, stfpm,
-                Preprocessing.imagenet(IMAGE_SIZE), new TrainingSettings(stfpm.recipe().withBatchSize(BATCH_SIZE), EPOCHS, 42),
+                stfpm.preprocessing(IMAGE_SIZE),
+                new TrainingSettings(stfpm.recipe().withBatchSize(BATCH_SIZE), EPOCHS, 42),
                 0.2, ThresholdPolicy.DEFAULT, true);
         return new ProductFitter(store, InferenceOptions.cpu(2)).fit(request, progress);
     }

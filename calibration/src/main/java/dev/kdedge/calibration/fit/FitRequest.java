@@ -47,7 +47,8 @@ public record FitRequest(String product, Path teacherOnnx, List<Path> images, Di
             List<Path> defectImages, TrainingSettings training, double holdoutFraction,
             ThresholdPolicy thresholdPolicy) {
         return new FitRequest(base.product(), base.teacherFile(), images,
-                Methods.named(base.manifest().method()), base.manifest().preprocessing(), training,
+                Methods.named(base.manifest().method(), base.manifest().anomalyMap()), base.manifest().preprocessing(),
+                training,
                 holdoutFraction, thresholdPolicy, false, continueFromBase ? base : null, defectImages);
     }
 }

@@ -35,6 +35,11 @@ public record Preprocessing(int size, String resize, List<Double> mean, List<Dou
         return new Preprocessing(size, RESIZE_BILINEAR, IMAGENET_MEAN, IMAGENET_STD, GRAY_TO_RGB);
     }
 
+    /** Pixel values scaled to 0..1 and not normalized further, as MKD's official code feeds its networks. */
+    public static Preprocessing unitRange(int size) {
+        return new Preprocessing(size, RESIZE_BILINEAR, List.of(0.0, 0.0, 0.0), List.of(1.0, 1.0, 1.0), GRAY_TO_RGB);
+    }
+
     /** The model input for one image: a [1, 3, size, size] tensor. */
     public FloatTensor apply(Pixels image) {
         int plane = size * size;

@@ -2,11 +2,14 @@ package dev.kdedge.calibration.method;
 
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.loss.Loss;
+import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.network.NetworkGraph;
 import dev.kdedge.calibration.network.OnnxOps;
+import dev.kdedge.calibration.network.ServedStudent;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
  * One student-teacher method: the parts every method has, in the same places (see the {@code stfpm} package).
@@ -36,16 +39,57 @@ public interface DistillationMethod {
     /**
      * The anomaly map of sample {@code index} of a batch, at {@code outputSize} x {@code outputSize}, computed in Java:
      * the reference the served graph's map is held to.
+     *
+     * @param gradient the student's input gradient for that sample, for methods that localize by it
      */
-    AnomalyMap anomalyMap(List<FloatTensor> teacher, List<FloatTensor> student, int index, int outputSize);
+    AnomalyMap anomalyMap(List<FloatTensor> teacher, List<FloatTensor> student, int index, int outputSize,
+            StudentGradient gradient);
 
     /**
      * Writes the anomaly map and image score as ONNX operators after the teacher's and the student's feature taps
      * (same order, tap {@code i} of side {@code tapSides.get(i)}), for an input of {@code inputSize}: what the node
      * serves, equal to {@link #anomalyMap} within the served graph's parity bound.
+     *
+     * @param student the served student: its taps, and its inside for methods that write its backward pass
      */
-    ServedMap writeServedMap(OnnxOps ops, List<String> teacherTaps, List<String> studentTaps, List<Integer> tapSides,
+    ServedMap writeServedMap(OnnxOps ops, List<String> teacherTaps, ServedStudent student, List<Integer> tapSides,
             int inputSize);
+
+    /**
+     * The largest difference between the served map and the reference map a fit accepts at any one pixel; the scores
+     * and the mean map difference are always held to {@code parityBound}. A map that is a smooth function of the
+     * features allows no more.
+     */
+    default double mapMaxDifference(double parityBound) {
+        return parityBound;
+    }
+
+    /** How an image becomes this method's input at {@code size} x {@code size}, as its official code prepares it. */
+    default Preprocessing preprocessing(int size) {
+        return Preprocessing.imagenet(size);
+    }
+
+    /** The ways this method can localize (its map's variants), its default first; empty when it has one way. */
+    default List<String> localizations() {
+        return List.of();
+    }
+
+    /**
+     * This method localizing the given way, one of {@link #localizations}; recorded in {@link #anomalyMapParameters}
+     * under {@value Methods#LOCALIZATION} so a re-fit of its versions keeps it.
+     */
+    default DistillationMethod localizing(String localization) {
+        throw new IllegalArgumentException("method " + name() + " has one way to localize; '" + localization
+                + "' is not a choice");
+    }
+
+    /**
+     * The map value a heatmap shows as the decision boundary, for a method whose maps have a scale of their own; empty
+     * when the map shares the image score's scale (the score is its maximum) and the threshold is the boundary.
+     */
+    default OptionalDouble mapBoundary() {
+        return OptionalDouble.empty();
+    }
 
     /** The architecture of the student for that teacher, recorded in every bundle's manifest ("resnet18-layer3"). */
     String studentArchitecture(List<Integer> teacherChannels);

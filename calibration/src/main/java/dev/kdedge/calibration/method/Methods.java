@@ -11,6 +11,8 @@ import java.util.TreeMap;
  * touches no code outside its folder, and this package does not depend on any method's.
  */
 public final class Methods {
+    /** The anomaly-map parameter that records a method's localization variant. */
+    public static final String LOCALIZATION = "localization";
     private static final Map<String, DistillationMethod> BY_NAME = load();
 
     private Methods() {}
@@ -27,6 +29,18 @@ public final class Methods {
                     + String.join(", ", names()) + ")");
         }
         return method;
+    }
+
+    /**
+     * The method a bundle's manifest names, localizing as its recorded anomaly-map parameters say.
+     *
+     * @throws IllegalArgumentException when there is no method of that name, or it has no such localization
+     */
+    public static DistillationMethod named(String name, Map<String, Object> anomalyMapParameters) {
+        DistillationMethod method = named(name);
+        Object localization = anomalyMapParameters == null ? null : anomalyMapParameters.get(LOCALIZATION);
+        return localization == null || method.localizations().isEmpty() ? method
+                : method.localizing(localization.toString());
     }
 
     /** Every registered method's name, in alphabetical order. */

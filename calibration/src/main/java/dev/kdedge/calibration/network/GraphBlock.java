@@ -122,7 +122,7 @@ public final class GraphBlock extends AbstractBlock {
     }
 
     private void load(Map<String, OnnxWeights.Tensor> weights, String node, String djlName, String onnxName) {
-        String name = node + "." + onnxName;
+        String name = OnnxExporter.parameterName(node, onnxName);
         OnnxWeights.Tensor tensor = weights.get(name);
         if (tensor == null) {
             throw new IllegalArgumentException("the weights have no " + name);
@@ -157,6 +157,16 @@ public final class GraphBlock extends AbstractBlock {
     @Override
     protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
             PairList<String, Object> params) {
+        Map<String, NDArray> values = values(parameterStore, inputs, training);
+        NDList outputs = new NDList();
+        for (String output : graph.outputs()) {
+            outputs.add(values.get(output));
+        }
+        return outputs;
+    }
+
+    /** Every value of the graph (its inputs, each node's output) for {@code inputs}, by name. */
+    public Map<String, NDArray> values(ParameterStore parameterStore, NDList inputs, boolean training) {
         if (inputs.size() != graph.inputs().size()) {
             throw new IllegalArgumentException("the graph takes " + graph.inputs().size() + " inputs, got "
                     + inputs.size());
@@ -166,55 +176,55 @@ public final class GraphBlock extends AbstractBlock {
             values.put(graph.inputs().get(i).name(), inputs.get(i));
         }
         for (Node node : graph.nodes()) {
-            NDArray x = values.get(node.inputs().get(0));
-            NDArray y = node.op().accept(new Op.Visitor<>() {
-                @Override
-                public NDArray conv(Op.Conv conv) {
-                    return layer();
-                }
-
-                @Override
-                public NDArray convTranspose(Op.ConvTranspose convTranspose) {
-                    return layer();
-                }
-
-                @Override
-                public NDArray batchNorm(Op.BatchNorm batchNorm) {
-                    return layer();
-                }
-
-                @Override
-                public NDArray relu(Op.Relu relu) {
-                    return Activation.relu(x);
-                }
-
-                @Override
-                public NDArray add(Op.Add add) {
-                    return x.add(values.get(node.inputs().get(1)));
-                }
-
-                @Override
-                public NDArray concat(Op.Concat concat) {
-                    return NDArrays.concat(new NDList(node.inputs().stream().map(values::get).toList()), 1);
-                }
-
-                @Override
-                public NDArray maxPool(Op.MaxPool pool) {
-                    return Pool.maxPool2d(x, new Shape(pool.kernel(), pool.kernel()),
-                            new Shape(pool.stride(), pool.stride()), new Shape(pool.padding(), pool.padding()), false);
-                }
-
-                private NDArray layer() {
-                    return layers.get(node.name()).forward(parameterStore, new NDList(x), training).singletonOrThrow();
-                }
-            });
-            values.put(node.name(), y);
+            values.put(node.name(), apply(parameterStore, node, values, training));
         }
-        NDList outputs = new NDList();
-        for (String output : graph.outputs()) {
-            outputs.add(values.get(output));
-        }
-        return outputs;
+        return values;
+    }
+
+    /** One node of the graph applied to the values of its inputs, which {@code values} holds by name. */
+    public NDArray apply(ParameterStore parameterStore, Node node, Map<String, NDArray> values, boolean training) {
+        NDArray x = values.get(node.inputs().get(0));
+        return node.op().accept(new Op.Visitor<>() {
+            @Override
+            public NDArray conv(Op.Conv conv) {
+                return layer();
+            }
+
+            @Override
+            public NDArray convTranspose(Op.ConvTranspose convTranspose) {
+                return layer();
+            }
+
+            @Override
+            public NDArray batchNorm(Op.BatchNorm batchNorm) {
+                return layer();
+            }
+
+            @Override
+            public NDArray relu(Op.Relu relu) {
+                return Activation.relu(x);
+            }
+
+            @Override
+            public NDArray add(Op.Add add) {
+                return x.add(values.get(node.inputs().get(1)));
+            }
+
+            @Override
+            public NDArray concat(Op.Concat concat) {
+                return NDArrays.concat(new NDList(node.inputs().stream().map(values::get).toList()), 1);
+            }
+
+            @Override
+            public NDArray maxPool(Op.MaxPool pool) {
+                return Pool.maxPool2d(x, new Shape(pool.kernel(), pool.kernel()),
+                        new Shape(pool.stride(), pool.stride()), new Shape(pool.padding(), pool.padding()), false);
+            }
+
+            private NDArray layer() {
+                return layers.get(node.name()).forward(parameterStore, new NDList(x), training).singletonOrThrow();
+            }
+        });
     }
 
     @Override

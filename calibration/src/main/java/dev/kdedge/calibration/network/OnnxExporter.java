@@ -46,11 +46,17 @@ public final class OnnxExporter {
                 .build();
     }
 
+    /** The initializer name of a node's trained tensor ("layer1.0.conv1.weight"), as PyTorch names it. */
+    public static String parameterName(String node, String onnxName) {
+        return node + "." + onnxName;
+    }
+
     private static NodeProto toOnnx(Node node, GraphBlock block, GraphProto.Builder g) {
         NodeProto.Builder n = NodeProto.newBuilder().setName(node.name()).addOutput(node.name());
         node.inputs().forEach(n::addInput);
         for (var p : node.op().parameters()) {
-            n.addInput(initializer(g, node.name() + "." + p.getValue(), block.parameter(node.name(), p.getKey())));
+            n.addInput(initializer(g, parameterName(node.name(), p.getValue()),
+                    block.parameter(node.name(), p.getKey())));
         }
         node.op().accept(new Op.Visitor<NodeProto.Builder>() {
             @Override

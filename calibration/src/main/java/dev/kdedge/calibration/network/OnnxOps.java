@@ -1,5 +1,6 @@
 package dev.kdedge.calibration.network;
 
+import dev.kdedge.calibration.image.GaussianBlur;
 import dev.kdedge.onnx.AttributeProto;
 import dev.kdedge.onnx.GraphProto;
 import dev.kdedge.onnx.NodeProto;
@@ -51,6 +52,122 @@ public final class OnnxOps {
         return node("Max", x, scalar(scalar));
     }
 
+    /** {@code x + scalar}, element-wise. */
+    public String addScalar(String x, float scalar) {
+        return node("Add", x, scalar(scalar));
+    }
+
+    /** {@code x * scalar}, element-wise. */
+    public String scale(String x, float scalar) {
+        return node("Mul", x, scalar(scalar));
+    }
+
+    public String sqrt(String x) {
+        return unary("Sqrt", x);
+    }
+
+    public String abs(String x) {
+        return unary("Abs", x);
+    }
+
+    public String relu(String x) {
+        return unary("Relu", x);
+    }
+
+    /** 1 where {@code x > 0}, else 0, as float. */
+    public String positiveMask(String x) {
+        return toFloat(node("Greater", x, scalar(0f)));
+    }
+
+    /** 1 where {@code a == b}, else 0, as float. */
+    public String equalMask(String a, String b) {
+        return toFloat(node("Equal", a, b));
+    }
+
+    /** 1 where {@code x == value}, else 0, as float. */
+    public String equalMask(String x, float value) {
+        return toFloat(node("Equal", x, scalar(value)));
+    }
+
+    /** Running sum along {@code axis}, each element included in its own sum. */
+    public String cumSum(String x, long axis) {
+        return node("CumSum", x, constant(TensorProto.newBuilder().setDataType(TensorProto.DataType.INT64_VALUE)
+                .addInt64Data(axis)));
+    }
+
+    /**
+     * Each {@code block} x {@code block} tile of an NCHW value moved into channels: channel (by * block + bx) * C + c
+     * of the output holds pixel (by, bx) of the tile in channel c; {@link #depthToSpace} undoes it.
+     */
+    public String spaceToDepth(String x, int block) {
+        return blockRearrangement("SpaceToDepth", x, block);
+    }
+
+    public String depthToSpace(String x, int block) {
+        return blockRearrangement("DepthToSpace", x, block);
+    }
+
+    /** {@code x} clamped to [{@code low}, {@code high}]. */
+    public String clip(String x, float low, float high) {
+        String out = fresh();
+        graph.addNode(NodeProto.newBuilder().setOpType("Clip").setName(out).addInput(x).addInput(scalar(low))
+                .addInput(scalar(high)).addOutput(out));
+        return out;
+    }
+
+    /** {@code x} with the given shape; 0 keeps that dimension, -1 takes what is left. */
+    public String reshape(String x, long... shape) {
+        return node("Reshape", x, longs(shape));
+    }
+
+    /** The {@code k} largest values along the last axis, largest first. */
+    public String topK(String x, long k) {
+        String out = fresh();
+        graph.addNode(NodeProto.newBuilder().setOpType("TopK").setName(out).addInput(x).addInput(longs(k))
+                .addOutput(out).addOutput(out + ".indices"));
+        return out;
+    }
+
+    /**
+     * The transposed convolution of an NCHW value with a weight already in the graph ([in, out, k, k]): what carries
+     * a gradient back through a convolution with that weight, {@code outputPadding} restoring the rows a strided
+     * convolution dropped.
+     */
+    public String convTranspose(String x, String weight, int kernel, int stride, int padding, int outputPadding) {
+        String out = fresh();
+        graph.addNode(NodeProto.newBuilder().setOpType("ConvTranspose").setName(out).addInput(x).addInput(weight)
+                .addOutput(out).addAttribute(ints("kernel_shape", kernel, kernel))
+                .addAttribute(ints("strides", stride, stride))
+                .addAttribute(ints("pads", padding, padding, padding, padding))
+                .addAttribute(ints("output_padding", outputPadding, outputPadding)));
+        return out;
+    }
+
+    /** Each pixel of an NCHW value repeated into a {@code factor} x {@code factor} block. */
+    public String repeatPixels(String x, int factor) {
+        String scales = constant(TensorProto.newBuilder().setDataType(TensorProto.DataType.FLOAT_VALUE).addDims(4)
+                .addAllFloatData(Arrays.asList(1f, 1f, (float) factor, (float) factor)));
+        String out = fresh();
+        graph.addNode(NodeProto.newBuilder().setOpType("Resize").setName(out).addInput(x).addInput("").addInput(scales)
+                .addOutput(out)
+                .addAttribute(string("mode", "nearest"))
+                .addAttribute(string("coordinate_transformation_mode", "asymmetric"))
+                .addAttribute(string("nearest_mode", "floor")));
+        return out;
+    }
+
+    /**
+     * {@link GaussianBlur} of a one-channel NCHW map of {@code size} x {@code size}: two one-dimensional convolutions
+     * (the kernel is separable: 2k multiply-adds a pixel instead of k^2), each after a gather that pads the border by
+     * reflection as SciPy does (ONNX's Pad "reflect" leaves out the edge pixel, SciPy's includes it).
+     */
+    public String gaussianBlur(String x, GaussianBlur blur, int size) {
+        float[] kernel = blur.kernel();
+        int[] padded = blur.paddedIndices(size);
+        String rows = convolve(gather(x, 3, padded), kernel, 1, kernel.length);
+        return convolve(gather(rows, 2, padded), kernel, kernel.length, 1);
+    }
+
     /** Euclidean norm over {@code axes}. */
     public String reduceL2(String x, boolean keepDims, long... axes) {
         return reduce("ReduceL2", 18, x, keepDims, axes);
@@ -62,6 +179,10 @@ public final class OnnxOps {
 
     public String reduceMax(String x, boolean keepDims, long... axes) {
         return reduce("ReduceMax", 18, x, keepDims, axes);
+    }
+
+    public String reduceMin(String x, boolean keepDims, long... axes) {
+        return reduce("ReduceMin", 18, x, keepDims, axes);
     }
 
     /**
@@ -133,6 +254,38 @@ public final class OnnxOps {
         }
         graph.addNode(n);
         return out;
+    }
+
+    private String blockRearrangement(String op, String x, int block) {
+        String out = fresh();
+        graph.addNode(NodeProto.newBuilder().setOpType(op).setName(out).addInput(x).addOutput(out)
+                .addAttribute(AttributeProto.newBuilder().setName("blocksize").setType(AttributeProto.AttributeType.INT)
+                        .setI(block)));
+        return out;
+    }
+
+    private String unary(String op, String x) {
+        String out = fresh();
+        graph.addNode(NodeProto.newBuilder().setOpType(op).setName(out).addInput(x).addOutput(out));
+        return out;
+    }
+
+    private String toFloat(String x) {
+        String out = fresh();
+        graph.addNode(NodeProto.newBuilder().setOpType("Cast").setName(out).addInput(x).addOutput(out)
+                .addAttribute(AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.INT)
+                        .setI(TensorProto.DataType.FLOAT_VALUE)));
+        return out;
+    }
+
+    private String longs(long... values) {
+        return constant(TensorProto.newBuilder().setDataType(TensorProto.DataType.INT64_VALUE).addDims(values.length)
+                .addAllInt64Data(Arrays.stream(values).boxed().toList()));
+    }
+
+    private static AttributeProto ints(String name, long... values) {
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.INTS)
+                .addAllInts(Arrays.stream(values).boxed().toList()).build();
     }
 
     private String node(String op, String a, String b) {

@@ -6,9 +6,13 @@ import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.Methods;
 import dev.kdedge.calibration.method.ServedMap;
+import dev.kdedge.calibration.method.StudentGradient;
+import dev.kdedge.calibration.network.AutogradBackprop;
 import dev.kdedge.calibration.network.NetworkGraph;
 import dev.kdedge.calibration.network.OnnxExporter;
 import dev.kdedge.calibration.network.OnnxOps;
+import dev.kdedge.calibration.network.OnnxWeights;
+import dev.kdedge.calibration.network.ServedStudent;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.tensor.FloatTensor;
@@ -22,11 +26,13 @@ import dev.kdedge.onnx.TypeProto;
 import dev.kdedge.onnx.ValueInfoProto;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The one ONNX graph a product version is served with: the teacher on the preprocessed image, the student on what its
@@ -70,33 +76,61 @@ public final class ServedGraph {
             return OnnxNetwork.load(bundle.servedFile(), options);
         }
         Manifest manifest = bundle.manifest();
+        DistillationMethod method = Methods.named(manifest.method(), manifest.anomalyMap());
         return OnnxNetwork.load(compose(bundle.teacherFile(), manifest.teacher().channels(), bundle.studentFile(),
-                Methods.named(manifest.method()), manifest.preprocessing().size()).toByteArray(),
+                method, manifest.preprocessing().size()).toByteArray(),
                 bundle.label() + " (served graph composed at load)", options);
     }
 
     /**
-     * The largest difference between the served graph's anomaly maps and scores and the method's Java reference
-     * computed from the teacher's and the exported student's features, over {@code images} ([1, 3, S, S] each).
+     * The differences between the served graph's anomaly maps and scores and the method's Java reference
+     * computed from the teacher's and the exported student's features (and, for a method that localizes by gradients,
+     * PyTorch autograd through the exported student's weights), over {@code images} ([1, 3, S, S] each).
      */
-    public static double difference(OnnxNetwork served, OnnxNetwork teacher, OnnxNetwork student,
-            DistillationMethod method, List<FloatTensor> images) {
-        double worst = 0;
-        for (FloatTensor image : images) {
-            List<FloatTensor> teacherTaps = teacher.run(image);
-            List<FloatTensor> studentTaps = student.run(method.studentInput().of(image, teacherTaps));
-            AnomalyMap reference = method.anomalyMap(teacherTaps, studentTaps, 0, image.height());
-            List<FloatTensor> outputs = served.run(image);
-            float[] map = outputs.get(0).data();
-            if (map.length != reference.values().length) {
-                return Double.POSITIVE_INFINITY;
+    public static MapParity difference(OnnxNetwork served, OnnxNetwork teacher, Path studentFile,
+            List<Integer> teacherChannels, DistillationMethod method, List<FloatTensor> images,
+            InferenceOptions options) throws IOException {
+        NetworkGraph studentGraph = method.studentGraph(teacherChannels);
+        AutogradBackprop[] backprop = new AutogradBackprop[1];
+        double scoreMax = 0;
+        double mapMax = 0;
+        double mapSum = 0;
+        long mapValues = 0;
+        try (OnnxNetwork student = OnnxNetwork.load(studentFile, options)) {
+            for (FloatTensor image : images) {
+                List<FloatTensor> teacherTaps = teacher.run(image);
+                List<FloatTensor> studentTaps = student.run(method.studentInput().of(image, teacherTaps));
+                StudentGradient gradient = (loss, guided) -> {
+                    if (backprop[0] == null) {
+                        try {
+                            backprop[0] = new AutogradBackprop(studentGraph, OnnxWeights.read(studentFile),
+                                    image.height());
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    }
+                    return backprop[0].inputGradient(image, teacherTaps, loss, guided);
+                };
+                AnomalyMap reference = method.anomalyMap(teacherTaps, studentTaps, 0, image.height(), gradient);
+                List<FloatTensor> outputs = served.run(image);
+                float[] map = outputs.get(0).data();
+                if (map.length != reference.values().length) {
+                    return new MapParity(Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY);
+                }
+                for (int i = 0; i < map.length; i++) {
+                    double difference = Math.abs(map[i] - reference.values()[i]);
+                    mapMax = Math.max(mapMax, difference);
+                    mapSum += difference;
+                }
+                mapValues += map.length;
+                scoreMax = Math.max(scoreMax, Math.abs(outputs.get(1).data()[0] - reference.score()));
             }
-            for (int i = 0; i < map.length; i++) {
-                worst = Math.max(worst, Math.abs(map[i] - reference.values()[i]));
+        } finally {
+            if (backprop[0] != null) {
+                backprop[0].close();
             }
-            worst = Math.max(worst, Math.abs(outputs.get(1).data()[0] - reference.score()));
         }
-        return worst;
+        return new MapParity(scoreMax, mapMax, mapSum / mapValues);
     }
 
     private static ModelProto parse(Path onnx) throws IOException {
@@ -115,16 +149,16 @@ public final class ServedGraph {
         GraphProto.Builder g = GraphProto.newBuilder().setName(method.name() + "-served");
         g.addInput(value(INPUT, "3", "height", "width"));
         List<String> teacherValues = teacherTaps.stream().map(t -> TEACHER + t).toList();
-        include(teacher.getGraph(), TEACHER, Map.of(INPUT, INPUT), g);
+        include(teacher.getGraph(), name -> name.equals(INPUT) || name.isEmpty() ? name : TEACHER + name, g);
         List<String> studentSources = method.studentInput().of(INPUT, teacherValues);
         Map<String, String> studentInputs = new HashMap<>();
         for (int i = 0; i < studentSources.size(); i++) {
             studentInputs.put(studentGraph.inputs().get(i).name(), studentSources.get(i));
         }
-        include(student.getGraph(), STUDENT, studentInputs, g);
+        ServedStudent servedStudent = new ServedStudent(studentGraph, STUDENT, studentInputs);
+        include(student.getGraph(), servedStudent::value, g);
         OnnxOps ops = new OnnxOps(g, opset, "map/");
-        ServedMap served = method.writeServedMap(ops, teacherValues,
-                studentGraph.outputs().stream().map(t -> STUDENT + t).toList(), tapSides, inputSize);
+        ServedMap served = method.writeServedMap(ops, teacherValues, servedStudent, tapSides, inputSize);
         ops.identity(served.map(), MAP);
         ops.identity(served.score(), SCORE);
         g.addOutput(value(MAP, "1", "height", "width"));
@@ -134,26 +168,18 @@ public final class ServedGraph {
                 .setProducerName("kdedge").setGraph(g).build();
     }
 
-    /**
-     * Adds {@code graph}'s nodes and weights to {@code into}, its inputs read from the values {@code inputs} maps them
-     * to, every other name under {@code prefix}.
-     */
-    private static void include(GraphProto graph, String prefix, Map<String, String> inputs,
-            GraphProto.Builder into) {
+    /** Adds {@code graph}'s nodes and weights to {@code into}, every name (its inputs' too) as {@code served} says. */
+    private static void include(GraphProto graph, UnaryOperator<String> served, GraphProto.Builder into) {
         for (TensorProto initializer : graph.getInitializerList()) {
-            into.addInitializer(initializer.toBuilder().setName(prefix + initializer.getName()));
+            into.addInitializer(initializer.toBuilder().setName(served.apply(initializer.getName())));
         }
         for (NodeProto node : graph.getNodeList()) {
             NodeProto.Builder renamed = node.toBuilder().clearInput().clearOutput()
-                    .setName(prefix + node.getName());
-            node.getInputList().forEach(name -> renamed.addInput(renamed(name, prefix, inputs)));
-            node.getOutputList().forEach(name -> renamed.addOutput(renamed(name, prefix, inputs)));
+                    .setName(served.apply(node.getName()));
+            node.getInputList().forEach(name -> renamed.addInput(served.apply(name)));
+            node.getOutputList().forEach(name -> renamed.addOutput(served.apply(name)));
             into.addNode(renamed);
         }
-    }
-
-    private static String renamed(String name, String prefix, Map<String, String> inputs) {
-        return name.isEmpty() ? name : inputs.getOrDefault(name, prefix + name);
     }
 
     private static long defaultOpset(ModelProto model) {

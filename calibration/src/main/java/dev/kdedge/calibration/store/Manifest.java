@@ -41,10 +41,13 @@ public record Manifest(
     public record Student(String file, String sha256, String architecture, int width, List<String> outputs) {}
 
     /**
-     * @param mapParityMaxAbsDifference the largest difference between the graph's anomaly map and the method's Java
-     *     reference map on the parity images
+     * @param mapParityMaxAbsDifference the largest difference between the graph's anomaly map or score and the
+     *     method's Java reference on the parity images
+     * @param mapParityMeanAbsDifference the mean difference of a map value (null in versions fitted before it was
+     *     recorded)
      */
-    public record Served(String file, String sha256, double mapParityMaxAbsDifference) {}
+    public record Served(String file, String sha256, double mapParityMaxAbsDifference,
+            Double mapParityMeanAbsDifference) {}
 
     /**
      * @param policy how the threshold was set: {@link ThresholdPolicy#TARGET_FALSE_REJECT_RATE} (with

@@ -10,10 +10,22 @@ import org.junit.jupiter.api.Test;
 class MethodsTest {
     @Test
     void methodsAreFoundByTheNameTheirBundlesRecord() {
-        assertEquals(List.of("rd4ad", "stfpm"), Methods.names());
+        assertEquals(List.of("mkd", "rd4ad", "stfpm"), Methods.names());
         for (String name : Methods.names()) {
             assertEquals(name, Methods.named(name).name());
         }
+    }
+
+    @Test
+    void aLocalizationIsRecordedInTheMapParametersAndRestoredFromThem() {
+        DistillationMethod vanilla = Methods.named("mkd").localizing("vanilla");
+        assertEquals("vanilla", vanilla.anomalyMapParameters().get(Methods.LOCALIZATION));
+        assertEquals("vanilla", Methods.named("mkd", vanilla.anomalyMapParameters()).anomalyMapParameters()
+                .get(Methods.LOCALIZATION));
+        assertEquals("guided", Methods.named("mkd").anomalyMapParameters().get(Methods.LOCALIZATION));
+        assertThrows(IllegalArgumentException.class, () -> Methods.named("mkd").localizing("smooth"));
+        var refused = assertThrows(IllegalArgumentException.class, () -> Methods.named("stfpm").localizing("guided"));
+        assertTrue(refused.getMessage().contains("one way to localize"), refused.getMessage());
     }
 
     @Test

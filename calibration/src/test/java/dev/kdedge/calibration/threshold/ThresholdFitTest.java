@@ -69,6 +69,16 @@ class ThresholdFitTest {
     }
 
     @Test
+    void aMapWithAScaleOfItsOwnHasItsOwnBoundary() {
+        // MKD: scores are losses, maps are in [0, 1] per image with the boundary at 0.5.
+        ScoreCalibration c = new ScoreCalibration(0.3, 0.1, 0.4, 0, 1).withPixelThreshold(0.5);
+        assertEquals(0.5, c.normalizeImage(0.3), 1e-12);
+        assertEquals(0.5, c.normalizePixel(0.5), 1e-12);
+        assertEquals(0.9, c.normalizePixel(0.9), 1e-12);
+        assertTrue(c.isAnomalous(0.3));
+    }
+
+    @Test
     void noNormalsIsAnError() {
         assertThrows(IllegalArgumentException.class, () -> ThresholdFit.atFalseRejectRate(new double[0], 0.01, 0, 1));
     }

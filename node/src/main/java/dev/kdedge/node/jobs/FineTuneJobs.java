@@ -219,7 +219,7 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
             ProductBundle base = store.activeBundle(settings.getProduct());
             List<Path> normals = requireEnoughNormals(settings.getProduct());
             List<Path> defects = store.uploads(settings.getProduct(), ModelStore.UploadKind.DEFECT);
-            DistillationMethod method = Methods.named(base.manifest().method());
+            DistillationMethod method = Methods.named(base.manifest().method(), base.manifest().anomalyMap());
             TrainingRecipe recipe = settings.getFromScratch() ? method.recipe() : method.fineTuneRecipe();
             if (settings.getLearningRate() != 0) {
                 recipe = recipe.withLearningRate((float) settings.getLearningRate());
@@ -242,7 +242,8 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
                     job -> job.setState(JobState.FAILED).setReason(reason).setFinishedAt(Instant.now().toString()));
         } finally {
             Timer.builder("kdedge.finetune.duration").description("a fine-tune job from its start to its end")
-                    .tags("product", settings.getProduct(), "state", log.job().getState().name().toLowerCase(Locale.ROOT))
+                    .tags("product", settings.getProduct(), "state",
+                            log.job().getState().name().toLowerCase(Locale.ROOT))
                     .register(meters).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         }
     }

@@ -4,6 +4,7 @@ import dev.kdedge.calibration.image.GaussianBlur;
 import dev.kdedge.calibration.image.Resampling;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.method.ChannelComparison;
+import dev.kdedge.calibration.method.SampleCosine;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.List;
 
@@ -34,6 +35,6 @@ final class Rd4adAnomalyMap {
     /** Per position: 1 - t.s / (max(|t|, eps) max(|s|, eps)) along channels, PyTorch's cosine similarity. */
     static float[] cosineDistance(FloatTensor teacher, FloatTensor student, int index) {
         return ChannelComparison.perPosition(teacher, student, index, (tt, ss, ts) -> (float) (1 - ts
-                / (Math.max(Math.sqrt(tt), Rd4adLoss.COSINE_EPS) * Math.max(Math.sqrt(ss), Rd4adLoss.COSINE_EPS))));
+                / (Math.max(Math.sqrt(tt), SampleCosine.EPS) * Math.max(Math.sqrt(ss), SampleCosine.EPS))));
     }
 }

@@ -5,11 +5,13 @@ import ai.djl.training.loss.Loss;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.ServedMap;
+import dev.kdedge.calibration.method.StudentGradient;
 import dev.kdedge.calibration.method.StudentInput;
 import dev.kdedge.calibration.method.TrainingRecipe;
 import dev.kdedge.calibration.network.GraphBlock;
 import dev.kdedge.calibration.network.NetworkGraph;
 import dev.kdedge.calibration.network.OnnxOps;
+import dev.kdedge.calibration.network.ServedStudent;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.List;
 import java.util.Map;
@@ -73,13 +75,14 @@ public final class Stfpm implements DistillationMethod {
     }
 
     @Override
-    public ServedMap writeServedMap(OnnxOps ops, List<String> teacherTaps, List<String> studentTaps,
+    public ServedMap writeServedMap(OnnxOps ops, List<String> teacherTaps, ServedStudent student,
             List<Integer> tapSides, int inputSize) {
-        return StfpmServedMap.write(ops, teacherTaps, studentTaps, tapSides, inputSize);
+        return StfpmServedMap.write(ops, teacherTaps, student.taps(), tapSides, inputSize);
     }
 
     @Override
-    public AnomalyMap anomalyMap(List<FloatTensor> teacher, List<FloatTensor> student, int index, int outputSize) {
+    public AnomalyMap anomalyMap(List<FloatTensor> teacher, List<FloatTensor> student, int index, int outputSize,
+            StudentGradient gradient) {
         return StfpmAnomalyMap.compute(teacher, student, index, outputSize);
     }
 }
