@@ -85,6 +85,8 @@ public final class ProductFitter {
             FloatTensor blank = new FloatTensor(1, 3, size, size, new float[3 * size * size]);
             List<FloatTensor> taps = teacher.run(blank);
             List<Integer> teacherChannels = taps.stream().map(FloatTensor::channels).toList();
+            NetworkGraph studentGraph = request.method().studentGraph(teacherChannels);
+            requireMatchingTaps(request.method().name(), studentGraph, taps, size);
             long featureBytes = Float.BYTES * taps.stream().mapToLong(tap -> tap.data().length).sum();
             int otherImages = holdout + request.defectImages().size();
             HeapBudget.require(HeapBudget.required(trainFiles.size(), otherImages,
@@ -94,7 +96,6 @@ public final class ProductFitter {
             progress.stage("loading images");
             List<FloatTensor> trainImages = load(request, trainFiles, progress);
             String dataDigest = Digests.sha256OfContents(trainFiles);
-            NetworkGraph studentGraph = request.method().studentGraph(teacherChannels);
             Map<String, OnnxWeights.Tensor> initialWeights = request.parent() == null ? null
                     : OnnxWeights.read(request.parent().studentFile());
             progress.stage("training");
@@ -148,6 +149,22 @@ public final class ProductFitter {
                 }
                 return bundle;
             }
+        }
+    }
+
+    /**
+     * Refuses, before any training, an input size at which the student's taps would not have the teacher's sides
+     * (strides and pools round odd sides differently in the two networks).
+     */
+    private static void requireMatchingTaps(String method, NetworkGraph studentGraph, List<FloatTensor> teacherTaps,
+            int size) {
+        Map<String, Integer> sides = studentGraph.spatialSizes(size);
+        List<Integer> studentSides = studentGraph.outputs().stream().map(sides::get).toList();
+        List<Integer> teacherSides = teacherTaps.stream().map(FloatTensor::height).toList();
+        if (!studentSides.equals(teacherSides)) {
+            throw new IllegalArgumentException(String.format("at an input size of %d px the %s student's feature "
+                    + "maps would be %s pixels a side and the teacher's are %s: choose a size both divide evenly (a "
+                    + "multiple of 32 always is)", size, method, studentSides, teacherSides));
         }
     }
 

@@ -8,6 +8,7 @@ import dev.kdedge.calibration.demo.SyntheticTiles;
 import dev.kdedge.calibration.demo.ToyTeacher;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.image.Preprocessing;
+import dev.kdedge.calibration.method.mkd.Mkd;
 import dev.kdedge.calibration.method.stfpm.Stfpm;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
@@ -21,7 +22,10 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A fit whose export fails the parity check publishes nothing: no version, no active version, no staging left. */
+/**
+ * A fit whose export fails the parity check publishes nothing: no version, no active version, no staging left; one
+ * whose student cannot match the teacher's taps at the input size is refused before it trains.
+ */
 class ParityRefusalTest {
     /** No float32 engine reproduces a float64 reference this closely over thousands of outputs. */
     private static final double UNREACHABLE_BOUND = 1e-12;
@@ -56,5 +60,24 @@ class ParityRefusalTest {
         try (Stream<Path> left = Files.list(store.root().resolve("products/refused/versions"))) {
             assertEquals(List.of(), left.toList(), "staging left behind");
         }
+    }
+
+    @Test
+    void anInputSizeTheStudentsTapsCannotMatchIsRefusedBeforeTraining() throws Exception {
+        Path teacher = dir.resolve("teacher.onnx");
+        ToyTeacher.write(teacher, 16, 3);
+        Path image = dir.resolve("normal.png");
+        ImageIO.write(new SyntheticTiles(64).normal(1), "png", image.toFile());
+        Mkd mkd = new Mkd();
+        FitRequest request = FitRequest.fromScratch("odd", teacher, List.of(image, image), mkd, mkd.preprocessing(100),
+                new TrainingSettings(mkd.recipe(), 1, 1), 0, ThresholdPolicy.DEFAULT, true);
+        ModelStore store = new ModelStore(dir.resolve("store"));
+
+        var refused = assertThrows(IllegalArgumentException.class,
+                () -> new ProductFitter(store, InferenceOptions.cpu(1)).fit(request, FitProgress.NONE));
+
+        assertTrue(refused.getMessage().contains("at an input size of 100 px the mkd student's feature maps would be "
+                + "[25, 12, 6] pixels a side and the teacher's are [25, 13, 7]"), refused.getMessage());
+        assertEquals(List.of(), store.versions("odd"));
     }
 }
