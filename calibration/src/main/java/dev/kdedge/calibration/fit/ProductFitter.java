@@ -4,6 +4,7 @@ import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.method.AnomalyMap;
+import dev.kdedge.calibration.method.MapTolerance;
 import dev.kdedge.calibration.metrics.F1Threshold;
 import dev.kdedge.calibration.network.NetworkGraph;
 import dev.kdedge.calibration.network.OnnxWeights;
@@ -120,11 +121,12 @@ public final class ProductFitter {
                     try (OnnxNetwork served = OnnxNetwork.load(servedFile, inference)) {
                         mapParity = ServedGraph.difference(served, teacher, studentFile, teacherChannels,
                                 request.method(), paritySamples, inference);
-                        double mapMaxBound = request.method().mapMaxDifference(parityBound);
-                        if (!mapParity.within(parityBound, mapMaxBound)) {
+                        MapTolerance tolerance = request.method().mapTolerance(parityBound);
+                        if (!mapParity.within(parityBound, tolerance)) {
                             throw new ExportParityException(String.format("the served graph's outputs differ from "
-                                    + "the method's reference: %s (bounds %.0e, any one map value %.0e); nothing was "
-                                    + "written", mapParity, parityBound, mapMaxBound));
+                                    + "the method's reference: %s (bounds: score %.0e, map %.0e on average and %.0e "
+                                    + "at most); nothing was written", mapParity, parityBound, tolerance.mean(),
+                                    tolerance.max()));
                         }
                         threshold = threshold(request, new Scorer(served, request.preprocessing()), calibrationImages,
                                 defectImages, holdout > 0 ? "held-out-normals" : "training-images");

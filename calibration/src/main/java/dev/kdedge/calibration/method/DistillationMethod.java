@@ -56,12 +56,11 @@ public interface DistillationMethod {
             int inputSize);
 
     /**
-     * The largest difference between the served map and the reference map a fit accepts at any one pixel; the scores
-     * and the mean map difference are always held to {@code parityBound}. A map that is a smooth function of the
-     * features allows no more.
+     * How far a fit lets the served map be from the reference map, for a fit whose scores are held to {@code
+     * parityBound}. A map that is a smooth function of the features is held to the same bound.
      */
-    default double mapMaxDifference(double parityBound) {
-        return parityBound;
+    default MapTolerance mapTolerance(double parityBound) {
+        return MapTolerance.of(parityBound);
     }
 
     /** How an image becomes this method's input at {@code size} x {@code size}, as its official code prepares it. */

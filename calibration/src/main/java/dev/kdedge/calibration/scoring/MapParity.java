@@ -1,5 +1,7 @@
 package dev.kdedge.calibration.scoring;
 
+import dev.kdedge.calibration.method.MapTolerance;
+
 /**
  * How far a served graph's outputs are from the method's reference on the parity images: the largest difference of
  * an image score, and the largest and the mean difference of a map value.
@@ -10,12 +12,9 @@ public record MapParity(double scoreMax, double mapMax, double mapMean) {
         return Math.max(scoreMax, mapMax);
     }
 
-    /**
-     * Whether the scores and the mean map difference are within {@code bound} and no map value is further than
-     * {@code mapMaxBound} ({@link dev.kdedge.calibration.method.DistillationMethod#mapMaxDifference}).
-     */
-    public boolean within(double bound, double mapMaxBound) {
-        return scoreMax <= bound && mapMean <= bound && mapMax <= mapMaxBound;
+    /** Whether the scores are within {@code scoreBound} and the map within {@code map}'s tolerance. */
+    public boolean within(double scoreBound, MapTolerance map) {
+        return scoreMax <= scoreBound && mapMean <= map.mean() && mapMax <= map.max();
     }
 
     @Override

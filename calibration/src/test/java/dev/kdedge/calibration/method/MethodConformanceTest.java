@@ -180,7 +180,7 @@ class MethodConformanceTest {
                             InferenceOptions.cpu(2));
                     System.out.printf("%s served map and score against the reference: %s%n", name, mapParity);
                     assertTrue(mapParity.within(StudentExport.MAX_ABS_DIFFERENCE,
-                            method.mapMaxDifference(StudentExport.MAX_ABS_DIFFERENCE)), mapParity.toString());
+                            method.mapTolerance(StudentExport.MAX_ABS_DIFFERENCE)), mapParity.toString());
                 }
             }
         }
