@@ -111,17 +111,37 @@ class AbandonedCallsTest {
                 CompletableFuture<Status.Code> polite = ScoreCalls.status(InspectionGrpc.newStub(channel)
                         .withDeadlineAfter(60, TimeUnit.SECONDS), request);
                 awaitQueued(node, queue);
+                // The calls in the order the worker would take them, run one at a time on this thread: each is
+                // answered before the next starts, so the order they are answered in is the order of service.
+                List<Runnable> inTurn = new ArrayList<>();
+                node.workers.getQueue().drainTo(inTurn);
+                List<CompletableFuture<Status.Code>> all = new ArrayList<>(flood);
+                all.add(polite);
+                int politeTurn = 0;
+                for (int turn = 1; turn <= inTurn.size(); turn++) {
+                    inTurn.get(turn - 1).run();
+                    awaitAnswered(all, turn);
+                    politeTurn = politeTurn == 0 && polite.isDone() ? turn : politeTurn;
+                }
                 node.release();
-                assertEquals(Status.Code.OK, polite.get(60, TimeUnit.SECONDS));
                 // The one worker takes the clients in turn: the flood's first call, then the polite one. First come,
-                // first served, all the flood's calls would have gone first.
-                long floodServedBefore = flood.stream().filter(CompletableFuture::isDone).count();
-                assertTrue(floodServedBefore <= 2, floodServedBefore + " of the flood's " + flooded
-                        + " calls were served before the polite client's");
+                // first served, it would have come after all the flood's calls.
+                assertEquals(2, politeTurn, "the polite client's call was served in turn " + politeTurn + " of "
+                        + inTurn.size());
+                assertEquals(Status.Code.OK, polite.get(60, TimeUnit.SECONDS));
                 assertAllServed(flood);
             } finally {
                 channel.shutdownNow();
             }
+        }
+    }
+
+    private static void awaitAnswered(List<CompletableFuture<Status.Code>> calls, int count)
+            throws InterruptedException {
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (calls.stream().filter(CompletableFuture::isDone).count() < count) {
+            assertTrue(System.nanoTime() < until, "call " + count + " was never answered");
+            Thread.sleep(1);
         }
     }
 
