@@ -96,7 +96,7 @@ public final class NodeServer implements AutoCloseable {
         }
         ExecutorService loader = Executors.newFixedThreadPool(1, daemon("kdedge-engine-loader"));
         EngineCache engines = new EngineCache(store, InferenceOptions.cpu(config.scoring.inferenceThreads),
-                config.cache.maxBytes, loader);
+                config.precision.resolve(), config.cache.maxBytes, loader);
         ScoringPipeline pipeline = new ScoringPipeline(engines, config.scoring.maxImagePixels,
                 ScoringPipeline.workerPool(config.scoring.workerThreads, config.scoring.maxQueuedRequests),
                 new LargeImageLane(config.scoring.largeImagePixels, config.scoring.largeImageThreads,

@@ -7,6 +7,7 @@ import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.node.api.InspectionEndpoint;
 import dev.kdedge.node.engine.EngineCache;
+import dev.kdedge.node.engine.ProductPrecisions;
 import dev.kdedge.node.inference.LargeImageLane;
 import dev.kdedge.node.inference.ScoringPipeline;
 import dev.kdedge.node.metrics.CallMetrics;
@@ -51,7 +52,7 @@ final class HeldWorkersNode implements AutoCloseable {
      */
     HeldWorkersNode(Path store, int workerThreads, int maxQueuedRequests, int maxQueuedPerClient, Executor loader) {
         workers = ScoringPipeline.workerPool(workerThreads, maxQueuedRequests);
-        engines = new EngineCache(new ModelStore(store), InferenceOptions.cpu(1), 1 << 30,
+        engines = new EngineCache(new ModelStore(store), InferenceOptions.cpu(1), ProductPrecisions.FP32, 1 << 30,
                 loader != null ? loader : loads);
         pipeline = new ScoringPipeline(engines, 1 << 22, workers, new LargeImageLane(1 << 22, 1, 1),
                 maxQueuedPerClient);

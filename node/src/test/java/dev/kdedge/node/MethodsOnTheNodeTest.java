@@ -19,6 +19,7 @@ import dev.kdedge.api.v1.StartFineTuneRequest;
 import dev.kdedge.calibration.demo.SyntheticTiles;
 import dev.kdedge.calibration.demo.ToyTeacher;
 import dev.kdedge.calibration.engine.InferenceOptions;
+import dev.kdedge.calibration.engine.Precision;
 import dev.kdedge.calibration.evaluation.BundleMaps;
 import dev.kdedge.calibration.fit.FitProgress;
 import dev.kdedge.calibration.fit.FitRequest;
@@ -78,7 +79,7 @@ class MethodsOnTheNodeTest {
                 new TrainingSettings(method.recipe().withBatchSize(4), 2, 1), 0.2, ThresholdPolicy.DEFAULT, true),
                 FitProgress.NONE);
         double offline;
-        try (BundleMaps maps = new BundleMaps(bundle, InferenceOptions.cpu(1))) {
+        try (BundleMaps maps = new BundleMaps(bundle, Precision.FP32, InferenceOptions.cpu(1))) {
             offline = maps.score(defect).map().score();
         }
 

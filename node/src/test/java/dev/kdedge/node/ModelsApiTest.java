@@ -176,6 +176,9 @@ class ModelsApiTest {
             assertEquals(19, v2.getTrainingImages());
             assertFalse(v2.getDataDigest().isEmpty());
             assertTrue(v2.hasF1OptimalThreshold());
+            assertTrue(v2.hasInt8ScoreDeviation(), "the fine-tune checked an int8 variant of its own");
+            assertEquals(v2.getInt8Refusal().isEmpty(), v2.getPrecisionsList().contains("int8"), v2.toString());
+            assertEquals(List.of("fp32", "int8"), described.getVersions(0).getPrecisionsList());
             assertEquals(0, described.getVersions(0).getParentVersion());
             assertEquals("1", line.lastVersion());
             assertEquals("2", score(node, 2), "a candidate can be scored before it is promoted");

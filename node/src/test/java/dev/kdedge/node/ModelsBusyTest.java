@@ -13,6 +13,7 @@ import dev.kdedge.calibration.fit.ProductFitter;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.node.api.ModelsEndpoint;
 import dev.kdedge.node.engine.EngineCache;
+import dev.kdedge.node.engine.ProductPrecisions;
 import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.models.ProductAdministration;
 import dev.kdedge.node.metrics.CallMetrics;
@@ -54,7 +55,7 @@ class ModelsBusyTest {
         List<Throwable> unhandled = new CopyOnWriteArrayList<>();
         vertx.exceptionHandler(unhandled::add);
         CountDownLatch release = new CountDownLatch(1);
-        try (EngineCache engines = new EngineCache(store, InferenceOptions.cpu(1), 1 << 30, loader);
+        try (EngineCache engines = new EngineCache(store, InferenceOptions.cpu(1), ProductPrecisions.FP32, 1 << 30, loader);
                 FineTuneJobs jobs = new FineTuneJobs(store, dir.resolve("jobs"),
                         new ProductFitter(store, InferenceOptions.cpu(1)))) {
             GrpcServer grpc = GrpcServer.server(vertx);

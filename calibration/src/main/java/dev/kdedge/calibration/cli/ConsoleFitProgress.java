@@ -58,6 +58,15 @@ final class ConsoleFitProgress implements FitProgress, AutoCloseable {
                 threshold.images(), threshold.source());
     }
 
+    @Override
+    public void quantized(Manifest.Int8 int8) {
+        String blocks = int8.floatBlocks().isEmpty() ? "" : ", " + int8.floatBlocks().size() + " blocks in float";
+        System.err.printf(int8.published()
+                ? "int8 variant published: scores within %.1f%% of the threshold (%d %s%s)%n"
+                : "no int8 variant: %5$s%n", 100 * int8.scoreDeviation(), int8.checkImages(), int8.checkSource(),
+                blocks, int8.refusal());
+    }
+
     private void open(String task, int max) {
         closeBar();
         bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kdedge.calibration.dataset.MvtecTestSet;
 import dev.kdedge.calibration.engine.InferenceOptions;
+import dev.kdedge.calibration.engine.Precision;
 import dev.kdedge.calibration.evaluation.AnomalyMapSource;
 import dev.kdedge.calibration.evaluation.BundleMaps;
 import dev.kdedge.calibration.evaluation.EvaluationResult;
@@ -67,6 +68,10 @@ final class EvaluateCommand implements Callable<Integer> {
             description = "Report gallery: at most this many false rejects, misses and detections each (default: ${DEFAULT-VALUE}).")
     int galleryPerGroup;
 
+    @Option(names = "--precision", description = "With --store: the variant to score, fp32 (default) or int8; a node "
+            + "serves the precision its configuration sets, and the report says which.")
+    String precision;
+
     @Option(names = "--threads", defaultValue = "2", description = "With --store: inference threads (default: ${DEFAULT-VALUE}).")
     int threads;
 
@@ -93,11 +98,15 @@ final class EvaluateCommand implements Callable<Integer> {
 
     private AnomalyMapSource openSource() throws IOException {
         if (source.node != null) {
+            if (precision != null) {
+                throw new IllegalArgumentException("--precision applies with --store: a "
+                        + "node serves the precision its configuration (precision.products) sets");
+            }
             return new NodeMaps(source.node, tls.channel(source.node), product, version == null ? 0 : version);
         }
         ModelStore modelStore = new ModelStore(source.store);
         return new BundleMaps(version != null ? modelStore.bundle(product, version) : modelStore.activeBundle(product),
-                InferenceOptions.cpu(threads));
+                precision == null ? Precision.FP32 : Precision.of(precision), InferenceOptions.cpu(threads));
     }
 
     private void writeReport(EvaluationResult result, AnomalyMapSource maps) throws IOException {
@@ -118,8 +127,8 @@ final class EvaluateCommand implements Callable<Integer> {
     }
 
     private void printSummary(EvaluationResult r) {
-        System.out.printf(Locale.ROOT, "%s on %s: %d images (%d defective)%n", r.bundle(), r.data(), r.images(),
-                r.defective());
+        System.out.printf(Locale.ROOT, "%s (%s) on %s: %d images (%d defective)%n", r.bundle(), r.precision(),
+                r.data(), r.images(), r.defective());
         System.out.printf(Locale.ROOT, "  image AUROC %s   pixel AUROC %s   PRO(0.3) %s   (STFPM code's PRO: %s)%n",
                 figure(r.imageAuroc()), figure(r.pixelAuroc()), figure(r.pro()), figure(r.proAsStfpmCode()));
         r.imageAurocPerType().forEach((type, auroc) -> System.out.printf(Locale.ROOT, "  %-16s %.3f%n", type, auroc));

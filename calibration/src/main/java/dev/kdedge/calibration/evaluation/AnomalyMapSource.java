@@ -24,6 +24,9 @@ public interface AnomalyMapSource extends AutoCloseable {
     /** "product@version" of what was scored. */
     String bundleLabel();
 
+    /** The arithmetic the served graph ran in ({@code fp32}, {@code int8}). */
+    String precision();
+
     /** Raw score at and above which the product calls an image defective. */
     double threshold();
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.engine.Precision;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.method.AnomalyMap;
@@ -19,15 +20,18 @@ import java.nio.file.Path;
 /** A product version from a model store, scored in this process through the same code the node serves it with. */
 public final class BundleMaps implements AnomalyMapSource {
     private final ProductBundle bundle;
+    private final Precision precision;
     private final ScoreCalibration calibration;
     private final OnnxNetwork served;
     private final Scorer scorer;
     private final ImageDecoder decoder = new ImageDecoder(Long.MAX_VALUE);
 
-    public BundleMaps(ProductBundle bundle, InferenceOptions options) throws IOException {
+    /** @throws IllegalArgumentException where the version has no variant at {@code precision} */
+    public BundleMaps(ProductBundle bundle, Precision precision, InferenceOptions options) throws IOException {
         this.bundle = bundle;
+        this.precision = precision;
         this.calibration = bundle.manifest().threshold().calibration();
-        this.served = ServedGraph.load(bundle, options);
+        this.served = ServedGraph.load(bundle, precision, options);
         this.scorer = new Scorer(served, bundle.manifest().preprocessing());
     }
 
@@ -50,6 +54,11 @@ public final class BundleMaps implements AnomalyMapSource {
     @Override
     public String bundleLabel() {
         return bundle.label();
+    }
+
+    @Override
+    public String precision() {
+        return precision.label();
     }
 
     @Override

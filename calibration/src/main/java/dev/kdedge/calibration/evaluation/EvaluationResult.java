@@ -18,7 +18,7 @@ import java.util.Map;
  *     after warm-up (decode and resize excluded)
  * @param scores every test image's score, in test-set order
  */
-public record EvaluationResult(String bundle, String data, int images, int defective, Double imageAuroc,
+public record EvaluationResult(String bundle, String precision, String data, int images, int defective, Double imageAuroc,
         Double pixelAuroc, Double pro, Double proAsStfpmCode, Map<String, Double> imageAurocPerType, F1Threshold f1Optimal,
         Confusion atThreshold, double inferenceMsMedian, RocCurve roc, ProCurve proCurve, List<ImageScore> scores,
         List<String> notes) {

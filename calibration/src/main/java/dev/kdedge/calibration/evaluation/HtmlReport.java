@@ -50,6 +50,7 @@ public final class HtmlReport {
             throws IOException {
         Map<String, Object> page = new LinkedHashMap<>();
         page.put("bundle", result.bundle());
+        page.put("precision", result.precision());
         page.put("data", result.data());
         page.put("images", result.images());
         page.put("defective", result.defective());

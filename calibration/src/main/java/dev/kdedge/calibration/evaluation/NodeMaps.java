@@ -95,13 +95,18 @@ public final class NodeMaps implements AnomalyMapSource {
     }
 
     @Override
+    public String precision() {
+        return verdict().getPrecision();
+    }
+
+    @Override
     public double threshold() {
         return verdict().getThreshold();
     }
 
     @Override
     public String modelDescription() {
-        return "served by the node at " + address + " as " + bundleLabel() + ", threshold " + threshold()
+        return "served by the node at " + address + " as " + bundleLabel() + " in " + precision() + ", threshold " + threshold()
                 + ".\nThe manifest is in the node's model store: evaluate with --store to include it here.";
     }
 

@@ -80,7 +80,7 @@ public final class TestSetEvaluator {
             imageScores.add(new ImageScore(samples.get(i).image().toString(), samples.get(i).type(), scores[i],
                     scores[i] >= threshold));
         }
-        return new EvaluationResult(maps.bundleLabel(), data.toString(), samples.size(), defects,
+        return new EvaluationResult(maps.bundleLabel(), maps.precision(), data.toString(), samples.size(), defects,
                 roc == null ? null : roc.area(), pixelResult == null ? null : pixelResult.pixelAuroc(),
                 pixelResult == null ? null : pixelResult.pro(),
                 pixelResult == null || Double.isNaN(pixelResult.proAsStfpmCode()) ? null : pixelResult.proAsStfpmCode(),

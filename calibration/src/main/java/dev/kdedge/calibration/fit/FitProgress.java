@@ -17,4 +17,6 @@ public interface FitProgress extends TrainingProgress {
     default void parityChecked(double maxAbsDifference, double bound) {}
 
     default void thresholdProposed(Manifest.Threshold threshold) {}
+
+    default void quantized(Manifest.Int8 int8) {}
 }

@@ -8,6 +8,7 @@ import dev.kdedge.calibration.method.MapTolerance;
 import dev.kdedge.calibration.metrics.F1Threshold;
 import dev.kdedge.calibration.network.NetworkGraph;
 import dev.kdedge.calibration.network.OnnxWeights;
+import dev.kdedge.calibration.scoring.Int8Calibration;
 import dev.kdedge.calibration.scoring.MapParity;
 import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.scoring.ServedGraph;
@@ -21,6 +22,7 @@ import dev.kdedge.calibration.training.ExportParityException;
 import dev.kdedge.calibration.training.StudentExport;
 import dev.kdedge.calibration.training.StudentTrainer;
 import dev.kdedge.calibration.training.TrainedStudent;
+import dev.kdedge.onnx.ModelProto;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,6 +47,11 @@ public final class ProductFitter {
     private static final long MAX_IMAGE_PIXELS = 64L * 1024 * 1024;
     private static final int PARITY_SAMPLES = 4;
     private static final String STUDENT_FILE = "student.onnx";
+    private static final String INT8_FILE = "served-int8.onnx";
+    /** Training normals whose activations set the INT8 ranges: the ranges hardly move beyond a few dozen. */
+    private static final int INT8_CALIBRATION_IMAGES = 32;
+    /** Normals the INT8 variant is held to the tolerance on (the first of the held-out ones). */
+    private static final int INT8_CHECK_IMAGES = 128;
 
     private final ModelStore store;
     private final InferenceOptions inference;
@@ -132,6 +139,10 @@ public final class ProductFitter {
                                 defectImages, holdout > 0 ? "held-out-normals" : "training-images");
                     }
                     progress.thresholdProposed(threshold);
+                    progress.stage("quantizing");
+                    Manifest.Int8 int8 = int8(dir, Files.readAllBytes(servedFile), trainFiles, trainImages,
+                            calibrationImages, holdout > 0 ? "held-out-normals" : "training-images", threshold);
+                    progress.quantized(int8);
                     return new Manifest(Manifest.FORMAT, request.product(), version, request.method().name(),
                             request.method().anomalyMapParameters(), Instant.now().toString(),
                             new Manifest.Teacher(teacherSha, studentGraph.outputs(), teacherChannels),
@@ -144,7 +155,7 @@ public final class ProductFitter {
                                     student.epochSeconds(), parity),
                             request.parent() == null ? null : request.parent().version(),
                             new Manifest.Served(ServedGraph.FILE, Digests.sha256(servedFile), mapParity.max(),
-                                    mapParity.mapMean()));
+                                    mapParity.mapMean()), int8);
                 });
                 if (request.activate()) {
                     store.activate(request.product(), bundle.version());
@@ -152,6 +163,32 @@ public final class ProductFitter {
                 return bundle;
             }
         }
+    }
+
+    /**
+     * Builds the INT8 variant from training normals and holds it to the tolerance on the check images (the held-out
+     * normals, which the ranges never saw), writing it beside the float graph where it passes.
+     */
+    private Manifest.Int8 int8(Path dir, byte[] served, List<Path> trainFiles, List<FloatTensor> trainImages,
+            List<FloatTensor> checkImages, String checkSource, Manifest.Threshold threshold) throws IOException {
+        // The last training images: with nothing held out, the check (the first ones) then sees others.
+        int count = Math.min(INT8_CALIBRATION_IMAGES, trainImages.size());
+        int first = trainImages.size() - count;
+        List<FloatTensor> check = checkImages.subList(0, Math.min(INT8_CHECK_IMAGES, checkImages.size()));
+        Int8Calibration.Result result = Int8Calibration.build(ModelProto.parseFrom(served),
+                trainImages.subList(first, trainImages.size()), check, threshold.calibration().threshold(),
+                inference);
+        String file = null;
+        String sha256 = null;
+        if (result.accepted()) {
+            Path int8File = dir.resolve(INT8_FILE);
+            Files.write(int8File, result.model().toByteArray());
+            file = INT8_FILE;
+            sha256 = Digests.sha256(int8File);
+        }
+        return new Manifest.Int8(file, sha256, result.refusal(), count,
+                Digests.sha256OfContents(trainFiles.subList(first, trainFiles.size())), checkSource, check.size(),
+                result.deviation(), Int8Calibration.TOLERANCE, result.floatBlocks());
     }
 
     /**

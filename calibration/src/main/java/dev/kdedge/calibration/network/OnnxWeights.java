@@ -27,19 +27,24 @@ public final class OnnxWeights {
             if (t.getDataType() != TensorProto.DataType.FLOAT_VALUE) {
                 throw new IOException(onnxFile + ": initializer " + t.getName() + " is not float32");
             }
-            long[] dims = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
-            float[] values;
-            if (!t.getRawData().isEmpty()) {
-                values = new float[t.getRawData().size() / Float.BYTES];
-                t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
-            } else {
-                values = new float[t.getFloatDataCount()];
-                for (int i = 0; i < values.length; i++) {
-                    values[i] = t.getFloatData(i);
-                }
-            }
-            weights.put(t.getName(), new Tensor(dims, values));
+            weights.put(t.getName(), of(t));
         }
         return weights;
+    }
+
+    /** A float32 initializer's values, whether stored raw or as a list. */
+    public static Tensor of(TensorProto t) {
+        long[] dims = t.getDimsList().stream().mapToLong(Long::longValue).toArray();
+        float[] values;
+        if (!t.getRawData().isEmpty()) {
+            values = new float[t.getRawData().size() / Float.BYTES];
+            t.getRawData().asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+        } else {
+            values = new float[t.getFloatDataCount()];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = t.getFloatData(i);
+            }
+        }
+        return new Tensor(dims, values);
     }
 }

@@ -2,6 +2,7 @@ package dev.kdedge.calibration.scoring;
 
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.engine.Precision;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.Methods;
@@ -32,6 +33,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
@@ -49,6 +51,8 @@ public final class ServedGraph {
     public static final String SCORE = "score";
     private static final String TEACHER = "teacher/";
     private static final String STUDENT = "student/";
+    /** The prefixes of the values the teacher and the student compute, as opposed to the method's map. */
+    static final List<String> NETWORK_PREFIXES = List.of(TEACHER, STUDENT);
 
     private ServedGraph() {}
 
@@ -68,12 +72,19 @@ public final class ServedGraph {
     }
 
     /**
-     * Loads a version's served graph. A version published before served graphs existed has none on disk: its graph
-     * is composed now from its teacher and student, as its fit would have written it.
+     * Loads a version's served graph at {@code precision}. A version published before served graphs existed has none
+     * on disk: its fp32 graph is composed now from its teacher and student, as its fit would have written it.
+     *
+     * @throws IllegalArgumentException where the version has no such variant, saying why
      */
-    public static OnnxNetwork load(ProductBundle bundle, InferenceOptions options) throws IOException {
-        if (bundle.servedFile() != null) {
-            return OnnxNetwork.load(bundle.servedFile(), options);
+    public static OnnxNetwork load(ProductBundle bundle, Precision precision, InferenceOptions options)
+            throws IOException {
+        Optional<Path> file = bundle.servedFile(precision);
+        if (file.isPresent()) {
+            return OnnxNetwork.load(file.get(), options);
+        }
+        if (precision != Precision.FP32) {
+            throw new IllegalArgumentException(bundle.missing(precision));
         }
         Manifest manifest = bundle.manifest();
         DistillationMethod method = Methods.named(manifest.method(), manifest.anomalyMap());

@@ -15,6 +15,8 @@ import java.util.Map;
  * @param served the graph the version is served with (teacher, student, anomaly map and score in one ONNX graph);
  *     null for a version published before served graphs existed, which is served from the same graph composed at
  *     load
+ * @param int8 the INT8 variant of the served graph, or why there is none; null for a version fitted before INT8
+ *     variants existed
  */
 public record Manifest(
         int format,
@@ -29,7 +31,8 @@ public record Manifest(
         Threshold threshold,
         Training training,
         Integer parentVersion,
-        Served served) {
+        Served served,
+        Int8 int8) {
 
     public static final int FORMAT = 1;
     public static final String FILE = "manifest.json";
@@ -48,6 +51,26 @@ public record Manifest(
      */
     public record Served(String file, String sha256, double mapParityMaxAbsDifference,
             Double mapParityMeanAbsDifference) {}
+
+    /**
+     * The INT8 variant ({@code Int8Calibration}): published only if its scores stayed within {@code tolerance} of the
+     * float graph's on the check images.
+     *
+     * @param file the QDQ graph in the version directory, or null where it was not published
+     * @param refusal why it was not published, or null
+     * @param calibrationImages the normals whose activations set the ranges (training images: the check images are
+     *     then ones the ranges never saw), and {@code calibrationDigest} their contents' digest
+     * @param checkSource which images the deviation was measured on: "held-out-normals", or "training-images"
+     * @param scoreDeviation the largest |INT8 score - float score| over the check images, as a fraction of the
+     *     threshold
+     * @param floatBlocks network blocks left in float because quantizing them moved the scores most
+     */
+    public record Int8(String file, String sha256, String refusal, int calibrationImages, String calibrationDigest,
+            String checkSource, int checkImages, double scoreDeviation, double tolerance, List<String> floatBlocks) {
+        public boolean published() {
+            return file != null;
+        }
+    }
 
     /**
      * @param policy how the threshold was set: {@link ThresholdPolicy#TARGET_FALSE_REJECT_RATE} (with

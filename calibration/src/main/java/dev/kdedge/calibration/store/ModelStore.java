@@ -177,7 +177,14 @@ public final class ModelStore {
         Path student = dir.resolve(manifest.student().file());
         Path teacher = teacherFile(manifest.teacher().sha256());
         Path served = manifest.served() == null ? null : dir.resolve(manifest.served().file());
-        for (Path file : served == null ? List.of(student, teacher) : List.of(student, teacher, served)) {
+        List<Path> files = new ArrayList<>(List.of(student, teacher));
+        if (served != null) {
+            files.add(served);
+        }
+        if (manifest.int8() != null && manifest.int8().published()) {
+            files.add(dir.resolve(manifest.int8().file()));
+        }
+        for (Path file : files) {
             if (!Files.isRegularFile(file)) {
                 throw new StoreException(product + "@" + version + " is missing " + root.relativize(file));
             }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.calibration.dataset.MvtecTestSet;
 import dev.kdedge.calibration.engine.InferenceOptions;
+import dev.kdedge.calibration.engine.Precision;
 import dev.kdedge.calibration.evaluation.BundleMaps;
 import dev.kdedge.calibration.evaluation.EvaluationResult;
 import dev.kdedge.calibration.evaluation.TestSetEvaluator;
@@ -41,7 +42,7 @@ class DemoProductTest {
         ProductBundle bundle = DemoProduct.create(new ModelStore(dir.resolve("store")), work, "demo", null,
                 DemoProduct.DEFAULT_IMAGES, FitProgress.NONE);
         double threshold = bundle.manifest().threshold().calibration().threshold();
-        try (BundleMaps maps = new BundleMaps(bundle, InferenceOptions.cpu(2))) {
+        try (BundleMaps maps = new BundleMaps(bundle, Precision.FP32, InferenceOptions.cpu(2))) {
             double good = maps.score(DemoProduct.sampleGood(work)).map().score();
             double defect = maps.score(DemoProduct.sampleDefect(work)).map().score();
             System.out.printf("demo: threshold %.5f, good sample %.5f (%.2f of it), defect sample %.5f (%.2f times)%n",

@@ -12,6 +12,7 @@ import dev.kdedge.calibration.dataset.MvtecTestSet;
 import dev.kdedge.calibration.demo.SyntheticTiles;
 import dev.kdedge.calibration.demo.ToyTeacher;
 import dev.kdedge.calibration.engine.InferenceOptions;
+import dev.kdedge.calibration.engine.Precision;
 import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.evaluation.BundleMaps;
 import dev.kdedge.calibration.evaluation.EvaluationResult;
@@ -22,6 +23,7 @@ import dev.kdedge.calibration.fit.ProductFitter;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.scoring.MapParity;
 import dev.kdedge.calibration.scoring.ServedGraph;
+import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.tensor.FloatTensor;
@@ -130,16 +132,29 @@ class MethodConformanceTest {
         assertTrue(first.manifest().training().parityMaxAbsDifference() <= StudentExport.MAX_ABS_DIFFERENCE);
         assertEquals(1, store.activeVersion("tiny").getAsInt());
 
-        try (BundleMaps maps = new BundleMaps(store.activeBundle("tiny"), InferenceOptions.cpu(1))) {
+        try (BundleMaps maps = new BundleMaps(store.activeBundle("tiny"), Precision.FP32, InferenceOptions.cpu(1))) {
             EvaluationResult result = new TestSetEvaluator(maps, dir).evaluate(testSet, MvtecTestSet.load(testSet),
                     done -> {});
             assertEquals(6, result.images());
             assertTrue(result.pixelAuroc() != null && Double.isFinite(result.imageAuroc()), result.toString());
         }
 
+        // The INT8 variant of the method's served graph: its verdicts on the test set are the fp32 graph's.
+        Manifest.Int8 int8 = first.manifest().int8();
+        assertTrue(int8.published(), name + ": no int8 variant: " + int8.refusal());
+        System.out.printf("%s int8: deviation %.4f of the threshold, float blocks %s%n", name, int8.scoreDeviation(),
+                int8.floatBlocks());
+        try (BundleMaps maps = new BundleMaps(first, Precision.INT8, InferenceOptions.cpu(1))) {
+            EvaluationResult result = new TestSetEvaluator(maps, dir).evaluate(testSet, MvtecTestSet.load(testSet),
+                    done -> {});
+            assertEquals("int8", result.precision());
+            assertTrue(result.pixelAuroc() != null && Double.isFinite(result.imageAuroc()), result.toString());
+        }
+
         ProductBundle tuned = fitter.fit(FitRequest.refit(first, true, normals, List.of(), training, 0.2,
                 ThresholdPolicy.DEFAULT), FitProgress.NONE);
         assertEquals(2, tuned.version());
+        assertTrue(tuned.manifest().int8() != null, "a fine-tune builds its own int8 variant");
         assertEquals(1, tuned.manifest().parentVersion());
         assertEquals(1, store.activeVersion("tiny").getAsInt(), "a re-fit is not activated");
     }

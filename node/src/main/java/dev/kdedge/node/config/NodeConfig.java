@@ -5,11 +5,14 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.kdedge.calibration.engine.Precision;
+import dev.kdedge.node.engine.ProductPrecisions;
 import dev.kdedge.node.security.AccessRules;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -27,6 +30,7 @@ public final class NodeConfig {
     @JsonProperty public Tls tls;
     @JsonProperty public Access access = new Access();
     @JsonProperty public Metrics metrics = new Metrics();
+    @JsonProperty public Precisions precision = new Precisions();
 
     public static final class Server {
         @JsonProperty public String host = "0.0.0.0";
@@ -97,6 +101,32 @@ public final class NodeConfig {
         @JsonProperty public int maxQueuedLargeImages = 4;
         /** Frames of one InspectStream in the pipeline at once; the node stops reading the stream beyond this. */
         @JsonProperty public int streamWindow = 4;
+    }
+
+    /**
+     * The arithmetic products are served in: {@code fp32} (the graph as fitted) or {@code int8} (the variant a fit
+     * publishes when its scores stay within tolerance; a version without one is served in fp32, with a warning).
+     */
+    public static final class Precisions {
+        @JsonProperty("default") public String byDefault = "fp32";
+        /** Product id to precision, where it differs from the default. */
+        @JsonProperty public Map<String, String> products = Map.of();
+
+        /** @throws IllegalArgumentException naming the setting that is not a precision */
+        public ProductPrecisions resolve() {
+            Map<String, Precision> byProduct = new HashMap<>();
+            products.forEach((product, precision) -> byProduct.put(product,
+                    named("precision.products." + product, precision)));
+            return new ProductPrecisions(named("precision.default", byDefault), byProduct);
+        }
+
+        private static Precision named(String setting, String label) {
+            try {
+                return Precision.of(label);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(setting + ": " + e.getMessage(), e);
+            }
+        }
     }
 
     /** Prometheus metrics over plain HTTP on a port of their own ({@code GET /metrics}). */
@@ -172,6 +202,11 @@ public final class NodeConfig {
         }
         try {
             AccessRules.of(access);
+        } catch (IllegalArgumentException e) {
+            errors.add(e.getMessage());
+        }
+        try {
+            precision.resolve();
         } catch (IllegalArgumentException e) {
             errors.add(e.getMessage());
         }

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.kdedge.calibration.engine.InferenceOptions;
+import dev.kdedge.calibration.engine.Precision;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -19,6 +20,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Loaded product engines, keyed by product and version, bounded by bytes. Loads run on {@code loadExecutor}, once per
@@ -27,19 +30,22 @@ import java.util.concurrent.Executor;
  * old one; the old one is closed after its last in-flight request ends.
  */
 public final class EngineCache implements AutoCloseable, MeterBinder {
-    /** A product version on a device at a precision; this node runs CPU FP32 only so far. */
-    public record Key(String product, int version, String device) {}
+    /** A product version at the precision the configuration asks for it in. */
+    public record Key(String product, int version, Precision precision) {}
 
-    private static final String CPU_FP32 = "cpu-fp32";
+    private static final Logger LOG = LoggerFactory.getLogger(EngineCache.class);
 
     private final ModelStore store;
     private final InferenceOptions options;
+    private final ProductPrecisions precisions;
     private final AsyncLoadingCache<Key, ProductEngine> engines;
     private final com.github.benmanes.caffeine.cache.LoadingCache<String, Integer> activeVersions;
 
-    public EngineCache(ModelStore store, InferenceOptions options, long maxBytes, Executor loadExecutor) {
+    public EngineCache(ModelStore store, InferenceOptions options, ProductPrecisions precisions, long maxBytes,
+            Executor loadExecutor) {
         this.store = store;
         this.options = options;
+        this.precisions = precisions;
         this.engines = Caffeine.newBuilder()
                 .maximumWeight(maxBytes)
                 .recordStats()
@@ -109,10 +115,10 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
             if (!store.versions(product).contains(version)) {
                 throw new UnknownVersionException(product, version);
             }
-            return new Key(product, version, CPU_FP32);
+            return new Key(product, version, precisions.of(product));
         }
         try {
-            return new Key(product, activeVersions.get(product), CPU_FP32);
+            return new Key(product, activeVersions.get(product), precisions.of(product));
         } catch (UncheckedIOException e) {
             throw e.getCause();
         } catch (CompletionException e) {
@@ -135,7 +141,7 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
      * Blocks until loaded: call from a worker thread.
      */
     public void warm(String product, int version) throws IOException {
-        loaded(new Key(product, version, CPU_FP32));
+        loaded(new Key(product, version, precisions.of(product)));
     }
 
     /** The engine of {@code key}, loading it if needed; a load that fails (no such version, broken bundle) throws. */
@@ -153,7 +159,7 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
     /** The store's ACTIVE of {@code product} now names {@code version}: serve it from the next request on. */
     public void activated(String product, int version) {
         activeVersions.put(product, version);
-        retireOtherVersions(new Key(product, version, CPU_FP32));
+        retireOtherVersions(new Key(product, version, precisions.of(product)));
     }
 
     /**
@@ -199,7 +205,13 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
 
     private ProductEngine load(Key key) throws IOException {
         ProductBundle bundle = store.bundle(key.product(), key.version());
-        ProductEngine engine = new ProductEngine(bundle, ServedGraph.load(bundle, options));
+        Precision precision = key.precision();
+        if (bundle.servedFile(precision).isEmpty() && precision != Precision.FP32) {
+            // The line keeps running: a version whose INT8 variant was refused at fit time is served as fitted.
+            LOG.warn("{}; serving it in fp32", bundle.missing(precision));
+            precision = Precision.FP32;
+        }
+        ProductEngine engine = new ProductEngine(bundle, precision, ServedGraph.load(bundle, precision, options));
         // A version warmed before promotion, or scored for evaluation, loads while the active one serves: only the
         // active version retires the others.
         if (isActive(key)) {

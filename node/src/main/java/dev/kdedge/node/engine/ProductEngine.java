@@ -1,6 +1,7 @@
 package dev.kdedge.node.engine;
 
 import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.engine.Precision;
 import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.store.ProductBundle;
 
@@ -10,17 +11,24 @@ import dev.kdedge.calibration.store.ProductBundle;
  */
 public final class ProductEngine extends RefCounted {
     private final ProductBundle bundle;
+    private final Precision precision;
     private final OnnxNetwork served;
     private final Scorer scorer;
 
-    ProductEngine(ProductBundle bundle, OnnxNetwork served) {
+    ProductEngine(ProductBundle bundle, Precision precision, OnnxNetwork served) {
         this.bundle = bundle;
+        this.precision = precision;
         this.served = served;
         this.scorer = new Scorer(served, bundle.manifest().preprocessing());
     }
 
     public ProductBundle bundle() {
         return bundle;
+    }
+
+    /** The precision the engine runs in: the configured one, or fp32 where the version has no such variant. */
+    public Precision precision() {
+        return precision;
     }
 
     public Scorer scorer() {

@@ -378,6 +378,7 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
                     .setNormalizedScore(calibration.normalizeImage(map.score()))
                     .setIsAnomalous(calibration.isAnomalous(map.score()))
                     .setThreshold(calibration.threshold())
+                    .setPrecision(lease.engine().precision().label())
                     .setTimings(StageTimings.newBuilder()
                             .setDecodeMs(ms(start, decoded))
                             .setPreprocessMs(ms(decoded, preprocessed))

@@ -5,6 +5,7 @@ import dev.kdedge.api.v1.ProductDescription;
 import dev.kdedge.api.v1.ProductSummary;
 import dev.kdedge.api.v1.ThresholdPolicy;
 import dev.kdedge.api.v1.VersionInfo;
+import dev.kdedge.calibration.engine.Precision;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.calibration.image.Pixels;
@@ -172,6 +173,17 @@ public final class ProductAdministration {
                 .setActive(active);
         if (m.threshold().f1OptimalThreshold() != null) {
             v.setF1OptimalThreshold(m.threshold().f1OptimalThreshold()).setF1(m.threshold().f1());
+        }
+        for (Precision precision : Precision.values()) {
+            if (precision == Precision.FP32 || bundle.servedFile(precision).isPresent()) {
+                v.addPrecisions(precision.label());
+            }
+        }
+        if (m.int8() != null) {
+            v.setInt8ScoreDeviation(m.int8().scoreDeviation());
+            if (m.int8().refusal() != null) {
+                v.setInt8Refusal(m.int8().refusal());
+            }
         }
         return v.build();
     }

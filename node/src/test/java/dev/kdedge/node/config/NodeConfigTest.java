@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kdedge.calibration.engine.Precision;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -49,6 +50,20 @@ class NodeConfigTest {
         e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(file).validate());
         assertTrue(e.getMessage().contains("access: unknown role 'operator' (roles: camera, engineer, observer)"),
                 e.getMessage());
+    }
+
+    @Test
+    void precisionsAreNamedWhenWrong() throws Exception {
+        Path file = Files.writeString(dir.resolve("node.yaml"), "server:\n  plaintext: true\nprecision:\n"
+                + "  default: int8\n  products:\n    line-3: fp16\n");
+        var e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(file).validate());
+        assertTrue(e.getMessage().contains("precision.products.line-3: unknown precision 'fp16': expected one of "
+                + "[fp32, int8]"), e.getMessage());
+        Files.writeString(file, "server:\n  plaintext: true\nprecision:\n  default: int8\n  products:\n"
+                + "    line-3: fp32\n");
+        var precisions = NodeConfig.load(file).validate().precision.resolve();
+        assertEquals(Precision.FP32, precisions.of("line-3"));
+        assertEquals(Precision.INT8, precisions.of("line-4"));
     }
 
     @Test

@@ -43,12 +43,14 @@ final class StatusCommand extends RemoteCall {
                 d.getUploadedNormals(), d.getUploadedDefects(), describe(d.getThresholdPolicy()));
         for (VersionInfo v : d.getVersionsList()) {
             System.out.printf(Locale.ROOT, "  %s v%d  %s  %s  %s, %d images, %d epochs, loss %.5f, parity %.1e, "
-                    + "threshold %.6g (%s on %d %s)%s%n", v.getActive() ? "*" : " ", v.getVersion(), v.getCreatedAt(),
+                    + "threshold %.6g (%s on %d %s)%s; precisions %s%s%n", v.getActive() ? "*" : " ", v.getVersion(),
+                    v.getCreatedAt(),
                     v.getMethod(), v.getParentVersion() == 0 ? "from scratch" : "from v" + v.getParentVersion(),
                     v.getTrainingImages(), v.getEpochs(), v.getFinalLoss(), v.getParityMaxAbsDifference(),
                     v.getThreshold(), v.getThresholdPolicy(), v.getThresholdImages(), v.getThresholdSource(),
                     v.hasF1OptimalThreshold() ? String.format(Locale.ROOT, ", F1-optimal %.6g", v.getF1OptimalThreshold())
-                            : "");
+                            : "", String.join(", ", v.getPrecisionsList()),
+                    v.getInt8Refusal().isEmpty() ? "" : " (no int8: " + v.getInt8Refusal() + ")");
         }
     }
 

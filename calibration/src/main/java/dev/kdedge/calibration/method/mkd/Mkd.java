@@ -30,8 +30,6 @@ public final class Mkd implements DistillationMethod {
     public static final String NAME = "mkd";
     /** The official code's optimizer: Adam with PyTorch's defaults at lr 1e-3, batch 64, 601 epochs on MVTec. */
     private static final TrainingRecipe RECIPE = TrainingRecipe.adam(1e-3f, 0.9f, 0.999f, 64, 601);
-    /** As for the other methods: a tenth of the rate keeps what the cloner has learned and still adapts. */
-    private static final TrainingRecipe FINE_TUNE_RECIPE = RECIPE.withLearningRate(RECIPE.learningRate() / 10);
     /** Guided backpropagation, the official default, and plain gradients, the official code's other choice. */
     static final String GUIDED = "guided";
     static final String VANILLA = "vanilla";
@@ -100,11 +98,6 @@ public final class Mkd implements DistillationMethod {
     @Override
     public TrainingRecipe recipe() {
         return RECIPE;
-    }
-
-    @Override
-    public TrainingRecipe fineTuneRecipe() {
-        return FINE_TUNE_RECIPE;
     }
 
     /** Pixel values in [0, 1] without ImageNet normalization, as the official code feeds MVTec images. */

@@ -23,12 +23,6 @@ import java.util.Map;
 public final class Rd4ad implements DistillationMethod {
     public static final String NAME = "rd4ad";
     private static final TrainingRecipe RECIPE = TrainingRecipe.adam(0.005f, 0.5f, 0.999f, 16, 200);
-    /**
-     * A fine-tune starts from a decoder that already reconstructs the product's normals; Adam's first steps at the
-     * official rate move every weight by about the rate, which would throw that away. A tenth adapts within a few
-     * epochs and keeps it.
-     */
-    private static final TrainingRecipe FINE_TUNE_RECIPE = RECIPE.withLearningRate(RECIPE.learningRate() / 10);
 
     @Override
     public String name() {
@@ -68,11 +62,6 @@ public final class Rd4ad implements DistillationMethod {
     @Override
     public TrainingRecipe recipe() {
         return RECIPE;
-    }
-
-    @Override
-    public TrainingRecipe fineTuneRecipe() {
-        return FINE_TUNE_RECIPE;
     }
 
     @Override

@@ -20,11 +20,6 @@ import java.util.Map;
 public final class Stfpm implements DistillationMethod {
     public static final String NAME = "stfpm";
     private static final TrainingRecipe RECIPE = TrainingRecipe.sgd(0.4f, 0.9f, 1e-4f, 32, 100);
-    /**
-     * A fine-tune starts from a student that already matches the teacher on the product's images; the official rate
-     * of 0.4 would first throw that away. A tenth keeps it and still adapts within a few epochs.
-     */
-    private static final TrainingRecipe FINE_TUNE_RECIPE = RECIPE.withLearningRate(RECIPE.learningRate() / 10);
 
     @Override
     public String name() {
@@ -50,11 +45,6 @@ public final class Stfpm implements DistillationMethod {
     @Override
     public Initializer initializer() {
         return GraphBlock.kaimingNormalFanOut();
-    }
-
-    @Override
-    public TrainingRecipe fineTuneRecipe() {
-        return FINE_TUNE_RECIPE;
     }
 
     @Override
