@@ -39,8 +39,8 @@ import java.util.Random;
  * Fits a product from normal images and publishes it as a new version in a {@link ModelStore}: train the student
  * (from random initialization, or on from a parent version's student), export it to ONNX and verify parity, compose
  * the served graph (teacher, student, map, score) and hold its map to the method's Java reference, score the held-out
- * normals through that graph to set the threshold with the product's policy, write the bundle atomically, optionally
- * activate it.
+ * normals through that graph to set the threshold with the product's policy, build the graph's INT8 variant and hold
+ * it to the float graph's scores, write the bundle atomically, optionally activate it.
  */
 public final class ProductFitter {
     /** Decoding limit for training images; far above any camera frame. */

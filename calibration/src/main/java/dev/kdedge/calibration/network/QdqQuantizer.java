@@ -133,11 +133,7 @@ public final class QdqQuantizer {
         }
         for (NodeProto node : folded.getNodeList()) {
             NodeProto.Builder rewritten = node.toBuilder().clearInput();
-            // A tap's reader (the map, or the Identity naming it) takes the float value: features that differ
-            // between teacher and student by less than a quantization step must not be rounded before they meet.
-            // A max-pool too: MKD's backward pass finds its winners by comparing the pool's input and output.
-            boolean integer = quantizes(node, floatBlocks) && !node.getOpType().equals("Identity")
-                    && !node.getOpType().equals("MaxPool");
+            boolean integer = readsIntegers(node, floatBlocks);
             for (String input : node.getInputList()) {
                 rewritten.addInput(integer && used.containsKey(input) ? dequantized(input) : input);
             }
@@ -158,6 +154,17 @@ public final class QdqQuantizer {
 
     private boolean quantizes(NodeProto node, Set<String> floatBlocks) {
         return inNetwork(node, prefixes) && !floatBlocks.contains(blockOf(node));
+    }
+
+    /**
+     * Whether the node reads its quantized inputs rounded. A tap's reader (the map, or the Identity naming it) takes
+     * the float value: features that differ between teacher and student by less than a quantization step must not
+     * be rounded before they meet. A max-pool too: MKD's backward pass finds its winners by comparing the pool's
+     * input and output.
+     */
+    private boolean readsIntegers(NodeProto node, Set<String> floatBlocks) {
+        return quantizes(node, floatBlocks) && !node.getOpType().equals("Identity")
+                && !node.getOpType().equals("MaxPool");
     }
 
     /** {@code student/layer1.0.conv1} -> {@code student/layer1.0}; {@code teacher/relu} -> itself. */
@@ -258,8 +265,9 @@ public final class QdqQuantizer {
     }
 
     /**
-     * Every Conv, ReLU, Add and max-pool output of the quantized nodes, except one read only by a ReLU (quantized
-     * after it instead), and every value a quantized Conv reads (the image, or a float op's output).
+     * Every Conv, ReLU, Add and max-pool output of the quantized nodes that a node reads rounded, except one read
+     * only by a ReLU (quantized after it instead), and every value a quantized Conv reads (the image, or a float op's
+     * output).
      */
     private Plan plan(Set<String> floatBlocks) {
         Map<String, List<NodeProto>> consumers = consumers(folded);
@@ -274,7 +282,8 @@ public final class QdqQuantizer {
             String output = node.getOutput(0);
             List<NodeProto> readers = consumers.getOrDefault(output, List.of());
             boolean onlyReluReads = !readers.isEmpty() && readers.stream().allMatch(r -> r.getOpType().equals("Relu"));
-            if (QUANTIZED_OUTPUTS.contains(node.getOpType()) && !onlyReluReads) {
+            boolean readRounded = readers.stream().anyMatch(r -> readsIntegers(r, floatBlocks));
+            if (QUANTIZED_OUTPUTS.contains(node.getOpType()) && !onlyReluReads && readRounded) {
                 chosen.add(output);
             }
         }
