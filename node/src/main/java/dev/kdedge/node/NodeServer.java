@@ -2,6 +2,7 @@ package dev.kdedge.node;
 
 import dev.kdedge.api.v1.InspectionGrpcService;
 import dev.kdedge.calibration.engine.InferenceOptions;
+import dev.kdedge.calibration.engine.ProviderUnavailableException;
 import dev.kdedge.calibration.fit.ProductFitter;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.node.api.ConnectionLog;
@@ -86,16 +87,18 @@ public final class NodeServer implements AutoCloseable {
         ModelStore store = new ModelStore(Path.of(config.store));
         // Fine-tuning shares the device with scoring: PyTorch gets only the threads configured for it.
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.models.trainingThreads));
+        InferenceOptions inference = config.inferenceOptions();
         FineTuneJobs jobs;
         try {
+            inference.provider().requireAvailable();
             store.sweepStaging();
             jobs = new FineTuneJobs(store, store.root().resolve("jobs"),
                     new ProductFitter(store, InferenceOptions.cpu(config.models.trainingThreads)));
-        } catch (IOException e) {
+        } catch (IOException | ProviderUnavailableException e) {
             return Future.failedFuture(e);
         }
         ExecutorService loader = Executors.newFixedThreadPool(1, daemon("kdedge-engine-loader"));
-        EngineCache engines = new EngineCache(store, InferenceOptions.cpu(config.scoring.inferenceThreads),
+        EngineCache engines = new EngineCache(store, inference,
                 config.precision.resolve(), config.cache.maxBytes, loader);
         ScoringPipeline pipeline = new ScoringPipeline(engines, config.scoring.maxImagePixels,
                 ScoringPipeline.workerPool(config.scoring.workerThreads, config.scoring.maxQueuedRequests),
@@ -147,6 +150,7 @@ public final class NodeServer implements AutoCloseable {
                     .map(http -> {
                         Optional<TlsReloader> reloader = files.map(f -> new TlsReloader(vertx, http, config.tls,
                                 options.getSslOptions(), f));
+                        engines.warmActiveVersions();
                         return new NodeServer(http, metricsHttp, reloader, engines, pipeline, loader, store, jobs,
                                 administration);
                     }));

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
+import dev.kdedge.calibration.store.Digests;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -33,17 +34,28 @@ public final class OnnxNetwork implements AutoCloseable {
         this.modelBytes = modelBytes;
     }
 
+    /** A network loaded for its own sake (a teacher, a student being fitted): fp32, shapes as they come. */
     public static OnnxNetwork load(Path onnxFile, InferenceOptions options) throws IOException {
+        return load(onnxFile, options, EngineTarget.ANY_FP32);
+    }
+
+    /** A served graph, built for {@code target} where the provider builds engines (TensorRT). */
+    public static OnnxNetwork load(Path onnxFile, InferenceOptions options, EngineTarget target) throws IOException {
         if (!Files.isRegularFile(onnxFile)) {
             throw new IOException("ONNX model not found: " + onnxFile);
         }
-        return load(onnxFile.getFileName().toString(), Files.size(onnxFile), options,
-                (model, sessionOptions) -> model.load(onnxFile, null, sessionOptions));
+        return load(onnxFile.getFileName().toString(), Files.size(onnxFile), options, target,
+                () -> Digests.sha256(onnxFile), (model, sessionOptions) -> model.load(onnxFile, null, sessionOptions));
     }
 
     /** A model held in memory (a graph composed at load), named {@code name} in errors. */
     public static OnnxNetwork load(byte[] onnx, String name, InferenceOptions options) throws IOException {
-        return load(name, onnx.length, options,
+        return load(onnx, name, options, EngineTarget.ANY_FP32);
+    }
+
+    public static OnnxNetwork load(byte[] onnx, String name, InferenceOptions options, EngineTarget target)
+            throws IOException {
+        return load(name, onnx.length, options, target, () -> Digests.sha256(onnx),
                 (model, sessionOptions) -> model.load(new ByteArrayInputStream(onnx), sessionOptions));
     }
 
@@ -52,8 +64,23 @@ public final class OnnxNetwork implements AutoCloseable {
         void load(Model model, Map<String, ?> options) throws IOException, MalformedModelException;
     }
 
-    private static OnnxNetwork load(String name, long bytes, InferenceOptions options, Loader loader)
-            throws IOException {
+    /** The model's SHA-256, which names its TensorRT engines; computed only for a provider that caches engines. */
+    @FunctionalInterface
+    private interface Digest {
+        String sha256() throws IOException;
+    }
+
+    private static OnnxNetwork load(String name, long bytes, InferenceOptions options, EngineTarget target,
+            Digest digest, Loader loader) throws IOException {
+        ExecutionProvider provider = options.provider();
+        if (!provider.runs(target.precision())) {
+            throw new IllegalArgumentException(target.precision().label() + " runs on the tensorrt provider only, not "
+                    + provider.label());
+        }
+        if (provider != ExecutionProvider.CPU) {
+            provider.requireAvailable();
+        }
+        String modelDigest = provider == ExecutionProvider.TENSORRT ? digest.sha256() : null;
         Model model = Model.newInstance(name, Device.cpu(), "OnnxRuntime");
         try (OrtSession.SessionOptions session = new OrtSession.SessionOptions()) {
             session.setIntraOpNumThreads(options.intraOpThreads());
@@ -65,11 +92,13 @@ public final class OnnxNetwork implements AutoCloseable {
             // Trained students produce denormal activations, which the CPU handles slowly: MT-256's 30-epoch product
             // scored in 52.2 ms an image instead of 46.8 ms, with identical metrics once they are flushed to zero.
             session.addConfigEntry("session.set_denormal_as_zero", "1");
+            provider.addTo(session, options, target, modelDigest);
             loader.load(model, Map.of("sessionOptions", session));
             return new OnnxNetwork(model, bytes);
-        } catch (OrtException | MalformedModelException | RuntimeException e) {
+        } catch (OrtException | MalformedModelException | IOException | RuntimeException e) {
             model.close();
-            throw new IOException("Cannot load ONNX model " + name + ": " + e.getMessage(), e);
+            throw new IOException("Cannot load ONNX model " + name + " on " + provider.label() + ": " + e.getMessage(),
+                    e);
         }
     }
 

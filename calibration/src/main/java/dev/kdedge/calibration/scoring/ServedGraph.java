@@ -1,5 +1,6 @@
 package dev.kdedge.calibration.scoring;
 
+import dev.kdedge.calibration.engine.EngineTarget;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.engine.Precision;
@@ -79,18 +80,19 @@ public final class ServedGraph {
      */
     public static OnnxNetwork load(ProductBundle bundle, Precision precision, InferenceOptions options)
             throws IOException {
+        Manifest manifest = bundle.manifest();
+        EngineTarget target = new EngineTarget(precision, INPUT, 3, manifest.preprocessing().size());
         Optional<Path> file = bundle.servedFile(precision);
         if (file.isPresent()) {
-            return OnnxNetwork.load(file.get(), options);
+            return OnnxNetwork.load(file.get(), options, target);
         }
-        if (precision != Precision.FP32) {
+        if (precision.hasOwnGraph()) {
             throw new IllegalArgumentException(bundle.missing(precision));
         }
-        Manifest manifest = bundle.manifest();
         DistillationMethod method = Methods.named(manifest.method(), manifest.anomalyMap());
         return OnnxNetwork.load(compose(bundle.teacherFile(), manifest.teacher().channels(), bundle.studentFile(),
                 method, manifest.preprocessing().size()).toByteArray(),
-                bundle.label() + " (served graph composed at load)", options);
+                bundle.label() + " (served graph composed at load)", options, target);
     }
 
     /**

@@ -18,12 +18,13 @@ public record ProductBundle(String product, int version, Path directory, Manifes
     }
 
     /**
-     * The served graph at {@code precision}; empty where the version has no such variant (FP32 of a version published
-     * before served graphs existed, or INT8 that was refused or predates INT8 variants: {@link #missing} says which).
+     * The served graph at {@code precision} (FP16 runs the FP32 graph); empty where the version has no such variant
+     * (FP32 of a version published before served graphs existed, or INT8 that was refused or predates INT8 variants:
+     * {@link #missing} says which).
      */
     public Optional<Path> servedFile(Precision precision) {
         return switch (precision) {
-            case FP32 -> Optional.ofNullable(servedFile);
+            case FP32, FP16 -> Optional.ofNullable(servedFile);
             case INT8 -> manifest.int8() != null && manifest.int8().published()
                     ? Optional.of(directory.resolve(manifest.int8().file())) : Optional.empty();
         };

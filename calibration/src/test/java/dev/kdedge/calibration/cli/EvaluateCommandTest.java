@@ -11,8 +11,6 @@ import dev.kdedge.calibration.fit.FitProgress;
 import dev.kdedge.calibration.metrics.RocCurve;
 import dev.kdedge.calibration.store.ModelStore;
 import java.awt.image.BufferedImage;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -54,10 +52,10 @@ class EvaluateCommandTest {
     void evaluateWritesConsistentJsonAndAReportThatRendersInABrowser() throws Exception {
         Path json = out.resolve("evaluation.json");
         Path report = out.resolve("report.html");
-        Run run = evaluate("--data", DemoProduct.testSet(demo.resolve("work")).toString(), "--json", json.toString(),
+        CliRun run = evaluate("--data", DemoProduct.testSet(demo.resolve("work")).toString(), "--json", json.toString(),
                 "--report", report.toString(), "--gallery", "4");
-        assertEquals(0, run.exitCode, run.err);
-        assertTrue(run.out.contains("image AUROC"), run.out);
+        assertEquals(0, run.exitCode(), run.err());
+        assertTrue(run.out().contains("image AUROC"), run.out());
 
         JsonNode result = new ObjectMapper().readTree(json.toFile());
         assertEquals(24, result.get("images").asInt());
@@ -92,9 +90,9 @@ class EvaluateCommandTest {
 
     @Test
     void aFolderThatIsNotMvtecLayoutIsRefusedWithTheReason() throws Exception {
-        Run run = evaluate("--data", out.toString());
-        assertEquals(1, run.exitCode);
-        assertTrue(run.err.contains("is not an MVTec-layout category (no test/ folder)"), run.err);
+        CliRun run = evaluate("--data", out.toString());
+        assertEquals(1, run.exitCode());
+        assertTrue(run.err().contains("is not an MVTec-layout category (no test/ folder)"), run.err());
     }
 
     @Test
@@ -106,35 +104,22 @@ class EvaluateCommandTest {
             }
         }
         Path json = out.resolve("good.json");
-        Run run = evaluate("--data", out.resolve("only-good").toString(), "--json", json.toString(), "--report",
+        CliRun run = evaluate("--data", out.resolve("only-good").toString(), "--json", json.toString(), "--report",
                 out.resolve("good.html").toString());
-        assertEquals(0, run.exitCode, run.err);
+        assertEquals(0, run.exitCode(), run.err());
         JsonNode result = new ObjectMapper().readTree(json.toFile());
         assertTrue(result.get("imageAuroc").isNull());
         assertTrue(result.get("f1Optimal").isNull());
         assertTrue(result.get("notes").toString().contains("no defective images"), result.get("notes").toString());
-        assertTrue(run.out.contains("good parts rejected"), run.out);
+        assertTrue(run.out().contains("good parts rejected"), run.out());
     }
 
-    private Run evaluate(String... args) {
+    private CliRun evaluate(String... args) {
         List<String> command = new ArrayList<>(List.of("evaluate", "--store", demo.resolve("store").toString(),
                 "--product", "demo"));
         command.addAll(List.of(args));
-        StringWriter err = new StringWriter();
-        var cli = KdedgeCalibrate.commandLine();
-        cli.setErr(new PrintWriter(err));
-        var stdout = new java.io.ByteArrayOutputStream();
-        var previous = System.out;
-        System.setOut(new java.io.PrintStream(stdout, true));
-        try {
-            int code = cli.execute(command.toArray(String[]::new));
-            return new Run(code, stdout.toString(), err.toString());
-        } finally {
-            System.setOut(previous);
-        }
+        return CliRun.of(command);
     }
-
-    private record Run(int exitCode, String out, String err) {}
 
     /** Chart.js's own source mentions its web site; nothing outside the inlined library may name a URL. */
     private static boolean referencesNothingOutside(String html) {

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.kdedge.calibration.engine.ExecutionProvider;
+import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.Precision;
 import dev.kdedge.node.engine.ProductPrecisions;
 import dev.kdedge.node.security.AccessRules;
@@ -15,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The node's configuration ({@code edge-config/node.yaml}). Every default lives here; {@link #validate()} checks every
@@ -31,6 +34,7 @@ public final class NodeConfig {
     @JsonProperty public Access access = new Access();
     @JsonProperty public Metrics metrics = new Metrics();
     @JsonProperty public Precisions precision = new Precisions();
+    @JsonProperty public Inference inference = new Inference();
 
     public static final class Server {
         @JsonProperty public String host = "0.0.0.0";
@@ -129,6 +133,39 @@ public final class NodeConfig {
         }
     }
 
+    /**
+     * Where the served graphs run. {@code cpu} is the ONNX Runtime from Maven; {@code cuda} and {@code tensorrt} need
+     * an ONNX Runtime built with them (README, "Serving on the device's GPU"): a node asked for one its ONNX Runtime
+     * lacks refuses to start and says so.
+     */
+    public static final class Inference {
+        @JsonProperty public String provider = "cpu";
+        /** The CUDA device index. */
+        @JsonProperty public int gpu = 0;
+        /** Where TensorRT engines are kept between restarts; empty means {@code <store>/engines}. */
+        @JsonProperty public String engineCache = "";
+
+        /** @throws IllegalArgumentException naming the setting that is not a provider */
+        public ExecutionProvider resolveProvider() {
+            try {
+                return ExecutionProvider.of(provider);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("inference.provider: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
+     * How the served graphs run, from {@code inference} and {@code scoring}: the provider, its engine cache and the
+     * batch bound.
+     */
+    public InferenceOptions inferenceOptions() {
+        Path engines = inference.engineCache.isBlank() ? Path.of(store).resolve("engines")
+                : Path.of(inference.engineCache);
+        return InferenceOptions.cpu(scoring.inferenceThreads)
+                .on(inference.resolveProvider(), inference.gpu, Optional.of(engines));
+    }
+
     /** Prometheus metrics over plain HTTP on a port of their own ({@code GET /metrics}). */
     public static final class Metrics {
         @JsonProperty public boolean enabled = true;
@@ -205,8 +242,13 @@ public final class NodeConfig {
         } catch (IllegalArgumentException e) {
             errors.add(e.getMessage());
         }
+        check(errors, inference.gpu >= 0, "inference.gpu must be a CUDA device index, 0 or more");
         try {
-            precision.resolve();
+            ExecutionProvider provider = inference.resolveProvider();
+            ProductPrecisions precisions = precision.resolve();
+            precisions.all().forEach((setting, chosen) -> check(errors, provider.runs(chosen),
+                    setting + ": " + chosen.label() + " runs on inference.provider tensorrt only, not "
+                            + provider.label()));
         } catch (IllegalArgumentException e) {
             errors.add(e.getMessage());
         }

@@ -16,6 +16,7 @@ import dev.kdedge.calibration.store.ProductBundle;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -144,6 +145,35 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
         loaded(new Key(product, version, precisions.of(product)));
     }
 
+    /**
+     * Starts loading every product's active version, so that no first request waits for its engine (a TensorRT
+     * engine's build takes minutes). Never blocks; a load that fails is logged, and tried again by the product's
+     * first request.
+     */
+    public void warmActiveVersions() {
+        List<String> products;
+        try {
+            products = store.products();
+        } catch (IOException e) {
+            LOG.warn("cannot list the store's products to load them ahead of requests: {}", e.getMessage());
+            return;
+        }
+        for (String product : products) {
+            CompletableFuture<Void> loaded;
+            try {
+                loaded = whenLoaded(product, 0);
+            } catch (IOException e) {
+                // A product with nothing active yet (its normals uploaded, no version promoted) has nothing to load.
+                continue;
+            }
+            loaded.whenComplete((engine, failure) -> {
+                if (failure != null) {
+                    LOG.warn("cannot load product {} ahead of its first request: {}", product, failure.getMessage());
+                }
+            });
+        }
+    }
+
     /** The engine of {@code key}, loading it if needed; a load that fails (no such version, broken bundle) throws. */
     private ProductEngine loaded(Key key) throws IOException {
         try {
@@ -206,12 +236,18 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
     private ProductEngine load(Key key) throws IOException {
         ProductBundle bundle = store.bundle(key.product(), key.version());
         Precision precision = key.precision();
-        if (bundle.servedFile(precision).isEmpty() && precision != Precision.FP32) {
+        if (bundle.servedFile(precision).isEmpty() && precision.hasOwnGraph()) {
             // The line keeps running: a version whose INT8 variant was refused at fit time is served as fitted.
             LOG.warn("{}; serving it in fp32", bundle.missing(precision));
             precision = Precision.FP32;
         }
         ProductEngine engine = new ProductEngine(bundle, precision, ServedGraph.load(bundle, precision, options));
+        try {
+            engine.warmUp();
+        } catch (RuntimeException e) {
+            engine.close();
+            throw new IOException(bundle.label() + " loaded but cannot run: " + e.getMessage(), e);
+        }
         // A version warmed before promotion, or scored for evaluation, loads while the active one serves: only the
         // active version retires the others.
         if (isActive(key)) {

@@ -4,6 +4,7 @@ import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.engine.Precision;
 import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.tensor.FloatTensor;
 
 /**
  * One loaded product version: its bundle and the session of its served graph (teacher, student, anomaly map and
@@ -20,6 +21,16 @@ public final class ProductEngine extends RefCounted {
         this.precision = precision;
         this.served = served;
         this.scorer = new Scorer(served, bundle.manifest().preprocessing());
+    }
+
+    /**
+     * Runs one blank image through the served graph: what a provider builds on a session's first run (a TensorRT
+     * engine: minutes on a Jetson, or its load from the engine cache) happens now, on the loader, not on a request's
+     * clock.
+     */
+    void warmUp() {
+        int side = bundle.manifest().preprocessing().size();
+        scorer.infer(new FloatTensor(1, 3, side, side, new float[3 * side * side]));
     }
 
     public ProductBundle bundle() {

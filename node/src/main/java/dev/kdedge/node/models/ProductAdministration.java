@@ -175,7 +175,7 @@ public final class ProductAdministration {
             v.setF1OptimalThreshold(m.threshold().f1OptimalThreshold()).setF1(m.threshold().f1());
         }
         for (Precision precision : Precision.values()) {
-            if (precision == Precision.FP32 || bundle.servedFile(precision).isPresent()) {
+            if (precision == Precision.FP32 || precision.hasOwnGraph() && bundle.servedFile(precision).isPresent()) {
                 v.addPrecisions(precision.label());
             }
         }

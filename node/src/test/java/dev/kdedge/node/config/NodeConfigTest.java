@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kdedge.calibration.engine.ExecutionProvider;
+import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.Precision;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,15 +58,37 @@ class NodeConfigTest {
     @Test
     void precisionsAreNamedWhenWrong() throws Exception {
         Path file = Files.writeString(dir.resolve("node.yaml"), "server:\n  plaintext: true\nprecision:\n"
-                + "  default: int8\n  products:\n    line-3: fp16\n");
+                + "  default: int8\n  products:\n    line-3: int4\n");
         var e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(file).validate());
-        assertTrue(e.getMessage().contains("precision.products.line-3: unknown precision 'fp16': expected one of "
-                + "[fp32, int8]"), e.getMessage());
+        assertTrue(e.getMessage().contains("precision.products.line-3: unknown precision 'int4': expected one of "
+                + "[fp32, int8, fp16]"), e.getMessage());
         Files.writeString(file, "server:\n  plaintext: true\nprecision:\n  default: int8\n  products:\n"
                 + "    line-3: fp32\n");
         var precisions = NodeConfig.load(file).validate().precision.resolve();
         assertEquals(Precision.FP32, precisions.of("line-3"));
         assertEquals(Precision.INT8, precisions.of("line-4"));
+    }
+
+    @Test
+    void providersAreNamedWhenWrongAndFp16NeedsTensorRt() throws Exception {
+        Path file = Files.writeString(dir.resolve("node.yaml"), "server:\n  plaintext: true\ninference:\n"
+                + "  provider: vulkan\n");
+        var e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(file).validate());
+        assertTrue(e.getMessage().contains("inference.provider: unknown execution provider 'vulkan': expected one of "
+                + "[cpu, cuda, tensorrt]"), e.getMessage());
+        Files.writeString(file, "server:\n  plaintext: true\ninference:\n  provider: cuda\nprecision:\n"
+                + "  products:\n    line-3: fp16\n");
+        e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(file).validate());
+        assertTrue(e.getMessage().contains("precision.products.line-3: fp16 runs on inference.provider tensorrt only, "
+                + "not cuda"), e.getMessage());
+        Files.writeString(file, "server:\n  plaintext: true\nstore: /srv/store\ninference:\n  provider: tensorrt\n"
+                + "  gpu: 1\nprecision:\n  default: fp16\n  products:\n    line-3: int8\n");
+        NodeConfig config = NodeConfig.load(file).validate();
+        InferenceOptions options = config.inferenceOptions();
+        assertEquals(ExecutionProvider.TENSORRT, options.provider());
+        assertEquals(1, options.gpu());
+        assertEquals(Optional.of(Path.of("/srv/store/engines")), options.engineCache(),
+                "engines are cached under the store unless inference.engineCache says otherwise");
     }
 
     @Test

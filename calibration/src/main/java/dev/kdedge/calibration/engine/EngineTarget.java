@@ -1,0 +1,20 @@
+package dev.kdedge.calibration.engine;
+
+/**
+ * What an accelerator builds a served graph's engine for: the precision it runs in, and its one image input, taken
+ * as [1..maxBatch, channels, side, side] ({@link InferenceOptions#maxBatch}). TensorRT builds one engine for that
+ * whole range ahead of the first request, instead of a new one whenever a batch of another size arrives.
+ */
+public record EngineTarget(Precision precision, String input, int channels, int side) {
+    /** A network loaded for its own sake (a teacher, a student being fitted): fp32, shapes as they come. */
+    public static final EngineTarget ANY_FP32 = new EngineTarget(Precision.FP32, null, 0, 0);
+
+    public boolean hasShape() {
+        return input != null;
+    }
+
+    /** The input's shape at {@code batch}, as TensorRT's profile options spell it: {@code image:4x3x256x256}. */
+    String profileShape(int batch) {
+        return input + ":" + batch + "x" + channels + "x" + side + "x" + side;
+    }
+}
