@@ -10,6 +10,7 @@ import dev.kdedge.node.api.InspectionEndpoint;
 import dev.kdedge.node.api.ModelsEndpoint;
 import dev.kdedge.node.config.NodeConfig;
 import dev.kdedge.node.engine.EngineCache;
+import dev.kdedge.node.inference.InferenceBatcher;
 import dev.kdedge.node.inference.LargeImageLane;
 import dev.kdedge.node.inference.ScoringPipeline;
 import dev.kdedge.node.jobs.FineTuneJobs;
@@ -100,7 +101,9 @@ public final class NodeServer implements AutoCloseable {
         ExecutorService loader = Executors.newFixedThreadPool(1, daemon("kdedge-engine-loader"));
         EngineCache engines = new EngineCache(store, inference,
                 config.precision.resolve(), config.cache.maxBytes, loader);
-        ScoringPipeline pipeline = new ScoringPipeline(engines, config.scoring.maxImagePixels,
+        ScoringPipeline pipeline = new ScoringPipeline(engines, new InferenceBatcher(config.scoring.batching.maxBatch,
+                config.scoring.workerThreads / config.scoring.batching.maxBatch, config.scoring.batching.windowMillis,
+                TimeUnit.MILLISECONDS), config.scoring.maxImagePixels,
                 ScoringPipeline.workerPool(config.scoring.workerThreads, config.scoring.maxQueuedRequests),
                 new LargeImageLane(config.scoring.largeImagePixels, config.scoring.largeImageThreads,
                         config.scoring.maxQueuedLargeImages), config.scoring.maxQueuedPerClient);

@@ -8,6 +8,7 @@ import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.node.api.InspectionEndpoint;
 import dev.kdedge.node.engine.EngineCache;
 import dev.kdedge.node.engine.ProductPrecisions;
+import dev.kdedge.node.inference.InferenceBatcher;
 import dev.kdedge.node.inference.LargeImageLane;
 import dev.kdedge.node.inference.ScoringPipeline;
 import dev.kdedge.node.metrics.CallMetrics;
@@ -54,7 +55,7 @@ final class HeldWorkersNode implements AutoCloseable {
         workers = ScoringPipeline.workerPool(workerThreads, maxQueuedRequests);
         engines = new EngineCache(new ModelStore(store), InferenceOptions.cpu(1), ProductPrecisions.FP32, 1 << 30,
                 loader != null ? loader : loads);
-        pipeline = new ScoringPipeline(engines, 1 << 22, workers, new LargeImageLane(1 << 22, 1, 1),
+        pipeline = new ScoringPipeline(engines, new InferenceBatcher(1, 1, 0, TimeUnit.MILLISECONDS), 1 << 22, workers, new LargeImageLane(1 << 22, 1, 1),
                 maxQueuedPerClient);
         GrpcServer grpc = GrpcServer.server(vertx);
         grpc.addService(new InspectionEndpoint(vertx, pipeline, 4, 4 << 20,

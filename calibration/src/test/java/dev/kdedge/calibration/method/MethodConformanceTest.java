@@ -1,5 +1,6 @@
 package dev.kdedge.calibration.method;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -139,6 +140,25 @@ class MethodConformanceTest {
             assertTrue(result.pixelAuroc() != null && Double.isFinite(result.imageAuroc()), result.toString());
         }
 
+        // The node runs frames of several streams as one batch: each frame's map and score must be its own.
+        ImageDecoder decoder = new ImageDecoder(Long.MAX_VALUE);
+        List<FloatTensor> frames = new ArrayList<>();
+        for (String file : List.of("test/good/0.png", "test/scratch/0.png", "test/scratch/1.png")) {
+            frames.add(first.manifest().preprocessing().apply(decoder.decodeFile(testSet.resolve(file))));
+        }
+        for (Precision precision : List.of(Precision.FP32, Precision.INT8)) {
+            try (OnnxNetwork served = ServedGraph.load(first, precision, InferenceOptions.cpu(1))) {
+                List<FloatTensor> batch = served.run(FloatTensor.stack(frames));
+                for (int i = 0; i < frames.size(); i++) {
+                    List<FloatTensor> alone = served.run(frames.get(i));
+                    assertArrayEquals(alone.get(0).data(), batch.get(0).sample(i).data(),
+                            1e-4f * max(alone.get(0).data()), name + " " + precision.label() + ": map of frame " + i);
+                    assertEquals(alone.get(1).data()[0], batch.get(1).data()[i], 1e-4f * alone.get(1).data()[0],
+                            name + " " + precision.label() + ": score of frame " + i);
+                }
+            }
+        }
+
         // The INT8 variant of the method's served graph: its verdicts on the test set are the fp32 graph's.
         Manifest.Int8 int8 = first.manifest().int8();
         assertTrue(int8.published(), name + ": no int8 variant: " + int8.refusal());
@@ -157,6 +177,14 @@ class MethodConformanceTest {
         assertTrue(tuned.manifest().int8() != null, "a fine-tune builds its own int8 variant");
         assertEquals(1, tuned.manifest().parentVersion());
         assertEquals(1, store.activeVersion("tiny").getAsInt(), "a re-fit is not activated");
+    }
+
+    private static float max(float[] values) {
+        float max = 0;
+        for (float v : values) {
+            max = Math.max(max, Math.abs(v));
+        }
+        return max;
     }
 
     @ParameterizedTest(name = "{0}")

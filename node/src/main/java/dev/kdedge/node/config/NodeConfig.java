@@ -105,6 +105,24 @@ public final class NodeConfig {
         @JsonProperty public int maxQueuedLargeImages = 4;
         /** Frames of one InspectStream in the pipeline at once; the node stops reading the stream beyond this. */
         @JsonProperty public int streamWindow = 4;
+        @JsonProperty public Batching batching = new Batching();
+    }
+
+    /**
+     * Frames of the same product version, from any streams and clients, run through the model together. Each version
+     * runs one batch at a time; frames arriving meanwhile go together in the next one.
+     */
+    public static final class Batching {
+        /**
+         * The most frames one run takes; 1 runs each frame on its own. A worker waits while its frame's batch runs,
+         * so batches hold at most {@code scoring.workerThreads} frames: it must be at least this.
+         */
+        @JsonProperty public int maxBatch = 1;
+        /**
+         * The longest a frame that could run waits for frames other workers are preparing for the same version; a
+         * frame no other is being prepared beside runs at once.
+         */
+        @JsonProperty public int windowMillis = 5;
     }
 
     /**
@@ -163,7 +181,8 @@ public final class NodeConfig {
         Path engines = inference.engineCache.isBlank() ? Path.of(store).resolve("engines")
                 : Path.of(inference.engineCache);
         return InferenceOptions.cpu(scoring.inferenceThreads)
-                .on(inference.resolveProvider(), inference.gpu, Optional.of(engines));
+                .on(inference.resolveProvider(), inference.gpu, Optional.of(engines))
+                .withMaxBatch(scoring.batching.maxBatch);
     }
 
     /** Prometheus metrics over plain HTTP on a port of their own ({@code GET /metrics}). */
@@ -224,6 +243,13 @@ public final class NodeConfig {
                 "scoring.largeImageThreads must be 1..256");
         check(errors, scoring.maxQueuedLargeImages >= 1, "scoring.maxQueuedLargeImages must be at least 1");
         check(errors, scoring.streamWindow >= 1 && scoring.streamWindow <= 1024, "scoring.streamWindow must be 1..1024");
+        check(errors, scoring.batching.maxBatch >= 1 && scoring.batching.maxBatch <= 64,
+                "scoring.batching.maxBatch must be 1..64");
+        check(errors, scoring.batching.maxBatch <= scoring.workerThreads, "scoring.batching.maxBatch ("
+                + scoring.batching.maxBatch + ") must not exceed scoring.workerThreads (" + scoring.workerThreads
+                + "): a batch holds at most one frame per worker");
+        check(errors, scoring.batching.windowMillis >= 0 && scoring.batching.windowMillis <= 1000,
+                "scoring.batching.windowMillis must be 0..1000");
         check(errors, models.trainingThreads >= 1 && models.trainingThreads <= 256, "models.trainingThreads must be 1..256");
         check(errors, models.maxQueuedRequests >= 1, "models.maxQueuedRequests must be at least 1");
         check(errors, metrics.port >= 0 && metrics.port <= 65535, "metrics.port must be 0..65535 (0 picks a free port)");

@@ -36,8 +36,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Scores requests on a fixed pool of worker threads with a bounded queue: decode, preprocess, inference (teacher and
- * student), anomaly map, verdict, heatmap. When the queue is full a request is refused at once
+ * Scores requests on a fixed pool of worker threads with a bounded queue: decode, preprocess, inference (the served
+ * graph, with frames of other calls where {@link InferenceBatcher} batches them), verdict, heatmap. When the queue is full a request is refused at once
  * ({@link Rejection#RESOURCE_EXHAUSTED}) instead of waiting without bound. A request nobody waits for any more (its
  * client gone, its deadline passed) leaves the queue at once, or stops at the next stage boundary once started.
  * Knows nothing of Vert.x: callers get a {@link CompletableFuture}.
@@ -51,6 +51,7 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
     private static final Object LATER_STAGES = new Object();
 
     private final EngineCache engines;
+    private final InferenceBatcher batcher;
     private final ImageDecoder decoder;
     private final ThreadPoolExecutor workers;
     private final LargeImageLane largeImages;
@@ -64,9 +65,10 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
      * @param largeImages where images too costly to decode on a worker go; the pipeline closes it
      * @param maxQueuedPerClient the most calls one client may have waiting, so that one client cannot fill the queue
      */
-    public ScoringPipeline(EngineCache engines, long maxImagePixels, ThreadPoolExecutor workers,
-            LargeImageLane largeImages, int maxQueuedPerClient) {
+    public ScoringPipeline(EngineCache engines, InferenceBatcher batcher, long maxImagePixels,
+            ThreadPoolExecutor workers, LargeImageLane largeImages, int maxQueuedPerClient) {
         this.engines = engines;
+        this.batcher = batcher;
         this.decoder = new ImageDecoder(maxImagePixels);
         this.workers = workers;
         this.largeImages = largeImages;
@@ -355,15 +357,16 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
         long start = decodedImage.startNanos();
         Pixels pixels = decodedImage.pixels();
         long decoded = decodedImage.decodedNanos();
-        try (EngineLease lease = lease(request.getProduct(), request.getModelVersion())) {
+        try (EngineLease lease = lease(request.getProduct(), request.getModelVersion());
+                InferenceBatcher.Frame frame = batcher.frame(lease.engine())) {
             Scorer scorer = lease.engine().scorer();
             ProductBundle bundle = lease.engine().bundle();
             FloatTensor input = scorer.preprocess(pixels);
             long preprocessed = System.nanoTime();
             call.checkWanted("before inference");
-            Scorer.Inference inference = scorer.infer(input);
-            long inferred = System.nanoTime();
-            AnomalyMap map = scorer.anomalyMap(inference, 0);
+            InferenceBatcher.Inferred inferred = frame.infer(input);
+            long inferredAt = System.nanoTime();
+            AnomalyMap map = scorer.anomalyMap(inferred.batch(), inferred.index());
             long mapped = System.nanoTime();
             ScoreCalibration calibration = bundle.manifest().threshold().calibration();
             ScoreResponse.Builder response = ScoreResponse.newBuilder();
@@ -382,10 +385,11 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
                     .setTimings(StageTimings.newBuilder()
                             .setDecodeMs(ms(start, decoded))
                             .setPreprocessMs(ms(decoded, preprocessed))
-                            .setInferenceMs(ms(preprocessed, inferred))
-                            .setAnomalyMapMs(ms(inferred, mapped))
+                            .setInferenceMs(ms(preprocessed, inferredAt))
+                            .setAnomalyMapMs(ms(inferredAt, mapped))
                             .setHeatmapMs(ms(mapped, done))
-                            .setTotalMs(ms(start, done))));
+                            .setTotalMs(ms(start, done))
+                            .setBatchSize(inferred.batchSize())));
             return response.build();
         }
     }

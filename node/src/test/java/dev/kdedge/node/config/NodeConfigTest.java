@@ -92,6 +92,18 @@ class NodeConfigTest {
     }
 
     @Test
+    void aBatchLargerThanTheWorkersIsRefusedAndTheBoundReachesTensorRt() throws Exception {
+        Path file = Files.writeString(dir.resolve("node.yaml"), "server:\n  plaintext: true\nscoring:\n"
+                + "  workerThreads: 2\n  batching:\n    maxBatch: 4\n");
+        var e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(file).validate());
+        assertTrue(e.getMessage().contains("scoring.batching.maxBatch (4) must not exceed scoring.workerThreads (2)"),
+                e.getMessage());
+        Files.writeString(file, "server:\n  plaintext: true\nscoring:\n  workerThreads: 4\n  batching:\n"
+                + "    maxBatch: 4\n");
+        assertEquals(4, NodeConfig.load(file).validate().inferenceOptions().maxBatch());
+    }
+
+    @Test
     void unknownKeysAreRejectedWithTheirPlace() throws Exception {
         Path file = Files.writeString(dir.resolve("node.yaml"), "scoring:\n  workerThread: 2\n");
         var e = assertThrows(java.io.IOException.class, () -> NodeConfig.load(file));
