@@ -82,7 +82,8 @@ public final class NodeServer implements AutoCloseable {
 
     /**
      * Starts a node on {@code vertx} (made by {@code metrics}, so that Vert.x's own meters go where the node's do);
-     * the future completes once the ports are listening.
+     * the future completes once every active version's engine is loaded (or has failed to) and the ports are
+     * listening.
      */
     public static Future<NodeServer> start(Vertx vertx, NodeConfig config, NodeMetrics metrics) {
         ModelStore store = new ModelStore(Path.of(config.store));
@@ -147,13 +148,14 @@ public final class NodeServer implements AutoCloseable {
             files.ifPresent(f -> f.secure(options));
             AccessGate gate = new AccessGate(vertx, grpc,
                     mutual ? Optional.of(AccessRules.of(config.access)) : Optional.empty(), writesRefused, calls);
-            return metrics.serve(vertx, config.metrics).compose(metricsHttp -> vertx.createHttpServer(options)
-                    .connectionHandler(new ConnectionLog(registry)::watch).requestHandler(gate).listen()
+            // Every active version's engine is built before the port opens: no request waits for a build.
+            Future<Void> warmed = Future.fromCompletionStage(engines.warmActiveVersions(), vertx.getOrCreateContext());
+            return warmed.compose(done -> metrics.serve(vertx, config.metrics))
+                    .compose(metricsHttp -> vertx.createHttpServer(options).connectionHandler(new ConnectionLog(registry)::watch).requestHandler(gate).listen()
                     .onFailure(e -> metricsHttp.ifPresent(HttpServer::close))
                     .map(http -> {
                         Optional<TlsReloader> reloader = files.map(f -> new TlsReloader(vertx, http, config.tls,
                                 options.getSslOptions(), f));
-                        engines.warmActiveVersions();
                         return new NodeServer(http, metricsHttp, reloader, engines, pipeline, loader, store, jobs,
                                 administration);
                     }));

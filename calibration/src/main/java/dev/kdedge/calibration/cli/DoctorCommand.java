@@ -153,8 +153,9 @@ final class DoctorCommand implements Callable<Integer> {
         }
         for (Precision precision : Precision.values()) {
             String line = "  " + precision.label() + ": ";
-            if (!chosen.runs(precision)) {
-                System.out.println(line + "not on " + chosen.label() + " (tensorrt only)");
+            Optional<String> cannotRun = chosen.cannotRun(precision);
+            if (cannotRun.isPresent()) {
+                System.out.println(line + "not on " + chosen.label() + ": " + cannotRun.get());
             } else if (precision.hasOwnGraph() && bundle.servedFile(precision).isEmpty()) {
                 System.out.println(line + bundle.missing(precision));
             } else {

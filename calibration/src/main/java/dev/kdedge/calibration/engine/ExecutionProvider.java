@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -39,9 +40,10 @@ public enum ExecutionProvider {
         void addTo(OrtSession.SessionOptions session, InferenceOptions options, EngineTarget target,
                 String modelDigest) throws OrtException, IOException {
             Map<String, String> settings = TensorRtOptions.of(options, target, modelDigest, GpuPlatform.local());
-            String engineCache = settings.get("trt_engine_cache_path");
-            if (engineCache != null) {
-                Files.createDirectories(Path.of(engineCache));
+            for (String directory : new String[] {"trt_engine_cache_path", "trt_timing_cache_path"}) {
+                if (settings.containsKey(directory)) {
+                    Files.createDirectories(Path.of(settings.get(directory)));
+                }
             }
             try (OrtTensorRTProviderOptions tensorRt = new OrtTensorRTProviderOptions(options.gpu())) {
                 for (var setting : settings.entrySet()) {
@@ -70,9 +72,20 @@ public enum ExecutionProvider {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    /** FP16 is TensorRT's to build; the CPU and CUDA providers run the fp32 and int8 graphs as they are. */
-    public boolean runs(Precision precision) {
-        return precision != Precision.FP16 || this == TENSORRT;
+    /**
+     * Why this provider does not run {@code precision}; empty where it does. FP16 is TensorRT's to build. The INT8
+     * graphs quantize activations as uint8 with zero points, which ONNX Runtime's CPU kernels run and TensorRT's
+     * explicit quantization (symmetric int8, zero point 0) does not take.
+     */
+    public Optional<String> cannotRun(Precision precision) {
+        if (precision == Precision.FP16 && this != TENSORRT) {
+            return Optional.of("fp16 runs on the tensorrt provider only, not " + label());
+        }
+        if (precision == Precision.INT8 && this == TENSORRT) {
+            return Optional.of("int8 is not built for tensorrt: TensorRT takes symmetric int8 (zero point 0) and the "
+                    + "int8 variants quantize activations as uint8 with zero points; serve fp16 on tensorrt");
+        }
+        return Optional.empty();
     }
 
     /** @throws IllegalArgumentException naming the providers there are */

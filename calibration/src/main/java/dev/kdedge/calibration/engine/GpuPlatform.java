@@ -79,7 +79,7 @@ public record GpuPlatform(Optional<String> gpu, Optional<String> tensorRt, Strin
             }
             try (Stream<Path> files = Files.list(directory)) {
                 Optional<String> release = files.map(file -> NVINFER.matcher(file.getFileName().toString()))
-                        .filter(Matcher::matches).map(m -> m.group(1)).sorted().reduce((a, b) -> b);
+                        .filter(Matcher::matches).map(m -> m.group(1)).max(GpuPlatform::compareReleases);
                 if (release.isPresent()) {
                     return release;
                 }
@@ -88,6 +88,19 @@ public record GpuPlatform(Optional<String> gpu, Optional<String> tensorRt, Strin
             }
         }
         return Optional.empty();
+    }
+
+    /** Release numbers compared part by part: 10.3.0 after 8.6.2. */
+    private static int compareReleases(String a, String b) {
+        String[] x = a.split("\\.");
+        String[] y = b.split("\\.");
+        for (int i = 0; i < x.length; i++) {
+            int order = Integer.compare(Integer.parseInt(x[i]), Integer.parseInt(y[i]));
+            if (order != 0) {
+                return order;
+            }
+        }
+        return 0;
     }
 
     /** Where the dynamic linker looks, in its order: LD_LIBRARY_PATH, then the usual system directories. */

@@ -9,8 +9,8 @@ import java.util.Optional;
  *
  * @param provider where the model runs
  * @param gpu the CUDA device index, for the GPU providers
- * @param engineCache where TensorRT keeps the engines it builds (one directory per model, precision, GPU and
- *     TensorRT version: {@link TensorRtOptions}); empty builds them at every load
+ * @param engineCache where TensorRT keeps the engines it builds (one directory per model, precision, batch bound,
+ *     GPU, TensorRT and ONNX Runtime release: {@link TensorRtOptions}); empty builds them at every load
  * @param maxBatch the most images one run takes (the node's batching bound), which TensorRT builds its engines for
  */
 public record InferenceOptions(int intraOpThreads, int interOpThreads, ExecutionProvider provider, int gpu,

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A network (teacher, student or served graph) run by DJL's ONNX Runtime engine: NCHW batches in, in the model's
@@ -73,9 +74,9 @@ public final class OnnxNetwork implements AutoCloseable {
     private static OnnxNetwork load(String name, long bytes, InferenceOptions options, EngineTarget target,
             Digest digest, Loader loader) throws IOException {
         ExecutionProvider provider = options.provider();
-        if (!provider.runs(target.precision())) {
-            throw new IllegalArgumentException(target.precision().label() + " runs on the tensorrt provider only, not "
-                    + provider.label());
+        Optional<String> cannotRun = provider.cannotRun(target.precision());
+        if (cannotRun.isPresent()) {
+            throw new IllegalArgumentException(cannotRun.get());
         }
         if (provider != ExecutionProvider.CPU) {
             provider.requireAvailable();

@@ -7,9 +7,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * ONNX Runtime's TensorRT provider options for a served graph. The INT8 graph is QDQ, which TensorRT takes as
- * explicit quantization: {@code trt_int8_enable} with no calibration table. FP16 builds the fp32 graph in half
- * precision. Engines are cached on disk so that a restart does not rebuild them; each lives in a directory named by
+ * ONNX Runtime's TensorRT provider options for a served graph: fp32, or the fp32 graph built in half precision
+ * (fp16; int8 is not offered on TensorRT: {@link ExecutionProvider#cannotRun}). Engines are cached on disk so that a restart does not rebuild them; each lives in a directory named by
  * everything it was built for ({@link #cacheDirectory}), so a new model, GPU, TensorRT or ONNX Runtime release, or
  * batch bound, builds a new one instead of loading a stale one.
  */
@@ -20,8 +19,7 @@ final class TensorRtOptions {
             GpuPlatform platform) {
         Map<String, String> tensorRt = new LinkedHashMap<>();
         tensorRt.put("device_id", Integer.toString(options.gpu()));
-        tensorRt.put("trt_fp16_enable", flag(target.precision() == Precision.FP16));
-        tensorRt.put("trt_int8_enable", flag(target.precision() == Precision.INT8));
+        tensorRt.put("trt_fp16_enable", target.precision() == Precision.FP16 ? "1" : "0");
         if (target.hasShape()) {
             tensorRt.put("trt_profile_min_shapes", target.profileShape(1));
             tensorRt.put("trt_profile_opt_shapes", target.profileShape(options.maxBatch()));
@@ -30,8 +28,10 @@ final class TensorRtOptions {
         cacheDirectory(options, target, modelDigest, platform).ifPresent(directory -> {
             tensorRt.put("trt_engine_cache_enable", "1");
             tensorRt.put("trt_engine_cache_path", directory.toString());
+            // Layer timings are the GPU's and TensorRT's, not the model's: one cache for every model speeds builds.
             tensorRt.put("trt_timing_cache_enable", "1");
-            tensorRt.put("trt_timing_cache_path", directory.toString());
+            tensorRt.put("trt_timing_cache_path", directory.resolveSibling(String.join("-", "timing",
+                    slug(platform.gpu().get()), "trt" + platform.tensorRt().get())).toString());
         });
         return tensorRt;
     }
@@ -53,9 +53,5 @@ final class TensorRtOptions {
 
     private static String slug(String text) {
         return text.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "_").replaceAll("^_|_$", "");
-    }
-
-    private static String flag(boolean on) {
-        return on ? "1" : "0";
     }
 }

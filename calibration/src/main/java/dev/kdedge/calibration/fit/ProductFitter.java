@@ -123,6 +123,7 @@ public final class ProductFitter {
                     Files.write(servedFile, ServedGraph.compose(store.teacherFile(teacherSha), teacherChannels,
                             studentFile, request.method(), size).toByteArray());
                     progress.stage("validating");
+                    String calibrationSource = holdout > 0 ? "held-out-normals" : "training-images";
                     MapParity mapParity;
                     Manifest.Threshold threshold;
                     try (OnnxNetwork served = OnnxNetwork.load(servedFile, inference)) {
@@ -136,12 +137,12 @@ public final class ProductFitter {
                                     tolerance.max()));
                         }
                         threshold = threshold(request, new Scorer(served, request.preprocessing()), calibrationImages,
-                                defectImages, holdout > 0 ? "held-out-normals" : "training-images");
+                                defectImages, calibrationSource);
                     }
                     progress.thresholdProposed(threshold);
                     progress.stage("quantizing");
                     Manifest.Int8 int8 = int8(dir, Files.readAllBytes(servedFile), trainFiles, trainImages,
-                            calibrationImages, holdout > 0 ? "held-out-normals" : "training-images", threshold);
+                            calibrationImages, calibrationSource, threshold);
                     progress.quantized(int8);
                     return new Manifest(Manifest.FORMAT, request.product(), version, request.method().name(),
                             request.method().anomalyMapParameters(), Instant.now().toString(),

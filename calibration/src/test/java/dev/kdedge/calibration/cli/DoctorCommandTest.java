@@ -47,7 +47,7 @@ class DoctorCommandTest {
         assertTrue(run.out().matches("(?s).*fp32: loaded in \\d+ ms, first run \\d+ ms, then [0-9.]+ ms an image "
                 + "\\(median of 3\\).*"), run.out());
         assertTrue(run.out().contains("int8: loaded in "), run.out());
-        assertTrue(run.out().contains("fp16: not on cpu (tensorrt only)"), run.out());
+        assertTrue(run.out().contains("fp16: not on cpu: fp16 runs on the tensorrt provider only"), run.out());
         assertTrue(run.out().contains("No problems found."), run.out());
     }
 

@@ -1,7 +1,6 @@
 package dev.kdedge.calibration.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -53,11 +52,18 @@ class ExecutionProviderTest {
     }
 
     @Test
-    void fp16IsTensorRtsOnly() {
-        assertTrue(ExecutionProvider.TENSORRT.runs(Precision.FP16));
-        assertFalse(ExecutionProvider.CUDA.runs(Precision.FP16));
-        assertFalse(ExecutionProvider.CPU.runs(Precision.FP16));
-        assertTrue(ExecutionProvider.CPU.runs(Precision.INT8));
+    void fp16IsTensorRtsOnlyAndTheUint8QdqGraphsAreNotForTensorRt() {
+        assertEquals(Optional.empty(), ExecutionProvider.TENSORRT.cannotRun(Precision.FP16));
+        assertEquals(Optional.of("fp16 runs on the tensorrt provider only, not cuda"),
+                ExecutionProvider.CUDA.cannotRun(Precision.FP16));
+        assertTrue(ExecutionProvider.CPU.cannotRun(Precision.FP16).isPresent());
+        assertEquals(Optional.empty(), ExecutionProvider.CPU.cannotRun(Precision.INT8));
+        assertEquals(Optional.empty(), ExecutionProvider.CUDA.cannotRun(Precision.INT8));
+        assertTrue(ExecutionProvider.TENSORRT.cannotRun(Precision.INT8).orElseThrow()
+                .startsWith("int8 is not built for tensorrt: TensorRT takes symmetric int8 (zero point 0)"));
+        for (ExecutionProvider provider : ExecutionProvider.values()) {
+            assertEquals(Optional.empty(), provider.cannotRun(Precision.FP32));
+        }
     }
 
     @Test

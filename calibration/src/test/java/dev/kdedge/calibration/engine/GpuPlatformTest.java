@@ -49,5 +49,9 @@ class GpuPlatformTest {
         assertEquals(Optional.of("10.3.0"), GpuPlatform.tensorRtIn(List.of(dir.resolve("missing"), jetpack, upgraded)));
         assertEquals(Optional.of("10.7.0"), GpuPlatform.tensorRtIn(List.of(upgraded, jetpack)));
         assertEquals(Optional.empty(), GpuPlatform.tensorRtIn(List.of(dir.resolve("missing"))));
+        Path both = Files.createDirectories(dir.resolve("both"));
+        Files.createFile(both.resolve("libnvinfer.so.8.6.2"));
+        Files.createFile(both.resolve("libnvinfer.so.10.3.0"));
+        assertEquals(Optional.of("10.3.0"), GpuPlatform.tensorRtIn(List.of(both)), "releases compare as numbers");
     }
 }

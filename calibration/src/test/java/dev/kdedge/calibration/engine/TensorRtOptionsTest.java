@@ -31,17 +31,22 @@ class TensorRtOptionsTest {
     }
 
     @Test
-    void int8IsExplicitQuantizationAndFp16IsHalfPrecision() {
-        Map<String, String> int8 = TensorRtOptions.of(OPTIONS, served(Precision.INT8), MODEL, ORIN);
-        assertEquals("1", int8.get("trt_int8_enable"));
-        assertEquals("0", int8.get("trt_fp16_enable"));
-        assertFalse(int8.containsKey("trt_int8_calibration_table_name"), "QDQ carries its own scales");
+    void fp16IsHalfPrecisionAndNothingIsInt8() {
         Map<String, String> fp16 = TensorRtOptions.of(OPTIONS, served(Precision.FP16), MODEL, ORIN);
         assertEquals("1", fp16.get("trt_fp16_enable"));
-        assertEquals("0", fp16.get("trt_int8_enable"));
         Map<String, String> fp32 = TensorRtOptions.of(OPTIONS, served(Precision.FP32), MODEL, ORIN);
         assertEquals("0", fp32.get("trt_fp16_enable"));
-        assertEquals("0", fp32.get("trt_int8_enable"));
+        assertFalse(fp32.containsKey("trt_int8_enable"), "TensorRT is never asked for int8: see cannotRun");
+    }
+
+    @Test
+    void everyOptionIsOneOnnxRuntimeKnows() {
+        // From the provider options table of ONNX Runtime's TensorRT execution provider documentation (1.21).
+        Set<String> known = Set.of("device_id", "trt_fp16_enable", "trt_int8_enable", "trt_profile_min_shapes",
+                "trt_profile_opt_shapes", "trt_profile_max_shapes", "trt_engine_cache_enable",
+                "trt_engine_cache_path", "trt_timing_cache_enable", "trt_timing_cache_path");
+        Map<String, String> options = TensorRtOptions.of(OPTIONS, served(Precision.FP16), MODEL, ORIN);
+        assertTrue(known.containsAll(options.keySet()), options.keySet().toString());
     }
 
     @Test
@@ -58,27 +63,29 @@ class TensorRtOptionsTest {
 
     @Test
     void enginesAreCachedUnderTheStoreInADirectoryNamedByAllTheyWereBuiltFor() {
-        Map<String, String> options = TensorRtOptions.of(OPTIONS, served(Precision.INT8), MODEL, ORIN);
-        Path expected = ENGINES.resolve("9f86d081884c7d65-int8-b8-nvidia_jetson_agx_orin_developer_kit-trt10.3.0"
+        Map<String, String> options = TensorRtOptions.of(OPTIONS, served(Precision.FP16), MODEL, ORIN);
+        Path expected = ENGINES.resolve("9f86d081884c7d65-fp16-b8-nvidia_jetson_agx_orin_developer_kit-trt10.3.0"
                 + "-ort1.21.1");
         assertEquals("1", options.get("trt_engine_cache_enable"));
         assertEquals(expected.toString(), options.get("trt_engine_cache_path"));
-        assertEquals(expected.toString(), options.get("trt_timing_cache_path"));
+        assertEquals(ENGINES.resolve("timing-nvidia_jetson_agx_orin_developer_kit-trt10.3.0").toString(),
+                options.get("trt_timing_cache_path"), "layer timings are shared by every model on this GPU");
     }
 
     @Test
     void anotherModelGpuReleaseOrBoundNeverReusesAnEngine() {
-        EngineTarget int8 = served(Precision.INT8);
+        EngineTarget fp32 = served(Precision.FP32);
         List<Optional<Path>> directories = List.of(
-                TensorRtOptions.cacheDirectory(OPTIONS, int8, MODEL, ORIN),
-                TensorRtOptions.cacheDirectory(OPTIONS, int8, "0" + MODEL.substring(1), ORIN),
+                TensorRtOptions.cacheDirectory(OPTIONS, fp32, MODEL, ORIN),
+                TensorRtOptions.cacheDirectory(OPTIONS, fp32, "0" + MODEL.substring(1), ORIN),
                 TensorRtOptions.cacheDirectory(OPTIONS, served(Precision.FP16), MODEL, ORIN),
-                TensorRtOptions.cacheDirectory(OPTIONS.withMaxBatch(4), int8, MODEL, ORIN),
-                TensorRtOptions.cacheDirectory(OPTIONS, int8, MODEL, new GpuPlatform(
+                TensorRtOptions.cacheDirectory(OPTIONS, served(Precision.INT8), MODEL, ORIN),
+                TensorRtOptions.cacheDirectory(OPTIONS.withMaxBatch(4), fp32, MODEL, ORIN),
+                TensorRtOptions.cacheDirectory(OPTIONS, fp32, MODEL, new GpuPlatform(
                         Optional.of("NVIDIA Jetson Orin Nano Developer Kit"), ORIN.tensorRt(), ORIN.onnxRuntime())),
-                TensorRtOptions.cacheDirectory(OPTIONS, int8, MODEL, new GpuPlatform(ORIN.gpu(),
+                TensorRtOptions.cacheDirectory(OPTIONS, fp32, MODEL, new GpuPlatform(ORIN.gpu(),
                         Optional.of("10.7.0"), ORIN.onnxRuntime())),
-                TensorRtOptions.cacheDirectory(OPTIONS, int8, MODEL, new GpuPlatform(ORIN.gpu(), ORIN.tensorRt(),
+                TensorRtOptions.cacheDirectory(OPTIONS, fp32, MODEL, new GpuPlatform(ORIN.gpu(), ORIN.tensorRt(),
                         "1.22.0")));
         Set<Optional<Path>> distinct = new HashSet<>(directories);
         assertEquals(directories.size(), distinct.size(), directories.toString());

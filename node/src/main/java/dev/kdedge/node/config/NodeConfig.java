@@ -110,7 +110,8 @@ public final class NodeConfig {
 
     /**
      * Frames of the same product version, from any streams and clients, run through the model together. Each version
-     * runs one batch at a time; frames arriving meanwhile go together in the next one.
+     * runs at most {@code workerThreads / maxBatch} batches at once; frames arriving meanwhile go together in the
+     * next one.
      */
     public static final class Batching {
         /**
@@ -269,12 +270,20 @@ public final class NodeConfig {
             errors.add(e.getMessage());
         }
         check(errors, inference.gpu >= 0, "inference.gpu must be a CUDA device index, 0 or more");
+        ExecutionProvider provider = null;
         try {
-            ExecutionProvider provider = inference.resolveProvider();
+            provider = inference.resolveProvider();
+        } catch (IllegalArgumentException e) {
+            errors.add(e.getMessage());
+        }
+        try {
             ProductPrecisions precisions = precision.resolve();
-            precisions.all().forEach((setting, chosen) -> check(errors, provider.runs(chosen),
-                    setting + ": " + chosen.label() + " runs on inference.provider tensorrt only, not "
-                            + provider.label()));
+            if (provider != null) {
+                for (Map.Entry<String, Precision> chosen : precisions.all().entrySet()) {
+                    provider.cannotRun(chosen.getValue()).ifPresent(why -> errors.add(chosen.getKey() + ": " + why
+                            + " (inference.provider)"));
+                }
+            }
         } catch (IllegalArgumentException e) {
             errors.add(e.getMessage());
         }

@@ -4,6 +4,7 @@ import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.kdedge.calibration.engine.InferenceOptions;
+import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.engine.Precision;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -16,6 +17,7 @@ import dev.kdedge.calibration.store.ProductBundle;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -146,18 +148,19 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
     }
 
     /**
-     * Starts loading every product's active version, so that no first request waits for its engine (a TensorRT
-     * engine's build takes minutes). Never blocks; a load that fails is logged, and tried again by the product's
-     * first request.
+     * Loads every product's active version, so that no first request waits for its engine (a TensorRT engine's build
+     * takes minutes). Never blocks: completes, never exceptionally, once every load has succeeded or failed; a load
+     * that fails is logged, and tried again by the product's first request.
      */
-    public void warmActiveVersions() {
+    public CompletableFuture<Void> warmActiveVersions() {
         List<String> products;
         try {
             products = store.products();
         } catch (IOException e) {
             LOG.warn("cannot list the store's products to load them ahead of requests: {}", e.getMessage());
-            return;
+            return CompletableFuture.completedFuture(null);
         }
+        List<CompletableFuture<Void>> loads = new ArrayList<>();
         for (String product : products) {
             CompletableFuture<Void> loaded;
             try {
@@ -166,12 +169,14 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
                 // A product with nothing active yet (its normals uploaded, no version promoted) has nothing to load.
                 continue;
             }
-            loaded.whenComplete((engine, failure) -> {
+            loads.add(loaded.handle((engine, failure) -> {
                 if (failure != null) {
                     LOG.warn("cannot load product {} ahead of its first request: {}", product, failure.getMessage());
                 }
-            });
+                return null;
+            }));
         }
+        return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new));
     }
 
     /** The engine of {@code key}, loading it if needed; a load that fails (no such version, broken bundle) throws. */
@@ -241,11 +246,13 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
             LOG.warn("{}; serving it in fp32", bundle.missing(precision));
             precision = Precision.FP32;
         }
-        ProductEngine engine = new ProductEngine(bundle, precision, ServedGraph.load(bundle, precision, options));
+        OnnxNetwork served = ServedGraph.load(bundle, precision, options);
+        ProductEngine engine;
         try {
+            engine = new ProductEngine(bundle, precision, served);
             engine.warmUp();
-        } catch (RuntimeException e) {
-            engine.close();
+        } catch (RuntimeException | Error e) {
+            served.close();
             throw new IOException(bundle.label() + " loaded but cannot run: " + e.getMessage(), e);
         }
         // A version warmed before promotion, or scored for evaluation, loads while the active one serves: only the

@@ -89,6 +89,9 @@ public final class InferenceBatcher {
             if (lane == null) {
                 return new Inferred(model.apply(input), 0);
             }
+            if (!counted) {
+                throw new IllegalStateException("this frame has already been inferred or closed");
+            }
             counted = false;
             return lane.infer(model, input);
         }
@@ -197,7 +200,8 @@ public final class InferenceBatcher {
             try {
                 batch.result = model.apply(batch.inputs.size() == 1 ? batch.inputs.get(0)
                         : FloatTensor.stack(batch.inputs));
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
+                // Every frame of the batch gets the failure, an Error too, rather than a result that is not there.
                 batch.failure = e;
             } finally {
                 lock.lock();
@@ -217,7 +221,7 @@ public final class InferenceBatcher {
         final long deadlineNanos;
         final List<FloatTensor> inputs = new ArrayList<>();
         Scorer.Inference result;
-        RuntimeException failure;
+        Throwable failure;
         boolean done;
 
         Batch(long deadlineNanos) {
@@ -230,8 +234,11 @@ public final class InferenceBatcher {
         }
 
         Inferred inferred(int index) {
-            if (failure != null) {
-                throw failure;
+            if (failure instanceof RuntimeException e) {
+                throw e;
+            }
+            if (failure instanceof Error e) {
+                throw e;
             }
             return new Inferred(result, index);
         }

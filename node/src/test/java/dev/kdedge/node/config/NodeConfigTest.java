@@ -79,10 +79,14 @@ class NodeConfigTest {
         Files.writeString(file, "server:\n  plaintext: true\ninference:\n  provider: cuda\nprecision:\n"
                 + "  products:\n    line-3: fp16\n");
         e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(file).validate());
-        assertTrue(e.getMessage().contains("precision.products.line-3: fp16 runs on inference.provider tensorrt only, "
-                + "not cuda"), e.getMessage());
+        assertTrue(e.getMessage().contains("precision.products.line-3: fp16 runs on the tensorrt provider only, not "
+                + "cuda (inference.provider)"), e.getMessage());
+        Files.writeString(file, "server:\n  plaintext: true\ninference:\n  provider: tensorrt\nprecision:\n"
+                + "  default: int8\n");
+        e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(file).validate());
+        assertTrue(e.getMessage().contains("precision.default: int8 is not built for tensorrt"), e.getMessage());
         Files.writeString(file, "server:\n  plaintext: true\nstore: /srv/store\ninference:\n  provider: tensorrt\n"
-                + "  gpu: 1\nprecision:\n  default: fp16\n  products:\n    line-3: int8\n");
+                + "  gpu: 1\nprecision:\n  default: fp16\n  products:\n    line-3: fp32\n");
         NodeConfig config = NodeConfig.load(file).validate();
         InferenceOptions options = config.inferenceOptions();
         assertEquals(ExecutionProvider.TENSORRT, options.provider());

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  */
 class InferenceBatcherTest {
     private final ExecutorService workers = Executors.newCachedThreadPool();
-    private final List<Integer> batches = new CopyOnWriteArrayList<>();
+    /** The frames of each batch the model ran, by number, in the order it ran them. */
+    private final List<List<Integer>> batches = new CopyOnWriteArrayList<>();
     /** Holds the model's first run until released, so that frames arrive while the engine is busy. */
     private final CountDownLatch firstRunHeld = new CountDownLatch(1);
     private final CountDownLatch firstRunStarted = new CountDownLatch(1);
@@ -35,7 +36,11 @@ class InferenceBatcherTest {
 
     /** Maps and scores [N, 1, 1, 1] equal to the input: each frame's result is its own number. */
     private final Function<FloatTensor, Scorer.Inference> model = batch -> {
-        batches.add(batch.batch());
+        List<Integer> frames = new ArrayList<>();
+        for (float n : batch.data()) {
+            frames.add((int) n);
+        }
+        batches.add(frames);
         if (holdFirstRun && batches.size() == 1) {
             firstRunStarted.countDown();
             try {
@@ -94,7 +99,7 @@ class InferenceBatcherTest {
             assertEquals(n, resultOf(inferred), "frame " + n + " got another frame's result");
             assertEquals(n == 0 ? 1 : 4, inferred.batchSize());
         }
-        assertEquals(List.of(1, 4), batches);
+        assertEquals(List.of(List.of(0), List.of(1, 2, 3, 4)), batches);
     }
 
     @Test
@@ -104,7 +109,7 @@ class InferenceBatcherTest {
         for (int n = 0; n < frames.size(); n++) {
             assertEquals(n, resultOf(frames.get(n).get(10, TimeUnit.SECONDS)));
         }
-        assertEquals(List.of(1, 4, 2), batches, "frames 1-4 first, then 5-6");
+        assertEquals(List.of(List.of(0), List.of(1, 2, 3, 4), List.of(5, 6)), batches);
     }
 
     @Test
@@ -139,7 +144,7 @@ class InferenceBatcherTest {
             assertEquals(1, resultOf(waiting.get(10, TimeUnit.SECONDS)));
             assertEquals(2, prepared.batchSize());
         }
-        assertEquals(List.of(2), batches);
+        assertEquals(List.of(List.of(1, 2)), batches);
     }
 
     @Test
@@ -190,6 +195,17 @@ class InferenceBatcherTest {
                     () -> second.get(10, TimeUnit.SECONDS));
             assertSame(failure, e.getCause());
         }
+    }
+
+    @Test
+    void aFrameRunsOnce() {
+        InferenceBatcher batcher = new InferenceBatcher(4, 1, 5, TimeUnit.MILLISECONDS);
+        InferenceBatcher.Frame frame = batcher.frame(engine, model);
+        frame.infer(frameNumbered(1));
+        assertThrows(IllegalStateException.class, () -> frame.infer(frameNumbered(1)));
+        frame.close();
+        assertThrows(IllegalStateException.class, () -> frame.infer(frameNumbered(1)));
+        assertEquals(List.of(List.of(1)), batches);
     }
 
     @Test
