@@ -9,8 +9,6 @@ import ai.onnxruntime.providers.OrtTensorRTProviderOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -69,7 +67,7 @@ public enum ExecutionProvider {
 
     /** As configuration and the CLI spell it: {@code cpu}, {@code cuda}, {@code tensorrt}. */
     public String label() {
-        return name().toLowerCase(Locale.ROOT);
+        return Labels.of(this);
     }
 
     /**
@@ -90,13 +88,7 @@ public enum ExecutionProvider {
 
     /** @throws IllegalArgumentException naming the providers there are */
     public static ExecutionProvider of(String label) {
-        for (ExecutionProvider provider : values()) {
-            if (provider.label().equals(label)) {
-                return provider;
-            }
-        }
-        throw new IllegalArgumentException("unknown execution provider '" + label + "': expected one of "
-                + Arrays.stream(values()).map(ExecutionProvider::label).toList());
+        return Labels.parse(ExecutionProvider.class, label, "execution provider");
     }
 
     /** The providers the ONNX Runtime this JVM loaded was built with. */

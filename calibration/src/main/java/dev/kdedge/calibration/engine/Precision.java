@@ -1,8 +1,5 @@
 package dev.kdedge.calibration.engine;
 
-import java.util.Arrays;
-import java.util.Locale;
-
 /** The arithmetic a product version's served graph runs in. */
 public enum Precision {
     /** The served graph as fitted. */
@@ -14,7 +11,7 @@ public enum Precision {
 
     /** As configuration, the CLI and the API spell it: {@code fp32}, {@code int8}, {@code fp16}. */
     public String label() {
-        return name().toLowerCase(Locale.ROOT);
+        return Labels.of(this);
     }
 
     /** Whether the version's bundle holds a graph of its own for this precision (else it runs the fp32 graph). */
@@ -24,12 +21,6 @@ public enum Precision {
 
     /** @throws IllegalArgumentException naming the precisions there are */
     public static Precision of(String label) {
-        for (Precision precision : values()) {
-            if (precision.label().equals(label)) {
-                return precision;
-            }
-        }
-        throw new IllegalArgumentException("unknown precision '" + label + "': expected one of "
-                + Arrays.stream(values()).map(Precision::label).toList());
+        return Labels.parse(Precision.class, label, "precision");
     }
 }
