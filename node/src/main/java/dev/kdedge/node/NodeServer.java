@@ -151,7 +151,8 @@ public final class NodeServer implements AutoCloseable {
             // Every active version's engine is built before the port opens: no request waits for a build.
             Future<Void> warmed = Future.fromCompletionStage(engines.warmActiveVersions(), vertx.getOrCreateContext());
             return warmed.compose(done -> metrics.serve(vertx, config.metrics))
-                    .compose(metricsHttp -> vertx.createHttpServer(options).connectionHandler(new ConnectionLog(registry)::watch).requestHandler(gate).listen()
+                    .compose(metricsHttp -> vertx.createHttpServer(options)
+                    .connectionHandler(new ConnectionLog(registry)::watch).requestHandler(gate).listen()
                     .onFailure(e -> metricsHttp.ifPresent(HttpServer::close))
                     .map(http -> {
                         Optional<TlsReloader> reloader = files.map(f -> new TlsReloader(vertx, http, config.tls,

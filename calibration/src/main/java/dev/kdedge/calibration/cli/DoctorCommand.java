@@ -69,10 +69,10 @@ final class DoctorCommand implements Callable<Integer> {
         if (runs < 1 || maxBatch < 1) {
             throw new IllegalArgumentException("--runs and --max-batch must be at least 1");
         }
-        Path engines = engineCache != null ? engineCache : store.resolve("engines");
+        ModelStore modelStore = new ModelStore(store);
+        Path engines = engineCache != null ? engineCache : modelStore.engineCache();
         boolean providerAvailable = checkPlatform(chosen);
         checkStore(chosen, engines);
-        ModelStore modelStore = new ModelStore(store);
         InferenceOptions options = InferenceOptions.cpu(threads).on(chosen, gpu, Optional.of(engines))
                 .withMaxBatch(maxBatch);
         for (String product : modelStore.products()) {

@@ -28,6 +28,7 @@ import java.util.stream.Stream;
  * products/&lt;product&gt;/ACTIVE                     the serving version, then the versions active before it
  * products/&lt;product&gt;/uploads/normals|defects/   images uploaded on site, named by content hash
  * products/&lt;product&gt;/threshold-policy.json      how the next fits set the threshold
+ * engines/                                       TensorRT engines the node built, unless configured elsewhere
  * </pre>
  * A version is written into a hidden staging directory, flushed, and renamed into place; every other file is
  * replaced atomically (written beside, flushed, renamed). A crash at any instant leaves the previous state:
@@ -88,6 +89,11 @@ public final class ModelStore {
             AtomicFiles.write(target, Files.readAllBytes(onnx));
         }
         return sha;
+    }
+
+    /** Where a node keeps the TensorRT engines it builds when its configuration names no other place. */
+    public Path engineCache() {
+        return root.resolve("engines");
     }
 
     public Path teacherFile(String sha256) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.kdedge.calibration.engine.ExecutionProvider;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.Precision;
+import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.node.engine.ProductPrecisions;
 import dev.kdedge.node.security.AccessRules;
 import java.io.IOException;
@@ -179,7 +180,7 @@ public final class NodeConfig {
      * batch bound.
      */
     public InferenceOptions inferenceOptions() {
-        Path engines = inference.engineCache.isBlank() ? Path.of(store).resolve("engines")
+        Path engines = inference.engineCache.isBlank() ? new ModelStore(Path.of(store)).engineCache()
                 : Path.of(inference.engineCache);
         return InferenceOptions.cpu(scoring.inferenceThreads)
                 .on(inference.resolveProvider(), inference.gpu, Optional.of(engines))

@@ -45,10 +45,6 @@ public final class InferenceBatcher {
         this.windowNanos = unit.toNanos(window);
     }
 
-    public int maxBatch() {
-        return maxBatch;
-    }
-
     /** A frame about to be prepared for {@code engine}; close it when done, whether it reached {@link Frame#infer}. */
     public Frame frame(ProductEngine engine) {
         return frame(engine, engine.scorer()::infer);
