@@ -61,7 +61,7 @@ class CapacityAndSwapTest {
                 var m = current.manifest();
                 return new dev.kdedge.calibration.store.Manifest(m.format(), m.product(), version, m.method(),
                         m.anomalyMap(), m.createdAt(), m.teacher(), m.student(), m.preprocessing(), m.threshold(), m.training(),
-                        m.version(), m.served(), null);
+                        m.version(), m.served(), null, null);
             });
             modelStore.activate(DemoStore.PRODUCT, next.version());
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -1,6 +1,7 @@
 package dev.kdedge.calibration.cli;
 
 import dev.kdedge.calibration.fit.FitProgress;
+import dev.kdedge.calibration.network.QdqScheme;
 import dev.kdedge.calibration.store.Manifest;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -59,12 +60,12 @@ final class ConsoleFitProgress implements FitProgress, AutoCloseable {
     }
 
     @Override
-    public void quantized(Manifest.Int8 int8) {
+    public void quantized(QdqScheme scheme, Manifest.Int8 int8) {
         String blocks = int8.floatBlocks().isEmpty() ? "" : ", " + int8.floatBlocks().size() + " blocks in float";
         System.err.printf(int8.published()
-                ? "int8 variant published: scores within %.1f%% of the threshold (%d %s%s)%n"
-                : "no int8 variant: %5$s%n", 100 * int8.scoreDeviation(), int8.checkImages(), int8.checkSource(),
-                blocks, int8.refusal());
+                ? "int8 variant for %6$s published: scores within %1$.1f%% of the threshold (%2$d %3$s%4$s)%n"
+                : "no int8 variant for %6$s: %5$s%n", 100 * int8.scoreDeviation(), int8.checkImages(),
+                int8.checkSource(), blocks, int8.refusal(), scheme.label());
     }
 
     private void open(String task, int max) {

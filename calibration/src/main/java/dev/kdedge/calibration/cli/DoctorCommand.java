@@ -6,6 +6,7 @@ import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.engine.Precision;
 import dev.kdedge.calibration.engine.ProviderUnavailableException;
+import dev.kdedge.calibration.network.QdqScheme;
 import dev.kdedge.calibration.scoring.ServedGraph;
 import dev.kdedge.calibration.store.Digests;
 import dev.kdedge.calibration.store.Manifest;
@@ -156,10 +157,10 @@ final class DoctorCommand implements Callable<Integer> {
             Optional<String> cannotRun = chosen.cannotRun(precision);
             if (cannotRun.isPresent()) {
                 System.out.println(line + "not on " + chosen.label() + ": " + cannotRun.get());
-            } else if (precision.hasOwnGraph() && bundle.servedFile(precision).isEmpty()) {
-                System.out.println(line + bundle.missing(precision));
+            } else if (precision.hasOwnGraph() && bundle.servedFile(precision, chosen.int8Scheme()).isEmpty()) {
+                System.out.println(line + bundle.missing(precision, chosen.int8Scheme()));
             } else {
-                System.out.println(line + timed(bundle, precision, options, side));
+                System.out.println(line + timed(bundle, precision, options));
             }
         }
     }
@@ -173,8 +174,11 @@ final class DoctorCommand implements Callable<Integer> {
         if (manifest.served() != null) {
             recorded.put(bundle.directory().resolve(manifest.served().file()), manifest.served().sha256());
         }
-        if (manifest.int8() != null && manifest.int8().published()) {
-            recorded.put(bundle.directory().resolve(manifest.int8().file()), manifest.int8().sha256());
+        for (QdqScheme scheme : QdqScheme.values()) {
+            Manifest.Int8 int8 = manifest.int8(scheme);
+            if (int8 != null && int8.published()) {
+                recorded.put(bundle.directory().resolve(int8.file()), int8.sha256());
+            }
         }
         int intact = 0;
         for (Map.Entry<Path, String> file : recorded.entrySet()) {
@@ -194,11 +198,11 @@ final class DoctorCommand implements Callable<Integer> {
     }
 
     /** Loads the engine (a TensorRT build, or its load from the cache), runs it once, then times {@code runs}. */
-    private String timed(ProductBundle bundle, Precision precision, InferenceOptions options, int side) {
+    private String timed(ProductBundle bundle, Precision precision, InferenceOptions options) {
         long start = System.nanoTime();
         try (OnnxNetwork served = ServedGraph.load(bundle, precision, options)) {
             long loaded = System.nanoTime();
-            FloatTensor blank = new FloatTensor(1, 3, side, side, new float[3 * side * side]);
+            FloatTensor blank = bundle.manifest().preprocessing().blankInput();
             served.run(blank);
             long firstRun = System.nanoTime();
             double[] ms = new double[runs];

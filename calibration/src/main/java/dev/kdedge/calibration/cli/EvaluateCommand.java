@@ -12,6 +12,7 @@ import dev.kdedge.calibration.evaluation.HtmlReport;
 import dev.kdedge.calibration.evaluation.NodeMaps;
 import dev.kdedge.calibration.evaluation.ReportGallery;
 import dev.kdedge.calibration.evaluation.TestSetEvaluator;
+import dev.kdedge.calibration.network.QdqScheme;
 import dev.kdedge.calibration.store.ModelStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -72,6 +73,11 @@ final class EvaluateCommand implements Callable<Integer> {
             + "serves the precision its configuration sets, and the report says which.")
     String precision;
 
+    @Option(names = "--int8-variant", description = "With --precision int8: "
+            + "onnxruntime (default; what the cpu and cuda providers serve) or tensorrt (what a tensorrt node serves; "
+            + "its rounding is run here by ONNX Runtime, not by TensorRT).")
+    String int8Variant;
+
     @Option(names = "--threads", defaultValue = "2", description = "With --store: inference threads (default: ${DEFAULT-VALUE}).")
     int threads;
 
@@ -98,15 +104,20 @@ final class EvaluateCommand implements Callable<Integer> {
 
     private AnomalyMapSource openSource() throws IOException {
         if (source.node != null) {
-            if (precision != null) {
-                throw new IllegalArgumentException("--precision applies with --store: a "
-                        + "node serves the precision its configuration (precision.products) sets");
+            if (precision != null || int8Variant != null) {
+                throw new IllegalArgumentException("--precision and --int8-variant apply with --store: a node serves "
+                        + "the precision its configuration (precision.products) sets, in its provider's variant");
             }
             return new NodeMaps(source.node, tls.channel(source.node), product, version == null ? 0 : version);
         }
+        Precision chosen = precision == null ? Precision.FP32 : Precision.of(precision);
+        if (int8Variant != null && chosen != Precision.INT8) {
+            throw new IllegalArgumentException("--int8-variant applies with --precision int8");
+        }
         ModelStore modelStore = new ModelStore(source.store);
         return new BundleMaps(version != null ? modelStore.bundle(product, version) : modelStore.activeBundle(product),
-                precision == null ? Precision.FP32 : Precision.of(precision), InferenceOptions.cpu(threads));
+                chosen, int8Variant == null ? QdqScheme.ONNX_RUNTIME : QdqScheme.of(int8Variant),
+                InferenceOptions.cpu(threads));
     }
 
     private void writeReport(EvaluationResult result, AnomalyMapSource maps) throws IOException {

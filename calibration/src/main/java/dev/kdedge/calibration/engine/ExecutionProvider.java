@@ -6,6 +6,7 @@ import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.providers.OrtTensorRTProviderOptions;
+import dev.kdedge.calibration.network.QdqScheme;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,20 +71,20 @@ public enum ExecutionProvider {
         return Labels.of(this);
     }
 
-    /**
-     * Why this provider does not run {@code precision}; empty where it does. FP16 is TensorRT's to build. The INT8
-     * graphs quantize activations as uint8 with zero points, which ONNX Runtime's CPU kernels run and TensorRT's
-     * explicit quantization (symmetric int8, zero point 0) does not take.
-     */
+    /** Why this provider does not run {@code precision}; empty where it does. FP16 is TensorRT's to build. */
     public Optional<String> cannotRun(Precision precision) {
         if (precision == Precision.FP16 && this != TENSORRT) {
             return Optional.of("fp16 runs on the tensorrt provider only, not " + label());
         }
-        if (precision == Precision.INT8 && this == TENSORRT) {
-            return Optional.of("int8 is not built for tensorrt: TensorRT takes symmetric int8 (zero point 0) and the "
-                    + "int8 variants quantize activations as uint8 with zero points; serve fp16 on tensorrt");
-        }
         return Optional.empty();
+    }
+
+    /**
+     * The form of INT8 graph this provider runs as integers. CUDA takes ONNX Runtime's: it has no integer
+     * convolution of its own and runs either form's Q/DQ pairs as written.
+     */
+    public QdqScheme int8Scheme() {
+        return this == TENSORRT ? QdqScheme.TENSORRT : QdqScheme.ONNX_RUNTIME;
     }
 
     /** @throws IllegalArgumentException naming the providers there are */

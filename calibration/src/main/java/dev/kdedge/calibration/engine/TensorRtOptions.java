@@ -7,8 +7,10 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * ONNX Runtime's TensorRT provider options for a served graph: fp32, or the fp32 graph built in half precision
- * (fp16; int8 is not offered on TensorRT: {@link ExecutionProvider#cannotRun}). Engines are cached on disk so that a restart does not rebuild them; each lives in a directory named by
+ * ONNX Runtime's TensorRT provider options for a served graph: fp32; the fp32 graph built in half precision (fp16);
+ * or the INT8 variant written for TensorRT, whose Q/DQ pairs fix every scale (INT8 enabled, no calibration table:
+ * TensorRT refuses one for a graph with Q/DQ; half precision off, so the float anomaly map stays fp32). Engines are
+ * cached on disk so that a restart does not rebuild them; each lives in a directory named by
  * everything it was built for ({@link #cacheDirectory}), so a new model, GPU, TensorRT or ONNX Runtime release, or
  * batch bound, builds a new one instead of loading a stale one.
  */
@@ -20,6 +22,7 @@ final class TensorRtOptions {
         Map<String, String> tensorRt = new LinkedHashMap<>();
         tensorRt.put("device_id", Integer.toString(options.gpu()));
         tensorRt.put("trt_fp16_enable", target.precision() == Precision.FP16 ? "1" : "0");
+        tensorRt.put("trt_int8_enable", target.precision() == Precision.INT8 ? "1" : "0");
         if (target.hasShape()) {
             tensorRt.put("trt_profile_min_shapes", target.profileShape(1));
             tensorRt.put("trt_profile_opt_shapes", target.profileShape(options.maxBatch()));

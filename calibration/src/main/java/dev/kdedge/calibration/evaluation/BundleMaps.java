@@ -9,6 +9,7 @@ import dev.kdedge.calibration.engine.Precision;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.method.AnomalyMap;
+import dev.kdedge.calibration.network.QdqScheme;
 import dev.kdedge.calibration.scoring.HeatmapImages;
 import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.scoring.ServedGraph;
@@ -21,17 +22,34 @@ import java.nio.file.Path;
 public final class BundleMaps implements AnomalyMapSource {
     private final ProductBundle bundle;
     private final Precision precision;
+    private final QdqScheme int8Scheme;
     private final ScoreCalibration calibration;
     private final OnnxNetwork served;
     private final Scorer scorer;
     private final ImageDecoder decoder = new ImageDecoder(Long.MAX_VALUE);
 
-    /** @throws IllegalArgumentException where the version has no variant at {@code precision} */
+    /**
+     * The version at {@code precision}, as the options' provider serves it.
+     *
+     * @throws IllegalArgumentException where the version has no variant at {@code precision}
+     */
     public BundleMaps(ProductBundle bundle, Precision precision, InferenceOptions options) throws IOException {
+        this(bundle, precision, options.provider().int8Scheme(), options);
+    }
+
+    /**
+     * The version at {@code precision} with the INT8 variant named: the TensorRT one scored here is its rounding as
+     * written, run by ONNX Runtime.
+     *
+     * @throws IllegalArgumentException where the version has no such variant
+     */
+    public BundleMaps(ProductBundle bundle, Precision precision, QdqScheme int8Scheme, InferenceOptions options)
+            throws IOException {
         this.bundle = bundle;
         this.precision = precision;
+        this.int8Scheme = int8Scheme;
         this.calibration = bundle.manifest().threshold().calibration();
-        this.served = ServedGraph.load(bundle, precision, options);
+        this.served = ServedGraph.load(bundle, precision, int8Scheme, options);
         this.scorer = new Scorer(served, bundle.manifest().preprocessing());
     }
 
@@ -58,7 +76,8 @@ public final class BundleMaps implements AnomalyMapSource {
 
     @Override
     public String precision() {
-        return precision.label();
+        return precision == Precision.INT8 && int8Scheme == QdqScheme.TENSORRT
+                ? precision.label() + " (" + int8Scheme.label() + " variant)" : precision.label();
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.kdedge.calibration.fit;
 
+import dev.kdedge.calibration.network.QdqScheme;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.training.TrainingProgress;
 
@@ -18,5 +19,6 @@ public interface FitProgress extends TrainingProgress {
 
     default void thresholdProposed(Manifest.Threshold threshold) {}
 
-    default void quantized(Manifest.Int8 int8) {}
+    /** The INT8 variant in {@code scheme}'s form: published, or why not. */
+    default void quantized(QdqScheme scheme, Manifest.Int8 int8) {}
 }

@@ -8,6 +8,7 @@ import dev.kdedge.calibration.method.MapTolerance;
 import dev.kdedge.calibration.metrics.F1Threshold;
 import dev.kdedge.calibration.network.NetworkGraph;
 import dev.kdedge.calibration.network.OnnxWeights;
+import dev.kdedge.calibration.network.QdqScheme;
 import dev.kdedge.calibration.scoring.Int8Calibration;
 import dev.kdedge.calibration.scoring.MapParity;
 import dev.kdedge.calibration.scoring.Scorer;
@@ -30,6 +31,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
@@ -39,15 +41,17 @@ import java.util.Random;
  * Fits a product from normal images and publishes it as a new version in a {@link ModelStore}: train the student
  * (from random initialization, or on from a parent version's student), export it to ONNX and verify parity, compose
  * the served graph (teacher, student, map, score) and hold its map to the method's Java reference, score the held-out
- * normals through that graph to set the threshold with the product's policy, build the graph's INT8 variant and hold
- * it to the float graph's scores, write the bundle atomically, optionally activate it.
+ * normals through that graph to set the threshold with the product's policy, build the graph's INT8 variants (ONNX
+ * Runtime's and TensorRT's) and hold each to the float graph's scores, write the bundle atomically, optionally
+ * activate it.
  */
 public final class ProductFitter {
     /** Decoding limit for training images; far above any camera frame. */
     private static final long MAX_IMAGE_PIXELS = 64L * 1024 * 1024;
     private static final int PARITY_SAMPLES = 4;
     private static final String STUDENT_FILE = "student.onnx";
-    private static final String INT8_FILE = "served-int8.onnx";
+    private static final Map<QdqScheme, String> INT8_FILES = Map.of(QdqScheme.ONNX_RUNTIME, "served-int8.onnx",
+            QdqScheme.TENSORRT, "served-int8-tensorrt.onnx");
     /** Training normals whose activations set the INT8 ranges: the ranges hardly move beyond a few dozen. */
     private static final int INT8_CALIBRATION_IMAGES = 32;
     /** Normals the INT8 variant is held to the tolerance on (the first of the held-out ones). */
@@ -141,9 +145,9 @@ public final class ProductFitter {
                     }
                     progress.thresholdProposed(threshold);
                     progress.stage("quantizing");
-                    Manifest.Int8 int8 = int8(dir, Files.readAllBytes(servedFile), trainFiles, trainImages,
-                            calibrationImages, calibrationSource, threshold);
-                    progress.quantized(int8);
+                    Map<QdqScheme, Manifest.Int8> int8 = int8(dir, Files.readAllBytes(servedFile), trainFiles,
+                            trainImages, calibrationImages, calibrationSource, threshold);
+                    int8.forEach(progress::quantized);
                     return new Manifest(Manifest.FORMAT, request.product(), version, request.method().name(),
                             request.method().anomalyMapParameters(), Instant.now().toString(),
                             new Manifest.Teacher(teacherSha, studentGraph.outputs(), teacherChannels),
@@ -156,7 +160,8 @@ public final class ProductFitter {
                                     student.epochSeconds(), parity),
                             request.parent() == null ? null : request.parent().version(),
                             new Manifest.Served(ServedGraph.FILE, Digests.sha256(servedFile), mapParity.max(),
-                                    mapParity.mapMean()), int8);
+                                    mapParity.mapMean()), int8.get(QdqScheme.ONNX_RUNTIME),
+                            int8.get(QdqScheme.TENSORRT));
                 });
                 if (request.activate()) {
                     store.activate(request.product(), bundle.version());
@@ -167,29 +172,33 @@ public final class ProductFitter {
     }
 
     /**
-     * Builds the INT8 variant from training normals and holds it to the tolerance on the check images (the held-out
-     * normals, which the ranges never saw), writing it beside the float graph where it passes.
+     * Builds the INT8 variants from training normals and holds each to the tolerance on the check images (the
+     * held-out normals, which the ranges never saw), writing those that pass beside the float graph.
      */
-    private Manifest.Int8 int8(Path dir, byte[] served, List<Path> trainFiles, List<FloatTensor> trainImages,
-            List<FloatTensor> checkImages, String checkSource, Manifest.Threshold threshold) throws IOException {
+    private Map<QdqScheme, Manifest.Int8> int8(Path dir, byte[] served, List<Path> trainFiles,
+            List<FloatTensor> trainImages, List<FloatTensor> checkImages, String checkSource,
+            Manifest.Threshold threshold) throws IOException {
         // The last training images: with nothing held out, the check (the first ones) then sees others.
         int count = Math.min(INT8_CALIBRATION_IMAGES, trainImages.size());
         int first = trainImages.size() - count;
         List<FloatTensor> check = checkImages.subList(0, Math.min(INT8_CHECK_IMAGES, checkImages.size()));
-        Int8Calibration.Result result = Int8Calibration.build(ModelProto.parseFrom(served),
-                trainImages.subList(first, trainImages.size()), check, threshold.calibration().threshold(),
-                inference);
-        String file = null;
-        String sha256 = null;
-        if (result.accepted()) {
-            Path int8File = dir.resolve(INT8_FILE);
-            Files.write(int8File, result.model().toByteArray());
-            file = INT8_FILE;
-            sha256 = Digests.sha256(int8File);
+        String calibrationDigest = Digests.sha256OfContents(trainFiles.subList(first, trainFiles.size()));
+        Map<QdqScheme, Manifest.Int8> variants = new EnumMap<>(QdqScheme.class);
+        for (var built : Int8Calibration.build(ModelProto.parseFrom(served), trainImages.subList(first,
+                trainImages.size()), check, threshold.calibration().threshold(), inference).entrySet()) {
+            Int8Calibration.Result result = built.getValue();
+            String file = null;
+            String sha256 = null;
+            if (result.accepted()) {
+                file = INT8_FILES.get(built.getKey());
+                Files.write(dir.resolve(file), result.model().toByteArray());
+                sha256 = Digests.sha256(dir.resolve(file));
+            }
+            variants.put(built.getKey(), new Manifest.Int8(file, sha256, result.refusal(), count, calibrationDigest,
+                    checkSource, check.size(), result.deviation(), Int8Calibration.TOLERANCE,
+                    result.floatBlocks()));
         }
-        return new Manifest.Int8(file, sha256, result.refusal(), count,
-                Digests.sha256OfContents(trainFiles.subList(first, trainFiles.size())), checkSource, check.size(),
-                result.deviation(), Int8Calibration.TOLERANCE, result.floatBlocks());
+        return variants;
     }
 
     /**

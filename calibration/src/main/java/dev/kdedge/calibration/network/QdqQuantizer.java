@@ -21,19 +21,19 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Writes the INT8 variant of a float ONNX graph as QuantizeLinear/DequantizeLinear pairs (QDQ): the form ONNX
- * Runtime's CPU kernels run as integer convolutions (VNNI where the CPU has it) and TensorRT takes as explicit INT8.
- * Only the networks are quantized, the nodes whose outputs carry one of the given prefixes; what reads their features
- * (a method's anomaly map) stays float and reads them unrounded. Blocks of the networks can be left in float too
- * ({@link #quantized(Map, Set)}).
+ * Writes the INT8 variant of a float ONNX graph as QuantizeLinear/DequantizeLinear pairs (QDQ), in the form one
+ * runtime turns into integer kernels ({@link QdqScheme}): ONNX Runtime's CPU kernels (VNNI where the CPU has it), or
+ * TensorRT's explicit INT8. Only the networks are quantized, the nodes whose outputs carry one of the given prefixes;
+ * what reads their features (a method's anomaly map) stays float and reads them unrounded. Blocks of the networks can
+ * be left in float too ({@link #quantized(Map, Set)}).
  *
- * <p>As ONNX Runtime's own quantizer writes it, so that its graph optimizer fuses each pattern into one integer kernel:
- * convolution weights symmetric int8 per output channel, biases int32 at the input's scale times the weight's,
- * activations uint8 per tensor from the ranges observed on calibration images ({@link #observing}). An activation
- * is quantized after its ReLU, not before (the ReLU then disappears into the quantization, whose range starts at 0);
- * a max-pool runs in float on its unrounded input, its output quantized for the convolutions after it. An eval-mode
- * BatchNormalization directly after a convolution is folded into it first: quantizing the weights without it would
- * leave the convolution in float.
+ * <p>As ONNX Runtime's own quantizer writes it, so that the runtime's graph optimizer fuses each pattern into one
+ * integer kernel: convolution weights symmetric int8 per output channel, activations per tensor from the ranges
+ * observed on calibration images ({@link #observing}), biases and activations' integer type as the scheme says. An
+ * activation is quantized after its ReLU, not before (the ReLU then disappears into the quantization, whose range
+ * starts at 0); a max-pool runs in float on its unrounded input, its output quantized for the convolutions after it.
+ * An eval-mode BatchNormalization directly after a convolution is folded into it first: quantizing the weights
+ * without it would leave the convolution in float.
  */
 public final class QdqQuantizer {
     private static final Set<String> QUANTIZED_OUTPUTS = Set.of("Conv", "Relu", "Add", "MaxPool");
@@ -44,30 +44,42 @@ public final class QdqQuantizer {
             return new Range(Math.min(min, other.min), Math.max(max, other.max));
         }
 
-        /** uint8 asymmetric: 0 always exactly representable, as padding and ReLU need. */
-        float scale() {
-            float low = Math.min(min, 0);
-            float high = Math.max(max, 0);
-            return high > low ? (high - low) / 255f : 1f;
+        public Range times(float factor) {
+            return new Range(min * factor, max * factor);
         }
 
-        int zeroPoint() {
-            return Math.max(0, Math.min(255, Math.round(-Math.min(min, 0) / scale())));
+        /** 0 is always exactly representable, as padding and ReLU need. */
+        float scale(QdqScheme scheme) {
+            float low = Math.min(min, 0);
+            float high = Math.max(max, 0);
+            return switch (scheme) {
+                case ONNX_RUNTIME -> high > low ? (high - low) / 255f : 1f;
+                case TENSORRT -> high > low ? Math.max(high, -low) / 127f : 1f;
+            };
+        }
+
+        int zeroPoint(QdqScheme scheme) {
+            return switch (scheme) {
+                case ONNX_RUNTIME -> Math.max(0, Math.min(255, Math.round(-Math.min(min, 0) / scale(scheme))));
+                case TENSORRT -> 0;
+            };
         }
     }
 
     private final ModelProto model;
     private final GraphProto folded;
     private final List<String> prefixes;
+    private final QdqScheme scheme;
     private final Plan everything;
 
     /** Which activations are quantized. */
     private record Plan(List<String> activations) {}
 
     /** @param networkPrefixes the prefixes of the names of the values the quantized networks compute */
-    public QdqQuantizer(ModelProto model, List<String> networkPrefixes) {
+    public QdqQuantizer(ModelProto model, List<String> networkPrefixes, QdqScheme scheme) {
         this.model = model;
         this.prefixes = networkPrefixes;
+        this.scheme = scheme;
         this.folded = foldBatchNorms(model.getGraph(), networkPrefixes);
         this.everything = plan(Set.of());
     }
@@ -93,7 +105,7 @@ public final class QdqQuantizer {
 
     /**
      * The float graph (batch norms folded) with every activation to quantize as an extra output after its own, in
-     * {@link #activations()}' order: run it on calibration images to find their ranges.
+     * {@link #activations()}' order: run it on calibration images to find their ranges (the same for every scheme).
      */
     public ModelProto observing() {
         GraphProto.Builder g = folded.toBuilder();
@@ -187,14 +199,14 @@ public final class QdqQuantizer {
         return activation + "/dq";
     }
 
-    private static List<NodeProto> quantizeDequantize(String activation, Range range,
-            Map<String, TensorProto> initializers) {
+    private List<NodeProto> quantizeDequantize(String activation, Range range, Map<String, TensorProto> initializers) {
         String scale = activation + "/scale";
         String zeroPoint = activation + "/zero_point";
-        initializers.put(scale, floats(scale, new long[0], new float[] {range.scale()}));
+        initializers.put(scale, floats(scale, new long[0], new float[] {range.scale(scheme)}));
         initializers.put(zeroPoint, TensorProto.newBuilder().setName(zeroPoint)
-                .setDataType(TensorProto.DataType.UINT8_VALUE)
-                .setRawData(ByteString.copyFrom(new byte[] {(byte) range.zeroPoint()})).build());
+                .setDataType(scheme == QdqScheme.ONNX_RUNTIME ? TensorProto.DataType.UINT8_VALUE
+                        : TensorProto.DataType.INT8_VALUE)
+                .setRawData(ByteString.copyFrom(new byte[] {(byte) range.zeroPoint(scheme)})).build());
         String quantized = activation + "/q";
         return List.of(
                 NodeProto.newBuilder().setOpType("QuantizeLinear").setName(quantized).addInput(activation)
@@ -204,8 +216,11 @@ public final class QdqQuantizer {
                         .build());
     }
 
-    /** Per output channel: int8 weights at max|w|/127, int32 bias at the input's scale times the channel's. */
-    private static void quantizeConvWeights(NodeProto.Builder conv, NodeProto original, Range input,
+    /**
+     * Per output channel: int8 weights at max|w|/127; for {@link QdqScheme#ONNX_RUNTIME} the bias too, int32 at the
+     * input's scale times the channel's.
+     */
+    private void quantizeConvWeights(NodeProto.Builder conv, NodeProto original, Range input,
             Map<String, TensorProto> initializers, List<NodeProto> weightNodes) {
         String weightName = original.getInput(1);
         OnnxWeights.Tensor weight = OnnxWeights.of(initializers.get(weightName));
@@ -233,13 +248,14 @@ public final class QdqQuantizer {
                 .setRawData(ByteString.copyFrom(new byte[channels])).build());
         weightNodes.add(perChannelDequantize(prefix, prefix + "/int8"));
         conv.setInput(1, prefix + "/dq");
-        if (original.getInputCount() > 2 && initializers.containsKey(original.getInput(2))) {
+        if (scheme == QdqScheme.ONNX_RUNTIME && original.getInputCount() > 2
+                && initializers.containsKey(original.getInput(2))) {
             float[] bias = OnnxWeights.of(initializers.get(original.getInput(2))).values();
             String biasPrefix = original.getOutput(0) + "/bias";
             float[] biasScales = new float[channels];
             ByteBuffer raw = ByteBuffer.allocate(channels * Integer.BYTES).order(ByteOrder.LITTLE_ENDIAN);
             for (int c = 0; c < channels; c++) {
-                biasScales[c] = input.scale() * scales[c];
+                biasScales[c] = input.scale(scheme) * scales[c];
                 raw.putInt((int) Math.round(bias[c] / (double) biasScales[c]));
             }
             initializers.put(biasPrefix + "/int32", TensorProto.newBuilder().setName(biasPrefix + "/int32")

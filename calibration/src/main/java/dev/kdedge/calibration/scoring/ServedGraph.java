@@ -14,6 +14,7 @@ import dev.kdedge.calibration.network.NetworkGraph;
 import dev.kdedge.calibration.network.OnnxExporter;
 import dev.kdedge.calibration.network.OnnxOps;
 import dev.kdedge.calibration.network.OnnxWeights;
+import dev.kdedge.calibration.network.QdqScheme;
 import dev.kdedge.calibration.network.ServedStudent;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ProductBundle;
@@ -73,21 +74,31 @@ public final class ServedGraph {
     }
 
     /**
-     * Loads a version's served graph at {@code precision}. A version published before served graphs existed has none
-     * on disk: its fp32 graph is composed now from its teacher and student, as its fit would have written it.
+     * Loads a version's served graph at {@code precision}, the INT8 variant being the one the options' provider runs
+     * as integers. A version published before served graphs existed has none on disk: its fp32 graph is composed now
+     * from its teacher and student, as its fit would have written it.
      *
      * @throws IllegalArgumentException where the version has no such variant, saying why
      */
     public static OnnxNetwork load(ProductBundle bundle, Precision precision, InferenceOptions options)
             throws IOException {
+        return load(bundle, precision, options.provider().int8Scheme(), options);
+    }
+
+    /**
+     * As {@link #load(ProductBundle, Precision, InferenceOptions)}, with the INT8 variant named: ONNX Runtime on the
+     * CPU runs the TensorRT one's rounding as written, which is how its quality is measured off the device.
+     */
+    public static OnnxNetwork load(ProductBundle bundle, Precision precision, QdqScheme int8Scheme,
+            InferenceOptions options) throws IOException {
         Manifest manifest = bundle.manifest();
         EngineTarget target = new EngineTarget(precision, INPUT, 3, manifest.preprocessing().size());
-        Optional<Path> file = bundle.servedFile(precision);
+        Optional<Path> file = bundle.servedFile(precision, int8Scheme);
         if (file.isPresent()) {
             return OnnxNetwork.load(file.get(), options, target);
         }
         if (precision.hasOwnGraph()) {
-            throw new IllegalArgumentException(bundle.missing(precision));
+            throw new IllegalArgumentException(bundle.missing(precision, int8Scheme));
         }
         DistillationMethod method = Methods.named(manifest.method(), manifest.anomalyMap());
         return OnnxNetwork.load(compose(bundle.teacherFile(), manifest.teacher().channels(), bundle.studentFile(),

@@ -2,6 +2,7 @@ package dev.kdedge.calibration.store;
 
 import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.method.TrainingRecipe;
+import dev.kdedge.calibration.network.QdqScheme;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import java.util.List;
@@ -15,8 +16,10 @@ import java.util.Map;
  * @param served the graph the version is served with (teacher, student, anomaly map and score in one ONNX graph);
  *     null for a version published before served graphs existed, which is served from the same graph composed at
  *     load
- * @param int8 the INT8 variant of the served graph, or why there is none; null for a version fitted before INT8
- *     variants existed
+ * @param int8 the INT8 variant of the served graph that ONNX Runtime runs (CPU, CUDA), or why there is none; null for
+ *     a version fitted before INT8 variants existed
+ * @param int8TensorRt the INT8 variant written for TensorRT ({@link QdqScheme#TENSORRT}), or why there is none; null
+ *     for a version fitted before it existed
  */
 public record Manifest(
         int format,
@@ -32,11 +35,19 @@ public record Manifest(
         Training training,
         Integer parentVersion,
         Served served,
-        Int8 int8) {
+        Int8 int8,
+        Int8 int8TensorRt) {
 
     public static final int FORMAT = 1;
     public static final String FILE = "manifest.json";
 
+    /** The INT8 variant in {@code scheme}'s form; null where the version was fitted before it existed. */
+    public Int8 int8(QdqScheme scheme) {
+        return switch (scheme) {
+            case ONNX_RUNTIME -> int8;
+            case TENSORRT -> int8TensorRt;
+        };
+    }
 
     /** The shared teacher, by content hash, and the feature taps the method reads. */
     public record Teacher(String sha256, List<String> outputs, List<Integer> channels) {}

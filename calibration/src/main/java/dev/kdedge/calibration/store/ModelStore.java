@@ -3,6 +3,7 @@ package dev.kdedge.calibration.store;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.kdedge.calibration.network.QdqScheme;
 import dev.kdedge.calibration.text.Echo;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import java.io.IOException;
@@ -187,8 +188,11 @@ public final class ModelStore {
         if (served != null) {
             files.add(served);
         }
-        if (manifest.int8() != null && manifest.int8().published()) {
-            files.add(dir.resolve(manifest.int8().file()));
+        for (QdqScheme scheme : QdqScheme.values()) {
+            Manifest.Int8 int8 = manifest.int8(scheme);
+            if (int8 != null && int8.published()) {
+                files.add(dir.resolve(int8.file()));
+            }
         }
         for (Path file : files) {
             if (!Files.isRegularFile(file)) {

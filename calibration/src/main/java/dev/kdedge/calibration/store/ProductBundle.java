@@ -1,6 +1,7 @@
 package dev.kdedge.calibration.store;
 
 import dev.kdedge.calibration.engine.Precision;
+import dev.kdedge.calibration.network.QdqScheme;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -18,23 +19,27 @@ public record ProductBundle(String product, int version, Path directory, Manifes
     }
 
     /**
-     * The served graph at {@code precision} (FP16 runs the FP32 graph); empty where the version has no such variant
-     * (FP32 of a version published before served graphs existed, or INT8 that was refused or predates INT8 variants:
-     * {@link #missing} says which).
+     * The served graph at {@code precision} (FP16 runs the FP32 graph; INT8 is the variant in {@code int8Scheme}'s
+     * form); empty where the version has no such variant (FP32 of a version published before served graphs existed,
+     * or INT8 that was refused or predates that variant: {@link #missing} says which).
      */
-    public Optional<Path> servedFile(Precision precision) {
+    public Optional<Path> servedFile(Precision precision, QdqScheme int8Scheme) {
+        Manifest.Int8 int8 = manifest.int8(int8Scheme);
         return switch (precision) {
             case FP32, FP16 -> Optional.ofNullable(servedFile);
-            case INT8 -> manifest.int8() != null && manifest.int8().published()
-                    ? Optional.of(directory.resolve(manifest.int8().file())) : Optional.empty();
+            case INT8 -> int8 != null && int8.published() ? Optional.of(directory.resolve(int8.file()))
+                    : Optional.empty();
         };
     }
 
-    /** Why the version has no served graph at {@code precision}. */
-    public String missing(Precision precision) {
-        if (precision == Precision.INT8 && manifest.int8() != null && manifest.int8().refusal() != null) {
-            return label() + " has no int8 variant: " + manifest.int8().refusal();
+    /** Why the version has no served graph at {@code precision} in {@code int8Scheme}'s form. */
+    public String missing(Precision precision, QdqScheme int8Scheme) {
+        String variant = precision == Precision.INT8 && int8Scheme == QdqScheme.TENSORRT ? "int8 variant for tensorrt"
+                : precision.label() + " variant";
+        Manifest.Int8 int8 = manifest.int8(int8Scheme);
+        if (precision == Precision.INT8 && int8 != null && int8.refusal() != null) {
+            return label() + " has no " + variant + ": " + int8.refusal();
         }
-        return label() + " has no " + precision.label() + " variant: it was fitted before they existed";
+        return label() + " has no " + variant + ": it was fitted before they existed";
     }
 }

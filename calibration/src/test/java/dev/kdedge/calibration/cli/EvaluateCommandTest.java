@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdedge.calibration.demo.DemoProduct;
 import dev.kdedge.calibration.fit.FitProgress;
 import dev.kdedge.calibration.metrics.RocCurve;
+import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -112,6 +113,29 @@ class EvaluateCommandTest {
         assertTrue(result.get("f1Optimal").isNull());
         assertTrue(result.get("notes").toString().contains("no defective images"), result.get("notes").toString());
         assertTrue(run.out().contains("good parts rejected"), run.out());
+    }
+
+    @Test
+    void theTensorRtInt8VariantIsScoredWhereTheFitPublishedIt() throws Exception {
+        String testSet = DemoProduct.testSet(demo.resolve("work")).toString();
+        CliRun misplaced = evaluate("--data", testSet, "--int8-variant", "tensorrt");
+        assertEquals(1, misplaced.exitCode());
+        assertTrue(misplaced.err().contains("--int8-variant applies with --precision int8"), misplaced.err());
+        CliRun unknown = evaluate("--data", testSet, "--precision", "int8", "--int8-variant", "tflite");
+        assertEquals(1, unknown.exitCode());
+        assertTrue(unknown.err().contains("unknown int8 variant 'tflite': expected one of [onnxruntime, tensorrt]"),
+                unknown.err());
+
+        Manifest.Int8 tensorRt = new ModelStore(demo.resolve("store")).activeBundle("demo").manifest().int8TensorRt();
+        CliRun run = evaluate("--data", testSet, "--precision", "int8", "--int8-variant", "tensorrt");
+        if (tensorRt.published()) {
+            assertEquals(0, run.exitCode(), run.err());
+            assertTrue(run.out().contains("demo@1 (int8 (tensorrt variant))"), run.out());
+        } else {
+            assertEquals(1, run.exitCode());
+            assertTrue(run.err().contains("demo@1 has no int8 variant for tensorrt: " + tensorRt.refusal()),
+                    run.err());
+        }
     }
 
     private CliRun evaluate(String... args) {

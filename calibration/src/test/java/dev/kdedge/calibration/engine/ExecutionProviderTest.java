@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OrtProvider;
+import dev.kdedge.calibration.network.QdqScheme;
 import dev.kdedge.calibration.demo.ToyTeacher;
 import java.nio.file.Path;
 import java.util.EnumSet;
@@ -52,15 +53,17 @@ class ExecutionProviderTest {
     }
 
     @Test
-    void fp16IsTensorRtsOnlyAndTheUint8QdqGraphsAreNotForTensorRt() {
+    void fp16IsTensorRtsOnlyAndTensorRtRunsItsOwnInt8Variant() {
         assertEquals(Optional.empty(), ExecutionProvider.TENSORRT.cannotRun(Precision.FP16));
         assertEquals(Optional.of("fp16 runs on the tensorrt provider only, not cuda"),
                 ExecutionProvider.CUDA.cannotRun(Precision.FP16));
         assertTrue(ExecutionProvider.CPU.cannotRun(Precision.FP16).isPresent());
         assertEquals(Optional.empty(), ExecutionProvider.CPU.cannotRun(Precision.INT8));
         assertEquals(Optional.empty(), ExecutionProvider.CUDA.cannotRun(Precision.INT8));
-        assertTrue(ExecutionProvider.TENSORRT.cannotRun(Precision.INT8).orElseThrow()
-                .startsWith("int8 is not built for tensorrt: TensorRT takes symmetric int8 (zero point 0)"));
+        assertEquals(Optional.empty(), ExecutionProvider.TENSORRT.cannotRun(Precision.INT8));
+        assertEquals(QdqScheme.TENSORRT, ExecutionProvider.TENSORRT.int8Scheme());
+        assertEquals(QdqScheme.ONNX_RUNTIME, ExecutionProvider.CUDA.int8Scheme());
+        assertEquals(QdqScheme.ONNX_RUNTIME, ExecutionProvider.CPU.int8Scheme());
         for (ExecutionProvider provider : ExecutionProvider.values()) {
             assertEquals(Optional.empty(), provider.cannotRun(Precision.FP32));
         }

@@ -31,12 +31,16 @@ class TensorRtOptionsTest {
     }
 
     @Test
-    void fp16IsHalfPrecisionAndNothingIsInt8() {
+    void eachPrecisionEnablesItsOwnArithmeticOnly() {
         Map<String, String> fp16 = TensorRtOptions.of(OPTIONS, served(Precision.FP16), MODEL, ORIN);
-        assertEquals("1", fp16.get("trt_fp16_enable"));
+        assertEquals(List.of("1", "0"), List.of(fp16.get("trt_fp16_enable"), fp16.get("trt_int8_enable")));
         Map<String, String> fp32 = TensorRtOptions.of(OPTIONS, served(Precision.FP32), MODEL, ORIN);
-        assertEquals("0", fp32.get("trt_fp16_enable"));
-        assertFalse(fp32.containsKey("trt_int8_enable"), "TensorRT is never asked for int8: see cannotRun");
+        assertEquals(List.of("0", "0"), List.of(fp32.get("trt_fp16_enable"), fp32.get("trt_int8_enable")));
+        Map<String, String> int8 = TensorRtOptions.of(OPTIONS, served(Precision.INT8), MODEL, ORIN);
+        assertEquals(List.of("0", "1"), List.of(int8.get("trt_fp16_enable"), int8.get("trt_int8_enable")),
+                "the Q/DQ pairs need TensorRT's int8 on; the float map stays fp32");
+        assertFalse(int8.keySet().stream().anyMatch(k -> k.contains("calibration")),
+                "TensorRT refuses a calibration table for a graph with Q/DQ");
     }
 
     @Test

@@ -22,6 +22,7 @@ import dev.kdedge.calibration.fit.FitProgress;
 import dev.kdedge.calibration.fit.FitRequest;
 import dev.kdedge.calibration.fit.ProductFitter;
 import dev.kdedge.calibration.image.ImageDecoder;
+import dev.kdedge.calibration.network.QdqScheme;
 import dev.kdedge.calibration.scoring.MapParity;
 import dev.kdedge.calibration.scoring.ServedGraph;
 import dev.kdedge.calibration.store.Manifest;
@@ -37,7 +38,9 @@ import dev.kdedge.calibration.training.TrainingSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -146,15 +149,23 @@ class MethodConformanceTest {
         for (String file : List.of("test/good/0.png", "test/scratch/0.png", "test/scratch/1.png")) {
             frames.add(first.manifest().preprocessing().apply(decoder.decodeFile(testSet.resolve(file))));
         }
-        for (Precision precision : List.of(Precision.FP32, Precision.INT8)) {
-            try (OnnxNetwork served = ServedGraph.load(first, precision, InferenceOptions.cpu(1))) {
+        Map<String, Map.Entry<Precision, QdqScheme>> graphs = new LinkedHashMap<>();
+        graphs.put("fp32", Map.entry(Precision.FP32, QdqScheme.ONNX_RUNTIME));
+        for (QdqScheme scheme : QdqScheme.values()) {
+            if (first.servedFile(Precision.INT8, scheme).isPresent()) {
+                graphs.put("int8 for " + scheme.label(), Map.entry(Precision.INT8, scheme));
+            }
+        }
+        for (var graph : graphs.entrySet()) {
+            try (OnnxNetwork served = ServedGraph.load(first, graph.getValue().getKey(), graph.getValue().getValue(),
+                    InferenceOptions.cpu(1))) {
                 List<FloatTensor> batch = served.run(FloatTensor.stack(frames));
                 for (int i = 0; i < frames.size(); i++) {
                     List<FloatTensor> alone = served.run(frames.get(i));
                     assertArrayEquals(alone.get(0).data(), batch.get(0).sample(i).data(),
-                            1e-4f * max(alone.get(0).data()), name + " " + precision.label() + ": map of frame " + i);
+                            1e-4f * max(alone.get(0).data()), name + " " + graph.getKey() + ": map of frame " + i);
                     assertEquals(alone.get(1).data()[0], batch.get(1).data()[i], 1e-4f * alone.get(1).data()[0],
-                            name + " " + precision.label() + ": score of frame " + i);
+                            name + " " + graph.getKey() + ": score of frame " + i);
                 }
             }
         }
@@ -174,7 +185,8 @@ class MethodConformanceTest {
         ProductBundle tuned = fitter.fit(FitRequest.refit(first, true, normals, List.of(), training, 0.2,
                 ThresholdPolicy.DEFAULT), FitProgress.NONE);
         assertEquals(2, tuned.version());
-        assertTrue(tuned.manifest().int8() != null, "a fine-tune builds its own int8 variant");
+        assertTrue(tuned.manifest().int8() != null && tuned.manifest().int8TensorRt() != null,
+                "a fine-tune builds its own int8 variants");
         assertEquals(1, tuned.manifest().parentVersion());
         assertEquals(1, store.activeVersion("tiny").getAsInt(), "a re-fit is not activated");
     }

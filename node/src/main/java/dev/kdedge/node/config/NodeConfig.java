@@ -128,8 +128,9 @@ public final class NodeConfig {
     }
 
     /**
-     * The arithmetic products are served in: {@code fp32} (the graph as fitted) or {@code int8} (the variant a fit
-     * publishes when its scores stay within tolerance; a version without one is served in fp32, with a warning).
+     * The arithmetic products are served in: {@code fp32} (the graph as fitted), {@code int8} (the variant a fit
+     * publishes for the node's provider when its scores stay within tolerance; a version without one is served in
+     * fp32, with a warning) or {@code fp16} (tensorrt only).
      */
     public static final class Precisions {
         @JsonProperty("default") public String byDefault = "fp32";

@@ -3,6 +3,7 @@ package dev.kdedge.node.engine;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
+import dev.kdedge.calibration.engine.ExecutionProvider;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.engine.Precision;
@@ -238,12 +239,17 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
         }
     }
 
+    /** Where this node's served graphs run. */
+    public ExecutionProvider provider() {
+        return options.provider();
+    }
+
     private ProductEngine load(Key key) throws IOException {
         ProductBundle bundle = store.bundle(key.product(), key.version());
         Precision precision = key.precision();
-        if (bundle.servedFile(precision).isEmpty() && precision.hasOwnGraph()) {
+        if (bundle.servedFile(precision, provider().int8Scheme()).isEmpty() && precision.hasOwnGraph()) {
             // The line keeps running: a version whose INT8 variant was refused at fit time is served as fitted.
-            LOG.warn("{}; serving it in fp32", bundle.missing(precision));
+            LOG.warn("{}; serving it in fp32", bundle.missing(precision, provider().int8Scheme()));
             precision = Precision.FP32;
         }
         OnnxNetwork served = ServedGraph.load(bundle, precision, options);

@@ -4,7 +4,6 @@ import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.engine.Precision;
 import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.store.ProductBundle;
-import dev.kdedge.calibration.tensor.FloatTensor;
 
 /**
  * One loaded product version: its bundle and the session of its served graph (teacher, student, anomaly map and
@@ -29,8 +28,7 @@ public final class ProductEngine extends RefCounted {
      * clock.
      */
     void warmUp() {
-        int side = bundle.manifest().preprocessing().size();
-        scorer.infer(new FloatTensor(1, 3, side, side, new float[3 * side * side]));
+        scorer.infer(bundle.manifest().preprocessing().blankInput());
     }
 
     public ProductBundle bundle() {

@@ -5,6 +5,7 @@ import dev.kdedge.api.v1.ProductDescription;
 import dev.kdedge.api.v1.ProductSummary;
 import dev.kdedge.api.v1.ThresholdPolicy;
 import dev.kdedge.api.v1.VersionInfo;
+import dev.kdedge.calibration.engine.ExecutionProvider;
 import dev.kdedge.calibration.engine.Precision;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.image.InvalidImageException;
@@ -160,7 +161,7 @@ public final class ProductAdministration {
                 : ThresholdPolicy.newBuilder().setTargetFalseRejectRate(policy.value()).build();
     }
 
-    private static VersionInfo versionInfo(ProductBundle bundle, boolean active) {
+    private VersionInfo versionInfo(ProductBundle bundle, boolean active) {
         Manifest m = bundle.manifest();
         List<Double> losses = m.training().lossPerEpoch();
         VersionInfo.Builder v = VersionInfo.newBuilder().setVersion(bundle.version()).setMethod(m.method())
@@ -174,15 +175,18 @@ public final class ProductAdministration {
         if (m.threshold().f1OptimalThreshold() != null) {
             v.setF1OptimalThreshold(m.threshold().f1OptimalThreshold()).setF1(m.threshold().f1());
         }
+        ExecutionProvider provider = engines.provider();
         for (Precision precision : Precision.values()) {
-            if (precision == Precision.FP32 || precision.hasOwnGraph() && bundle.servedFile(precision).isPresent()) {
+            if (precision.hasOwnGraph() ? bundle.servedFile(precision, provider.int8Scheme()).isPresent()
+                    : provider.cannotRun(precision).isEmpty()) {
                 v.addPrecisions(precision.label());
             }
         }
-        if (m.int8() != null) {
-            v.setInt8ScoreDeviation(m.int8().scoreDeviation());
-            if (m.int8().refusal() != null) {
-                v.setInt8Refusal(m.int8().refusal());
+        Manifest.Int8 int8 = m.int8(provider.int8Scheme());
+        if (int8 != null) {
+            v.setInt8ScoreDeviation(int8.scoreDeviation());
+            if (int8.refusal() != null) {
+                v.setInt8Refusal(int8.refusal());
             }
         }
         return v.build();

@@ -83,8 +83,8 @@ class NodeConfigTest {
                 + "cuda (inference.provider)"), e.getMessage());
         Files.writeString(file, "server:\n  plaintext: true\ninference:\n  provider: tensorrt\nprecision:\n"
                 + "  default: int8\n");
-        e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(file).validate());
-        assertTrue(e.getMessage().contains("precision.default: int8 is not built for tensorrt"), e.getMessage());
+        assertEquals(Precision.INT8, NodeConfig.load(file).validate().precision.resolve().of("line-4"),
+                "tensorrt serves int8 from the variant written for it");
         Files.writeString(file, "server:\n  plaintext: true\nstore: /srv/store\ninference:\n  provider: tensorrt\n"
                 + "  gpu: 1\nprecision:\n  default: fp16\n  products:\n    line-3: fp32\n");
         NodeConfig config = NodeConfig.load(file).validate();
