@@ -60,4 +60,18 @@ class PrecisionOnTheNodeTest {
             assertTrue(verdict.getIsAnomalous());
         }
     }
+
+    /** As a TensorRT build that refuses the INT8 graph on a device would: the product is served, in fp32. */
+    @Test
+    void anInt8VariantThatCannotBeLoadedKeepsTheLineRunningInFp32() throws Exception {
+        Path store = DemoStore.copyOfStore(dir.resolve("store"));
+        Path int8 = store.resolve("products").resolve(DemoStore.PRODUCT).resolve("versions/1/served-int8.onnx");
+        Files.write(int8, new byte[] {8, 7, 0, 1});
+        try (RunningNode node = new RunningNode(store, c -> c.precision.byDefault = "int8")) {
+            Verdict verdict = InspectionGrpc.newBlockingStub(node.channel)
+                    .score(DemoStore.scoreRequest(DemoStore.sampleDefect())).getVerdict();
+            assertEquals("fp32", verdict.getPrecision());
+            assertTrue(verdict.getIsAnomalous());
+        }
+    }
 }

@@ -6,7 +6,6 @@ import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.engine.Precision;
 import dev.kdedge.calibration.engine.ProviderUnavailableException;
-import dev.kdedge.calibration.network.QdqScheme;
 import dev.kdedge.calibration.scoring.ServedGraph;
 import dev.kdedge.calibration.store.Digests;
 import dev.kdedge.calibration.store.Manifest;
@@ -174,12 +173,7 @@ final class DoctorCommand implements Callable<Integer> {
         if (manifest.served() != null) {
             recorded.put(bundle.directory().resolve(manifest.served().file()), manifest.served().sha256());
         }
-        for (QdqScheme scheme : QdqScheme.values()) {
-            Manifest.Int8 int8 = manifest.int8(scheme);
-            if (int8 != null && int8.published()) {
-                recorded.put(bundle.directory().resolve(int8.file()), int8.sha256());
-            }
-        }
+        manifest.publishedInt8().forEach(int8 -> recorded.put(bundle.directory().resolve(int8.file()), int8.sha256()));
         int intact = 0;
         for (Map.Entry<Path, String> file : recorded.entrySet()) {
             try {

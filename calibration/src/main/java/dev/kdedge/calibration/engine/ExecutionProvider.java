@@ -7,6 +7,7 @@ import ai.onnxruntime.OrtProvider;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.providers.OrtTensorRTProviderOptions;
 import dev.kdedge.calibration.network.QdqScheme;
+import dev.kdedge.calibration.text.Labels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -80,8 +81,8 @@ public enum ExecutionProvider {
     }
 
     /**
-     * The form of INT8 graph this provider runs as integers. CUDA takes ONNX Runtime's: it has no integer
-     * convolution of its own and runs either form's Q/DQ pairs as written.
+     * The INT8 variant this provider serves. CUDA serves ONNX Runtime's: it has no integer convolution of its own and
+     * runs either variant's Q/DQ pairs as written.
      */
     public QdqScheme int8Scheme() {
         return this == TENSORRT ? QdqScheme.TENSORRT : QdqScheme.ONNX_RUNTIME;

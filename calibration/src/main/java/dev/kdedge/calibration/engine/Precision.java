@@ -1,5 +1,7 @@
 package dev.kdedge.calibration.engine;
 
+import dev.kdedge.calibration.text.Labels;
+
 /** The arithmetic a product version's served graph runs in. */
 public enum Precision {
     /** The served graph as fitted. */

@@ -77,7 +77,7 @@ public final class BundleMaps implements AnomalyMapSource {
     @Override
     public String precision() {
         return precision == Precision.INT8 && int8Scheme == QdqScheme.TENSORRT
-                ? precision.label() + " (" + int8Scheme.label() + " variant)" : precision.label();
+                ? precision.label() + " for " + int8Scheme.label() : precision.label();
     }
 
     @Override

@@ -94,7 +94,7 @@ public final class ProductFitter {
         String teacherSha = store.installTeacher(request.teacherOnnx());
         try (OnnxNetwork teacher = OnnxNetwork.load(store.teacherFile(teacherSha), inference)) {
             int size = request.preprocessing().size();
-            FloatTensor blank = new FloatTensor(1, 3, size, size, new float[3 * size * size]);
+            FloatTensor blank = request.preprocessing().blankInput();
             List<FloatTensor> taps = teacher.run(blank);
             List<Integer> teacherChannels = taps.stream().map(FloatTensor::channels).toList();
             NetworkGraph studentGraph = request.method().studentGraph(teacherChannels);

@@ -27,11 +27,12 @@ import java.util.Set;
  * what reads their features (a method's anomaly map) stays float and reads them unrounded. Blocks of the networks can
  * be left in float too ({@link #quantized(Map, Set)}).
  *
- * <p>As ONNX Runtime's own quantizer writes it, so that the runtime's graph optimizer fuses each pattern into one
- * integer kernel: convolution weights symmetric int8 per output channel, activations per tensor from the ranges
- * observed on calibration images ({@link #observing}), biases and activations' integer type as the scheme says. An
- * activation is quantized after its ReLU, not before (the ReLU then disappears into the quantization, whose range
- * starts at 0); a max-pool runs in float on its unrounded input, its output quantized for the convolutions after it.
+ * <p>Patterns each runtime fuses into one integer kernel (ONNX Runtime's own quantizer writes them so): convolution
+ * weights symmetric int8 per output channel, activations per tensor from the ranges observed on calibration images
+ * ({@link #observing}), biases and activations' integer type as the scheme says. An activation is quantized after its
+ * ReLU, not before: in uint8 the ReLU then disappears into the quantization, whose range starts at 0; TensorRT fuses
+ * it into the convolution. A max-pool runs in float on its unrounded input, its output quantized for the convolutions
+ * after it.
  * An eval-mode BatchNormalization directly after a convolution is folded into it first: quantizing the weights
  * without it would leave the convolution in float.
  */

@@ -1,6 +1,6 @@
 package dev.kdedge.calibration.network;
 
-import java.util.Arrays;
+import dev.kdedge.calibration.text.Labels;
 
 /**
  * How a QDQ graph writes activations and biases as integers. A runtime turns QuantizeLinear/DequantizeLinear pairs
@@ -16,7 +16,8 @@ public enum QdqScheme {
     ONNX_RUNTIME("onnxruntime"),
     /**
      * TensorRT's explicit quantization: activations int8 with zero point 0 (its parser refuses any other), so a
-     * ReLU's output gets 128 steps; biases float, as TensorRT folds them into its integer convolution itself.
+     * ReLU's output gets 128 steps; biases float (its DequantizeLinear reads no int32; it folds biases into its
+     * integer convolution itself).
      */
     TENSORRT("tensorrt");
 
@@ -33,8 +34,6 @@ public enum QdqScheme {
 
     /** @throws IllegalArgumentException naming the schemes there are */
     public static QdqScheme of(String label) {
-        return Arrays.stream(values()).filter(s -> s.label.equals(label)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("unknown int8 variant '" + label + "': expected one of "
-                        + Arrays.stream(values()).map(QdqScheme::label).toList()));
+        return Labels.parse(QdqScheme.class, label, "int8 variant", QdqScheme::label);
     }
 }

@@ -30,20 +30,6 @@ public final class Int8Calibration {
     /** The largest score deviation published, as a fraction of the threshold. */
     public static final double TOLERANCE = 0.10;
     /**
-     * Each activation's range is this many times what the normals showed. A defect drives activations beyond any
-     * normal's, and a range fitted to the normals clips them: in ONNX Runtime's variant the demo's scratched sample
-     * then scored 0.25 of its fp32 score, below the threshold; 0.70 at 1.5 times the range, 1.02 at twice. TensorRT's
-     * symmetric int8 spans the larger side of a range on both sides, which leaves room on the other, and gives a
-     * ReLU's output half the steps already: twice the range there cost 0.7 points of pixel AUROC on MT-256 (STFPM
-     * and RD4AD alike), 1.5 times 0.3-0.4 points, and the demo's scratch kept 1.12 of its fp32 score.
-     */
-    private static float headroom(QdqScheme scheme) {
-        return switch (scheme) {
-            case ONNX_RUNTIME -> 2f;
-            case TENSORRT -> 1.5f;
-        };
-    }
-    /**
      * Blocks are left in float until the calibration normals' deviation is this share of the tolerance: chosen on
      * those images, the graph moves the held-out ones further (the demo: 3.1% of the threshold on the calibration
      * normals, 5.4% on the held-out ones).
@@ -69,6 +55,21 @@ public final class Int8Calibration {
     }
 
     private Int8Calibration() {}
+
+    /**
+     * Each activation's range is this many times what the normals showed. A defect drives activations beyond any
+     * normal's, and a range fitted to the normals clips them: in ONNX Runtime's variant the demo's scratched sample
+     * then scored 0.25 of its fp32 score, below the threshold; 0.70 at 1.5 times the range, 1.02 at twice. TensorRT's
+     * symmetric int8 spans the larger side of a range on both sides, which leaves room on the other, and gives a
+     * ReLU's output half the steps already: twice the range there cost 0.7 points of pixel AUROC on MT-256 (STFPM
+     * and RD4AD alike), 1.5 times 0.3-0.4 points, and the demo's scratch kept 1.12 of its fp32 score.
+     */
+    private static float headroom(QdqScheme scheme) {
+        return switch (scheme) {
+            case ONNX_RUNTIME -> 2f;
+            case TENSORRT -> 1.5f;
+        };
+    }
 
     /**
      * Builds the variant of every {@link QdqScheme} from the same activation ranges, each held to the tolerance on

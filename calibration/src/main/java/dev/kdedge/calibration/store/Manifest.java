@@ -7,6 +7,7 @@ import dev.kdedge.calibration.threshold.ScoreCalibration;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Everything needed to serve one product version the way it was fitted; {@code manifest.json} in the version
@@ -47,6 +48,11 @@ public record Manifest(
             case ONNX_RUNTIME -> int8;
             case TENSORRT -> int8TensorRt;
         };
+    }
+
+    /** The INT8 variants the fit published, each naming its file and digest. */
+    public List<Int8> publishedInt8() {
+        return Stream.of(QdqScheme.values()).map(this::int8).filter(v -> v != null && v.published()).toList();
     }
 
     /** The shared teacher, by content hash, and the feature taps the method reads. */

@@ -3,7 +3,6 @@ package dev.kdedge.calibration.store;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.kdedge.calibration.network.QdqScheme;
 import dev.kdedge.calibration.text.Echo;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import java.io.IOException;
@@ -188,12 +187,7 @@ public final class ModelStore {
         if (served != null) {
             files.add(served);
         }
-        for (QdqScheme scheme : QdqScheme.values()) {
-            Manifest.Int8 int8 = manifest.int8(scheme);
-            if (int8 != null && int8.published()) {
-                files.add(dir.resolve(int8.file()));
-            }
-        }
+        manifest.publishedInt8().forEach(int8 -> files.add(dir.resolve(int8.file())));
         for (Path file : files) {
             if (!Files.isRegularFile(file)) {
                 throw new StoreException(product + "@" + version + " is missing " + root.relativize(file));

@@ -130,7 +130,7 @@ class EvaluateCommandTest {
         CliRun run = evaluate("--data", testSet, "--precision", "int8", "--int8-variant", "tensorrt");
         if (tensorRt.published()) {
             assertEquals(0, run.exitCode(), run.err());
-            assertTrue(run.out().contains("demo@1 (int8 (tensorrt variant))"), run.out());
+            assertTrue(run.out().contains("demo@1 (int8 for tensorrt)"), run.out());
         } else {
             assertEquals(1, run.exitCode());
             assertTrue(run.err().contains("demo@1 has no int8 variant for tensorrt: " + tensorRt.refusal()),

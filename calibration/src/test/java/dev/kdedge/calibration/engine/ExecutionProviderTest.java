@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OrtProvider;
-import dev.kdedge.calibration.network.QdqScheme;
 import dev.kdedge.calibration.demo.ToyTeacher;
+import dev.kdedge.calibration.network.QdqScheme;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Optional;
@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Provider selection on the ONNX Runtime this build ships (CPU only): the CPU runs; CUDA and TensorRT are refused
- * before any session is made, saying which build this is and how to get one with the provider; fp16 is TensorRT's.
+ * before any session is made, saying which build this is and how to get one with the provider; fp16 is TensorRT's,
+ * and each provider serves its own INT8 variant.
  */
 class ExecutionProviderTest {
     @TempDir

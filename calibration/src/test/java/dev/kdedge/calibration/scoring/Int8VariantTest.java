@@ -83,6 +83,8 @@ class Int8VariantTest {
         Manifest.Int8 onnxRuntime = bundle.manifest().int8();
         assertEquals(onnxRuntime.calibrationDigest(), tensorRt.calibrationDigest(), "one calibration for both");
         assertEquals(onnxRuntime.checkImages(), tensorRt.checkImages());
+        assertTrue(tensorRt.scoreDeviation() <= 2 * tensorRt.tolerance(), "far beyond the tolerance: "
+                + tensorRt.scoreDeviation() + " of the threshold with " + tensorRt.floatBlocks() + " in float");
         Path file = bundle.directory().resolve("served-int8-tensorrt.onnx");
         if (tensorRt.published()) {
             assertEquals(Digests.sha256(file), tensorRt.sha256());
@@ -195,7 +197,7 @@ class Int8VariantTest {
                         sample + ": fp32 " + f + ", int8 " + q + ", threshold " + threshold);
             }
             EvaluationResult result = new TestSetEvaluator(int8, dir).evaluate(testSet, samples, done -> {});
-            assertEquals(scheme == QdqScheme.TENSORRT ? "int8 (tensorrt variant)" : "int8", result.precision());
+            assertEquals(scheme == QdqScheme.TENSORRT ? "int8 for tensorrt" : "int8", result.precision());
             assertEquals(1.0, result.imageAuroc());
         }
     }

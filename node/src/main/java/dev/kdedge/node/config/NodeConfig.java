@@ -19,6 +19,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * The node's configuration ({@code edge-config/node.yaml}). Every default lives here; {@link #validate()} checks every
@@ -133,6 +134,8 @@ public final class NodeConfig {
      * fp32, with a warning) or {@code fp16} (tensorrt only).
      */
     public static final class Precisions {
+        private static final String DEFAULT_SETTING = "precision.default";
+
         @JsonProperty("default") public String byDefault = "fp32";
         /** Product id to precision, where it differs from the default. */
         @JsonProperty public Map<String, String> products = Map.of();
@@ -140,9 +143,23 @@ public final class NodeConfig {
         /** @throws IllegalArgumentException naming the setting that is not a precision */
         public ProductPrecisions resolve() {
             Map<String, Precision> byProduct = new HashMap<>();
-            products.forEach((product, precision) -> byProduct.put(product,
-                    named("precision.products." + product, precision)));
-            return new ProductPrecisions(named("precision.default", byDefault), byProduct);
+            products.forEach((product, precision) -> byProduct.put(product, named(setting(product), precision)));
+            return new ProductPrecisions(named(DEFAULT_SETTING, byDefault), byProduct);
+        }
+
+        /** Why {@code provider} cannot serve each precision configured, by the setting that names it. */
+        List<String> unservable(ProductPrecisions precisions, ExecutionProvider provider) {
+            Map<String, Precision> bySetting = new TreeMap<>();
+            bySetting.put(DEFAULT_SETTING, precisions.byDefault());
+            precisions.products().forEach((product, precision) -> bySetting.put(setting(product), precision));
+            List<String> errors = new ArrayList<>();
+            bySetting.forEach((setting, precision) -> provider.cannotRun(precision).ifPresent(why -> errors.add(
+                    setting + ": " + why + " (inference.provider)")));
+            return errors;
+        }
+
+        private static String setting(String product) {
+            return "precision.products." + product;
         }
 
         private static Precision named(String setting, String label) {
@@ -281,10 +298,7 @@ public final class NodeConfig {
         try {
             ProductPrecisions precisions = precision.resolve();
             if (provider != null) {
-                for (Map.Entry<String, Precision> chosen : precisions.all().entrySet()) {
-                    provider.cannotRun(chosen.getValue()).ifPresent(why -> errors.add(chosen.getKey() + ": " + why
-                            + " (inference.provider)"));
-                }
+                errors.addAll(precision.unservable(precisions, provider));
             }
         } catch (IllegalArgumentException e) {
             errors.add(e.getMessage());

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import dev.kdedge.calibration.network.QdqScheme;
 import dev.kdedge.calibration.scoring.ServedGraph;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.UnknownVersionException;
@@ -247,19 +248,24 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
     private ProductEngine load(Key key) throws IOException {
         ProductBundle bundle = store.bundle(key.product(), key.version());
         Precision precision = key.precision();
-        if (bundle.servedFile(precision, provider().int8Scheme()).isEmpty() && precision.hasOwnGraph()) {
+        QdqScheme int8Scheme = provider().int8Scheme();
+        if (precision.hasOwnGraph() && bundle.servedFile(precision, int8Scheme).isEmpty()) {
             // The line keeps running: a version whose INT8 variant was refused at fit time is served as fitted.
-            LOG.warn("{}; serving it in fp32", bundle.missing(precision, provider().int8Scheme()));
+            LOG.warn("{}; serving it in fp32", bundle.missing(precision, int8Scheme));
             precision = Precision.FP32;
         }
-        OnnxNetwork served = ServedGraph.load(bundle, precision, options);
         ProductEngine engine;
         try {
-            engine = new ProductEngine(bundle, precision, served);
-            engine.warmUp();
-        } catch (RuntimeException | Error e) {
-            served.close();
-            throw new IOException(bundle.label() + " loaded but cannot run: " + e.getMessage(), e);
+            engine = engine(bundle, precision);
+        } catch (IOException e) {
+            if (precision == Precision.FP32) {
+                throw e;
+            }
+            // So does one whose int8 or fp16 engine cannot be built: on a device, TensorRT's build is the first place
+            // a graph can be refused.
+            LOG.error("{} cannot be served in {} ({}); serving it in fp32", bundle.label(), precision.label(),
+                    e.getMessage());
+            engine = engine(bundle, Precision.FP32);
         }
         // A version warmed before promotion, or scored for evaluation, loads while the active one serves: only the
         // active version retires the others.
@@ -267,6 +273,19 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
             retireOtherVersions(key);
         }
         return engine;
+    }
+
+    /** The version's engine at {@code precision}, run once: when ONNX Runtime builds or loads a TensorRT engine. */
+    private ProductEngine engine(ProductBundle bundle, Precision precision) throws IOException {
+        OnnxNetwork served = ServedGraph.load(bundle, precision, options);
+        try {
+            ProductEngine engine = new ProductEngine(bundle, precision, served);
+            engine.warmUp();
+            return engine;
+        } catch (RuntimeException | Error e) {
+            served.close();
+            throw new IOException(bundle.label() + " loaded but cannot run: " + e.getMessage(), e);
+        }
     }
 
     private static IOException unwrap(Throwable e) {
