@@ -25,16 +25,16 @@ import java.util.Set;
  * runtime turns into integer kernels ({@link QdqScheme}): ONNX Runtime's CPU kernels (VNNI where the CPU has it), or
  * TensorRT's explicit INT8. Only the networks are quantized, the nodes whose outputs carry one of the given prefixes;
  * what reads their features (a method's anomaly map) stays float and reads them unrounded. Blocks of the networks can
- * be left in float too ({@link #quantized(Map, Set)}).
+ * be left in float too ({@link #quantized(Map, Set, QdqScheme)}). Folding, the plan of what to quantize and the
+ * activations to observe are the same for every scheme: one quantizer writes both forms.
  *
  * <p>Patterns each runtime fuses into one integer kernel (ONNX Runtime's own quantizer writes them so): convolution
  * weights symmetric int8 per output channel, activations per tensor from the ranges observed on calibration images
  * ({@link #observing}), biases and activations' integer type as the scheme says. An activation is quantized after its
  * ReLU, not before: in uint8 the ReLU then disappears into the quantization, whose range starts at 0; TensorRT fuses
  * it into the convolution. A max-pool runs in float on its unrounded input, its output quantized for the convolutions
- * after it.
- * An eval-mode BatchNormalization directly after a convolution is folded into it first: quantizing the weights
- * without it would leave the convolution in float.
+ * after it. An eval-mode BatchNormalization directly after a convolution is folded into it first: quantizing the
+ * weights without it would leave the convolution in float.
  */
 public final class QdqQuantizer {
     private static final Set<String> QUANTIZED_OUTPUTS = Set.of("Conv", "Relu", "Add", "MaxPool");
@@ -70,17 +70,15 @@ public final class QdqQuantizer {
     private final ModelProto model;
     private final GraphProto folded;
     private final List<String> prefixes;
-    private final QdqScheme scheme;
     private final Plan everything;
 
     /** Which activations are quantized. */
     private record Plan(List<String> activations) {}
 
     /** @param networkPrefixes the prefixes of the names of the values the quantized networks compute */
-    public QdqQuantizer(ModelProto model, List<String> networkPrefixes, QdqScheme scheme) {
+    public QdqQuantizer(ModelProto model, List<String> networkPrefixes) {
         this.model = model;
         this.prefixes = networkPrefixes;
-        this.scheme = scheme;
         this.folded = foldBatchNorms(model.getGraph(), networkPrefixes);
         this.everything = plan(Set.of());
     }
@@ -91,8 +89,8 @@ public final class QdqQuantizer {
     }
 
     /**
-     * The networks' blocks that hold quantized operators, the unit {@link #quantized(Map, Set)} can leave in float: a
-     * residual block ({@code student/layer1.0}), or one stem layer ({@code teacher/maxpool}).
+     * The networks' blocks that hold quantized operators, the unit {@link #quantized(Map, Set, QdqScheme)} can leave in
+     * float: a residual block ({@code student/layer1.0}), or one stem layer ({@code teacher/maxpool}).
      */
     public List<String> blocks() {
         Set<String> blocks = new LinkedHashSet<>();
@@ -106,7 +104,7 @@ public final class QdqQuantizer {
 
     /**
      * The float graph (batch norms folded) with every activation to quantize as an extra output after its own, in
-     * {@link #activations()}' order: run it on calibration images to find their ranges (the same for every scheme).
+     * {@link #activations()}' order: run it on calibration images to find their ranges.
      */
     public ModelProto observing() {
         GraphProto.Builder g = folded.toBuilder();
@@ -121,10 +119,10 @@ public final class QdqQuantizer {
     }
 
     /**
-     * The QDQ graph, given the range observed for each of {@link #activations()}, with the {@link #blocks()} in
-     * {@code floatBlocks} left in float.
+     * The QDQ graph in {@code scheme}'s form, given the range observed for each of {@link #activations()}, with the
+     * {@link #blocks()} in {@code floatBlocks} left in float.
      */
-    public ModelProto quantized(Map<String, Range> ranges, Set<String> floatBlocks) {
+    public ModelProto quantized(Map<String, Range> ranges, Set<String> floatBlocks, QdqScheme scheme) {
         Plan plan = plan(floatBlocks);
         Map<String, Range> used = new HashMap<>();
         for (String activation : plan.activations()) {
@@ -141,7 +139,7 @@ public final class QdqQuantizer {
         List<NodeProto> body = new ArrayList<>();
         for (String input : folded.getInputList().stream().map(ValueInfoProto::getName).toList()) {
             if (used.containsKey(input)) {
-                body.addAll(quantizeDequantize(input, used.get(input), initializers));
+                body.addAll(quantizeDequantize(input, used.get(input), scheme, initializers));
             }
         }
         for (NodeProto node : folded.getNodeList()) {
@@ -152,12 +150,12 @@ public final class QdqQuantizer {
             }
             if (integer && node.getOpType().equals("Conv") && used.containsKey(node.getInput(0))
                     && initializers.containsKey(node.getInput(1))) {
-                quantizeConvWeights(rewritten, node, used.get(node.getInput(0)), initializers, weightNodes);
+                quantizeConvWeights(rewritten, node, used.get(node.getInput(0)), scheme, initializers, weightNodes);
             }
             body.add(rewritten.build());
             for (String output : node.getOutputList()) {
                 if (used.containsKey(output)) {
-                    body.addAll(quantizeDequantize(output, used.get(output), initializers));
+                    body.addAll(quantizeDequantize(output, used.get(output), scheme, initializers));
                 }
             }
         }
@@ -200,7 +198,8 @@ public final class QdqQuantizer {
         return activation + "/dq";
     }
 
-    private List<NodeProto> quantizeDequantize(String activation, Range range, Map<String, TensorProto> initializers) {
+    private static List<NodeProto> quantizeDequantize(String activation, Range range, QdqScheme scheme,
+            Map<String, TensorProto> initializers) {
         String scale = activation + "/scale";
         String zeroPoint = activation + "/zero_point";
         initializers.put(scale, floats(scale, new long[0], new float[] {range.scale(scheme)}));
@@ -221,7 +220,7 @@ public final class QdqQuantizer {
      * Per output channel: int8 weights at max|w|/127; for {@link QdqScheme#ONNX_RUNTIME} the bias too, int32 at the
      * input's scale times the channel's.
      */
-    private void quantizeConvWeights(NodeProto.Builder conv, NodeProto original, Range input,
+    private static void quantizeConvWeights(NodeProto.Builder conv, NodeProto original, Range input, QdqScheme scheme,
             Map<String, TensorProto> initializers, List<NodeProto> weightNodes) {
         String weightName = original.getInput(1);
         OnnxWeights.Tensor weight = OnnxWeights.of(initializers.get(weightName));

@@ -84,12 +84,8 @@ public final class Int8Calibration {
         if (calibration.isEmpty() || check.isEmpty()) {
             throw new IllegalArgumentException("INT8 calibration needs calibration and check images");
         }
-        Map<QdqScheme, QdqQuantizer> quantizers = new EnumMap<>(QdqScheme.class);
-        for (QdqScheme scheme : QdqScheme.values()) {
-            quantizers.put(scheme, new QdqQuantizer(served, ServedGraph.NETWORK_PREFIXES, scheme));
-        }
-        Map<String, QdqQuantizer.Range> ranges = observedRanges(quantizers.get(QdqScheme.ONNX_RUNTIME), served,
-                calibration, options);
+        QdqQuantizer quantizer = new QdqQuantizer(served, ServedGraph.NETWORK_PREFIXES);
+        Map<String, QdqQuantizer.Range> ranges = observedRanges(quantizer, served, calibration, options);
         Deviation onCalibration;
         Deviation onSelection;
         Deviation onCheck;
@@ -103,15 +99,15 @@ public final class Int8Calibration {
         for (QdqScheme scheme : QdqScheme.values()) {
             Map<String, QdqQuantizer.Range> widened = new HashMap<>();
             ranges.forEach((activation, range) -> widened.put(activation, range.times(headroom(scheme))));
-            results.put(scheme, build(quantizers.get(scheme), widened, onCalibration, onSelection, onCheck));
+            results.put(scheme, build(quantizer, scheme, widened, onCalibration, onSelection, onCheck));
         }
         return results;
     }
 
-    private static Result build(QdqQuantizer quantizer, Map<String, QdqQuantizer.Range> ranges,
+    private static Result build(QdqQuantizer quantizer, QdqScheme scheme, Map<String, QdqQuantizer.Range> ranges,
             Deviation onCalibration, Deviation onSelection, Deviation onCheck) throws IOException {
         Set<String> floatBlocks = new LinkedHashSet<>();
-        ModelProto model = quantizer.quantized(ranges, floatBlocks);
+        ModelProto model = quantizer.quantized(ranges, floatBlocks, scheme);
         double deviation = onCalibration.of(model);
         if (deviation > SELECTION_TARGET * TOLERANCE) {
             List<String> blocks = quantizer.blocks();
@@ -119,7 +115,7 @@ public final class Int8Calibration {
             for (String block : blocks) {
                 Set<String> others = new LinkedHashSet<>(blocks);
                 others.remove(block);
-                alone.put(block, onSelection.of(quantizer.quantized(ranges, others)));
+                alone.put(block, onSelection.of(quantizer.quantized(ranges, others, scheme)));
             }
             List<String> mostSensitive = new ArrayList<>(blocks);
             mostSensitive.sort(Comparator.comparing(alone::get).reversed());
@@ -128,7 +124,7 @@ public final class Int8Calibration {
             Set<String> tried = new LinkedHashSet<>();
             for (String block : mostSensitive.subList(0, blocks.size() / 2)) {
                 tried.add(block);
-                ModelProto candidate = quantizer.quantized(ranges, tried);
+                ModelProto candidate = quantizer.quantized(ranges, tried, scheme);
                 double candidateDeviation = onCalibration.of(candidate);
                 if (candidateDeviation < deviation) {
                     model = candidate;

@@ -215,7 +215,7 @@ class Int8VariantTest {
             Int8Calibration.Result result = entry.getValue();
             assertFalse(result.accepted(), entry.getKey().label());
             assertTrue(result.refusal().contains("tolerance"), result.refusal());
-            int blocks = new QdqQuantizer(served, ServedGraph.NETWORK_PREFIXES, entry.getKey()).blocks().size();
+            int blocks = new QdqQuantizer(served, ServedGraph.NETWORK_PREFIXES).blocks().size();
             assertTrue(result.refusal().contains("up to " + blocks / 2 + " of " + blocks + " blocks tried in float"),
                     result.refusal());
             assertTrue(result.floatBlocks().size() <= blocks / 2, result.floatBlocks().toString());
