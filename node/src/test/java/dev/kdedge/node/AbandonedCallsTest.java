@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.ScoreRequest;
+import dev.kdedge.calibration.demo.DemoFixture;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -24,9 +25,9 @@ class AbandonedCallsTest {
 
     @Test
     void cancelledCallsLeaveTheQueueAndAnotherClientIsServed() throws Exception {
-        try (HeldWorkersNode node = new HeldWorkersNode(DemoStore.store(), 1, QUEUE)) {
+        try (HeldWorkersNode node = new HeldWorkersNode(DemoFixture.store(), 1, QUEUE)) {
             node.hold(0);
-            ScoreRequest request = DemoStore.scoreRequest(DemoStore.sampleGood());
+            ScoreRequest request = DemoRequests.scoreRequest(DemoFixture.sampleGood());
             InspectionGrpc.InspectionStub flooding = InspectionGrpc.newStub(node.channel);
             List<Context.CancellableContext> calls = new ArrayList<>();
             for (int i = 0; i < QUEUE; i++) {
@@ -47,9 +48,9 @@ class AbandonedCallsTest {
 
     @Test
     void callsWhoseDeadlinePassedLeaveTheQueueAtOnce() throws Exception {
-        try (HeldWorkersNode node = new HeldWorkersNode(DemoStore.store(), 1, QUEUE)) {
+        try (HeldWorkersNode node = new HeldWorkersNode(DemoFixture.store(), 1, QUEUE)) {
             node.hold(0);
-            ScoreRequest request = DemoStore.scoreRequest(DemoStore.sampleGood());
+            ScoreRequest request = DemoRequests.scoreRequest(DemoFixture.sampleGood());
             List<CompletableFuture<Status.Code>> hurried = new ArrayList<>();
             for (int i = 0; i < QUEUE; i++) {
                 hurried.add(ScoreCalls.status(InspectionGrpc.newStub(node.channel)
@@ -68,9 +69,9 @@ class AbandonedCallsTest {
     @Test
     void aFloodingClientGetsItsShareOfTheQueueAndNoMore() throws Exception {
         int share = QUEUE / 2;
-        try (HeldWorkersNode node = new HeldWorkersNode(DemoStore.store(), 1, QUEUE, share, null)) {
+        try (HeldWorkersNode node = new HeldWorkersNode(DemoFixture.store(), 1, QUEUE, share, null)) {
             node.hold(0);
-            ScoreRequest request = DemoStore.scoreRequest(DemoStore.sampleGood());
+            ScoreRequest request = DemoRequests.scoreRequest(DemoFixture.sampleGood());
             List<CompletableFuture<Status.Code>> flood = new ArrayList<>();
             for (int i = 0; i < QUEUE; i++) {
                 flood.add(ScoreCalls.status(InspectionGrpc.newStub(node.channel)
@@ -95,8 +96,8 @@ class AbandonedCallsTest {
     void aPoliteClientsCallWaitsForOneFloodCallPerWorkerNotForTheWholeFlood() throws Exception {
         int queue = 8;
         int flooded = queue - 1;
-        try (HeldWorkersNode node = new HeldWorkersNode(DemoStore.store(), 1, queue, flooded, null)) {
-            ScoreRequest request = DemoStore.scoreRequest(DemoStore.sampleGood());
+        try (HeldWorkersNode node = new HeldWorkersNode(DemoFixture.store(), 1, queue, flooded, null)) {
+            ScoreRequest request = DemoRequests.scoreRequest(DemoFixture.sampleGood());
             // The engine loaded first: each call is then one task on the worker, in the order the queue gives.
             InspectionGrpc.newBlockingStub(node.channel).score(request);
             node.hold(0);

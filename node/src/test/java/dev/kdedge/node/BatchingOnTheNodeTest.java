@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.api.v1.Verdict;
+import dev.kdedge.calibration.demo.DemoFixture;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -34,10 +35,10 @@ class BatchingOnTheNodeTest {
 
     @Test
     void concurrentClientsAreBatchedAndEachGetsItsOwnVerdict() throws Exception {
-        Path store = DemoStore.copyOfStore(dir.resolve("store"));
+        Path store = DemoFixture.copyOfStore(dir.resolve("store"));
         List<Path> images;
-        try (Stream<Path> files = Stream.concat(Files.list(DemoStore.testSet().resolve("test/good")),
-                Files.list(DemoStore.testSet().resolve("test/scratch")))) {
+        try (Stream<Path> files = Stream.concat(Files.list(DemoFixture.testSet().resolve("test/good")),
+                Files.list(DemoFixture.testSet().resolve("test/scratch")))) {
             images = files.sorted().limit(CLIENTS).toList();
         }
         try (RunningNode node = new RunningNode(store, c -> {
@@ -46,11 +47,11 @@ class BatchingOnTheNodeTest {
             c.scoring.batching.windowMillis = 1000;
         })) {
             var inspection = InspectionGrpc.newBlockingStub(node.channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-            inspection.score(DemoStore.scoreRequest(images.get(0)));
+            inspection.score(DemoRequests.scoreRequest(images.get(0)));
             Map<Path, Verdict> alone = new HashMap<>();
             for (Path image : images) {
                 long start = System.nanoTime();
-                Verdict verdict = inspection.score(DemoStore.scoreRequest(image)).getVerdict();
+                Verdict verdict = inspection.score(DemoRequests.scoreRequest(image)).getVerdict();
                 long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
                 assertEquals(1, verdict.getTimings().getBatchSize(), "a lone frame ran with others");
                 assertTrue(ms < 900, "a lone frame waited for the 1 s window: " + ms + " ms");
@@ -60,7 +61,7 @@ class BatchingOnTheNodeTest {
             try {
                 List<Future<List<Verdict>>> answers = new ArrayList<>();
                 for (int c = 0; c < CLIENTS; c++) {
-                    ScoreRequest request = DemoStore.scoreRequest(images.get(c));
+                    ScoreRequest request = DemoRequests.scoreRequest(images.get(c));
                     answers.add(clients.submit(() -> {
                         var stub = InspectionGrpc.newBlockingStub(node.channel).withDeadlineAfter(60, TimeUnit.SECONDS);
                         List<Verdict> verdicts = new ArrayList<>();

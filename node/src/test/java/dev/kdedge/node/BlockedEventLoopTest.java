@@ -3,6 +3,7 @@ package dev.kdedge.node;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kdedge.calibration.demo.DemoFixture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class BlockedEventLoopTest {
     @Test
     void aBlockedEventLoopFailsTheTest() throws Exception {
-        RunningNode node = new RunningNode(DemoStore.store(), c -> {});
+        RunningNode node = new RunningNode(DemoFixture.store(), c -> {});
         CountDownLatch unblocked = new CountDownLatch(1);
         node.vertx.runOnContext(v -> {
             try {

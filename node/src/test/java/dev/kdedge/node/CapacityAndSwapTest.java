@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.ScoreRequest;
+import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
 import io.grpc.Status;
@@ -21,12 +22,12 @@ class CapacityAndSwapTest {
     Path dir;
 
     private static ScoreRequest goodRequest() throws Exception {
-        return DemoStore.scoreRequest(DemoStore.sampleGood());
+        return DemoRequests.scoreRequest(DemoFixture.sampleGood());
     }
 
     @Test
     void aFullQueueIsRefusedAtOnceAndServedAgainOnceItDrains() throws Exception {
-        try (HeldWorkersNode node = new HeldWorkersNode(DemoStore.store(), 1, 1)) {
+        try (HeldWorkersNode node = new HeldWorkersNode(DemoFixture.store(), 1, 1)) {
             var stub = InspectionGrpc.newBlockingStub(node.channel).withDeadlineAfter(60, TimeUnit.SECONDS);
             ScoreRequest request = goodRequest();
             node.hold(1);
@@ -42,20 +43,20 @@ class CapacityAndSwapTest {
                 assertTrue(System.nanoTime() < until, "the held tasks never finished");
                 Thread.sleep(1);
             }
-            assertEquals(DemoStore.PRODUCT, stub.score(request).getVerdict().getProduct());
+            assertEquals(DemoFixture.PRODUCT, stub.score(request).getVerdict().getProduct());
         }
     }
 
     @Test
     void activatingAVersionOnDiskSwapsItInWithoutARestart() throws Exception {
-        Path store = DemoStore.copyOfStore(dir.resolve("store"));
+        Path store = DemoFixture.copyOfStore(dir.resolve("store"));
         ModelStore modelStore = new ModelStore(store);
         try (RunningNode node = new RunningNode(store, c -> {})) {
             var stub = InspectionGrpc.newBlockingStub(node.channel);
             assertEquals("1", stub.score(goodRequest()).getVerdict().getModelVersion());
             // A second version: the same bundle published again, as a fine-tune would.
-            ProductBundle current = modelStore.activeBundle(DemoStore.PRODUCT);
-            ProductBundle next = modelStore.writeVersion(DemoStore.PRODUCT, (staging, version) -> {
+            ProductBundle current = modelStore.activeBundle(DemoFixture.PRODUCT);
+            ProductBundle next = modelStore.writeVersion(DemoFixture.PRODUCT, (staging, version) -> {
                 Files.copy(current.studentFile(), staging.resolve("student.onnx"));
                 Files.copy(current.servedFile(), staging.resolve(current.servedFile().getFileName()));
                 var m = current.manifest();
@@ -63,7 +64,7 @@ class CapacityAndSwapTest {
                         m.anomalyMap(), m.createdAt(), m.teacher(), m.student(), m.preprocessing(), m.threshold(), m.training(),
                         m.version(), m.served(), null, null);
             });
-            modelStore.activate(DemoStore.PRODUCT, next.version());
+            modelStore.activate(DemoFixture.PRODUCT, next.version());
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             String version = "1";
             while (!version.equals("2") && System.nanoTime() < until) {
@@ -77,8 +78,8 @@ class CapacityAndSwapTest {
 
     @Test
     void theCacheWeighsEachEngineWithItsTeacher() throws Exception {
-        Path store = DemoStore.copyOfStoreWithSecondProduct(dir.resolve("store"), "demo-b");
-        ProductBundle bundle = new ModelStore(store).activeBundle(DemoStore.PRODUCT);
+        Path store = DemoFixture.copyOfStoreWithSecondProduct(dir.resolve("store"), "demo-b");
+        ProductBundle bundle = new ModelStore(store).activeBundle(DemoFixture.PRODUCT);
         try (RunningNode node = new RunningNode(store, c -> {})) {
             var stub = InspectionGrpc.newBlockingStub(node.channel);
             assertEquals("demo", stub.score(goodRequest()).getVerdict().getProduct());

@@ -7,6 +7,7 @@ import dev.kdedge.api.v1.FrameRequest;
 import dev.kdedge.api.v1.HeatmapOptions;
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.ScoreRequest;
+import dev.kdedge.calibration.demo.DemoFixture;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
@@ -26,8 +27,8 @@ class ConnectionAbuseTest {
 
     @Test
     void aConnectionThatResetsTooManyStreamsIsClosedAndTheOthersAreServed() throws Exception {
-        try (RunningNode node = new RunningNode(DemoStore.store(), c -> c.server.maxResetsPerWindow = MAX_RESETS)) {
-            ScoreRequest request = DemoStore.scoreRequest(DemoStore.sampleGood());
+        try (RunningNode node = new RunningNode(DemoFixture.store(), c -> c.server.maxResetsPerWindow = MAX_RESETS)) {
+            ScoreRequest request = DemoRequests.scoreRequest(DemoFixture.sampleGood());
             InspectionGrpc.InspectionBlockingStub polite = InspectionGrpc.newBlockingStub(node.channel)
                     .withDeadlineAfter(60, TimeUnit.SECONDS);
             polite.score(request);
@@ -51,8 +52,8 @@ class ConnectionAbuseTest {
 
     @Test
     void cancelledStreamsWithRepliesWaitingLeaveNoExceptionBehind() throws Exception {
-        try (RunningNode node = new RunningNode(DemoStore.store(), c -> {})) {
-            ScoreRequest withLargeHeatmap = DemoStore.scoreRequest(DemoStore.sampleGood()).toBuilder()
+        try (RunningNode node = new RunningNode(DemoFixture.store(), c -> {})) {
+            ScoreRequest withLargeHeatmap = DemoRequests.scoreRequest(DemoFixture.sampleGood()).toBuilder()
                     .setHeatmap(HeatmapOptions.newBuilder().setFormat(HeatmapOptions.Format.RAW_FLOAT32)
                             .setWidth(1024).setHeight(1024)).build();
             List<ClientCallStreamObserver<FrameRequest>> streams = new ArrayList<>();
@@ -65,7 +66,7 @@ class ConnectionAbuseTest {
             streams.forEach(stream -> stream.cancel("the camera went away", null));
             Thread.sleep(500);
             assertTrue(InspectionGrpc.newBlockingStub(node.channel).withDeadlineAfter(60, TimeUnit.SECONDS)
-                    .score(DemoStore.scoreRequest(DemoStore.sampleGood())).hasVerdict());
+                    .score(DemoRequests.scoreRequest(DemoFixture.sampleGood())).hasVerdict());
         }
     }
 

@@ -20,6 +20,7 @@ import dev.kdedge.api.v1.StartFineTuneRequest;
 import dev.kdedge.api.v1.UploadRequest;
 import dev.kdedge.api.v1.UploadSummary;
 import dev.kdedge.api.v1.WatchJobRequest;
+import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.store.Digests;
 import dev.kdedge.calibration.store.CrashPoints;
 import dev.kdedge.calibration.store.ModelStore;
@@ -58,7 +59,7 @@ class CrashSafetyTest {
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void stoppedInsideEveryWriteTheNodeRestartsOnAConsistentStore() throws Exception {
-        Path store = DemoStore.copyOfStore(dir.resolve("store"));
+        Path store = DemoFixture.copyOfStore(dir.resolve("store"));
         Path config = Files.writeString(dir.resolve("node.yaml"), "server:\n  host: 127.0.0.1\n  plaintext: true\nmetrics:\n  enabled: false\nmodels:\n  enabled: true\n");
         Path normals = store.resolve("products/demo/uploads/normals");
 
@@ -85,7 +86,7 @@ class CrashSafetyTest {
 
             // 2. Killed during training.
             Job training = node.models().startFineTune(StartFineTuneRequest.newBuilder()
-                    .setProduct(DemoStore.PRODUCT).setEpochs(100).build());
+                    .setProduct(DemoFixture.PRODUCT).setEpochs(100).build());
             node.waitForEvent(training, JobEvent::hasEpoch);
             node.kill();
         }
@@ -96,25 +97,25 @@ class CrashSafetyTest {
             assertEquals(JobState.FAILED, failed.getState());
             assertTrue(failed.getReason().contains("the node stopped while this job was running"), failed.getReason());
             ModelStoreChecks.consistent(store);
-            assertEquals(List.of(1), new ModelStore(store).versions(DemoStore.PRODUCT));
+            assertEquals(List.of(1), new ModelStore(store).versions(DemoFixture.PRODUCT));
             assertEquals("1", node.score());
 
             // 3. Stopped with the new version complete in its staging directory, before the rename publishes it.
-            node.models().startFineTune(StartFineTuneRequest.newBuilder().setProduct(DemoStore.PRODUCT).setEpochs(1)
+            node.models().startFineTune(StartFineTuneRequest.newBuilder().setProduct(DemoFixture.PRODUCT).setEpochs(1)
                     .build());
             node.awaitCrashPoint();
         }
         int promoted;
         try (NodeProcess node = new NodeProcess(config, store, "ACTIVE-written")) {
             ModelStoreChecks.consistent(store);
-            assertEquals(List.of(1), new ModelStore(store).versions(DemoStore.PRODUCT), "a staged version was published");
+            assertEquals(List.of(1), new ModelStore(store).versions(DemoFixture.PRODUCT), "a staged version was published");
             assertEquals(JobState.FAILED, node.models().getJob(GetJobRequest.newBuilder().setJobId(trainingJob).build())
                     .getState(), "the record of the earlier job survived a second restart");
             assertEquals("1", node.score());
 
             // 4. A Promote stopped inside its write of ACTIVE: the new list is flushed, not yet renamed over the old.
             Job complete = node.models().startFineTune(StartFineTuneRequest.newBuilder()
-                    .setProduct(DemoStore.PRODUCT).setEpochs(1).build());
+                    .setProduct(DemoFixture.PRODUCT).setEpochs(1).build());
             JobEvent done = node.waitForEvent(complete, e -> e.hasDone() || e.hasFailed());
             assertTrue(done.hasDone(), done.toString());
             promoted = done.getDone().getVersion();
@@ -132,7 +133,7 @@ class CrashSafetyTest {
             ModelStoreChecks.consistent(store);
             assertEquals(promoted, node.activeVersion(), "a Promote stopped after its rename was lost");
             assertEquals(Integer.toString(promoted), node.score());
-            assertEquals(List.of(1), new ModelStore(store).previousActiveVersions(DemoStore.PRODUCT),
+            assertEquals(List.of(1), new ModelStore(store).previousActiveVersions(DemoFixture.PRODUCT),
                     "the version to roll back to");
         }
     }
@@ -177,7 +178,7 @@ class CrashSafetyTest {
                             .filter(n -> n.startsWith(".")).toList(), "staging left visible after restart");
                 }
             }
-            List<Path> normals = store.uploads(DemoStore.PRODUCT, ModelStore.UploadKind.NORMAL);
+            List<Path> normals = store.uploads(DemoFixture.PRODUCT, ModelStore.UploadKind.NORMAL);
             for (Path image : normals) {
                 String name = image.getFileName().toString();
                 assertEquals(name.substring(0, name.indexOf('.')), Digests.sha256(image), "partial image " + name);
@@ -230,8 +231,8 @@ class CrashSafetyTest {
 
         String score() throws Exception {
             return InspectionGrpc.newBlockingStub(channel).withDeadlineAfter(60, TimeUnit.SECONDS)
-                    .score(ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT).setImage(Image.newBuilder()
-                            .setEncoded(ByteString.copyFrom(Files.readAllBytes(DemoStore.sampleGood())))).build())
+                    .score(ScoreRequest.newBuilder().setProduct(DemoFixture.PRODUCT).setImage(Image.newBuilder()
+                            .setEncoded(ByteString.copyFrom(Files.readAllBytes(DemoFixture.sampleGood())))).build())
                     .getVerdict().getModelVersion();
         }
 
@@ -248,12 +249,12 @@ class CrashSafetyTest {
         }
 
         int activeVersion() {
-            return models().describeProduct(DescribeProductRequest.newBuilder().setProduct(DemoStore.PRODUCT).build())
+            return models().describeProduct(DescribeProductRequest.newBuilder().setProduct(DemoFixture.PRODUCT).build())
                     .getActiveVersion();
         }
 
         void promoteAndAwaitCrashPoint(int version) throws Exception {
-            ModelsGrpc.newStub(channel).promote(PromoteRequest.newBuilder().setProduct(DemoStore.PRODUCT)
+            ModelsGrpc.newStub(channel).promote(PromoteRequest.newBuilder().setProduct(DemoFixture.PRODUCT)
                     .setVersion(version).build(), ignoring());
             awaitCrashPoint();
         }

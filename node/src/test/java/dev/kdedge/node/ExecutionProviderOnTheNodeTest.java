@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.api.v1.InspectionGrpc;
+import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.engine.ExecutionProvider;
 import dev.kdedge.calibration.engine.ProviderUnavailableException;
 import dev.kdedge.node.config.NodeConfig;
@@ -27,7 +28,7 @@ class ExecutionProviderOnTheNodeTest {
 
     @Test
     void aNodeAskedForTensorRtOnACpuOnlyOnnxRuntimeRefusesToStartAndSaysWhy() throws Exception {
-        Path store = DemoStore.copyOfStore(dir.resolve("store"));
+        Path store = DemoFixture.copyOfStore(dir.resolve("store"));
         NodeConfig config = new NodeConfig();
         config.store = store.toString();
         config.server.plaintext = true;
@@ -50,13 +51,13 @@ class ExecutionProviderOnTheNodeTest {
 
     @Test
     void theActiveVersionIsLoadedAtStartNotByItsFirstRequest() throws Exception {
-        Path store = DemoStore.copyOfStore(dir.resolve("store"));
+        Path store = DemoFixture.copyOfStore(dir.resolve("store"));
         try (RunningNode node = new RunningNode(store, c -> {})) {
             node.server.engines().cleanUp();
             assertEquals(1, node.server.engines().loadedEngines(), "the node opened its port before loading the demo");
             var verdict = InspectionGrpc.newBlockingStub(node.channel)
-                    .score(DemoStore.scoreRequest(DemoStore.sampleGood())).getVerdict();
-            assertEquals(DemoStore.PRODUCT, verdict.getProduct());
+                    .score(DemoRequests.scoreRequest(DemoFixture.sampleGood())).getVerdict();
+            assertEquals(DemoFixture.PRODUCT, verdict.getProduct());
             assertEquals(1, node.server.engines().loadedEngines(), "the request was served by the engine loaded at start");
         }
     }

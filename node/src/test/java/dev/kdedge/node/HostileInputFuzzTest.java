@@ -17,6 +17,7 @@ import dev.kdedge.api.v1.SetThresholdPolicyRequest;
 import dev.kdedge.api.v1.StartFineTuneRequest;
 import dev.kdedge.api.v1.ThresholdPolicy;
 import dev.kdedge.api.v1.UploadRequest;
+import dev.kdedge.calibration.demo.DemoFixture;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.awt.image.BufferedImage;
@@ -50,11 +51,11 @@ class HostileInputFuzzTest {
     @Test
     void noInputMakesTheNodeFailWithoutSayingWhy() throws Exception {
         Random random = new Random(20261127);
-        byte[] png = Files.readAllBytes(DemoStore.sampleGood());
+        byte[] png = Files.readAllBytes(DemoFixture.sampleGood());
         byte[] jpeg = jpeg(png);
         Map<Status.Code, Integer> seen = new TreeMap<>();
         List<String> unexplained = new ArrayList<>();
-        try (RunningNode node = new RunningNode(DemoStore.copyOfStore(dir.resolve("store")), c -> {
+        try (RunningNode node = new RunningNode(DemoFixture.copyOfStore(dir.resolve("store")), c -> {
             c.models.enabled = true;
             c.scoring.maxImagePixels = 1024 * 1024;
         })) {
@@ -68,7 +69,7 @@ class HostileInputFuzzTest {
             System.out.println("hostile calls by status: " + seen);
             assertEquals(List.of(), unexplained);
             var verdict = InspectionGrpc.newBlockingStub(node.channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                    .score(DemoStore.scoreRequest(DemoStore.sampleGood())).getVerdict();
+                    .score(DemoRequests.scoreRequest(DemoFixture.sampleGood())).getVerdict();
             assertFalse(verdict.getIsAnomalous(), "the node still scores a good part correctly");
             assertTrue(seen.getOrDefault(Status.Code.OK, 0) > 0 && seen.getOrDefault(Status.Code.INVALID_ARGUMENT, 0) > 0,
                     seen.toString());
@@ -95,7 +96,7 @@ class HostileInputFuzzTest {
                 case 7 -> {
                     List<UploadRequest> upload = new ArrayList<>();
                     for (int n = 1 + random.nextInt(3); n > 0; n--) {
-                        upload.add(UploadRequest.newBuilder().setProduct(random.nextBoolean() ? DemoStore.PRODUCT
+                        upload.add(UploadRequest.newBuilder().setProduct(random.nextBoolean() ? DemoFixture.PRODUCT
                                 : product(random)).setName(text(random)).setDefective(random.nextBoolean())
                                 .setImage(random.nextInt(4) == 0 ? Image.newBuilder().setRaw(raw(random))
                                         : Image.newBuilder().setEncoded(ByteString.copyFrom(mutated(image, random))))
@@ -123,7 +124,7 @@ class HostileInputFuzzTest {
 
     private static ScoreRequest.Builder score(Random random) {
         ScoreRequest.Builder request = ScoreRequest.newBuilder()
-                .setProduct(random.nextInt(4) == 0 ? product(random) : DemoStore.PRODUCT);
+                .setProduct(random.nextInt(4) == 0 ? product(random) : DemoFixture.PRODUCT);
         if (random.nextInt(3) == 0) {
             request.setModelVersion(edgeInt(random));
         }
@@ -187,9 +188,9 @@ class HostileInputFuzzTest {
     private static String product(Random random) {
         return switch (random.nextInt(5)) {
             case 0 -> "";
-            case 1 -> "../" + DemoStore.PRODUCT;
+            case 1 -> "../" + DemoFixture.PRODUCT;
             case 2 -> "x".repeat(1 + random.nextInt(20_000));
-            case 3 -> DemoStore.PRODUCT;
+            case 3 -> DemoFixture.PRODUCT;
             default -> text(random);
         };
     }

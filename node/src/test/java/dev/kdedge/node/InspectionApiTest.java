@@ -16,6 +16,7 @@ import dev.kdedge.api.v1.RawImage;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.api.v1.ScoreResponse;
 import dev.kdedge.api.v1.Verdict;
+import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.store.ModelStore;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -48,7 +49,7 @@ class InspectionApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        node = new RunningNode(DemoStore.store(), c -> {
+        node = new RunningNode(DemoFixture.store(), c -> {
             c.server.maxMessageBytes = MAX_MESSAGE;
             c.scoring.maxImagePixels = MAX_PIXELS;
         });
@@ -61,12 +62,12 @@ class InspectionApiTest {
     }
 
     private static ScoreRequest.Builder request(byte[] encoded) {
-        return ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT)
+        return ScoreRequest.newBuilder().setProduct(DemoFixture.PRODUCT)
                 .setImage(Image.newBuilder().setEncoded(ByteString.copyFrom(encoded)));
     }
 
     private static byte[] good() throws Exception {
-        return Files.readAllBytes(DemoStore.sampleGood());
+        return Files.readAllBytes(DemoFixture.sampleGood());
     }
 
     private static StatusRuntimeException failure(ScoreRequest request) {
@@ -75,13 +76,13 @@ class InspectionApiTest {
 
     @Test
     void scoreGivesTheBundlesVerdictOnBothSamples() throws Exception {
-        var bundle = new ModelStore(DemoStore.store()).activeBundle(DemoStore.PRODUCT);
+        var bundle = new ModelStore(DemoFixture.store()).activeBundle(DemoFixture.PRODUCT);
         double threshold = bundle.manifest().threshold().calibration().threshold();
 
         Verdict ok = inspection.score(request(good()).build()).getVerdict();
-        Verdict defect = inspection.score(request(Files.readAllBytes(DemoStore.sampleDefect())).build()).getVerdict();
+        Verdict defect = inspection.score(request(Files.readAllBytes(DemoFixture.sampleDefect())).build()).getVerdict();
 
-        assertEquals(DemoStore.PRODUCT, ok.getProduct());
+        assertEquals(DemoFixture.PRODUCT, ok.getProduct());
         assertEquals(Integer.toString(bundle.version()), ok.getModelVersion());
         assertEquals(threshold, ok.getThreshold(), 0);
         assertFalse(ok.getIsAnomalous(), "good sample flagged: " + ok);
@@ -94,7 +95,7 @@ class InspectionApiTest {
 
     @Test
     void rawPixelsWithStrideScoreLikeTheSameImageAsPng() throws Exception {
-        BufferedImage image = ImageIO.read(DemoStore.sampleGood().toFile());
+        BufferedImage image = ImageIO.read(DemoFixture.sampleGood().toFile());
         int w = image.getWidth();
         int h = image.getHeight();
         int stride = w + 3;
@@ -104,7 +105,7 @@ class InspectionApiTest {
                 raw[y * stride + x] = (byte) image.getRaster().getSample(x, y, 0);
             }
         }
-        ScoreRequest rawRequest = ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT)
+        ScoreRequest rawRequest = ScoreRequest.newBuilder().setProduct(DemoFixture.PRODUCT)
                 .setImage(Image.newBuilder().setRaw(RawImage.newBuilder().setFormat(RawImage.PixelFormat.GRAY8)
                         .setWidth(w).setHeight(h).setStride(stride).setPixels(ByteString.copyFrom(raw))))
                 .build();
@@ -134,7 +135,7 @@ class InspectionApiTest {
 
     @Test
     void defectIsBrightInTheHeatmapWhereTheMapIsHigh() throws Exception {
-        ScoreResponse defect = inspection.score(request(Files.readAllBytes(DemoStore.sampleDefect()))
+        ScoreResponse defect = inspection.score(request(Files.readAllBytes(DemoFixture.sampleDefect()))
                 .setHeatmap(HeatmapOptions.newBuilder().setFormat(HeatmapOptions.Format.RAW_UINT8)).build());
         int max = 0;
         for (byte b : defect.getHeatmap().getData().toByteArray()) {
@@ -146,7 +147,7 @@ class InspectionApiTest {
 
     @Test
     void rawFloatHeatmapIsTheMapTheScoreComesFrom() throws Exception {
-        ScoreResponse defect = inspection.score(request(Files.readAllBytes(DemoStore.sampleDefect()))
+        ScoreResponse defect = inspection.score(request(Files.readAllBytes(DemoFixture.sampleDefect()))
                 .setHeatmap(HeatmapOptions.newBuilder().setFormat(HeatmapOptions.Format.RAW_FLOAT32)).build());
         assertEquals(128, defect.getHeatmap().getWidth());
         assertEquals(128 * 128 * Float.BYTES, defect.getHeatmap().getData().size());
@@ -236,15 +237,15 @@ class InspectionApiTest {
         assertStatus(Status.Code.INVALID_ARGUMENT, "product is required", request(good()).setProduct("").build());
         assertStatus(Status.Code.INVALID_ARGUMENT, "invalid product id", request(good()).setProduct("../x").build());
         assertStatus(Status.Code.INVALID_ARGUMENT, "image is required",
-                ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT).build());
+                ScoreRequest.newBuilder().setProduct(DemoFixture.PRODUCT).build());
         assertStatus(Status.Code.INVALID_ARGUMENT, "not a PNG or JPEG", request(new byte[] {9, 9, 9, 9}).build());
         assertStatus(Status.Code.INVALID_ARGUMENT, "image is empty", request(new byte[0]).build());
         byte[] truncated = java.util.Arrays.copyOf(good(), 200);
         assertStatus(Status.Code.INVALID_ARGUMENT, "cannot decode", request(truncated).build());
-        assertStatus(Status.Code.INVALID_ARGUMENT, "needs", ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT)
+        assertStatus(Status.Code.INVALID_ARGUMENT, "needs", ScoreRequest.newBuilder().setProduct(DemoFixture.PRODUCT)
                 .setImage(Image.newBuilder().setRaw(RawImage.newBuilder().setFormat(RawImage.PixelFormat.RGB8)
                         .setWidth(64).setHeight(64).setPixels(ByteString.copyFrom(new byte[100])))).build());
-        assertStatus(Status.Code.INVALID_ARGUMENT, "pixel format", ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT)
+        assertStatus(Status.Code.INVALID_ARGUMENT, "pixel format", ScoreRequest.newBuilder().setProduct(DemoFixture.PRODUCT)
                 .setImage(Image.newBuilder().setRaw(RawImage.newBuilder().setWidth(1).setHeight(1)
                         .setPixels(ByteString.copyFrom(new byte[1])))).build());
         assertStatus(Status.Code.INVALID_ARGUMENT, "heatmap size", request(good()).setHeatmap(HeatmapOptions.newBuilder()
@@ -268,15 +269,15 @@ class InspectionApiTest {
         assertStatus(Status.Code.INVALID_ARGUMENT, "model_version 4294967295 is out of range",
                 request(good()).setModelVersion(max).build());
         assertStatus(Status.Code.INVALID_ARGUMENT, "raw image 4294967295x2 with stride 0 is out of range",
-                ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT).setImage(Image.newBuilder().setRaw(
+                ScoreRequest.newBuilder().setProduct(DemoFixture.PRODUCT).setImage(Image.newBuilder().setRaw(
                         RawImage.newBuilder().setFormat(RawImage.PixelFormat.GRAY8).setWidth(max).setHeight(2)
                                 .setPixels(ByteString.copyFrom(new byte[8])))).build());
         assertStatus(Status.Code.INVALID_ARGUMENT, "unknown raw pixel format 7",
-                ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT).setImage(Image.newBuilder().setRaw(
+                ScoreRequest.newBuilder().setProduct(DemoFixture.PRODUCT).setImage(Image.newBuilder().setRaw(
                         RawImage.newBuilder().setFormatValue(7).setWidth(1).setHeight(1)
                                 .setPixels(ByteString.copyFrom(new byte[1])))).build());
         assertStatus(Status.Code.INVALID_ARGUMENT, "needs 4096 bytes, got 4097",
-                ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT).setImage(Image.newBuilder().setRaw(
+                ScoreRequest.newBuilder().setProduct(DemoFixture.PRODUCT).setImage(Image.newBuilder().setRaw(
                         RawImage.newBuilder().setFormat(RawImage.PixelFormat.GRAY8).setWidth(64).setHeight(64)
                                 .setPixels(ByteString.copyFrom(new byte[4097])))).build());
     }

@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import dev.kdedge.api.v1.Image;
 import dev.kdedge.api.v1.InspectionGrpc;
+import dev.kdedge.api.v1.RawImage;
 import dev.kdedge.api.v1.ScoreRequest;
+import dev.kdedge.calibration.demo.DemoFixture;
 import io.grpc.Status;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -25,7 +27,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Images that are cheap to send and costly to decode (a small progressive JPEG declaring millions of pixels) are
  * decoded in their own lane: a burst of them does not hold the scoring workers, so an ordinary frame sent meanwhile is
- * scored while they wait for each other, and a burst beyond the lane's queue is refused, not queued.
+ * scored while they wait for each other, and a burst beyond the lane's queue is refused, not queued. An image of
+ * extreme proportions is resized in memory of its own size.
  */
 class LargeImagesTest {
     private static final int SIDE = 3000;
@@ -33,13 +36,13 @@ class LargeImagesTest {
     @Test
     void aBurstOfCostlyDecodesDoesNotDelayAnOrdinaryFrame() throws Exception {
         byte[] large = progressiveJpeg(SIDE);
-        try (RunningNode node = new RunningNode(DemoStore.store(), c -> {
+        try (RunningNode node = new RunningNode(DemoFixture.store(), c -> {
             c.server.maxMessageBytes = 64L * 1024 * 1024;
             c.scoring.maxQueuedLargeImages = 3;
         })) {
             InspectionGrpc.InspectionStub async = InspectionGrpc.newStub(node.channel)
                     .withDeadlineAfter(5, TimeUnit.MINUTES);
-            ScoreRequest largeRequest = ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT)
+            ScoreRequest largeRequest = ScoreRequest.newBuilder().setProduct(DemoFixture.PRODUCT)
                     .setImage(Image.newBuilder().setEncoded(ByteString.copyFrom(large))).build();
             AtomicInteger largeDone = new AtomicInteger();
             List<CompletableFuture<Status.Code>> larges = new ArrayList<>();
@@ -55,7 +58,7 @@ class LargeImagesTest {
             }
             long start = System.nanoTime();
             var verdict = InspectionGrpc.newBlockingStub(node.channel).withDeadlineAfter(60, TimeUnit.SECONDS)
-                    .score(DemoStore.scoreRequest(DemoStore.sampleGood())).getVerdict();
+                    .score(DemoRequests.scoreRequest(DemoFixture.sampleGood())).getVerdict();
             long smallMs = (System.nanoTime() - start) / 1_000_000;
             int largeBeforeSmall = largeDone.get();
 
@@ -65,10 +68,35 @@ class LargeImagesTest {
             }
             System.out.printf("ordinary frame scored in %d ms with %d of 4 large images done; large: %s%n", smallMs,
                     largeBeforeSmall, codes);
-            assertEquals(DemoStore.PRODUCT, verdict.getProduct());
+            assertEquals(DemoFixture.PRODUCT, verdict.getProduct());
             assertTrue(largeBeforeSmall <= 1, "the ordinary frame waited for " + largeBeforeSmall + " large decodes");
             assertEquals(4, codes.stream().filter(c -> c == Status.Code.OK).count(), codes.toString());
             assertEquals(2, codes.stream().filter(c -> c == Status.Code.RESOURCE_EXHAUSTED).count(), codes.toString());
+        }
+    }
+
+    /**
+     * A column one pixel wide and 12 million high (within the pixel limit) as a PNG of a few kilobytes and as raw
+     * GRAY8: each is scored. Resized the way Pillow orders its passes it needed 256 x 12 million floats (12 GB) and
+     * answered INTERNAL with an OutOfMemoryError.
+     */
+    @Test
+    void aColumnOfTwelveMillionPixelsIsScoredInMemoryOfItsOwnSize() throws Exception {
+        int height = 12_000_000;
+        BufferedImage column = new BufferedImage(1, height, BufferedImage.TYPE_BYTE_GRAY);
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(column, "png", png);
+        byte[] pixels = new byte[height];
+        try (RunningNode node = new RunningNode(DemoFixture.store(), c -> {})) {
+            InspectionGrpc.InspectionBlockingStub inspection = InspectionGrpc.newBlockingStub(node.channel)
+                    .withDeadlineAfter(2, TimeUnit.MINUTES);
+            for (Image image : List.of(Image.newBuilder().setEncoded(ByteString.copyFrom(png.toByteArray())).build(),
+                    Image.newBuilder().setRaw(RawImage.newBuilder().setFormat(RawImage.PixelFormat.GRAY8).setWidth(1)
+                            .setHeight(height).setPixels(ByteString.copyFrom(pixels))).build())) {
+                var verdict = inspection.score(ScoreRequest.newBuilder().setProduct(DemoFixture.PRODUCT)
+                        .setImage(image).build()).getVerdict();
+                assertEquals(DemoFixture.PRODUCT, verdict.getProduct());
+            }
         }
     }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.api.v1.ScoreResponse;
+import dev.kdedge.calibration.demo.DemoFixture;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -33,11 +34,11 @@ class LoadingProductTest {
     /** Runs loads on one thread, except while held: then they wait, in order, for {@link #release}. */
     @Test
     void aProductThatCannotBeLoadedIsUnavailableAndTheOthersAreServed() throws Exception {
-        Path store = DemoStore.copyOfStoreWithSecondProduct(dir.resolve("store"), "demo-b");
+        Path store = DemoFixture.copyOfStoreWithSecondProduct(dir.resolve("store"), "demo-b");
         Files.write(store.resolve("products/demo-b/versions/1/served.onnx"), new byte[] {1, 2, 3});
         try (HeldWorkersNode node = new HeldWorkersNode(store, 1, 8)) {
             var inspection = InspectionGrpc.newBlockingStub(node.channel).withDeadlineAfter(60, TimeUnit.SECONDS);
-            ScoreRequest demo = DemoStore.scoreRequest(DemoStore.sampleGood());
+            ScoreRequest demo = DemoRequests.scoreRequest(DemoFixture.sampleGood());
             var broken = assertThrows(StatusRuntimeException.class,
                     () -> inspection.score(demo.toBuilder().setProduct("demo-b").build()));
             assertEquals(Status.Code.UNAVAILABLE, broken.getStatus().getCode(), broken.getStatus().toString());
@@ -78,11 +79,11 @@ class LoadingProductTest {
 
     @Test
     void aProductLoadingForTheFirstTimeDoesNotStallTheOthers() throws Exception {
-        Path store = DemoStore.copyOfStoreWithSecondProduct(dir.resolve("store"), "demo-b");
+        Path store = DemoFixture.copyOfStoreWithSecondProduct(dir.resolve("store"), "demo-b");
         HeldLoader loader = new HeldLoader();
         try (HeldWorkersNode node = new HeldWorkersNode(store, 1, 8, 8, loader)) {
             var inspection = InspectionGrpc.newBlockingStub(node.channel);
-            ScoreRequest demo = DemoStore.scoreRequest(DemoStore.sampleGood());
+            ScoreRequest demo = DemoRequests.scoreRequest(DemoFixture.sampleGood());
             assertFalse(inspection.withDeadlineAfter(60, TimeUnit.SECONDS).score(demo).getVerdict().getIsAnomalous());
 
             loader.hold();

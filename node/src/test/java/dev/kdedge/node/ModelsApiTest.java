@@ -27,6 +27,7 @@ import dev.kdedge.api.v1.UploadRequest;
 import dev.kdedge.api.v1.UploadSummary;
 import dev.kdedge.api.v1.VersionInfo;
 import dev.kdedge.api.v1.WatchJobRequest;
+import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.demo.SyntheticTiles;
 import dev.kdedge.calibration.scoring.HeatmapImages;
 import dev.kdedge.node.jobs.ThreadNice;
@@ -58,7 +59,7 @@ class ModelsApiTest {
     Path dir;
 
     private RunningNode node(boolean modelsEnabled) throws Exception {
-        Path store = DemoStore.copyOfStore(dir.resolve("store"));
+        Path store = DemoFixture.copyOfStore(dir.resolve("store"));
         return new RunningNode(store, c -> c.models.enabled = modelsEnabled);
     }
 
@@ -67,7 +68,7 @@ class ModelsApiTest {
     }
 
     private static UploadRequest image(byte[] png, String name, boolean defective) {
-        return UploadRequest.newBuilder().setProduct(DemoStore.PRODUCT).setName(name).setDefective(defective)
+        return UploadRequest.newBuilder().setProduct(DemoFixture.PRODUCT).setName(name).setDefective(defective)
                 .setImage(Image.newBuilder().setEncoded(ByteString.copyFrom(png))).build();
     }
 
@@ -146,7 +147,7 @@ class ModelsApiTest {
             assertEquals(2, summary.getDefectsStored());
 
             int callsBefore = line.calls();
-            Job job = models.startFineTune(StartFineTuneRequest.newBuilder().setProduct(DemoStore.PRODUCT)
+            Job job = models.startFineTune(StartFineTuneRequest.newBuilder().setProduct(DemoFixture.PRODUCT)
                     .setEpochs(2).build());
             assertEquals(JobState.QUEUED, job.getState());
             try (Context.CancellableContext terminal = Context.current().withCancellation()) {
@@ -169,7 +170,7 @@ class ModelsApiTest {
                     .getState());
 
             ProductDescription described = models.describeProduct(DescribeProductRequest.newBuilder()
-                    .setProduct(DemoStore.PRODUCT).build());
+                    .setProduct(DemoFixture.PRODUCT).build());
             assertEquals(1, described.getActiveVersion(), "a fine-tune never activates");
             VersionInfo v2 = described.getVersions(1);
             assertEquals(1, v2.getParentVersion());
@@ -185,14 +186,14 @@ class ModelsApiTest {
             line.waitForCalls(3);
             assertEquals("1", line.lastVersion(), "scoring the candidate changed nothing for the line");
 
-            ProductDescription promoted = models.promote(PromoteRequest.newBuilder().setProduct(DemoStore.PRODUCT)
+            ProductDescription promoted = models.promote(PromoteRequest.newBuilder().setProduct(DemoFixture.PRODUCT)
                     .setVersion(2).build());
             assertEquals(2, promoted.getActiveVersion());
             assertEquals(List.of(1), promoted.getPreviousActiveVersionsList());
             assertEquals("2", score(node), "the first request after Promote is served by the new version");
             line.waitForCalls(5);
 
-            ProductDescription rolledBack = models.rollback(RollbackRequest.newBuilder().setProduct(DemoStore.PRODUCT)
+            ProductDescription rolledBack = models.rollback(RollbackRequest.newBuilder().setProduct(DemoFixture.PRODUCT)
                     .build());
             assertEquals(1, rolledBack.getActiveVersion());
             assertEquals("1", score(node));
@@ -212,11 +213,11 @@ class ModelsApiTest {
             ModelsGrpc.ModelsBlockingStub models = models(node);
             upload(node.channel, normals(12, 9000));
             ThresholdPolicy fixed = models.setThresholdPolicy(SetThresholdPolicyRequest.newBuilder()
-                    .setProduct(DemoStore.PRODUCT).setPolicy(ThresholdPolicy.newBuilder().setFixedThreshold(0.321))
+                    .setProduct(DemoFixture.PRODUCT).setPolicy(ThresholdPolicy.newBuilder().setFixedThreshold(0.321))
                     .build());
             assertEquals(0.321, fixed.getFixedThreshold());
 
-            StartFineTuneRequest.Builder request = StartFineTuneRequest.newBuilder().setProduct(DemoStore.PRODUCT);
+            StartFineTuneRequest.Builder request = StartFineTuneRequest.newBuilder().setProduct(DemoFixture.PRODUCT);
             Job longJob = models.startFineTune(request.setEpochs(200).build());
             Job next = models.startFineTune(request.setEpochs(1).build());
             Job dropped = models.startFineTune(request.setEpochs(1).build());
@@ -245,7 +246,7 @@ class ModelsApiTest {
             assertEquals(2, nextEvents.get(nextEvents.size() - 1).getDone().getVersion(), "the cancelled job wrote none");
 
             ProductDescription described = models.describeProduct(DescribeProductRequest.newBuilder()
-                    .setProduct(DemoStore.PRODUCT).build());
+                    .setProduct(DemoFixture.PRODUCT).build());
             assertEquals(2, described.getVersionsCount());
             assertEquals(0.321, described.getVersions(1).getThreshold(), 1e-12);
             assertEquals("fixed", described.getVersions(1).getThresholdPolicy());
@@ -258,7 +259,7 @@ class ModelsApiTest {
     void badRequestsGetTheRightStatusAndReason() throws Exception {
         try (RunningNode node = node(true)) {
             ModelsGrpc.ModelsBlockingStub models = models(node);
-            StartFineTuneRequest.Builder start = StartFineTuneRequest.newBuilder().setProduct(DemoStore.PRODUCT);
+            StartFineTuneRequest.Builder start = StartFineTuneRequest.newBuilder().setProduct(DemoFixture.PRODUCT);
             var tooFew = assertThrows(StatusRuntimeException.class, () -> models.startFineTune(start.build()));
             assertEquals(Status.Code.FAILED_PRECONDITION, tooFew.getStatus().getCode());
             assertTrue(tooFew.getStatus().getDescription().contains("has 0 uploaded normal images"));
@@ -273,11 +274,11 @@ class ModelsApiTest {
             assertEquals(Status.Code.INVALID_ARGUMENT, epochs.getStatus().getCode());
             assertTrue(epochs.getStatus().getDescription().contains("was 4294967295"), epochs.getStatus().toString());
             var missingVersion = assertThrows(StatusRuntimeException.class, () -> models.promote(PromoteRequest
-                    .newBuilder().setProduct(DemoStore.PRODUCT).setVersion(9).build()));
+                    .newBuilder().setProduct(DemoFixture.PRODUCT).setVersion(9).build()));
             assertEquals(Status.Code.NOT_FOUND, missingVersion.getStatus().getCode());
             assertTrue(missingVersion.getStatus().getDescription().contains("has no version 9"));
             var hugeVersion = assertThrows(StatusRuntimeException.class, () -> models.promote(PromoteRequest
-                    .newBuilder().setProduct(DemoStore.PRODUCT).setVersion(0xFFFFFFFF).build()));
+                    .newBuilder().setProduct(DemoFixture.PRODUCT).setVersion(0xFFFFFFFF).build()));
             assertEquals(Status.Code.INVALID_ARGUMENT, hugeVersion.getStatus().getCode());
             assertTrue(hugeVersion.getStatus().getDescription().contains("version 4294967295 is out of range"));
             var longJobId = assertThrows(StatusRuntimeException.class,
@@ -286,19 +287,19 @@ class ModelsApiTest {
             assertTrue(longJobId.getStatus().getDescription().length() < 300, longJobId.getStatus().toString());
             for (double threshold : new double[] {-1, 0, 1e308, Double.NaN}) {
                 var fixed = assertThrows(StatusRuntimeException.class, () -> models.setThresholdPolicy(
-                        SetThresholdPolicyRequest.newBuilder().setProduct(DemoStore.PRODUCT)
+                        SetThresholdPolicyRequest.newBuilder().setProduct(DemoFixture.PRODUCT)
                                 .setPolicy(ThresholdPolicy.newBuilder().setFixedThreshold(threshold)).build()));
                 assertEquals(Status.Code.INVALID_ARGUMENT, fixed.getStatus().getCode(), "fixed " + threshold);
                 assertTrue(fixed.getStatus().getDescription().contains("was " + threshold), fixed.getStatus().toString());
             }
             var noHistory = assertThrows(StatusRuntimeException.class, () -> models.rollback(RollbackRequest.newBuilder()
-                    .setProduct(DemoStore.PRODUCT).build()));
+                    .setProduct(DemoFixture.PRODUCT).build()));
             assertEquals(Status.Code.FAILED_PRECONDITION, noHistory.getStatus().getCode());
             assertTrue(noHistory.getStatus().getDescription().contains("no earlier active version"));
             assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> models.setThresholdPolicy(SetThresholdPolicyRequest
-                    .newBuilder().setProduct(DemoStore.PRODUCT).build())));
+                    .newBuilder().setProduct(DemoFixture.PRODUCT).build())));
             assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> models.setThresholdPolicy(SetThresholdPolicyRequest
-                    .newBuilder().setProduct(DemoStore.PRODUCT)
+                    .newBuilder().setProduct(DemoFixture.PRODUCT)
                     .setPolicy(ThresholdPolicy.newBuilder().setTargetFalseRejectRate(0.9)).build())));
             assertEquals(Status.Code.NOT_FOUND, code(() -> models.describeProduct(DescribeProductRequest.newBuilder()
                     .setProduct("nope").build())));
@@ -330,9 +331,9 @@ class ModelsApiTest {
             assertEquals(Status.Code.PERMISSION_DENIED, denied.getStatus().getCode());
             assertTrue(denied.getStatus().getDescription().contains("models.enabled"));
             assertEquals(Status.Code.PERMISSION_DENIED, code(() -> models.promote(PromoteRequest.newBuilder()
-                    .setProduct(DemoStore.PRODUCT).setVersion(1).build())));
+                    .setProduct(DemoFixture.PRODUCT).setVersion(1).build())));
             assertEquals(Status.Code.PERMISSION_DENIED, code(() -> models.startFineTune(StartFineTuneRequest.newBuilder()
-                    .setProduct(DemoStore.PRODUCT).build())));
+                    .setProduct(DemoFixture.PRODUCT).build())));
             assertFalse(Files.exists(dir.resolve("store/products/demo/uploads")));
         }
     }
@@ -348,9 +349,9 @@ class ModelsApiTest {
 
     private static String score(RunningNode node, int version) throws Exception {
         return InspectionGrpc.newBlockingStub(node.channel).withDeadlineAfter(30, TimeUnit.SECONDS)
-                .score(ScoreRequest.newBuilder().setProduct(DemoStore.PRODUCT).setModelVersion(version)
+                .score(ScoreRequest.newBuilder().setProduct(DemoFixture.PRODUCT).setModelVersion(version)
                         .setImage(Image.newBuilder()
-                        .setEncoded(ByteString.copyFrom(Files.readAllBytes(DemoStore.sampleGood())))).build())
+                        .setEncoded(ByteString.copyFrom(Files.readAllBytes(DemoFixture.sampleGood())))).build())
                 .getVerdict().getModelVersion();
     }
 

@@ -8,6 +8,7 @@ import dev.kdedge.api.v1.ListProductsRequest;
 import dev.kdedge.api.v1.ListProductsResponse;
 import dev.kdedge.api.v1.ModelsGrpc;
 import dev.kdedge.api.v1.WatchJobRequest;
+import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.fit.ProductFitter;
 import dev.kdedge.calibration.store.ModelStore;
@@ -48,7 +49,7 @@ class ModelsBusyTest {
 
     @Test
     void aFullAdministrationQueueIsRefusedNotQueued() throws Exception {
-        ModelStore store = new ModelStore(DemoStore.copyOfStore(dir.resolve("store")));
+        ModelStore store = new ModelStore(DemoFixture.copyOfStore(dir.resolve("store")));
         ThreadPoolExecutor work = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(1));
         ExecutorService loader = Executors.newSingleThreadExecutor();
         Vertx vertx = Vertx.vertx();
@@ -79,7 +80,7 @@ class ModelsBusyTest {
                         () -> ModelsApiTest.upload(channel, ModelsApiTest.normals(1, 1))));
 
                 release.countDown();
-                assertEquals(List.of(DemoStore.PRODUCT), servedOnceDrained(models).getProductsList().stream()
+                assertEquals(List.of(DemoFixture.PRODUCT), servedOnceDrained(models).getProductsList().stream()
                         .map(p -> p.getProduct()).toList());
                 assertEquals(List.of(), unhandled);
             } finally {

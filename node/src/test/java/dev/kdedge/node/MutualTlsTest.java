@@ -8,6 +8,7 @@ import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.ListProductsRequest;
 import dev.kdedge.api.v1.ModelsGrpc;
 import dev.kdedge.api.v1.PromoteRequest;
+import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.node.config.NodeConfig;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
@@ -62,7 +63,7 @@ class MutualTlsTest {
         observer = plantCa.client("observer").written(dir, "observer");
         visitor = plantCa.client("visitors").written(dir, "visitor");
         TestPki.PemFiles server = plantCa.server().written(dir, "node");
-        node = new RunningNode(DemoStore.copyOfStore(dir.resolve("store")),
+        node = new RunningNode(DemoFixture.copyOfStore(dir.resolve("store")),
                 c -> mutualTls(c, server, plantCaFile, 30));
     }
 
@@ -117,19 +118,19 @@ class MutualTlsTest {
     }
 
     private static final PromoteRequest PROMOTE_ACTIVE =
-            PromoteRequest.newBuilder().setProduct(DemoStore.PRODUCT).setVersion(1).build();
+            PromoteRequest.newBuilder().setProduct(DemoFixture.PRODUCT).setVersion(1).build();
 
     @Test
     void eachRoleIsAllowedItsCallsAndRefusedTheRest() throws Exception {
         ManagedChannel asCamera = channel(camera);
-        assertTrue(inspection(asCamera).score(DemoStore.scoreRequest(DemoStore.sampleDefect())).getVerdict()
+        assertTrue(inspection(asCamera).score(DemoRequests.scoreRequest(DemoFixture.sampleDefect())).getVerdict()
                 .getIsAnomalous());
         assertEquals(1, models(asCamera).listProducts(ListProductsRequest.getDefaultInstance()).getProductsCount());
         assertDenied("Promote needs role engineer; this client's certificate grants role camera",
                 () -> models(asCamera).promote(PROMOTE_ACTIVE));
 
         ManagedChannel asEngineer = channel(engineer);
-        assertTrue(inspection(asEngineer).score(DemoStore.scoreRequest(DemoStore.sampleDefect())).hasVerdict());
+        assertTrue(inspection(asEngineer).score(DemoRequests.scoreRequest(DemoFixture.sampleDefect())).hasVerdict());
         assertEquals(1, models(asEngineer).promote(PROMOTE_ACTIVE).getActiveVersion());
 
         ManagedChannel asObserver = channel(observer);
@@ -137,7 +138,7 @@ class MutualTlsTest {
                 .check(HealthCheckRequest.newBuilder().setService("kdedge.v1.Inspection").build()).getStatus());
         assertEquals(1, models(asObserver).listProducts(ListProductsRequest.getDefaultInstance()).getProductsCount());
         assertDenied("Score needs role camera or engineer; this client's certificate grants role observer",
-                () -> inspection(asObserver).score(DemoStore.scoreRequest(DemoStore.sampleGood())));
+                () -> inspection(asObserver).score(DemoRequests.scoreRequest(DemoFixture.sampleGood())));
 
         ManagedChannel asVisitor = channel(visitor);
         assertDenied("ListProducts needs role camera or engineer or observer; this client's certificate grants no "
@@ -155,10 +156,10 @@ class MutualTlsTest {
         channels.add(plaintext);
         for (ManagedChannel refused : List.of(channel(expired), channel(foreign), channel(null), plaintext)) {
             StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
-                    () -> inspection(refused).score(DemoStore.scoreRequest(DemoStore.sampleGood())));
+                    () -> inspection(refused).score(DemoRequests.scoreRequest(DemoFixture.sampleGood())));
             assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.toString());
         }
-        assertTrue(inspection(channel(camera)).score(DemoStore.scoreRequest(DemoStore.sampleGood())).hasVerdict());
+        assertTrue(inspection(channel(camera)).score(DemoRequests.scoreRequest(DemoFixture.sampleGood())).hasVerdict());
     }
 
     @Test
@@ -181,8 +182,8 @@ class MutualTlsTest {
     }
 
     private static PythonGrpc.Result python(Path stubs, String address, TestPki.PemFiles client) throws Exception {
-        return PythonGrpc.runScript("score_client.py", List.of(stubs.toString(), address, DemoStore.PRODUCT,
-                DemoStore.sampleDefect().toString(), plantCaFile.toString(), client.certificate().toString(),
+        return PythonGrpc.runScript("score_client.py", List.of(stubs.toString(), address, DemoFixture.PRODUCT,
+                DemoFixture.sampleDefect().toString(), plantCaFile.toString(), client.certificate().toString(),
                 client.key().toString()));
     }
 
@@ -190,7 +191,7 @@ class MutualTlsTest {
     void kdedgeCalibrateTakesClientCertificates() throws Exception {
         String nodeAddress = "--node=localhost:" + node.server.port();
         CalibrateCli.Run score = CalibrateCli.run("score", nodeAddress, "--product=demo",
-                "--image=" + DemoStore.sampleDefect(), "--tls-ca=" + plantCaFile, "--tls-cert=" + camera.certificate(),
+                "--image=" + DemoFixture.sampleDefect(), "--tls-ca=" + plantCaFile, "--tls-cert=" + camera.certificate(),
                 "--tls-key=" + camera.key());
         assertEquals(2, score.exitCode(), score.out() + score.err());
 
@@ -210,7 +211,7 @@ class MutualTlsTest {
     void certificatesRotatedOnDiskAreUsedByTheNextConnection(@TempDir Path rotation) throws Exception {
         TestPki.PemFiles served = plantCa.server().written(rotation, "node");
         Path clientCa = plantCa.writeCertificate(rotation.resolve("client-ca.crt"));
-        try (RunningNode rotating = new RunningNode(DemoStore.store(), c -> mutualTls(c, served, clientCa, 1))) {
+        try (RunningNode rotating = new RunningNode(DemoFixture.store(), c -> mutualTls(c, served, clientCa, 1))) {
             int port = rotating.server.port();
             TestPki.PemFiles next = otherCa.server().written(dir, "next-node");
             Path otherCaFile = otherCa.writeCertificate(dir.resolve("other-ca.crt"));
@@ -219,7 +220,7 @@ class MutualTlsTest {
             Files.copy(next.certificate(), served.certificate(), StandardCopyOption.REPLACE_EXISTING);
             Thread.sleep(2500);
             assertTrue(inspection(channel(port, plantCaFile, camera))
-                    .score(DemoStore.scoreRequest(DemoStore.sampleGood())).hasVerdict());
+                    .score(DemoRequests.scoreRequest(DemoFixture.sampleGood())).hasVerdict());
 
             Files.copy(next.key(), served.key(), StandardCopyOption.REPLACE_EXISTING);
             awaitServed(port, otherCaFile, camera);
@@ -235,7 +236,7 @@ class MutualTlsTest {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         while (true) {
             try {
-                inspection(channel(port, trustedCa, client)).score(DemoStore.scoreRequest(DemoStore.sampleGood()));
+                inspection(channel(port, trustedCa, client)).score(DemoRequests.scoreRequest(DemoFixture.sampleGood()));
                 return;
             } catch (StatusRuntimeException e) {
                 if (e.getStatus().getCode() != Status.Code.UNAVAILABLE || System.nanoTime() > deadline) {

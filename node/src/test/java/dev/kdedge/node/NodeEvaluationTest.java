@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdedge.calibration.cli.KdedgeCalibrate;
+import dev.kdedge.calibration.demo.DemoFixture;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -24,9 +25,9 @@ class NodeEvaluationTest {
 
     @Test
     void evaluatingOnTheNodeGivesTheStoreFigures() throws Exception {
-        JsonNode local = evaluate("--store", DemoStore.store().toString());
+        JsonNode local = evaluate("--store", DemoFixture.store().toString());
         JsonNode remote;
-        try (RunningNode node = new RunningNode(DemoStore.store(), c -> {})) {
+        try (RunningNode node = new RunningNode(DemoFixture.store(), c -> {})) {
             remote = evaluate("--node", "127.0.0.1:" + node.server.port(), "--report", out.resolve("node.html").toString());
         }
         assertEquals("demo@1", remote.get("bundle").asText());
@@ -45,11 +46,11 @@ class NodeEvaluationTest {
 
     @Test
     void anUnknownProductOnTheNodeFailsWithTheNodesReason() throws Exception {
-        try (RunningNode node = new RunningNode(DemoStore.store(), c -> {})) {
+        try (RunningNode node = new RunningNode(DemoFixture.store(), c -> {})) {
             StringWriter err = new StringWriter();
             int code = KdedgeCalibrate.commandLine().setErr(new PrintWriter(err)).execute("evaluate", "--node",
                     "127.0.0.1:" + node.server.port(), "--product", "no-such-product", "--data",
-                    DemoStore.testSet().toString());
+                    DemoFixture.testSet().toString());
             assertEquals(1, code);
             assertTrue(err.toString().contains("NOT_FOUND"), err.toString());
         }
@@ -60,7 +61,7 @@ class NodeEvaluationTest {
         String[] args = new String[source.length + 7];
         System.arraycopy(source, 0, args, 1, source.length);
         args[0] = "evaluate";
-        System.arraycopy(new String[] {"--product", DemoStore.PRODUCT, "--data", DemoStore.testSet().toString(),
+        System.arraycopy(new String[] {"--product", DemoFixture.PRODUCT, "--data", DemoFixture.testSet().toString(),
                 "--json", json.toString()}, 0, args, source.length + 1, 6);
         StringWriter err = new StringWriter();
         int code = KdedgeCalibrate.commandLine().setErr(new PrintWriter(err)).execute(args);

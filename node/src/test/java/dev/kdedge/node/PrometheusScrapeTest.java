@@ -11,6 +11,7 @@ import dev.kdedge.api.v1.FrameRequest;
 import dev.kdedge.api.v1.FrameResult;
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.ScoreRequest;
+import dev.kdedge.calibration.demo.DemoFixture;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -49,15 +50,15 @@ class PrometheusScrapeTest {
         if (System.getenv("CI") == null) {
             assumeTrue(Files.isExecutable(PROMETHEUS), "Debian's prometheus package is not installed");
         }
-        try (RunningNode node = new RunningNode(DemoStore.store(), c -> {})) {
+        try (RunningNode node = new RunningNode(DemoFixture.store(), c -> {})) {
             int metricsPort = node.server.metricsPort().orElseThrow();
             Process prometheus = startPrometheus(metricsPort);
             try {
                 awaitReady();
                 InspectionGrpc.InspectionBlockingStub inspection = InspectionGrpc.newBlockingStub(node.channel)
                         .withDeadlineAfter(60, TimeUnit.SECONDS);
-                ScoreRequest good = DemoStore.scoreRequest(DemoStore.sampleGood());
-                ScoreRequest defect = DemoStore.scoreRequest(DemoStore.sampleDefect());
+                ScoreRequest good = DemoRequests.scoreRequest(DemoFixture.sampleGood());
+                ScoreRequest defect = DemoRequests.scoreRequest(DemoFixture.sampleDefect());
                 for (int i = 0; i < 3; i++) {
                     inspection.score(good);
                 }

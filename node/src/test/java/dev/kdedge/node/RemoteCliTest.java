@@ -3,6 +3,7 @@ package dev.kdedge.node;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.demo.SyntheticTiles;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +33,7 @@ class RemoteCliTest {
             ImageIO.write(tiles.normal(3000 + i), "png", images.resolve("tile-" + i + ".png").toFile());
         }
         Files.write(images.resolve("truncated.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 0, 0, 0, 0, 0});
-        Path store = DemoStore.copyOfStore(dir.resolve("store"));
+        Path store = DemoFixture.copyOfStore(dir.resolve("store"));
         try (RunningNode node = new RunningNode(store, c -> c.models.enabled = true)) {
             CalibrateCli.Run upload = remote(node, "upload", "--product=demo", "--images=" + images);
             assertEquals(0, upload.exitCode(), upload.err());

@@ -9,6 +9,7 @@ import dev.kdedge.api.v1.FrameRequest;
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.InspectionGrpcClient;
 import dev.kdedge.api.v1.ScoreRequest;
+import dev.kdedge.calibration.demo.DemoFixture;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.vertx.core.Future;
@@ -34,7 +35,7 @@ class ServerDeadlineTest {
     private static final long DEADLINE_MS = 300;
 
     private static ScoreRequest goodRequest() throws Exception {
-        return DemoStore.scoreRequest(DemoStore.sampleGood());
+        return DemoRequests.scoreRequest(DemoFixture.sampleGood());
     }
 
     @Test
@@ -62,7 +63,7 @@ class ServerDeadlineTest {
     @Test
     void aCallQueuedPastItsDeadlineFailsAndTheNextIsServed() throws Exception {
         ScoreRequest request = goodRequest();
-        try (HeldWorkersNode node = new HeldWorkersNode(DemoStore.store(), 1, 8)) {
+        try (HeldWorkersNode node = new HeldWorkersNode(DemoFixture.store(), 1, 8)) {
             var inspection = InspectionGrpc.newBlockingStub(node.channel);
             node.hold(0);
             var expired = assertThrows(StatusRuntimeException.class,
@@ -82,7 +83,7 @@ class ServerDeadlineTest {
     private static <Req, Resp> Ended callWithServerOnlyDeadline(ServiceMethod<Resp, Req> method,
             BiFunction<io.vertx.grpc.client.GrpcClientRequest<Req, Resp>, List<Object>, Future<Void>> send)
             throws Exception {
-        try (HeldWorkersNode node = new HeldWorkersNode(DemoStore.store(), 1, 8)) {
+        try (HeldWorkersNode node = new HeldWorkersNode(DemoFixture.store(), 1, 8)) {
             node.hold(0);
             GrpcClient client = GrpcClient.client(node.vertx, new GrpcClientOptions()
                     .setScheduleDeadlineAutomatically(false));

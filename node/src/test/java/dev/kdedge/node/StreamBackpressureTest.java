@@ -7,6 +7,7 @@ import dev.kdedge.api.v1.FrameRequest;
 import dev.kdedge.api.v1.FrameResult;
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.ScoreRequest;
+import dev.kdedge.calibration.demo.DemoFixture;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -29,9 +30,9 @@ class StreamBackpressureTest {
 
     @Test
     void framesThatFindTheNodeFullWaitInsteadOfBeingRefused() throws Exception {
-        try (HeldWorkersNode node = new HeldWorkersNode(DemoStore.store(), 1, 2)) {
+        try (HeldWorkersNode node = new HeldWorkersNode(DemoFixture.store(), 1, 2)) {
             node.hold(0);
-            ScoreRequest request = DemoStore.scoreRequest(DemoStore.sampleGood());
+            ScoreRequest request = DemoRequests.scoreRequest(DemoFixture.sampleGood());
             List<FrameResult> results = new CopyOnWriteArrayList<>();
             CompletableFuture<Void> ended = new CompletableFuture<>();
             StreamObserver<FrameRequest> camera = InspectionGrpc.newStub(node.channel).inspectStream(
@@ -71,10 +72,10 @@ class StreamBackpressureTest {
 
     @Test
     void aCameraThatNeverReadsStopsTheNodeReadingItsFrames() throws Exception {
-        try (RunningNode node = new RunningNode(DemoStore.store(), c -> {})) {
+        try (RunningNode node = new RunningNode(DemoFixture.store(), c -> {})) {
             ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", node.server.port()).usePlaintext()
                     .flowControlWindow(CLIENT_WINDOW).build();
-            ScoreRequest request = DemoStore.scoreRequest(DemoStore.sampleGood());
+            ScoreRequest request = DemoRequests.scoreRequest(DemoFixture.sampleGood());
             ClientCallStreamObserver<FrameRequest> stream = NeverReadingCamera.open(channel);
             int sent = 0;
             long stalledSince = 0;
@@ -99,7 +100,7 @@ class StreamBackpressureTest {
 
             var verdict = InspectionGrpc.newBlockingStub(node.channel).withDeadlineAfter(30, TimeUnit.SECONDS)
                     .score(request).getVerdict();
-            assertEquals(DemoStore.PRODUCT, verdict.getProduct());
+            assertEquals(DemoFixture.PRODUCT, verdict.getProduct());
         }
     }
 }

@@ -7,9 +7,10 @@ import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 
-/** Shows a fit on the terminal: one progress bar for image loading, one per training epoch. */
+/** Shows a fit on the terminal in a few lines: a progress bar for image loading and one for the whole training. */
 final class ConsoleFitProgress implements FitProgress, AutoCloseable {
     private ProgressBar bar;
+    private double trainingSeconds;
 
     @Override
     public void stage(String description) {
@@ -34,18 +35,22 @@ final class ConsoleFitProgress implements FitProgress, AutoCloseable {
     }
 
     @Override
-    public void batchDone(int epoch, int batch, int batches, double loss) {
-        if (batch == 1) {
-            open("epoch " + epoch, batches);
+    public void batchDone(int epoch, int epochs, int batch, int batches, double loss) {
+        if (epoch == 1 && batch == 1) {
+            open("training", epochs * batches);
         }
-        bar.stepTo(batch);
-        bar.setExtraMessage(String.format(" loss %.4f", loss));
+        bar.stepTo((long) (epoch - 1) * batches + batch);
+        bar.setExtraMessage(String.format(" epoch %d/%d, loss %.4f", epoch, epochs, loss));
     }
 
     @Override
     public void epochDone(int epoch, int epochs, double meanLoss, double seconds) {
-        closeBar();
-        System.err.printf("epoch %d/%d  loss %.5f  %.1f s%n", epoch, epochs, meanLoss, seconds);
+        trainingSeconds += seconds;
+        if (epoch == epochs) {
+            closeBar();
+            System.err.printf("trained %d epochs in %.0f s, last epoch's mean loss %.5f%n", epochs, trainingSeconds,
+                    meanLoss);
+        }
     }
 
     @Override

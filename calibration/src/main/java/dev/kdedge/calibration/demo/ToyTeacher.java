@@ -2,10 +2,10 @@ package dev.kdedge.calibration.demo;
 
 import ai.djl.Device;
 import ai.djl.Model;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import dev.kdedge.calibration.engine.PyTorchEngine;
 import dev.kdedge.calibration.network.GraphBlock;
 import dev.kdedge.calibration.network.OnnxExporter;
 import dev.kdedge.calibration.network.ResNetGraphs;
@@ -23,7 +23,7 @@ public final class ToyTeacher {
     private ToyTeacher() {}
 
     public static void write(Path onnxFile, int width, long seed) throws IOException {
-        Engine.getEngine("PyTorch").setRandomSeed((int) seed);
+        PyTorchEngine.get().setRandomSeed((int) seed);
         try (Model model = Model.newInstance("toy-teacher", Device.cpu(), "PyTorch")) {
             GraphBlock block = new GraphBlock(ResNetGraphs.resnet18UpToLayer3(width));
             block.setInitializer(GraphBlock.kaimingNormalFanOut(), Parameter.Type.WEIGHT);

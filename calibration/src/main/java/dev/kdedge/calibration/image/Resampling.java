@@ -9,10 +9,20 @@ package dev.kdedge.calibration.image;
 public final class Resampling {
     private Resampling() {}
 
-    /** Resizes an 8-bit plane given as floats (0..255) and rounds the result to 8 bits, as Pillow does. */
+    /**
+     * Resizes an 8-bit plane given as floats (0..255) and rounds the result to 8 bits, as Pillow does. Pillow's order,
+     * the horizontal pass first, holds an intermediate of {@code outWidth x height}; for an image far taller than wide
+     * (1 x 12,000,000 pixels: 12 GB at 256 px) that is far more than the input, so there the vertical pass goes first.
+     * Either way the intermediate holds at most as many values as the larger of the input and the output.
+     */
     public static float[] resizeImage(float[] plane, int width, int height, int outWidth, int outHeight) {
-        float[] horizontal = resample1d(plane, width, height, outWidth, true);
-        float[] both = resample1d(horizontal, outWidth, height, outHeight, false);
+        long horizontalFirst = (long) outWidth * height;
+        float[] both;
+        if (horizontalFirst <= Math.max((long) width * height, (long) outWidth * outHeight)) {
+            both = resample1d(resample1d(plane, width, height, outWidth, true), outWidth, height, outHeight, false);
+        } else {
+            both = resample1d(resample1d(plane, width, height, outHeight, false), width, outHeight, outWidth, true);
+        }
         for (int i = 0; i < both.length; i++) {
             both[i] = Math.max(0f, Math.min(255f, Math.round(both[i])));
         }

@@ -1,6 +1,5 @@
 package dev.kdedge.calibration.network;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -10,6 +9,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.Loss;
+import dev.kdedge.calibration.engine.PyTorchEngine;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.HashMap;
 import java.util.List;
@@ -31,7 +31,7 @@ public final class AutogradBackprop implements AutoCloseable {
         if (graph.inputs().size() != 1 || !graph.inputs().get(0).name().equals(NetworkGraph.INPUT)) {
             throw new IllegalArgumentException("an input gradient needs a student that reads the image alone");
         }
-        manager = NDManager.newBaseManager("PyTorch");
+        manager = PyTorchEngine.get().newBaseManager();
         try {
             block = new GraphBlock(graph);
             block.setInitializer(GraphBlock.kaimingNormalFanOut(), Parameter.Type.WEIGHT);
@@ -116,7 +116,7 @@ public final class AutogradBackprop implements AutoCloseable {
     }
 
     private static GradientCollector newCollector() {
-        return Engine.getEngine("PyTorch").newGradientCollector();
+        return PyTorchEngine.get().newGradientCollector();
     }
 
     @Override

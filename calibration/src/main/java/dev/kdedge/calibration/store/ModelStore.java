@@ -27,6 +27,7 @@ import java.util.stream.Stream;
  * products/&lt;product&gt;/versions/&lt;n&gt;/            immutable bundle: student.onnx, manifest.json
  * products/&lt;product&gt;/ACTIVE                     the serving version, then the versions active before it
  * products/&lt;product&gt;/uploads/normals|defects/   images uploaded on site, named by content hash
+ * products/&lt;product&gt;/uploads/damaged/          uploads whose content did not match their name, set aside
  * products/&lt;product&gt;/threshold-policy.json      how the next fits set the threshold
  * engines/                                       TensorRT engines the node built, unless configured elsewhere
  * </pre>
@@ -272,11 +273,16 @@ public final class ModelStore {
      */
     public boolean storeUpload(String product, UploadKind kind, byte[] content, String extension) throws IOException {
         Path folder = Files.createDirectories(uploadsDir(product, kind));
-        Path target = folder.resolve(Digests.sha256(content) + "." + extension);
+        String sha256 = Digests.sha256(content);
+        Path target = folder.resolve(sha256 + "." + extension);
         if (Files.exists(target)) {
             return false;
         }
-        AtomicFiles.write(target, content);
+        AtomicFiles.write(target, content, written -> {
+            if (!Digests.sha256(written).equals(sha256)) {
+                throw new IOException("the stored copy of upload " + sha256 + " does not read back as written");
+            }
+        });
         CrashPoints.reach(CrashPoints.UPLOAD_STORED);
         return true;
     }
@@ -290,6 +296,32 @@ public final class ModelStore {
         try (Stream<Path> entries = Files.list(folder)) {
             return entries.filter(p -> !p.getFileName().toString().startsWith(".")).sorted().toList();
         }
+    }
+
+    /**
+     * Moves every upload of {@code product} whose content no longer matches its name (its content hash) to
+     * {@code uploads/damaged/}, where it no longer counts: an earlier build could keep a file cut short by a full disk
+     * under the whole content's name, and every fine-tune then failed on it. Reads every upload.
+     *
+     * @return the uploads set aside, where they were
+     */
+    public List<Path> setAsideDamagedUploads(String product) throws IOException {
+        List<Path> damaged = new ArrayList<>();
+        for (UploadKind kind : UploadKind.values()) {
+            for (Path upload : uploads(product, kind)) {
+                String name = upload.getFileName().toString();
+                if (!name.startsWith(Digests.sha256(upload) + ".")) {
+                    Path aside = Files.createDirectories(productDir(product).resolve("uploads/damaged")
+                            .resolve(kind.folder)).resolve(name);
+                    Files.move(upload, aside, StandardCopyOption.REPLACE_EXISTING);
+                    damaged.add(upload);
+                }
+            }
+        }
+        if (!damaged.isEmpty()) {
+            AtomicFiles.syncTree(productDir(product).resolve("uploads"));
+        }
+        return damaged;
     }
 
     private Path uploadsDir(String product, UploadKind kind) {

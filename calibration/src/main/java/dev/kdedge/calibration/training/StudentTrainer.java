@@ -14,6 +14,7 @@ import ai.djl.training.Trainer;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.engine.PyTorchEngine;
 import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.TrainingRecipe;
 import dev.kdedge.calibration.network.GraphBlock;
@@ -57,7 +58,7 @@ public final class StudentTrainer {
         List<List<FloatTensor>> teacherFeatures = teacherFeatures(teacher, images);
         progress.teacherFeaturesDone(images.size());
 
-        Engine pytorch = Engine.getEngine("PyTorch");
+        Engine pytorch = PyTorchEngine.get();
         pytorch.setRandomSeed((int) settings.seed());
         Model model = Model.newInstance("student", Device.cpu(), "PyTorch");
         GraphBlock block = new GraphBlock(studentGraph);
@@ -93,7 +94,7 @@ public final class StudentTrainer {
                         throw new NonFiniteLossException(loss, epoch, b + 1);
                     }
                     lossSum += loss * batch.size();
-                    progress.batchDone(epoch, b + 1, batches, loss);
+                    progress.batchDone(epoch, settings.epochs(), b + 1, batches, loss);
                 }
                 double meanLoss = lossSum / order.size();
                 double elapsed = (System.nanoTime() - start) / 1e9;

@@ -3,9 +3,8 @@ package dev.kdedge.calibration.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kdedge.calibration.demo.DemoProduct;
+import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.engine.ExecutionProvider;
-import dev.kdedge.calibration.fit.FitProgress;
 import dev.kdedge.calibration.network.QdqScheme;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
@@ -15,7 +14,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,23 +24,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DoctorCommandTest {
     @TempDir
-    static Path demo;
-
-    @TempDir
     Path copy;
-
-    @BeforeAll
-    static void fitDemoProduct() throws Exception {
-        DemoProduct.create(new ModelStore(demo.resolve("store")), demo.resolve("work"), "demo", null, 60,
-                FitProgress.NONE);
-    }
 
     @Test
     void aHealthyStoreOnTheCpuPassesWithEachEngineBuiltAndTimed() throws Exception {
-        Manifest manifest = new ModelStore(demo.resolve("store")).activeBundle("demo").manifest();
+        Manifest manifest = new ModelStore(DemoFixture.store()).activeBundle("demo").manifest();
         // teacher, student, served graph, and each INT8 variant the fit published
         long files = 3 + Stream.of(QdqScheme.values()).filter(scheme -> manifest.int8(scheme).published()).count();
-        CliRun run = CliRun.of(List.of("doctor", "--store", demo.resolve("store").toString(), "--runs", "3"));
+        CliRun run = CliRun.of(List.of("doctor", "--store", DemoFixture.store().toString(), "--runs", "3"));
         assertEquals(0, run.exitCode(), run.out() + run.err());
         assertTrue(run.out().contains("ONNX Runtime " + ExecutionProvider.onnxRuntimeVersion()
                 + ", execution providers [CPU]"), run.out());
@@ -60,9 +49,9 @@ class DoctorCommandTest {
     @Test
     void aDamagedTeacherAndAMissingProviderAreEachNamed() throws Exception {
         Path store = copy.resolve("store");
-        try (Stream<Path> files = Files.walk(demo.resolve("store"))) {
+        try (Stream<Path> files = Files.walk(DemoFixture.store())) {
             for (Path file : files.toList()) {
-                Path target = store.resolve(demo.resolve("store").relativize(file).toString());
+                Path target = store.resolve(DemoFixture.store().relativize(file).toString());
                 if (Files.isDirectory(file)) {
                     Files.createDirectories(target);
                 } else {

@@ -6,8 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kdedge.calibration.demo.DemoProduct;
-import dev.kdedge.calibration.fit.FitProgress;
+import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.metrics.RocCurve;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
@@ -23,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,22 +36,13 @@ class EvaluateCommandTest {
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
 
     @TempDir
-    static Path demo;
-
-    @TempDir
     Path out;
-
-    @BeforeAll
-    static void fitDemoProduct() throws Exception {
-        DemoProduct.create(new ModelStore(demo.resolve("store")), demo.resolve("work"), "demo", null, 60,
-                FitProgress.NONE);
-    }
 
     @Test
     void evaluateWritesConsistentJsonAndAReportThatRendersInABrowser() throws Exception {
         Path json = out.resolve("evaluation.json");
         Path report = out.resolve("report.html");
-        CliRun run = evaluate("--data", DemoProduct.testSet(demo.resolve("work")).toString(), "--json", json.toString(),
+        CliRun run = evaluate("--data", DemoFixture.testSet().toString(), "--json", json.toString(),
                 "--report", report.toString(), "--gallery", "4");
         assertEquals(0, run.exitCode(), run.err());
         assertTrue(run.out().contains("image AUROC"), run.out());
@@ -99,7 +88,7 @@ class EvaluateCommandTest {
     @Test
     void aTestSetWithoutDefectsStillReportsFalseRejects() throws Exception {
         Path good = Files.createDirectories(out.resolve("only-good/test/good"));
-        try (var files = Files.list(DemoProduct.testSet(demo.resolve("work")).resolve("test/good"))) {
+        try (var files = Files.list(DemoFixture.testSet().resolve("test/good"))) {
             for (Path f : files.toList()) {
                 Files.copy(f, good.resolve(f.getFileName()));
             }
@@ -117,7 +106,7 @@ class EvaluateCommandTest {
 
     @Test
     void theTensorRtInt8VariantIsScoredWhereTheFitPublishedIt() throws Exception {
-        String testSet = DemoProduct.testSet(demo.resolve("work")).toString();
+        String testSet = DemoFixture.testSet().toString();
         CliRun misplaced = evaluate("--data", testSet, "--int8-variant", "tensorrt");
         assertEquals(1, misplaced.exitCode());
         assertTrue(misplaced.err().contains("--int8-variant applies with --precision int8"), misplaced.err());
@@ -126,7 +115,7 @@ class EvaluateCommandTest {
         assertTrue(unknown.err().contains("unknown int8 variant 'tflite': expected one of [onnxruntime, tensorrt]"),
                 unknown.err());
 
-        Manifest.Int8 tensorRt = new ModelStore(demo.resolve("store")).activeBundle("demo").manifest().int8TensorRt();
+        Manifest.Int8 tensorRt = new ModelStore(DemoFixture.store()).activeBundle("demo").manifest().int8TensorRt();
         CliRun run = evaluate("--data", testSet, "--precision", "int8", "--int8-variant", "tensorrt");
         if (tensorRt.published()) {
             assertEquals(0, run.exitCode(), run.err());
@@ -138,8 +127,8 @@ class EvaluateCommandTest {
         }
     }
 
-    private CliRun evaluate(String... args) {
-        List<String> command = new ArrayList<>(List.of("evaluate", "--store", demo.resolve("store").toString(),
+    private CliRun evaluate(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of("evaluate", "--store", DemoFixture.store().toString(),
                 "--product", "demo"));
         command.addAll(List.of(args));
         return CliRun.of(command);

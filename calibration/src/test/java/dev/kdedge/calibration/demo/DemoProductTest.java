@@ -9,8 +9,6 @@ import dev.kdedge.calibration.engine.Precision;
 import dev.kdedge.calibration.evaluation.BundleMaps;
 import dev.kdedge.calibration.evaluation.EvaluationResult;
 import dev.kdedge.calibration.evaluation.TestSetEvaluator;
-import dev.kdedge.calibration.fit.FitProgress;
-import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
 import java.nio.file.Path;
 import java.util.List;
@@ -38,20 +36,18 @@ class DemoProductTest {
 
     @Test
     void samplesAndTestSetAreFarOnTheirSideOfTheThreshold() throws Exception {
-        Path work = dir.resolve("work");
-        ProductBundle bundle = DemoProduct.create(new ModelStore(dir.resolve("store")), work, "demo", null,
-                DemoProduct.DEFAULT_IMAGES, FitProgress.NONE);
+        ProductBundle bundle = DemoFixture.bundle();
         double threshold = bundle.manifest().threshold().calibration().threshold();
         try (BundleMaps maps = new BundleMaps(bundle, Precision.FP32, InferenceOptions.cpu(2))) {
-            double good = maps.score(DemoProduct.sampleGood(work)).map().score();
-            double defect = maps.score(DemoProduct.sampleDefect(work)).map().score();
+            double good = maps.score(DemoFixture.sampleGood()).map().score();
+            double defect = maps.score(DemoFixture.sampleDefect()).map().score();
             System.out.printf("demo: threshold %.5f, good sample %.5f (%.2f of it), defect sample %.5f (%.2f times)%n",
                     threshold, good, good / threshold, defect, defect / threshold);
             assertTrue(good <= GOOD_SAMPLE_AT_MOST * threshold, "good sample " + good / threshold + " of the threshold");
             assertTrue(defect >= DEFECT_SAMPLE_AT_LEAST * threshold,
                     "defect sample " + defect / threshold + " times the threshold");
 
-            Path testSet = DemoProduct.testSet(work);
+            Path testSet = DemoFixture.testSet();
             List<MvtecTestSet.Sample> samples = MvtecTestSet.load(testSet);
             EvaluationResult result = new TestSetEvaluator(maps, dir).evaluate(testSet, samples, done -> {});
             assertEquals(1.0, result.imageAuroc());

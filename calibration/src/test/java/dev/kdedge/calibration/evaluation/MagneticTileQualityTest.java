@@ -3,7 +3,6 @@ package dev.kdedge.calibration.evaluation;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kdedge.calibration.dataset.ImageFolders;
 import dev.kdedge.calibration.dataset.MvtecTestSet;
@@ -24,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,8 +33,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Each method on the real magnetic-tile data with the ImageNet teacher, shortened to fit CI: MT-256's protocol (all
  * 700 normal images, no hold-out, 256 px (MKD 128), official recipe) but a few epochs instead of the benchmark's, a
  * few minutes each on 2 cores. The floors leave room for PyTorch's run-to-run spread on the CPU and sit far above the
- * 0.5 a broken map or loss gives; the benchmarks (README, Quality) train for 30 (STFPM, MKD) and 20 (RD4AD) epochs.
+ * 0.5 a broken map or loss gives; the benchmarks (RESULTS.md) train for 30 (STFPM, MKD) and 20 (RD4AD) epochs. The
+ * quality tier ({@code mvn -B test -Pquality}).
  */
+@Tag("quality")
 class MagneticTileQualityTest {
     /** A short run of a method at an input size and the image AUROC it must reach. */
     record ShortRun(String method, int inputSize, int epochs, double imageAurocFloor) {
@@ -64,11 +66,8 @@ class MagneticTileQualityTest {
         Path shared = Path.of(System.getProperty("kdedge.shared", "../shared"));
         Path data = shared.resolve("data/magnetic-tile");
         Path teacher = shared.resolve("models/resnet18-imagenet-layer1-3.onnx");
-        boolean present = Files.isDirectory(data) && Files.isRegularFile(teacher);
-        if (System.getenv("CI") == null) {
-            assumeTrue(present, "../shared (magnetic-tile data, ImageNet teacher) is not beside this checkout");
-        }
-        assertTrue(present, "CI needs ../shared beside the checkout");
+        assertTrue(Files.isDirectory(data) && Files.isRegularFile(teacher),
+                "the quality tier needs ../shared (magnetic-tile data, ImageNet teacher) beside the checkout");
 
         DistillationMethod method = Methods.named(run.method());
         FitRequest request = FitRequest.fromScratch("magnetic-tile", teacher, ImageFolders.normalTrainingImages(data),

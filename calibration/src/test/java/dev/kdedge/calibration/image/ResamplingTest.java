@@ -39,4 +39,27 @@ class ResamplingTest {
         float[] plane = {10, 20, 30, 40, 50, 60};
         assertArrayEquals(plane, Resampling.resizeImage(plane, 3, 2, 3, 2), 0f);
     }
+
+    /**
+     * A column of 12 million pixels resized to 256 x 256 the way Pillow orders the passes would hold 256 x 12 million
+     * floats (12 GB, beyond this JVM's heap) between them; it goes vertical pass first, and gives exactly the transpose
+     * of the same row resized.
+     */
+    @Test
+    void aFarTallerThanWideImageResizesInMemoryOfItsOwnSize() {
+        int height = 12_000_000;
+        float[] column = new float[height];
+        for (int y = 0; y < height; y++) {
+            column[y] = (y / 1000) % 256;
+        }
+        float[] tall = Resampling.resizeImage(column, 1, height, 256, 256);
+        float[] wide = Resampling.resizeImage(column, height, 1, 256, 256);
+        float[] transposed = new float[256 * 256];
+        for (int y = 0; y < 256; y++) {
+            for (int x = 0; x < 256; x++) {
+                transposed[y * 256 + x] = wide[x * 256 + y];
+            }
+        }
+        assertArrayEquals(transposed, tall, 0f);
+    }
 }

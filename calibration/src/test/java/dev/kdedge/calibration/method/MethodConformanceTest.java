@@ -3,7 +3,6 @@ package dev.kdedge.calibration.method;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -42,6 +41,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -199,15 +199,16 @@ class MethodConformanceTest {
         return max;
     }
 
+    /** Trains on real images, so it belongs to the quality tier ({@code mvn -B test -Pquality}). */
+    @Tag("quality")
     @ParameterizedTest(name = "{0}")
     @MethodSource("variants")
     void exportMatchesTrainingOnRealImagesWithTheImageNetTeacher(String name) throws Exception {
         Path shared = Path.of(System.getProperty("kdedge.shared", "../shared"));
         Path teacherFile = shared.resolve("models/resnet18-imagenet-layer1-3.onnx");
         Path data = shared.resolve("data/magnetic-tile");
-        if (System.getenv("CI") == null) {
-            assumeTrue(Files.isRegularFile(teacherFile) && Files.isDirectory(data), "../shared is not beside this checkout");
-        }
+        assertTrue(Files.isRegularFile(teacherFile) && Files.isDirectory(data),
+                "the quality tier needs ../shared (magnetic-tile data, ImageNet teacher) beside the checkout");
         DistillationMethod method = variant(name);
         ImageDecoder decoder = new ImageDecoder(Long.MAX_VALUE);
         List<FloatTensor> images = new ArrayList<>();

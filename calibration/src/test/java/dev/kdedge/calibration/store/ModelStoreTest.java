@@ -141,4 +141,62 @@ class ModelStoreTest {
         assertThrows(IllegalArgumentException.class, () -> ModelStore.requireValidProductId(""));
         ModelStore.requireValidProductId("tile-7.b_2");
     }
+
+    /**
+     * On a real file system that fills up: uploads are kept until one does not fit, which is refused as "full" with
+     * what to do; nothing is left under a final name that does not hold its whole content, and no temporary file is
+     * left behind. Other writes (a threshold policy) say the same.
+     */
+    @Test
+    void aFullFileSystemKeepsNothingIncompleteAndSaysWhatToDo() throws Exception {
+        try (SmallFileSystem disk = SmallFileSystem.mount(root.resolve("small"), 1024 * 1024)) {
+            ModelStore small = new ModelStore(disk.root());
+            java.util.Random random = new java.util.Random(1);
+            int kept = 0;
+            StoreFullException full = null;
+            for (int i = 0; i < 20 && full == null; i++) {
+                byte[] image = new byte[300_000];
+                random.nextBytes(image);
+                try {
+                    assertTrue(small.storeUpload("tile", ModelStore.UploadKind.NORMAL, image, "png"));
+                    kept++;
+                } catch (StoreFullException e) {
+                    full = e;
+                }
+            }
+            assertTrue(full != null, "1 MiB held " + kept + " uploads of 300 kB");
+            assertEquals(3, kept);
+            assertTrue(full.getMessage().contains("file system is full") && full.getMessage().contains("Free space"),
+                    full.getMessage());
+            List<Path> uploads = small.uploads("tile", ModelStore.UploadKind.NORMAL);
+            assertEquals(kept, uploads.size());
+            for (Path upload : uploads) {
+                assertEquals(Digests.sha256(upload) + ".png", upload.getFileName().toString());
+            }
+            try (var files = Files.list(uploads.get(0).getParent())) {
+                assertEquals(kept, files.count(), "no temporary file is left");
+            }
+            assertTrue(small.setAsideDamagedUploads("tile").isEmpty());
+
+            byte[] filler = new byte[(int) disk.usableBytes()];
+            Files.write(disk.root().resolve("filler"), filler);
+            assertThrows(StoreFullException.class, () -> small.setThresholdPolicy("tile", ThresholdPolicy.DEFAULT));
+            assertFalse(Files.exists(disk.root().resolve("products/tile/threshold-policy.json")));
+        }
+    }
+
+    /** A normal an earlier build kept cut short under its whole content's name is set aside, not trained on. */
+    @Test
+    void anUploadWhoseContentDoesNotMatchItsNameIsSetAside() throws Exception {
+        assertTrue(store.storeUpload("tile", ModelStore.UploadKind.NORMAL, new byte[] {1, 2, 3}, "png"));
+        byte[] whole = {4, 5, 6, 7};
+        Path truncated = root.resolve("products/tile/uploads/normals/" + Digests.sha256(whole) + ".png");
+        Files.write(truncated, new byte[] {4, 5});
+        assertEquals(2, store.uploads("tile", ModelStore.UploadKind.NORMAL).size());
+
+        assertEquals(List.of(truncated), store.setAsideDamagedUploads("tile"));
+        assertEquals(1, store.uploads("tile", ModelStore.UploadKind.NORMAL).size());
+        assertTrue(Files.exists(root.resolve("products/tile/uploads/damaged/normals/" + truncated.getFileName())));
+        assertTrue(store.storeUpload("tile", ModelStore.UploadKind.NORMAL, whole, "png"), "the image can be sent again");
+    }
 }

@@ -1,6 +1,7 @@
 package dev.kdedge.node.api;
 
 import dev.kdedge.calibration.store.StoreException;
+import dev.kdedge.calibration.store.StoreFullException;
 import dev.kdedge.calibration.store.UnknownProductException;
 import dev.kdedge.calibration.store.UnknownVersionException;
 import dev.kdedge.node.inference.RejectedRequestException;
@@ -19,6 +20,9 @@ record StatusMapping(GrpcStatus status, String message) {
                 ? failure.getCause() : failure;
         if (cause instanceof RejectedRequestException rejected) {
             return new StatusMapping(GrpcStatus.valueOf(rejected.reason().name()), rejected.getMessage());
+        }
+        if (cause instanceof StoreFullException) {
+            return new StatusMapping(GrpcStatus.RESOURCE_EXHAUSTED, cause.getMessage());
         }
         if (cause instanceof IllegalArgumentException) {
             return new StatusMapping(GrpcStatus.INVALID_ARGUMENT, cause.getMessage());

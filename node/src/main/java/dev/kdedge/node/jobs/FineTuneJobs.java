@@ -84,6 +84,9 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
         this.store = store;
         this.records = new JobStore(recordDir);
         this.fitter = fitter;
+        for (String product : store.products()) {
+            setAsideDamagedUploads(product);
+        }
         for (JobStore.Saved saved : records.loadAll()) {
             JobLog log = new JobLog(records, saved.job(), saved.events());
             jobs.put(saved.job().getJobId(), log);
@@ -197,7 +200,15 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
         return b.build();
     }
 
+    private void setAsideDamagedUploads(String product) throws IOException {
+        for (Path damaged : store.setAsideDamagedUploads(product)) {
+            LOG.warn("upload {} of {} does not match its content hash: set aside under uploads/damaged, not trained on",
+                    damaged.getFileName(), product);
+        }
+    }
+
     private List<Path> requireEnoughNormals(String product) throws IOException {
+        setAsideDamagedUploads(product);
         List<Path> normals = store.uploads(product, ModelStore.UploadKind.NORMAL);
         if (normals.size() < MIN_NORMALS) {
             throw new IllegalStateException("product " + product + " has " + normals.size()
@@ -292,7 +303,7 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
         }
 
         @Override
-        public void batchDone(int epoch, int batch, int batches, double loss) {
+        public void batchDone(int epoch, int epochs, int batch, int batches, double loss) {
             stopIfCancelled();
         }
 
