@@ -6,10 +6,12 @@ import dev.kdedge.calibration.engine.ProviderUnavailableException;
 import dev.kdedge.calibration.fit.ProductFitter;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.node.api.ConnectionLog;
+import dev.kdedge.node.api.HealthEndpoint;
 import dev.kdedge.node.api.InspectionEndpoint;
 import dev.kdedge.node.api.ModelsEndpoint;
 import dev.kdedge.node.config.NodeConfig;
 import dev.kdedge.node.engine.EngineCache;
+import dev.kdedge.node.health.ServingState;
 import dev.kdedge.node.inference.InferenceBatcher;
 import dev.kdedge.node.inference.LargeImageLane;
 import dev.kdedge.node.inference.ScoringPipeline;
@@ -28,7 +30,6 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.grpc.health.HealthService;
 import io.vertx.grpc.reflection.ReflectionService;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerOptions;
@@ -65,10 +66,16 @@ public final class NodeServer implements AutoCloseable {
     private final ModelStore store;
     private final FineTuneJobs jobs;
     private final ExecutorService administration;
+    private final Shutdown shutdown;
+
+    /** What a shutdown tells, before the port closes: health, camera streams, and how long calls may take. */
+    private record Shutdown(ServingState state, HealthEndpoint health, InspectionEndpoint inspection,
+            int graceSeconds) {}
 
     private NodeServer(HttpServer http, Optional<HttpServer> metricsHttp, Optional<TlsReloader> tlsReloader,
             EngineCache engines, ScoringPipeline pipeline, ExecutorService loader, ModelStore store, FineTuneJobs jobs,
-            ExecutorService administration) {
+            ExecutorService administration, Shutdown shutdown) {
+        this.shutdown = shutdown;
         this.http = http;
         this.metricsHttp = metricsHttp;
         this.tlsReloader = tlsReloader;
@@ -99,9 +106,11 @@ public final class NodeServer implements AutoCloseable {
         } catch (IOException | ProviderUnavailableException e) {
             return Future.failedFuture(e);
         }
+        Optional<String> writesRefused = writesRefused(config, store);
+        ServingState serving = new ServingState(writesRefused.isEmpty());
         ExecutorService loader = Executors.newFixedThreadPool(1, daemon("kdedge-engine-loader"));
         EngineCache engines = new EngineCache(store, inference,
-                config.precision.resolve(), config.cache.maxBytes, loader);
+                config.precision.resolve(), config.cache.maxBytes, loader, serving);
         ScoringPipeline pipeline = new ScoringPipeline(engines, new InferenceBatcher(config.scoring.batching.maxBatch,
                 config.scoring.workerThreads / config.scoring.batching.maxBatch, config.scoring.batching.windowMillis,
                 TimeUnit.MILLISECONDS), config.scoring.maxImagePixels,
@@ -120,15 +129,17 @@ public final class NodeServer implements AutoCloseable {
 
         vertx.exceptionHandler(NodeServer::unhandled);
         GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.server.maxMessageBytes));
-        grpc.addService(new InspectionEndpoint(vertx, pipeline, config.scoring.streamWindow,
-                config.server.maxMessageBytes, calls));
-        grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines,
+        InspectionEndpoint inspection = new InspectionEndpoint(vertx, pipeline, config.scoring.streamWindow,
+                config.server.maxMessageBytes, calls);
+        HealthEndpoint health = new HealthEndpoint(vertx, serving);
+        grpc.addService(inspection);
+        grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines, serving,
                 config.scoring.maxImagePixels), jobs, administration, calls));
-        grpc.addService(HealthService.create(vertx)
-                .register(InspectionGrpcService.SERVICE_NAME, () -> Future.succeededFuture(true)));
+        grpc.addService(health);
         grpc.addService(ReflectionService.v1());
 
         HttpServerOptions options = new HttpServerOptions().setHost(config.server.host).setPort(config.server.port)
+                .setIdleTimeout(config.server.idleTimeoutSeconds).setIdleTimeoutUnit(TimeUnit.SECONDS)
                 .setInitialSettings(new Http2Settings().setInitialWindowSize(HTTP2_WINDOW_BYTES)
                         .setMaxFrameSize(1 << 20).setMaxConcurrentStreams(config.server.maxConcurrentStreams))
                 .setHttp2RstFloodMaxRstFramePerWindow(config.server.maxResetsPerWindow)
@@ -139,7 +150,6 @@ public final class NodeServer implements AutoCloseable {
                         .map(Optional::of);
         return tls.compose(files -> {
             boolean mutual = files.map(TlsFiles::mutual).orElse(false);
-            Optional<String> writesRefused = writesRefused(config, store);
             if (writesRefused.isEmpty() && !mutual) {
                 LOG.warn("Models writes are enabled without mutual TLS: anyone who can reach port {} can upload, "
                         + "fine-tune, promote and roll back (configure tls.clientCa to require engineer "
@@ -157,8 +167,10 @@ public final class NodeServer implements AutoCloseable {
                     .map(http -> {
                         Optional<TlsReloader> reloader = files.map(f -> new TlsReloader(vertx, http, config.tls,
                                 options.getSslOptions(), f));
+                        serving.started();
                         return new NodeServer(http, metricsHttp, reloader, engines, pipeline, loader, store, jobs,
-                                administration);
+                                administration, new Shutdown(serving, health, inspection,
+                                        config.server.shutdownGraceSeconds));
                     }));
         }).onFailure(e -> {
             jobs.close();
@@ -225,13 +237,18 @@ public final class NodeServer implements AutoCloseable {
     }
 
     /**
-     * Stops accepting calls, lets queued requests and Models calls finish, stops a running fine-tune, then frees every
-     * engine: nothing writes into the store after it returns.
+     * Health turns NOT_SERVING (every Watch hears it, then ends), camera streams answer the frames they read and end
+     * UNAVAILABLE, no new call is taken (HTTP/2 GOAWAY: a client's next call fails UNAVAILABLE) and calls in flight
+     * get {@code server.shutdownGraceSeconds} to finish; then queued Models calls finish, a running fine-tune stops and
+     * every engine is freed: nothing writes into the store after it returns.
      */
     @Override
     public void close() throws Exception {
+        shutdown.state().stopping();
+        shutdown.health().endWatches();
+        shutdown.inspection().drainStreams();
         tlsReloader.ifPresent(TlsReloader::close);
-        http.close().await();
+        http.shutdown(shutdown.graceSeconds(), TimeUnit.SECONDS).await();
         if (metricsHttp.isPresent()) {
             metricsHttp.get().close().await();
         }

@@ -54,7 +54,7 @@ final class HeldWorkersNode implements AutoCloseable {
     HeldWorkersNode(Path store, int workerThreads, int maxQueuedRequests, int maxQueuedPerClient, Executor loader) {
         workers = ScoringPipeline.workerPool(workerThreads, maxQueuedRequests);
         engines = new EngineCache(new ModelStore(store), InferenceOptions.cpu(1), ProductPrecisions.FP32, 1 << 30,
-                loader != null ? loader : loads);
+                loader != null ? loader : loads, EngineCache.ServingReports.NONE);
         pipeline = new ScoringPipeline(engines, new InferenceBatcher(1, 1, 0, TimeUnit.MILLISECONDS), 1 << 22, workers, new LargeImageLane(1 << 22, 1, 1),
                 maxQueuedPerClient);
         GrpcServer grpc = GrpcServer.server(vertx);

@@ -15,6 +15,7 @@ import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.node.api.ModelsEndpoint;
 import dev.kdedge.node.engine.EngineCache;
 import dev.kdedge.node.engine.ProductPrecisions;
+import dev.kdedge.node.health.ServingState;
 import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.models.ProductAdministration;
 import dev.kdedge.node.metrics.CallMetrics;
@@ -56,11 +57,12 @@ class ModelsBusyTest {
         List<Throwable> unhandled = new CopyOnWriteArrayList<>();
         vertx.exceptionHandler(unhandled::add);
         CountDownLatch release = new CountDownLatch(1);
-        try (EngineCache engines = new EngineCache(store, InferenceOptions.cpu(1), ProductPrecisions.FP32, 1 << 30, loader);
+        try (EngineCache engines = new EngineCache(store, InferenceOptions.cpu(1), ProductPrecisions.FP32, 1 << 30, loader,
+                EngineCache.ServingReports.NONE);
                 FineTuneJobs jobs = new FineTuneJobs(store, dir.resolve("jobs"),
                         new ProductFitter(store, InferenceOptions.cpu(1)))) {
             GrpcServer grpc = GrpcServer.server(vertx);
-            grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines, 1 << 24), jobs, work,
+            grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines, new ServingState(true), 1 << 24), jobs, work,
                     new CallMetrics(new SimpleMeterRegistry())));
             HttpServer http = vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1").await();
             ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", http.actualPort()).usePlaintext()

@@ -97,7 +97,7 @@ class PrometheusScrapeTest {
                 assertEquals(0, value("kdedge_finetune_jobs{state=\"running\"}"));
                 assertAtLeast(50e6, "process_resident_memory_bytes");
                 assertAtLeast(1, "sum(jvm_memory_used_bytes{area=\"heap\"})");
-                assertAtLeast(10, "sum(vertx_http_server_requests_total{method=\"POST\"})");
+                assertAtLeast(10, "sum(vertx_http_server_requests_total{code=\"200\"})");
             } finally {
                 prometheus.destroy();
                 prometheus.waitFor(20, TimeUnit.SECONDS);

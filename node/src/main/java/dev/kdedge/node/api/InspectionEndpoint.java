@@ -28,6 +28,7 @@ import io.vertx.grpc.server.Service;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -41,12 +42,16 @@ public final class InspectionEndpoint implements Service {
     /** How soon a stream's frame that found the node full is offered again. */
     private static final long STREAM_RETRY_MS = 20;
     private static final String STREAM = InspectionGrpcService.InspectStream.methodName();
+    static final String SHUTTING_DOWN = "kdedge-node is shutting down: every frame it read has been answered; "
+            + "reconnect to it once it has restarted, or to another node";
 
     private final Vertx vertx;
     private final ScoringPipeline pipeline;
     private final int streamWindow;
     private final long maxMessageBytes;
     private final CallMetrics metrics;
+    /** Camera streams open now, each confined to its event loop. */
+    private final Set<StreamFlow> streams = ConcurrentHashMap.newKeySet();
 
     public InspectionEndpoint(Vertx vertx, ScoringPipeline pipeline, int streamWindow, long maxMessageBytes,
             CallMetrics metrics) {
@@ -132,12 +137,20 @@ public final class InspectionEndpoint implements Service {
         });
     }
 
+    /**
+     * Shutdown has begun: every camera stream stops reading frames, answers those it has read, and then ends
+     * UNAVAILABLE, so that a camera knows to reconnect rather than wait.
+     */
+    public void drainStreams() {
+        streams.forEach(flow -> flow.context.runOnContext(v -> flow.drain()));
+    }
+
     private void inspectStream(GrpcServerRequest<FrameRequest, FrameResult> request) {
         Context context = vertx.getOrCreateContext();
         GrpcServerResponse<FrameRequest, FrameResult> response = request.response();
         long timeoutMs = request.timeout();
         long deadline = deadlineNanos(timeoutMs);
-        StreamFlow flow = new StreamFlow(request, response);
+        StreamFlow flow = new StreamFlow(request, response, context);
         if (timeoutMs > 0) {
             long timer = vertx.setTimer(timeoutMs, id -> flow.fail(GrpcStatus.DEADLINE_EXCEEDED,
                     "deadline of " + timeoutMs + " ms exceeded"));
@@ -145,6 +158,12 @@ public final class InspectionEndpoint implements Service {
         }
         request.handler(frame -> {
             if (flow.closed()) {
+                return;
+            }
+            if (flow.draining()) {
+                // read before the stream was paused for shutdown: answered, not scored
+                flow.write(FrameResult.newBuilder().setFrameId(frame.getFrameId()).setError(FrameError.newBuilder()
+                        .setCode(GrpcStatus.UNAVAILABLE.code).setMessage(SHUTTING_DOWN)).build());
                 return;
             }
             flow.started();
@@ -207,8 +226,10 @@ public final class InspectionEndpoint implements Service {
         private final GrpcServerRequest<FrameRequest, FrameResult> request;
         private final GrpcServerResponse<FrameRequest, FrameResult> response;
         private final ClientPresence client;
+        private final Context context;
         private int inFlight;
         private boolean inputEnded;
+        private boolean draining;
         private boolean closed;
         private boolean paused;
         private Runnable onClosed = () -> {};
@@ -216,10 +237,12 @@ public final class InspectionEndpoint implements Service {
         private final Set<CompletableFuture<Void>> inPipeline = new HashSet<>();
 
         StreamFlow(GrpcServerRequest<FrameRequest, FrameResult> request,
-                GrpcServerResponse<FrameRequest, FrameResult> response) {
+                GrpcServerResponse<FrameRequest, FrameResult> response, Context context) {
             this.request = request;
             this.response = response;
+            this.context = context;
             this.client = new ClientPresence(request);
+            streams.add(this);
             response.drainHandler(v -> readWhileRoom());
             client.onGone(this::close);
         }
@@ -258,11 +281,32 @@ public final class InspectionEndpoint implements Service {
                 return;
             }
             client.write(() -> response.write(result));
-            if (inputEnded && inFlight == 0) {
+            if (draining && inFlight == 0) {
+                fail(GrpcStatus.UNAVAILABLE, SHUTTING_DOWN);
+            } else if (inputEnded && inFlight == 0) {
                 close();
                 client.write(response::end);
             } else {
                 readWhileRoom();
+            }
+        }
+
+        boolean draining() {
+            return draining;
+        }
+
+        /** The node is shutting down: no more frames are read; those in the pipeline are answered, then it ends. */
+        void drain() {
+            if (closed || draining) {
+                return;
+            }
+            draining = true;
+            if (!paused) {
+                paused = true;
+                request.pause();
+            }
+            if (inFlight == 0) {
+                fail(GrpcStatus.UNAVAILABLE, SHUTTING_DOWN);
             }
         }
 
@@ -293,6 +337,7 @@ public final class InspectionEndpoint implements Service {
         void close() {
             if (!closed) {
                 closed = true;
+                streams.remove(this);
                 onClosed.run();
                 inPipeline.forEach(abandoned -> abandoned.complete(null));
                 inPipeline.clear();
@@ -305,7 +350,7 @@ public final class InspectionEndpoint implements Service {
          * stops the node reading its frames, instead of having them read, scored or refused.
          */
         private void readWhileRoom() {
-            if (inputEnded) {
+            if (inputEnded || draining) {
                 return;
             }
             boolean room = inFlight < streamWindow && !response.writeQueueFull();

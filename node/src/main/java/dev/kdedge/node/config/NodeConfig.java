@@ -52,6 +52,16 @@ public final class NodeConfig {
          */
         @JsonProperty public int maxResetsPerWindow = 300;
         @JsonProperty public int resetWindowSeconds = 30;
+        /**
+         * On SIGTERM, how long calls in flight may take to finish once health says NOT_SERVING and no new call is
+         * taken; within systemd's TimeoutStopSec (40 s in the shipped unit).
+         */
+        @JsonProperty public int shutdownGraceSeconds = 20;
+        /**
+         * A connection on which nothing was sent or received for this long is closed (a client that merely holds it
+         * holds a file descriptor); gRPC clients reconnect on their next call. 0 keeps idle connections open.
+         */
+        @JsonProperty public int idleTimeoutSeconds = 600;
         /** Serve without TLS. Never implied: a node without a {@code tls} section refuses to start unless this is set. */
         @JsonProperty public boolean plaintext = false;
     }
@@ -208,9 +218,12 @@ public final class NodeConfig {
     /** Prometheus metrics over plain HTTP on a port of their own ({@code GET /metrics}). */
     public static final class Metrics {
         @JsonProperty public boolean enabled = true;
-        @JsonProperty public String host = "0.0.0.0";
+        /** This machine only by default: the metrics name products, versions and reject rates, without any login. */
+        @JsonProperty public String host = "127.0.0.1";
         /** 0 picks a free port. */
         @JsonProperty public int port = 9464;
+        /** A scraper that keeps its connection open between scrapes sends something every scrape interval. */
+        @JsonProperty public int idleTimeoutSeconds = 120;
     }
 
     /** The engineer's side: uploads, fine-tunes, promote and rollback (the kdedge.v1.Models service). */
@@ -249,6 +262,10 @@ public final class NodeConfig {
         check(errors, server.maxConcurrentStreams >= 1, "server.maxConcurrentStreams must be at least 1");
         check(errors, server.maxResetsPerWindow >= 1, "server.maxResetsPerWindow must be at least 1");
         check(errors, server.resetWindowSeconds >= 1, "server.resetWindowSeconds must be at least 1");
+        check(errors, server.shutdownGraceSeconds >= 0 && server.shutdownGraceSeconds <= 300,
+                "server.shutdownGraceSeconds must be 0..300");
+        check(errors, server.idleTimeoutSeconds >= 0, "server.idleTimeoutSeconds must be 0 or more");
+        check(errors, metrics.idleTimeoutSeconds >= 0, "metrics.idleTimeoutSeconds must be 0 or more");
         check(errors, store != null && !store.isBlank(), "store must name the model store directory");
         check(errors, cache.maxBytes >= 1024 * 1024, "cache.maxBytes must be at least 1 MiB");
         check(errors, scoring.workerThreads >= 1 && scoring.workerThreads <= 256, "scoring.workerThreads must be 1..256");

@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import dev.kdedge.calibration.network.QdqScheme;
 import dev.kdedge.calibration.scoring.ServedGraph;
 import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.calibration.store.UnknownProductException;
 import dev.kdedge.calibration.store.UnknownVersionException;
 import dev.kdedge.calibration.store.ProductBundle;
 import java.io.IOException;
@@ -38,6 +39,21 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
     /** A product version at the precision the configuration asks for it in. */
     public record Key(String product, int version, Precision precision) {}
 
+    /** Hears whether each product's active version can be served: when a load of it succeeds or fails. */
+    public interface ServingReports {
+        ServingReports NONE = new ServingReports() {
+            @Override
+            public void serves(String product, int version) {}
+
+            @Override
+            public void cannotServe(String product, int version, String reason) {}
+        };
+
+        void serves(String product, int version);
+
+        void cannotServe(String product, int version, String reason);
+    }
+
     private static final Logger LOG = LoggerFactory.getLogger(EngineCache.class);
 
     private final ModelStore store;
@@ -45,10 +61,12 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
     private final ProductPrecisions precisions;
     private final AsyncLoadingCache<Key, ProductEngine> engines;
     private final com.github.benmanes.caffeine.cache.LoadingCache<String, Integer> activeVersions;
+    private final ServingReports reports;
 
     public EngineCache(ModelStore store, InferenceOptions options, ProductPrecisions precisions, long maxBytes,
-            Executor loadExecutor) {
+            Executor loadExecutor, ServingReports reports) {
         this.store = store;
+        this.reports = reports;
         this.options = options;
         this.precisions = precisions;
         this.engines = Caffeine.newBuilder()
@@ -167,16 +185,17 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
             CompletableFuture<Void> loaded;
             try {
                 loaded = whenLoaded(product, 0);
-            } catch (IOException e) {
+            } catch (UnknownProductException e) {
                 // A product with nothing active yet (its normals uploaded, no version promoted) has nothing to load.
                 continue;
+            } catch (IOException e) {
+                int version = activeVersionNamed(product);
+                LOG.error("cannot serve {}@{}: {}", product, version, e.getMessage());
+                reports.cannotServe(product, version, e.getMessage());
+                continue;
             }
-            loads.add(loaded.handle((engine, failure) -> {
-                if (failure != null) {
-                    LOG.warn("cannot load product {} ahead of its first request: {}", product, failure.getMessage());
-                }
-                return null;
-            }));
+            // load() logs and reports a failure with the version it tried
+            loads.add(loaded.exceptionally(failure -> null));
         }
         return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new));
     }
@@ -197,6 +216,7 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
     public void activated(String product, int version) {
         activeVersions.put(product, version);
         retireOtherVersions(new Key(product, version, precisions.of(product)));
+        reports.serves(product, version);
     }
 
     /**
@@ -245,7 +265,36 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
         return options.provider();
     }
 
+    /** The version ACTIVE names, read without its bundle (which may be what cannot be read); 0 if none. */
+    private int activeVersionNamed(String product) {
+        try {
+            return store.activeVersion(product).orElse(0);
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     private ProductEngine load(Key key) throws IOException {
+        ProductEngine engine;
+        try {
+            engine = loadEngine(key);
+        } catch (IOException | RuntimeException e) {
+            LOG.error("cannot load {}@{}: {}", key.product(), key.version(), e.getMessage());
+            if (isActive(key)) {
+                reports.cannotServe(key.product(), key.version(), e.getMessage());
+            }
+            throw e;
+        }
+        // A version warmed before promotion, or scored for evaluation, loads while the active one serves: only the
+        // active version retires the others.
+        if (isActive(key)) {
+            retireOtherVersions(key);
+            reports.serves(key.product(), key.version());
+        }
+        return engine;
+    }
+
+    private ProductEngine loadEngine(Key key) throws IOException {
         ProductBundle bundle = store.bundle(key.product(), key.version());
         Precision precision = key.precision();
         QdqScheme int8Scheme = provider().int8Scheme();
@@ -266,11 +315,6 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
             LOG.error("{} cannot be served in {} ({}); serving it in fp32", bundle.label(), precision.label(),
                     e.getMessage());
             engine = engine(bundle, Precision.FP32);
-        }
-        // A version warmed before promotion, or scored for evaluation, loads while the active one serves: only the
-        // active version retires the others.
-        if (isActive(key)) {
-            retireOtherVersions(key);
         }
         return engine;
     }

@@ -17,6 +17,7 @@ import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.store.StoreException;
 import dev.kdedge.calibration.store.UnknownProductException;
 import dev.kdedge.node.engine.EngineCache;
+import dev.kdedge.node.health.ServingState;
 import dev.kdedge.node.inference.RawImages;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -30,6 +31,7 @@ import java.util.OptionalInt;
  */
 public final class ProductAdministration {
     private final ModelStore store;
+    private final ServingState serving;
     private final EngineCache engines;
     private final ImageDecoder decoder;
 
@@ -45,9 +47,10 @@ public final class ProductAdministration {
         }
     }
 
-    public ProductAdministration(ModelStore store, EngineCache engines, long maxImagePixels) {
+    public ProductAdministration(ModelStore store, EngineCache engines, ServingState serving, long maxImagePixels) {
         this.store = store;
         this.engines = engines;
+        this.serving = serving;
         this.decoder = new ImageDecoder(maxImagePixels);
     }
 
@@ -71,6 +74,7 @@ public final class ProductAdministration {
                 .setUploadedNormals(store.uploads(product, ModelStore.UploadKind.NORMAL).size())
                 .setUploadedDefects(store.uploads(product, ModelStore.UploadKind.DEFECT).size())
                 .setThresholdPolicy(toProto(store.thresholdPolicy(product)));
+        serving.product(product).flatMap(ServingState.Product::problem).ifPresent(d::setServingProblem);
         for (int version : store.versions(product)) {
             d.addVersions(versionInfo(store.bundle(product, version), active.orElse(0) == version));
         }

@@ -41,6 +41,9 @@ final class StatusCommand extends RemoteCall {
                 d.getProduct(), d.getActiveVersion(), d.getPreviousActiveVersionsCount() == 0 ? ""
                         : " (before: " + d.getPreviousActiveVersionsList() + ")",
                 d.getUploadedNormals(), d.getUploadedDefects(), describe(d.getThresholdPolicy()));
+        if (!d.getServingProblem().isEmpty()) {
+            System.out.printf("  NOT SERVED: %s%n", d.getServingProblem());
+        }
         for (VersionInfo v : d.getVersionsList()) {
             System.out.printf(Locale.ROOT, "  %s v%d  %s  %s  %s, %d images, %d epochs, loss %.5f, parity %.1e, "
                     + "threshold %.6g (%s on %d %s)%s; precisions %s%s%n", v.getActive() ? "*" : " ", v.getVersion(),
