@@ -9,7 +9,7 @@ port="${KDEDGE_PORT:-50051}"
 demo="demo"
 
 echo "== building (mvn package)"
-mvn -B -q -DskipTests package
+mvn -B -q -Dstyle.color=never -DskipTests package
 
 echo "== fitting the demo product into $demo/store"
 rm -rf "$demo"
