@@ -17,6 +17,9 @@ import dev.kdedge.node.metrics.CallMetrics;
 import dev.kdedge.node.security.ClientIdentity;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.grpc.common.CodecException;
+import io.vertx.grpc.common.GrpcMessage;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.InvalidMessageException;
 import io.vertx.grpc.common.MessageSizeOverflowException;
@@ -25,12 +28,15 @@ import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
 import io.vertx.grpc.server.Service;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.zip.GZIPInputStream;
 
 /**
  * The {@code kdedge.v1.Inspection} service on Vert.x gRPC. Handlers run on the event loop and only hand requests to
@@ -123,7 +129,8 @@ public final class InspectionEndpoint implements Service {
             StatusMapping status = invalidMessage(invalid);
             once.fail(status.status(), status.message());
         });
-        request.last().onSuccess(message -> {
+        request.last().onFailure(failure -> StatusMapping.undecodable(failure)
+                .ifPresent(status -> once.fail(status.status(), status.message()))).onSuccess(message -> {
             long received = System.nanoTime();
             pipeline.score(adapt.apply(message), deadline, done, ClientIdentity.of(request.connection()))
                     .whenComplete((result, failure) -> context.runOnContext(v -> {
@@ -156,8 +163,21 @@ public final class InspectionEndpoint implements Service {
                     "deadline of " + timeoutMs + " ms exceeded"));
             flow.onClosed(() -> vertx.cancelTimer(timer));
         }
-        request.handler(frame -> {
+        // Frames are decoded here, not by vertx-grpc, which resets the whole stream at a frame it cannot decode
+        // (5.0.7): an unreadable frame has no frame id to answer with, so it is reported as frame 0 and the stream
+        // goes on, as the API promises.
+        request.messageHandler(message -> {
             if (flow.closed()) {
+                return;
+            }
+            FrameRequest frame;
+            try {
+                frame = decodeFrame(message);
+            } catch (CodecException e) {
+                StatusMapping status = StatusMapping.undecodable(e).orElseThrow();
+                metrics.failed(STREAM, status.status());
+                flow.write(FrameResult.newBuilder().setError(FrameError.newBuilder().setCode(status.status().code)
+                        .setMessage(status.message())).build());
                 return;
             }
             if (flow.draining()) {
@@ -169,7 +189,6 @@ public final class InspectionEndpoint implements Service {
             flow.started();
             scoreFrame(frame, System.nanoTime(), deadline, flow, context, ClientIdentity.of(request.connection()));
         });
-        // An unreadable frame has no frame id to answer with: it is reported as frame 0 and the stream goes on.
         request.invalidMessageHandler(invalid -> {
             StatusMapping status = invalidMessage(invalid);
             metrics.failed(STREAM, status.status());
@@ -177,6 +196,23 @@ public final class InspectionEndpoint implements Service {
                     .setMessage(status.message())).build());
         });
         request.endHandler(v -> flow.inputEnded());
+    }
+
+    /** A frame as vertx-grpc would decode it: gzip undone, then protobuf or JSON by the message's wire format. */
+    private static FrameRequest decodeFrame(GrpcMessage message) throws CodecException {
+        switch (message.encoding()) {
+            case "identity":
+                return InspectionGrpcService.InspectStream.decoder().decode(message);
+            case "gzip":
+                try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(message.payload().getBytes()))) {
+                    return InspectionGrpcService.InspectStream.decoder().decode(GrpcMessage.message("identity",
+                            message.format(), Buffer.buffer(in.readAllBytes())));
+                } catch (IOException e) {
+                    throw new CodecException(e);
+                }
+            default:
+                throw new CodecException("unsupported grpc-encoding " + message.encoding());
+        }
     }
 
     /**

@@ -125,7 +125,8 @@ public final class ModelsEndpoint implements Service {
         ClientPresence client = new ClientPresence(call);
         call.invalidMessageHandler(invalid -> fail(call, GrpcStatus.INVALID_ARGUMENT,
                 "malformed request message"));
-        call.last().onSuccess(request -> {
+        call.last().onFailure(failure -> StatusMapping.undecodable(failure).filter(status -> !client.gone())
+                .ifPresent(status -> fail(call, status.status(), status.message()))).onSuccess(request -> {
             onWork(() -> {
                 try {
                     return action.apply(request);
@@ -155,7 +156,8 @@ public final class ModelsEndpoint implements Service {
     private void watchJob(GrpcServerRequest<WatchJobRequest, JobEvent> call) {
         Context context = vertx.getOrCreateContext();
         ClientPresence client = new ClientPresence(call);
-        call.last().onSuccess(request -> {
+        call.last().onFailure(failure -> StatusMapping.undecodable(failure).filter(status -> !client.gone())
+                .ifPresent(status -> fail(call, status.status(), status.message()))).onSuccess(request -> {
             JobWatch watch = new JobWatch(call.response());
             Consumer<JobEvent> watcher = event -> context.runOnContext(v -> watch.live(event));
             onWork(() -> jobs.watch(request.getJobId(), watcher))

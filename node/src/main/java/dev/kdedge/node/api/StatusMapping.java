@@ -5,8 +5,10 @@ import dev.kdedge.calibration.store.StoreFullException;
 import dev.kdedge.calibration.store.UnknownProductException;
 import dev.kdedge.calibration.store.UnknownVersionException;
 import dev.kdedge.node.inference.RejectedRequestException;
+import io.vertx.grpc.common.CodecException;
 import io.vertx.grpc.common.GrpcStatus;
 import java.util.NoSuchElementException;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,6 +16,26 @@ import org.slf4j.LoggerFactory;
 /** The gRPC status and message a client receives for a failure. */
 record StatusMapping(GrpcStatus status, String message) {
     private static final Logger LOG = LoggerFactory.getLogger(StatusMapping.class);
+
+    /**
+     * Why a call's request message could not be read, when that is why its read failed: vertx-grpc 5.0.7 fails the
+     * {@code last()} of a unary call with a CodecException for bytes that are no message of its type, and with a
+     * NullPointerException when the call ended without any message. Empty for any other failure (the client went).
+     * The client's bytes are never echoed.
+     */
+    static Optional<StatusMapping> undecodable(Throwable failure) {
+        if (failure instanceof CodecException) {
+            Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
+            // protobuf's and the gzip decoder's messages are their own fixed text
+            return Optional.of(new StatusMapping(GrpcStatus.INVALID_ARGUMENT, "malformed request message: "
+                    + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage())));
+        }
+        if (failure instanceof NullPointerException) {
+            return Optional.of(new StatusMapping(GrpcStatus.INVALID_ARGUMENT,
+                    "the call ended without a request message"));
+        }
+        return Optional.empty();
+    }
 
     static StatusMapping of(Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
