@@ -9,6 +9,7 @@ import dev.kdedge.node.api.ConnectionLog;
 import dev.kdedge.node.api.HealthEndpoint;
 import dev.kdedge.node.api.InspectionEndpoint;
 import dev.kdedge.node.api.ModelsEndpoint;
+import dev.kdedge.node.api.StoppingGate;
 import dev.kdedge.node.config.NodeConfig;
 import dev.kdedge.node.engine.EngineCache;
 import dev.kdedge.node.health.ServingState;
@@ -162,7 +163,8 @@ public final class NodeServer implements AutoCloseable {
             Future<Void> warmed = Future.fromCompletionStage(engines.warmActiveVersions(), vertx.getOrCreateContext());
             return warmed.compose(done -> metrics.serve(vertx, config.metrics))
                     .compose(metricsHttp -> vertx.createHttpServer(options)
-                    .connectionHandler(new ConnectionLog(registry)::watch).requestHandler(gate).listen()
+                    .connectionHandler(new ConnectionLog(registry)::watch)
+                    .requestHandler(new StoppingGate(vertx, serving, gate, calls)).listen()
                     .onFailure(e -> metricsHttp.ifPresent(HttpServer::close))
                     .map(http -> {
                         Optional<TlsReloader> reloader = files.map(f -> new TlsReloader(vertx, http, config.tls,

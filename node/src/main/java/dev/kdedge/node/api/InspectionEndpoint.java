@@ -48,7 +48,7 @@ public final class InspectionEndpoint implements Service {
     /** How soon a stream's frame that found the node full is offered again. */
     private static final long STREAM_RETRY_MS = 20;
     private static final String STREAM = InspectionGrpcService.InspectStream.methodName();
-    static final String SHUTTING_DOWN = "kdedge-node is shutting down: every frame it read has been answered; "
+    private static final String SHUTTING_DOWN = "kdedge-node is shutting down: every frame it read has been answered; "
             + "reconnect to it once it has restarted, or to another node";
 
     private final Vertx vertx;
