@@ -1,6 +1,5 @@
 package dev.kdedge.node;
 
-import dev.kdedge.api.v1.InspectionGrpcService;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.ProviderUnavailableException;
 import dev.kdedge.calibration.fit.ProductFitter;
@@ -240,8 +239,8 @@ public final class NodeServer implements AutoCloseable {
 
     /**
      * Health turns NOT_SERVING (every Watch hears it, then ends), camera streams answer the frames they read and end
-     * UNAVAILABLE, no new call is taken (HTTP/2 GOAWAY: a client's next call fails UNAVAILABLE) and calls in flight
-     * get {@code server.shutdownGraceSeconds} to finish; then queued Models calls finish, a running fine-tune stops and
+     * UNAVAILABLE, new calls are refused UNAVAILABLE ({@link StoppingGate}), the port sends HTTP/2 GOAWAY, and calls in
+     * flight get {@code server.shutdownGraceSeconds} to finish; then queued Models calls finish, a running fine-tune stops and
      * every engine is freed: nothing writes into the store after it returns.
      */
     @Override

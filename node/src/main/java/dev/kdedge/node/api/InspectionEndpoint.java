@@ -174,10 +174,7 @@ public final class InspectionEndpoint implements Service {
             try {
                 frame = decodeFrame(message);
             } catch (CodecException e) {
-                StatusMapping status = StatusMapping.undecodable(e).orElseThrow();
-                metrics.failed(STREAM, status.status());
-                flow.write(FrameResult.newBuilder().setError(FrameError.newBuilder().setCode(status.status().code)
-                        .setMessage(status.message())).build());
+                unreadableFrame(flow, StatusMapping.undecodable(e).orElseThrow());
                 return;
             }
             if (flow.draining()) {
@@ -189,13 +186,15 @@ public final class InspectionEndpoint implements Service {
             flow.started();
             scoreFrame(frame, System.nanoTime(), deadline, flow, context, ClientIdentity.of(request.connection()));
         });
-        request.invalidMessageHandler(invalid -> {
-            StatusMapping status = invalidMessage(invalid);
-            metrics.failed(STREAM, status.status());
-            flow.write(FrameResult.newBuilder().setError(FrameError.newBuilder().setCode(status.status().code)
-                    .setMessage(status.message())).build());
-        });
+        request.invalidMessageHandler(invalid -> unreadableFrame(flow, invalidMessage(invalid)));
         request.endHandler(v -> flow.inputEnded());
+    }
+
+    /** A frame that could not be read has no frame id to answer with: it is answered as frame 0. */
+    private void unreadableFrame(StreamFlow flow, StatusMapping status) {
+        metrics.failed(STREAM, status.status());
+        flow.write(FrameResult.newBuilder().setError(FrameError.newBuilder().setCode(status.status().code)
+                .setMessage(status.message())).build());
     }
 
     /** A frame as vertx-grpc would decode it: gzip undone, then protobuf or JSON by the message's wire format. */

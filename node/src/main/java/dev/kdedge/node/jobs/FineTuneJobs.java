@@ -208,7 +208,6 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
     }
 
     private List<Path> requireEnoughNormals(String product) throws IOException {
-        setAsideDamagedUploads(product);
         List<Path> normals = store.uploads(product, ModelStore.UploadKind.NORMAL);
         if (normals.size() < MIN_NORMALS) {
             throw new IllegalStateException("product " + product + " has " + normals.size()
@@ -228,6 +227,7 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
         long started = System.nanoTime();
         try {
             ProductBundle base = store.activeBundle(settings.getProduct());
+            setAsideDamagedUploads(settings.getProduct());
             List<Path> normals = requireEnoughNormals(settings.getProduct());
             List<Path> defects = store.uploads(settings.getProduct(), ModelStore.UploadKind.DEFECT);
             DistillationMethod method = Methods.named(base.manifest().method(), base.manifest().anomalyMap());
