@@ -7,6 +7,7 @@ import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.node.api.ConnectionLog;
 import dev.kdedge.node.api.HealthEndpoint;
 import dev.kdedge.node.api.InspectionEndpoint;
+import dev.kdedge.node.api.MalformedCallGate;
 import dev.kdedge.node.api.ModelsEndpoint;
 import dev.kdedge.node.api.StoppingGate;
 import dev.kdedge.node.config.NodeConfig;
@@ -36,6 +37,7 @@ import io.vertx.grpc.server.GrpcServerOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -59,7 +61,7 @@ public final class NodeServer implements AutoCloseable {
 
     private final HttpServer http;
     private final Optional<HttpServer> metricsHttp;
-    private final Optional<TlsReloader> tlsReloader;
+    private final List<TlsReloader> tlsReloaders;
     private final EngineCache engines;
     private final ScoringPipeline pipeline;
     private final ExecutorService loader;
@@ -72,13 +74,13 @@ public final class NodeServer implements AutoCloseable {
     private record Shutdown(ServingState state, HealthEndpoint health, InspectionEndpoint inspection,
             int graceSeconds) {}
 
-    private NodeServer(HttpServer http, Optional<HttpServer> metricsHttp, Optional<TlsReloader> tlsReloader,
+    private NodeServer(HttpServer http, Optional<HttpServer> metricsHttp, List<TlsReloader> tlsReloaders,
             EngineCache engines, ScoringPipeline pipeline, ExecutorService loader, ModelStore store, FineTuneJobs jobs,
             ExecutorService administration, Shutdown shutdown) {
         this.shutdown = shutdown;
         this.http = http;
         this.metricsHttp = metricsHttp;
-        this.tlsReloader = tlsReloader;
+        this.tlsReloaders = tlsReloaders;
         this.engines = engines;
         this.pipeline = pipeline;
         this.loader = loader;
@@ -131,10 +133,10 @@ public final class NodeServer implements AutoCloseable {
         GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.server.maxMessageBytes));
         InspectionEndpoint inspection = new InspectionEndpoint(vertx, pipeline, config.scoring.streamWindow,
                 config.server.maxMessageBytes, calls);
-        HealthEndpoint health = new HealthEndpoint(vertx, serving);
+        HealthEndpoint health = new HealthEndpoint(vertx, serving, config.server.maxMessageBytes);
         grpc.addService(inspection);
         grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines, serving,
-                config.scoring.maxImagePixels), jobs, administration, calls));
+                config.scoring.maxImagePixels), jobs, administration, config.server.maxMessageBytes, calls));
         grpc.addService(health);
         grpc.addService(ReflectionService.v1());
 
@@ -145,40 +147,54 @@ public final class NodeServer implements AutoCloseable {
                 .setHttp2RstFloodMaxRstFramePerWindow(config.server.maxResetsPerWindow)
                 .setHttp2RstFloodWindowDuration(config.server.resetWindowSeconds)
                 .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS);
-        Future<Optional<TlsFiles>> tls = config.tls == null ? Future.succeededFuture(Optional.empty())
-                : TlsFiles.read(vertx, config.tls).compose(files -> vertx.executeBlocking(() -> files.verified(vertx)))
-                        .map(Optional::of);
-        return tls.compose(files -> {
+        Future<Optional<TlsFiles>> metricsTls = readTls(vertx, config.metrics.tls, "metrics.tls");
+        return readTls(vertx, config.tls, "tls").compose(files -> {
             boolean mutual = files.map(TlsFiles::mutual).orElse(false);
             if (writesRefused.isEmpty() && !mutual) {
                 LOG.warn("Models writes are enabled without mutual TLS: anyone who can reach port {} can upload, "
                         + "fine-tune, promote and roll back (configure tls.clientCa to require engineer "
                         + "certificates)", config.server.port);
             }
+            if (config.metrics.enabled && config.metrics.tls == null
+                    && !List.of("127.0.0.1", "::1", "localhost").contains(config.metrics.host)) {
+                LOG.warn("metrics are served on {}:{} over plain HTTP to anyone who can reach it: they name products, "
+                        + "versions and reject rates (configure metrics.tls with a clientCa to require scraper "
+                        + "certificates)", config.metrics.host, config.metrics.port);
+            }
             files.ifPresent(f -> f.secure(options));
             AccessGate gate = new AccessGate(vertx, grpc,
                     mutual ? Optional.of(AccessRules.of(config.access)) : Optional.empty(), writesRefused, calls);
             // Every active version's engine is built before the port opens: no request waits for a build.
             Future<Void> warmed = Future.fromCompletionStage(engines.warmActiveVersions(), vertx.getOrCreateContext());
-            return warmed.compose(done -> metrics.serve(vertx, config.metrics))
-                    .compose(metricsHttp -> vertx.createHttpServer(options)
+            return warmed.compose(done -> metricsTls).compose(metricsFiles -> metrics.serve(vertx, config.metrics,
+                    metricsFiles).compose(metricsHttp -> vertx.createHttpServer(options)
                     .connectionHandler(new ConnectionLog(registry)::watch)
-                    .requestHandler(new StoppingGate(vertx, serving, gate, calls)).listen()
+                    .requestHandler(new MalformedCallGate(new StoppingGate(vertx, serving, gate, calls), calls))
+                    .listen()
                     .onFailure(e -> metricsHttp.ifPresent(HttpServer::close))
                     .map(http -> {
-                        Optional<TlsReloader> reloader = files.map(f -> new TlsReloader(vertx, http, config.tls,
-                                options.getSslOptions(), f));
+                        List<TlsReloader> reloaders = new ArrayList<>();
+                        files.ifPresent(f -> reloaders.add(new TlsReloader(vertx, http, config.tls,
+                                options.getSslOptions(), f)));
+                        metricsHttp.flatMap(m -> metricsFiles.map(f -> new TlsReloader(vertx, m, config.metrics.tls,
+                                f.secure(new HttpServerOptions()).getSslOptions(), f))).ifPresent(reloaders::add);
                         serving.started();
-                        return new NodeServer(http, metricsHttp, reloader, engines, pipeline, loader, store, jobs,
+                        return new NodeServer(http, metricsHttp, reloaders, engines, pipeline, loader, store, jobs,
                                 administration, new Shutdown(serving, health, inspection,
                                         config.server.shutdownGraceSeconds));
-                    }));
+                    })));
         }).onFailure(e -> {
             jobs.close();
             administration.shutdownNow();
             engines.close();
             loader.shutdownNow();
         });
+    }
+
+    /** The TLS files {@code tls} names, read and checked; empty without a {@code tls} section. */
+    private static Future<Optional<TlsFiles>> readTls(Vertx vertx, NodeConfig.Tls tls, String setting) {
+        return tls == null ? Future.succeededFuture(Optional.empty()) : TlsFiles.read(vertx, tls, setting)
+                .compose(files -> vertx.executeBlocking(() -> files.verified(vertx))).map(Optional::of);
     }
 
     /** Exceptions no handler caught, on the event loop. */
@@ -248,7 +264,7 @@ public final class NodeServer implements AutoCloseable {
         shutdown.state().stopping();
         shutdown.health().endWatches();
         shutdown.inspection().drainStreams();
-        tlsReloader.ifPresent(TlsReloader::close);
+        tlsReloaders.forEach(TlsReloader::close);
         http.shutdown(shutdown.graceSeconds(), TimeUnit.SECONDS).await();
         if (metricsHttp.isPresent()) {
             metricsHttp.get().close().await();

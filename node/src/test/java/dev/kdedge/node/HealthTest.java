@@ -10,15 +10,16 @@ import dev.kdedge.api.v1.FrameResult;
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.ModelsGrpc;
 import dev.kdedge.calibration.demo.DemoFixture;
-import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.health.v1.HealthCheckRequest;
-import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
-import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -30,9 +31,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code grpc.health.v1.Health} tells the truth, asked by grpc-java's health client: per product, for the node as a
- * whole, for Models writes; and on SIGTERM a watcher hears NOT_SERVING before the node goes, a camera stream has its
- * frames answered and ends UNAVAILABLE, and a new call is refused UNAVAILABLE.
+ * {@code grpc.health.v1.Health} tells the truth, asked by Python's grpcio (Debian's python3-grpcio, with stubs generated
+ * from the standard health.proto): per product, for the node as a whole, for Models writes; and on SIGTERM a watcher
+ * hears NOT_SERVING before the node goes, a camera stream has its frames answered and ends UNAVAILABLE, and a new
+ * call is refused UNAVAILABLE.
  */
 class HealthTest {
     private static final String BROKEN = "broken";
@@ -40,19 +42,20 @@ class HealthTest {
     @TempDir
     Path dir;
 
+    @TempDir
+    Path stubs;
+
     @Test
     void aProductWhoseActiveVersionCannotLoadIsNotServingWhileTheOthersServe() throws Exception {
         Path store = DemoFixture.copyOfStoreWithSecondProduct(dir.resolve("store"), BROKEN);
         Files.write(store.resolve("products").resolve(BROKEN).resolve("versions/1/served.onnx"), new byte[] {1, 2, 3});
+        PythonGrpc.generateHealthStubs(stubs);
         try (RunningNode node = new RunningNode(store, c -> c.models.enabled = true)) {
-            assertEquals(Map.of("", ServingStatus.SERVING, "kdedge.v1.Inspection", ServingStatus.SERVING,
-                    "kdedge.v1.Inspection/demo", ServingStatus.SERVING, "kdedge.v1.Inspection/" + BROKEN,
-                    ServingStatus.NOT_SERVING, "kdedge.v1.Models", ServingStatus.SERVING),
-                    statuses(node.channel, "", "kdedge.v1.Inspection", "kdedge.v1.Inspection/demo",
-                            "kdedge.v1.Inspection/" + BROKEN, "kdedge.v1.Models"));
-            StatusRuntimeException unknown = assertThrows(StatusRuntimeException.class, () -> health(node.channel)
-                    .check(HealthCheckRequest.newBuilder().setService("kdedge.v1.Inspection/nosuch").build()));
-            assertEquals(Status.Code.NOT_FOUND, unknown.getStatus().getCode());
+            assertEquals(Map.of("", "SERVING", "kdedge.v1.Inspection", "SERVING", "kdedge.v1.Inspection/demo", "SERVING",
+                    "kdedge.v1.Inspection/" + BROKEN, "NOT_SERVING", "kdedge.v1.Models", "SERVING",
+                    "kdedge.v1.Inspection/nosuch", "NOT_FOUND"),
+                    statuses(node.server.port(), "", "kdedge.v1.Inspection", "kdedge.v1.Inspection/demo",
+                            "kdedge.v1.Inspection/" + BROKEN, "kdedge.v1.Models", "kdedge.v1.Inspection/nosuch"));
             String problem = ModelsGrpc.newBlockingStub(node.channel).withDeadlineAfter(30, TimeUnit.SECONDS)
                     .describeProduct(DescribeProductRequest.newBuilder().setProduct(BROKEN).build()).getServingProblem();
             assertTrue(problem.contains(BROKEN + "@1") || problem.contains("served.onnx"), problem);
@@ -62,8 +65,7 @@ class HealthTest {
         }
         try (RunningNode readOnly = new RunningNode(DemoFixture.copyOfStore(dir.resolve("second")),
                 c -> c.models.enabled = false)) {
-            assertEquals(Map.of("kdedge.v1.Models", ServingStatus.NOT_SERVING),
-                    statuses(readOnly.channel, "kdedge.v1.Models"));
+            assertEquals(Map.of("kdedge.v1.Models", "NOT_SERVING"), statuses(readOnly.server.port(), "kdedge.v1.Models"));
         }
     }
 
@@ -72,12 +74,16 @@ class HealthTest {
         Path store = DemoFixture.copyOfStore(dir.resolve("store"));
         Path config = Files.writeString(dir.resolve("node.yaml"),
                 "server:\n  host: 127.0.0.1\n  plaintext: true\nmetrics:\n  enabled: false\n");
+        PythonGrpc.generateHealthStubs(stubs);
         try (NodeProcess node = new NodeProcess(config, store, null)) {
-            BlockingQueue<ServingStatus> heard = new LinkedBlockingQueue<>();
-            CompletableFuture<Status> watchEnded = new CompletableFuture<>();
-            HealthGrpc.newStub(node.channel).watch(HealthCheckRequest.newBuilder().setService("").build(),
-                    observer(response -> heard.add(response.getStatus()), watchEnded));
-            assertEquals(ServingStatus.SERVING, heard.poll(30, TimeUnit.SECONDS));
+            Process watcher = PythonGrpc.startScript("health_client.py",
+                    List.of(stubs.toString(), "127.0.0.1:" + node.port(), "watch", ""));
+            BlockingQueue<String> heard = new LinkedBlockingQueue<>();
+            Thread reader = new Thread(() -> new BufferedReader(new InputStreamReader(watcher.getInputStream(),
+                    StandardCharsets.UTF_8)).lines().forEach(heard::add));
+            reader.setDaemon(true);
+            reader.start();
+            assertEquals("SERVING", heard.poll(60, TimeUnit.SECONDS));
 
             Map<Long, FrameResult> results = new ConcurrentHashMap<>();
             CompletableFuture<Status> streamEnded = new CompletableFuture<>();
@@ -94,9 +100,8 @@ class HealthTest {
             }
 
             node.terminate();
-            assertEquals(ServingStatus.NOT_SERVING, heard.poll(30, TimeUnit.SECONDS), "what the watcher heard next");
-            Status watch = watchEnded.get(30, TimeUnit.SECONDS);
-            assertEquals(Status.Code.UNAVAILABLE, watch.getCode(), watch.toString());
+            assertEquals("NOT_SERVING", heard.poll(30, TimeUnit.SECONDS), "what the watcher heard next");
+            assertEquals("END=UNAVAILABLE", heard.poll(30, TimeUnit.SECONDS), "how the watch ended");
             Status stream = streamEnded.get(30, TimeUnit.SECONDS);
             assertEquals(Status.Code.UNAVAILABLE, stream.getCode(), stream.toString());
             assertTrue(String.valueOf(stream.getDescription()).contains("shutting down"), stream.toString());
@@ -110,16 +115,14 @@ class HealthTest {
         }
     }
 
-    private static HealthGrpc.HealthBlockingStub health(ManagedChannel channel) {
-        return HealthGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
-    }
-
-    private static Map<String, ServingStatus> statuses(ManagedChannel channel, String... services) {
-        Map<String, ServingStatus> statuses = new java.util.HashMap<>();
-        for (String service : services) {
-            statuses.put(service, health(channel).check(HealthCheckRequest.newBuilder().setService(service).build())
-                    .getStatus());
-        }
+    /** Each service's status, or the code its check failed with, as Python's grpcio client reports it. */
+    private Map<String, String> statuses(int port, String... services) throws Exception {
+        List<String> args = new ArrayList<>(List.of(stubs.toString(), "127.0.0.1:" + port, "check"));
+        args.addAll(List.of(services));
+        PythonGrpc.Result python = PythonGrpc.runScript("health_client.py", args);
+        assertEquals(0, python.exitCode(), python.output());
+        Map<String, String> statuses = new HashMap<>();
+        python.output().lines().map(line -> line.split("=", 2)).forEach(kv -> statuses.put(kv[0], kv[1]));
         return statuses;
     }
 

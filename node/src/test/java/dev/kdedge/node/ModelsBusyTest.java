@@ -62,8 +62,8 @@ class ModelsBusyTest {
                 FineTuneJobs jobs = new FineTuneJobs(store, dir.resolve("jobs"),
                         new ProductFitter(store, InferenceOptions.cpu(1)))) {
             GrpcServer grpc = GrpcServer.server(vertx);
-            grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines, new ServingState(true), 1 << 24), jobs, work,
-                    new CallMetrics(new SimpleMeterRegistry())));
+            grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines,
+                    new ServingState(true), 1 << 24), jobs, work, 1 << 24, new CallMetrics(new SimpleMeterRegistry())));
             HttpServer http = vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1").await();
             ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", http.actualPort()).usePlaintext()
                     .build();

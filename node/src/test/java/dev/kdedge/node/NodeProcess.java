@@ -66,6 +66,10 @@ final class NodeProcess implements AutoCloseable {
         }
     }
 
+    int port() {
+        return port;
+    }
+
     ModelsGrpc.ModelsBlockingStub models() {
         return ModelsGrpc.newBlockingStub(channel).withDeadlineAfter(2, TimeUnit.MINUTES);
     }

@@ -12,21 +12,27 @@ import dev.kdedge.api.v1.FrameResult;
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.calibration.demo.DemoFixture;
+import dev.kdedge.node.config.NodeConfig;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -105,7 +111,76 @@ class PrometheusScrapeTest {
         }
     }
 
+    /**
+     * With {@code metrics.tls}, Prometheus scrapes over HTTPS with a scraper certificate the configured CA signed (as
+     * the README's Prometheus section shows), while a client without one, and plain HTTP, get nothing.
+     */
+    @Test
+    void prometheusScrapesOverTlsWithAScraperCertificateAndNobodyElseReadsTheMetrics() throws Exception {
+        if (System.getenv("CI") == null) {
+            assumeTrue(Files.isExecutable(PROMETHEUS), "Debian's prometheus package is not installed");
+        }
+        TestPki.Authority plantCa = new TestPki.Authority("Plant 7 CA");
+        TestPki.Authority scraperCa = new TestPki.Authority("Monitoring CA");
+        Path plantCaFile = plantCa.writeCertificate(dir.resolve("plant-ca.crt"));
+        TestPki.PemFiles server = plantCa.server().written(dir, "node");
+        TestPki.PemFiles scraper = scraperCa.client("prometheus").written(dir, "scraper");
+        Path scraperCaFile = scraperCa.writeCertificate(dir.resolve("scraper-ca.crt"));
+        try (RunningNode node = new RunningNode(DemoFixture.store(), c -> {
+            c.metrics.tls = new NodeConfig.Tls();
+            c.metrics.tls.certificate = server.certificate().toString();
+            c.metrics.tls.key = server.key().toString();
+            c.metrics.tls.clientCa = scraperCaFile.toString();
+        })) {
+            int metricsPort = node.server.metricsPort().orElseThrow();
+            Process prometheus = startPrometheus(metricsPort, """
+                        scheme: https
+                        tls_config:
+                          ca_file: %s
+                          cert_file: %s
+                          key_file: %s
+                    """.formatted(plantCaFile, scraper.certificate(), scraper.key()));
+            try {
+                awaitReady();
+                InspectionGrpc.newBlockingStub(node.channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+                        .score(DemoRequests.scoreRequest(DemoFixture.sampleGood()));
+                awaitValue("sum(kdedge_verdicts_total{product=\"demo\"})", 1);
+                assertEquals(1, value("up{job=\"kdedge\"}"));
+            } finally {
+                prometheus.destroy();
+                prometheus.waitFor(20, TimeUnit.SECONDS);
+            }
+            HttpClient withoutCertificate = HttpClient.newBuilder().sslContext(trusting(plantCaFile))
+                    .connectTimeout(Duration.ofSeconds(5)).build();
+            assertThrows(IOException.class, () -> withoutCertificate.send(HttpRequest.newBuilder(
+                    URI.create("https://127.0.0.1:" + metricsPort + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+            assertThrows(IOException.class, () -> http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofString()));
+        }
+    }
+
+    /** TLS that trusts {@code ca} and presents no certificate of its own. */
+    private static SSLContext trusting(Path ca) throws Exception {
+        KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
+        trusted.load(null, null);
+        try (InputStream in = Files.newInputStream(ca)) {
+            trusted.setCertificateEntry("ca", CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(trusted);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, trust.getTrustManagers(), null);
+        return context;
+    }
+
     private Process startPrometheus(int metricsPort) throws IOException {
+        return startPrometheus(metricsPort, "");
+    }
+
+    /** Prometheus scraping the node every second, with {@code scrapeSettings} added to its scrape job. */
+    private Process startPrometheus(int metricsPort, String scrapeSettings) throws IOException {
         try (ServerSocket free = new ServerSocket(0)) {
             prometheusPort = free.getLocalPort();
         }
@@ -116,7 +191,7 @@ class PrometheusScrapeTest {
                   - job_name: kdedge
                     static_configs:
                       - targets: ['127.0.0.1:%d']
-                """.formatted(metricsPort));
+                %s""".formatted(metricsPort, scrapeSettings));
         return new ProcessBuilder(PROMETHEUS.toString(), "--config.file=" + config,
                 "--storage.tsdb.path=" + dir.resolve("data"), "--web.listen-address=127.0.0.1:" + prometheusPort)
                 .redirectErrorStream(true).redirectOutput(dir.resolve("prometheus.log").toFile()).start();

@@ -1,8 +1,11 @@
 package dev.kdedge.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -27,23 +30,52 @@ final class PythonGrpc {
 
     /** Generates the Inspection stubs into {@code stubs}, skipping the test where grpcio is missing outside CI. */
     static void generateStubs(Path stubs) throws Exception {
+        generate(Path.of(System.getProperty("kdedge.proto")), "kdedge/v1/inspection.proto", stubs);
+    }
+
+    /**
+     * Generates the standard {@code grpc.health.v1} stubs into {@code stubs} from the health.proto grpc-java ships
+     * (Debian packages no Python health stubs), as the module {@code grpc_health_v1}: under its own path,
+     * {@code grpc/health/v1}, Python would look for it inside grpcio's {@code grpc} package.
+     */
+    static void generateHealthStubs(Path stubs) throws Exception {
+        String resource = "grpc/health/v1/health.proto";
+        String file = "grpc_health_v1/health.proto";
+        Path protos = stubs.resolve("proto");
+        Files.createDirectories(protos.resolve(file).getParent());
+        try (InputStream in = PythonGrpc.class.getClassLoader().getResourceAsStream(resource)) {
+            assertNotNull(in, resource + " is not on the test classpath (io.grpc:grpc-services)");
+            Files.copy(in, protos.resolve(file));
+        }
+        generate(protos, file, stubs);
+    }
+
+    private static void generate(Path protos, String file, Path stubs) throws Exception {
         boolean available = Files.isExecutable(PYTHON)
                 && run(List.of(PYTHON.toString(), "-c", "import grpc, grpc_tools"), 60).exitCode == 0;
         if (System.getenv("CI") == null) {
             assumeTrue(available, "Debian's python3-grpcio and python3-grpc-tools are not installed");
         }
-        Path proto = Path.of(System.getProperty("kdedge.proto"));
-        Result generated = run(List.of(PYTHON.toString(), "-m", "grpc_tools.protoc", "-I", proto.toString(),
-                "--python_out=" + stubs, "--grpc_python_out=" + stubs, "kdedge/v1/inspection.proto"), 60);
+        Result generated = run(List.of(PYTHON.toString(), "-m", "grpc_tools.protoc", "-I", protos.toString(),
+                "--python_out=" + stubs, "--grpc_python_out=" + stubs, file), 60);
         assertEquals(0, generated.exitCode, generated.output);
+    }
+
+    /** Starts {@code script} from src/test/python with {@code args}, its output merged, for a test to read as it goes. */
+    static Process startScript(String script, List<String> args) throws IOException {
+        return new ProcessBuilder(command(script, args)).redirectErrorStream(true).start();
     }
 
     /** Runs {@code script} from src/test/python with {@code args}. */
     static Result runScript(String script, List<String> args) throws Exception {
+        return run(command(script, args), 120);
+    }
+
+    private static List<String> command(String script, List<String> args) {
         List<String> command = new ArrayList<>(List.of(PYTHON.toString(),
                 Path.of(System.getProperty("kdedge.testPython"), script).toString()));
         command.addAll(args);
-        return run(command, 120);
+        return command;
     }
 
     private static Result run(List<String> command, int timeoutSeconds) throws Exception {

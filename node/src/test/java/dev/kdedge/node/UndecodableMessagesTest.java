@@ -1,11 +1,13 @@
 package dev.kdedge.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.api.v1.FrameRequest;
 import dev.kdedge.api.v1.FrameResult;
+import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.calibration.demo.DemoFixture;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
@@ -14,14 +16,27 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCalls;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import java.io.ByteArrayOutputStream;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -97,6 +112,110 @@ class UndecodableMessagesTest {
             assertTrue(results.get(1L).hasResult() && results.get(2L).hasResult(), results.toString());
             assertEquals(Status.Code.INVALID_ARGUMENT.value(), results.get(0L).getError().getCode());
         }
+    }
+
+    /**
+     * What vertx-grpc itself could not answer, sent by Vert.x's HTTP/2 client as raw frames: a message flagged
+     * compressed in a call that names no encoding (it used to throw on the event loop, the call never answered), a
+     * path that is no method name (no leading slash; control characters, which used to be echoed into a header HTTP/2
+     * refuses to send), an encoding the node does not speak, and a gzip message that inflates to 64 MiB (it used to be
+     * inflated without a bound). A gzip message that is what it says is scored.
+     */
+    @Test
+    void callsTheGrpcLayerCannotParseAreAnsweredWithoutEchoingTheClient() throws Exception {
+        try (RunningNode node = new RunningNode(DemoFixture.store(), c -> c.models.enabled = true)) {
+            Vertx client = Vertx.vertx();
+            try {
+                HttpClient http = client.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+                        .setHttp2ClearTextUpgrade(false).setDefaultHost("127.0.0.1").setDefaultPort(node.server.port()));
+                Buffer flaggedCompressed = message(true, new byte[] {1, 2, 3});
+                for (String method : List.of("/kdedge.v1.Inspection/Score", "/kdedge.v1.Models/DescribeProduct",
+                        "/kdedge.v1.Models/UploadNormals", "/grpc.health.v1.Health/Check")) {
+                    RawAnswer answer = call(http, method, null, flaggedCompressed);
+                    assertEquals("3", answer.status(), method + ": " + answer);
+                    assertTrue(answer.message().contains("names no grpc-encoding"), answer.toString());
+                }
+                RawAnswer stream = call(http, "/kdedge.v1.Inspection/InspectStream", null,
+                        flaggedCompressed.copy().appendBuffer(message(false, frame(7))));
+                assertEquals("0", stream.status(), stream.toString());
+                List<FrameResult> frames = stream.messages(FrameResult::parseFrom);
+                assertEquals(2, frames.size(), frames.toString());
+                assertEquals(Status.Code.INVALID_ARGUMENT.value(), frames.get(0).getError().getCode());
+                assertTrue(frames.get(1).getFrameId() == 7 && frames.get(1).hasResult(), frames.toString());
+
+                for (String path : List.of("kdedge.v1.Inspection/Score", "/kdedge.v1.Inspection/Sc\u0001ore",
+                        "/kdedge.v1.Inspection/Score\r\nx-injected: 1", "/nosuch/M\u0007")) {
+                    RawAnswer answer = call(http, path, null, message(false, new byte[0]));
+                    assertEquals("12", answer.status(), answer.toString());
+                    assertFalse(answer.message().contains("Sc") || answer.message().contains("nosuch"),
+                            answer.toString());
+                    assertEquals(null, answer.headers().get("x-injected"));
+                }
+                RawAnswer brotli = call(http, "/kdedge.v1.Inspection/Score", "br", message(true, new byte[] {1}));
+                assertEquals("12", brotli.status(), brotli.toString());
+                assertEquals("gzip", brotli.headers().get("grpc-accept-encoding"));
+
+                ByteArrayOutputStream zeros = new ByteArrayOutputStream();
+                try (GZIPOutputStream gzip = new GZIPOutputStream(zeros)) {
+                    byte[] megabyte = new byte[1 << 20];
+                    for (int i = 0; i < 64; i++) {
+                        gzip.write(megabyte);
+                    }
+                }
+                RawAnswer bomb = call(http, "/kdedge.v1.Inspection/Score", "gzip", message(true, zeros.toByteArray()));
+                assertEquals("8", bomb.status(), bomb.toString());
+                assertTrue(bomb.message().contains("server.maxMessageBytes"), bomb.toString());
+            } finally {
+                client.close().await();
+            }
+            assertTrue(InspectionGrpc.newBlockingStub(node.channel).withCompression("gzip")
+                    .withDeadlineAfter(60, TimeUnit.SECONDS).score(DemoRequests.scoreRequest(DemoFixture.sampleGood()))
+                    .hasVerdict(), "a gzip request is scored");
+        }
+    }
+
+    /** A gRPC answer as it came over the wire: status and message from the trailers, or from the headers alone. */
+    private record RawAnswer(MultiMap headers, MultiMap trailers, Buffer body) {
+        String status() {
+            return trailers.contains("grpc-status") ? trailers.get("grpc-status") : headers.get("grpc-status");
+        }
+
+        /** Percent-decoded, as the gRPC protocol encodes it. */
+        String message() {
+            String message = trailers.contains("grpc-status") ? trailers.get("grpc-message")
+                    : headers.get("grpc-message");
+            return message == null ? "" : URLDecoder.decode(message, StandardCharsets.UTF_8);
+        }
+
+        <T> List<T> messages(Parser<T> parser) throws Exception {
+            List<T> messages = new ArrayList<>();
+            for (int at = 0; at < body.length(); at += 5 + body.getInt(at + 1)) {
+                messages.add(parser.parse(body.getBytes(at + 5, at + 5 + body.getInt(at + 1))));
+            }
+            return messages;
+        }
+    }
+
+    @FunctionalInterface
+    private interface Parser<T> {
+        T parse(byte[] bytes) throws Exception;
+    }
+
+    private static RawAnswer call(HttpClient http, String path, String encoding, Buffer body) throws Exception {
+        return http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(path)).compose(request -> {
+            request.putHeader("content-type", "application/grpc").putHeader("te", "trailers");
+            if (encoding != null) {
+                request.putHeader("grpc-encoding", encoding);
+            }
+            return request.send(body);
+        }).compose(response -> response.body().map(received -> new RawAnswer(response.headers(),
+                response.trailers(), received))).await(60, TimeUnit.SECONDS);
+    }
+
+    /** One length-prefixed gRPC message. */
+    private static Buffer message(boolean flaggedCompressed, byte[] payload) {
+        return Buffer.buffer().appendByte((byte) (flaggedCompressed ? 1 : 0)).appendInt(payload.length)
+                .appendBytes(payload);
     }
 
     private static byte[] frame(long id) throws Exception {

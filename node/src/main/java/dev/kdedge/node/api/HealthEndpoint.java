@@ -41,10 +41,12 @@ public final class HealthEndpoint implements Service {
     private final Vertx vertx;
     private final ServingState state;
     private final Set<Watcher> watchers = ConcurrentHashMap.newKeySet();
+    private final RequestMessages messages;
 
-    public HealthEndpoint(Vertx vertx, ServingState state) {
+    public HealthEndpoint(Vertx vertx, ServingState state, long maxMessageBytes) {
         this.vertx = vertx;
         this.state = state;
+        this.messages = new RequestMessages(maxMessageBytes);
         state.onChange(() -> watchers.forEach(Watcher::changed));
     }
 
@@ -95,7 +97,8 @@ public final class HealthEndpoint implements Service {
     }
 
     private void check(GrpcServerRequest<HealthCheckRequest, HealthCheckResponse> request) {
-        request.handler(check -> {
+        messages.single(request, GrpcHealthCheckV1Handler.SERVICE_METHOD)
+                .onFailure(failure -> unreadable(request, failure)).onSuccess(check -> {
             Optional<ServingStatus> status = status(check.getService());
             if (status.isEmpty()) {
                 request.response().status(GrpcStatus.NOT_FOUND).statusMessage("unknown service").end();
@@ -106,13 +109,23 @@ public final class HealthEndpoint implements Service {
     }
 
     private void watch(GrpcServerRequest<HealthCheckRequest, HealthCheckResponse> request) {
-        request.handler(check -> {
-            ClientPresence client = new ClientPresence(request);
+        ClientPresence client = new ClientPresence(request);
+        messages.single(request, GrpcHealthWatchV1Handler.SERVICE_METHOD).onFailure(failure -> {
+            if (!client.gone()) {
+                unreadable(request, failure);
+            }
+        }).onSuccess(check -> {
             Watcher watcher = new Watcher(check.getService(), request.response(), client, vertx.getOrCreateContext());
             watchers.add(watcher);
             client.onGone(() -> watchers.remove(watcher));
             watcher.changed();
         });
+    }
+
+    private static void unreadable(GrpcServerRequest<HealthCheckRequest, HealthCheckResponse> request,
+            Throwable failure) {
+        StatusMapping status = StatusMapping.of(failure);
+        request.response().status(status.status()).statusMessage(status.message()).end();
     }
 
     /** One Watch call: it hears a status when it differs from the last one it heard. */

@@ -23,6 +23,7 @@ import io.vertx.grpc.common.GrpcMessage;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.InvalidMessageException;
 import io.vertx.grpc.common.MessageSizeOverflowException;
+import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.grpc.common.ServiceName;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
@@ -54,7 +55,7 @@ public final class InspectionEndpoint implements Service {
     private final Vertx vertx;
     private final ScoringPipeline pipeline;
     private final int streamWindow;
-    private final long maxMessageBytes;
+    private final RequestMessages messages;
     private final CallMetrics metrics;
     /** Camera streams open now, each confined to its event loop. */
     private final Set<StreamFlow> streams = ConcurrentHashMap.newKeySet();
@@ -64,7 +65,7 @@ public final class InspectionEndpoint implements Service {
         this.vertx = vertx;
         this.pipeline = pipeline;
         this.streamWindow = streamWindow;
-        this.maxMessageBytes = maxMessageBytes;
+        this.messages = new RequestMessages(maxMessageBytes);
         this.metrics = metrics;
     }
 
@@ -80,17 +81,14 @@ public final class InspectionEndpoint implements Service {
 
     @Override
     public void bind(GrpcServer server) {
-        server.callHandler(InspectionGrpcService.Score, this::score);
+        server.callHandler(InspectionGrpcService.Score, request -> unary(request, InspectionGrpcService.Score,
+                message -> message, (response, result) -> response.end(result)));
         server.callHandler(InspectionGrpcService.Inspect, this::inspect);
         server.callHandler(InspectionGrpcService.InspectStream, this::inspectStream);
     }
 
-    private void score(GrpcServerRequest<ScoreRequest, ScoreResponse> request) {
-        unary(request, message -> message, (response, result) -> response.end(result));
-    }
-
     private void inspect(GrpcServerRequest<ScoreRequest, InspectResponse> request) {
-        unary(request, message -> message.getHeatmap().getFormat() == HeatmapOptions.Format.NONE
+        unary(request, InspectionGrpcService.Inspect, message -> message.getHeatmap().getFormat() == HeatmapOptions.Format.NONE
                 ? message.toBuilder().setHeatmap(message.getHeatmap().toBuilder()
                         .setFormat(HeatmapOptions.Format.PNG_GRAY)).build()
                 : message, (response, result) -> {
@@ -109,7 +107,7 @@ public final class InspectionEndpoint implements Service {
     }
 
     /** One request message in, a pipeline result out through {@code reply}, or exactly one error status. */
-    private <Resp> void unary(GrpcServerRequest<ScoreRequest, Resp> request,
+    private <Resp> void unary(GrpcServerRequest<ScoreRequest, Resp> request, ServiceMethod<ScoreRequest, Resp> method,
             java.util.function.UnaryOperator<ScoreRequest> adapt,
             java.util.function.BiConsumer<GrpcServerResponse<ScoreRequest, Resp>, ScoreResponse> reply) {
         Context context = vertx.getOrCreateContext();
@@ -125,12 +123,10 @@ public final class InspectionEndpoint implements Service {
             vertx.cancelTimer(timer);
             done.complete(null);
         });
-        request.invalidMessageHandler(invalid -> {
-            StatusMapping status = invalidMessage(invalid);
+        messages.single(request, method).onFailure(failure -> {
+            StatusMapping status = StatusMapping.of(failure);
             once.fail(status.status(), status.message());
-        });
-        request.last().onFailure(failure -> StatusMapping.undecodable(failure)
-                .ifPresent(status -> once.fail(status.status(), status.message()))).onSuccess(message -> {
+        }).onSuccess(message -> {
             long received = System.nanoTime();
             pipeline.score(adapt.apply(message), deadline, done, ClientIdentity.of(request.connection()))
                     .whenComplete((result, failure) -> context.runOnContext(v -> {
@@ -172,9 +168,9 @@ public final class InspectionEndpoint implements Service {
             }
             FrameRequest frame;
             try {
-                frame = decodeFrame(message);
-            } catch (CodecException e) {
-                unreadableFrame(flow, StatusMapping.undecodable(e).orElseThrow());
+                frame = messages.decode(message, InspectionGrpcService.InspectStream.decoder());
+            } catch (UnreadableMessageException e) {
+                unreadableFrame(flow, e.status());
                 return;
             }
             if (flow.draining()) {
@@ -186,7 +182,7 @@ public final class InspectionEndpoint implements Service {
             flow.started();
             scoreFrame(frame, System.nanoTime(), deadline, flow, context, ClientIdentity.of(request.connection()));
         });
-        request.invalidMessageHandler(invalid -> unreadableFrame(flow, invalidMessage(invalid)));
+        request.invalidMessageHandler(invalid -> unreadableFrame(flow, messages.invalid(invalid)));
         request.endHandler(v -> flow.inputEnded());
     }
 
@@ -195,23 +191,6 @@ public final class InspectionEndpoint implements Service {
         metrics.failed(STREAM, status.status());
         flow.write(FrameResult.newBuilder().setError(FrameError.newBuilder().setCode(status.status().code)
                 .setMessage(status.message())).build());
-    }
-
-    /** A frame as vertx-grpc would decode it: gzip undone, then protobuf or JSON by the message's wire format. */
-    private static FrameRequest decodeFrame(GrpcMessage message) throws CodecException {
-        switch (message.encoding()) {
-            case "identity":
-                return InspectionGrpcService.InspectStream.decoder().decode(message);
-            case "gzip":
-                try (GZIPInputStream in = new GZIPInputStream(new ByteArrayInputStream(message.payload().getBytes()))) {
-                    return InspectionGrpcService.InspectStream.decoder().decode(GrpcMessage.message("identity",
-                            message.format(), Buffer.buffer(in.readAllBytes())));
-                } catch (IOException e) {
-                    throw new CodecException(e);
-                }
-            default:
-                throw new CodecException("unsupported grpc-encoding " + message.encoding());
-        }
     }
 
     /**
@@ -397,15 +376,6 @@ public final class InspectionEndpoint implements Service {
                 request.pause();
             }
         }
-    }
-
-    private StatusMapping invalidMessage(InvalidMessageException invalid) {
-        if (invalid instanceof MessageSizeOverflowException overflow) {
-            return new StatusMapping(GrpcStatus.RESOURCE_EXHAUSTED, "message of " + overflow.messageSize()
-                    + " bytes exceeds this node's limit of " + maxMessageBytes + " bytes (server.maxMessageBytes)");
-        }
-        return new StatusMapping(GrpcStatus.INVALID_ARGUMENT, "malformed request message"
-                + (invalid.getCause() != null ? ": " + invalid.getCause().getMessage() : ""));
     }
 
     private static long deadlineNanos(long timeoutMs) {

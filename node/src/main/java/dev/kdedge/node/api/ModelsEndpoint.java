@@ -27,6 +27,7 @@ import dev.kdedge.node.models.ProductAdministration;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.grpc.common.ServiceName;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
@@ -52,6 +53,7 @@ public final class ModelsEndpoint implements Service {
     private final FineTuneJobs jobs;
     private final Executor work;
     private final CallMetrics metrics;
+    private final RequestMessages messages;
 
     @FunctionalInterface
     private interface Work<Req, Resp> {
@@ -59,12 +61,13 @@ public final class ModelsEndpoint implements Service {
     }
 
     public ModelsEndpoint(Vertx vertx, ProductAdministration products, FineTuneJobs jobs, Executor work,
-            CallMetrics metrics) {
+            long maxMessageBytes, CallMetrics metrics) {
         this.vertx = vertx;
         this.products = products;
         this.jobs = jobs;
         this.work = refusingWhenFull(work);
         this.metrics = metrics;
+        this.messages = new RequestMessages(maxMessageBytes);
     }
 
     /**
@@ -102,31 +105,33 @@ public final class ModelsEndpoint implements Service {
 
     @Override
     public void bind(GrpcServer server) {
-        server.callHandler(ModelsGrpcService.ListProducts, call -> unary(call,
+        server.callHandler(ModelsGrpcService.ListProducts, call -> unary(call, ModelsGrpcService.ListProducts,
                 (ListProductsRequest r) -> ListProductsResponse.newBuilder().addAllProducts(products.products()).build()));
-        server.callHandler(ModelsGrpcService.DescribeProduct, call -> unary(call,
+        server.callHandler(ModelsGrpcService.DescribeProduct, call -> unary(call, ModelsGrpcService.DescribeProduct,
                 (DescribeProductRequest r) -> products.describe(r.getProduct())));
-        server.callHandler(ModelsGrpcService.StartFineTune, call -> unary(call, jobs::start));
-        server.callHandler(ModelsGrpcService.GetJob, call -> unary(call, (GetJobRequest r) -> jobs.get(r.getJobId())));
-        server.callHandler(ModelsGrpcService.ListJobs, call -> unary(call,
+        server.callHandler(ModelsGrpcService.StartFineTune, call -> unary(call, ModelsGrpcService.StartFineTune, jobs::start));
+        server.callHandler(ModelsGrpcService.GetJob, call -> unary(call, ModelsGrpcService.GetJob, (GetJobRequest r) -> jobs.get(r.getJobId())));
+        server.callHandler(ModelsGrpcService.ListJobs, call -> unary(call, ModelsGrpcService.ListJobs,
                 (ListJobsRequest r) -> ListJobsResponse.newBuilder().addAllJobs(jobs.list()).build()));
-        server.callHandler(ModelsGrpcService.CancelJob, call -> unary(call, (CancelJobRequest r) -> jobs.cancel(r.getJobId())));
-        server.callHandler(ModelsGrpcService.Promote, call -> unary(call,
+        server.callHandler(ModelsGrpcService.CancelJob, call -> unary(call, ModelsGrpcService.CancelJob, (CancelJobRequest r) -> jobs.cancel(r.getJobId())));
+        server.callHandler(ModelsGrpcService.Promote, call -> unary(call, ModelsGrpcService.Promote,
                 (PromoteRequest r) -> products.promote(r.getProduct(), r.getVersion())));
-        server.callHandler(ModelsGrpcService.Rollback, call -> unary(call, (RollbackRequest r) -> products.rollback(r.getProduct())));
-        server.callHandler(ModelsGrpcService.SetThresholdPolicy, call -> unary(call,
+        server.callHandler(ModelsGrpcService.Rollback, call -> unary(call, ModelsGrpcService.Rollback, (RollbackRequest r) -> products.rollback(r.getProduct())));
+        server.callHandler(ModelsGrpcService.SetThresholdPolicy, call -> unary(call, ModelsGrpcService.SetThresholdPolicy,
                 (SetThresholdPolicyRequest r) -> products.setThresholdPolicy(r.getProduct(), r.getPolicy())));
         server.callHandler(ModelsGrpcService.WatchJob, this::watchJob);
         server.callHandler(ModelsGrpcService.UploadNormals, this::uploadNormals);
     }
 
-    private <Req, Resp> void unary(GrpcServerRequest<Req, Resp> call, Work<Req, Resp> action) {
+    private <Req, Resp> void unary(GrpcServerRequest<Req, Resp> call, ServiceMethod<Req, Resp> method,
+            Work<Req, Resp> action) {
         Context context = vertx.getOrCreateContext();
         ClientPresence client = new ClientPresence(call);
-        call.invalidMessageHandler(invalid -> fail(call, GrpcStatus.INVALID_ARGUMENT,
-                "malformed request message"));
-        call.last().onFailure(failure -> StatusMapping.undecodable(failure).filter(status -> !client.gone())
-                .ifPresent(status -> fail(call, status.status(), status.message()))).onSuccess(request -> {
+        messages.single(call, method).onFailure(failure -> {
+            if (!client.gone()) {
+                fail(call, StatusMapping.of(failure));
+            }
+        }).onSuccess(request -> {
             onWork(() -> {
                 try {
                     return action.apply(request);
@@ -138,8 +143,7 @@ public final class ModelsEndpoint implements Service {
                     return;
                 }
                 if (failure != null) {
-                    StatusMapping status = StatusMapping.of(failure);
-                    fail(call, status.status(), status.message());
+                    fail(call, StatusMapping.of(failure));
                 } else {
                     call.response().end(reply);
                 }
@@ -147,17 +151,20 @@ public final class ModelsEndpoint implements Service {
         });
     }
 
-    private void fail(GrpcServerRequest<?, ?> call, GrpcStatus status, String message) {
-        metrics.failed(call.methodName(), status);
-        call.response().status(status).statusMessage(message).end();
+    private void fail(GrpcServerRequest<?, ?> call, StatusMapping status) {
+        metrics.failed(call.methodName(), status.status());
+        call.response().status(status.status()).statusMessage(status.message()).end();
     }
 
     /** Past events first, then each new one as it happens; the stream ends with the job. */
     private void watchJob(GrpcServerRequest<WatchJobRequest, JobEvent> call) {
         Context context = vertx.getOrCreateContext();
         ClientPresence client = new ClientPresence(call);
-        call.last().onFailure(failure -> StatusMapping.undecodable(failure).filter(status -> !client.gone())
-                .ifPresent(status -> fail(call, status.status(), status.message()))).onSuccess(request -> {
+        messages.single(call, ModelsGrpcService.WatchJob).onFailure(failure -> {
+            if (!client.gone()) {
+                fail(call, StatusMapping.of(failure));
+            }
+        }).onSuccess(request -> {
             JobWatch watch = new JobWatch(call.response());
             Consumer<JobEvent> watcher = event -> context.runOnContext(v -> watch.live(event));
             onWork(() -> jobs.watch(request.getJobId(), watcher))
@@ -166,8 +173,7 @@ public final class ModelsEndpoint implements Service {
                             return;
                         }
                         if (failure != null) {
-                            StatusMapping status = StatusMapping.of(failure);
-                            fail(call, status.status(), status.message());
+                            fail(call, StatusMapping.of(failure));
                         } else {
                             watch.replay(past);
                         }
@@ -231,8 +237,15 @@ public final class ModelsEndpoint implements Service {
     private void uploadNormals(GrpcServerRequest<UploadRequest, UploadSummary> call) {
         UploadStream upload = new UploadStream(call, vertx.getOrCreateContext());
         new ClientPresence(call).onGone(upload::abandoned);
-        call.handler(upload::received);
-        call.invalidMessageHandler(invalid -> upload.failed(new IllegalArgumentException("malformed upload message")));
+        // Decoded here: vertx-grpc would reset the call at a message it cannot decode, leaving the client no reason.
+        call.messageHandler(message -> {
+            try {
+                upload.received(messages.decode(message, ModelsGrpcService.UploadNormals.decoder()));
+            } catch (UnreadableMessageException e) {
+                upload.failed(e);
+            }
+        });
+        call.invalidMessageHandler(invalid -> upload.failed(new UnreadableMessageException(messages.invalid(invalid))));
         call.endHandler(v -> upload.ended());
     }
 
@@ -331,9 +344,10 @@ public final class ModelsEndpoint implements Service {
                 stopped = true;
                 StatusMapping status = StatusMapping.of(failure);
                 int kept = summary.getAccepted() + summary.getDuplicates();
-                fail(call, status.status(), status.message() + (kept == 0 ? "; no image of this upload "
-                        + "was kept" : "; kept before it: " + kept + " images (" + summary.getAccepted() + " new, "
-                        + summary.getDuplicates() + " already stored); sending the upload again is safe"));
+                fail(call, new StatusMapping(status.status(), status.message() + (kept == 0
+                        ? "; no image of this upload was kept" : "; kept before it: " + kept + " images ("
+                        + summary.getAccepted() + " new, " + summary.getDuplicates() + " already stored); sending the "
+                        + "upload again is safe")));
             }
         }
     }

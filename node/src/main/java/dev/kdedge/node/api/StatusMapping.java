@@ -17,29 +17,12 @@ import org.slf4j.LoggerFactory;
 record StatusMapping(GrpcStatus status, String message) {
     private static final Logger LOG = LoggerFactory.getLogger(StatusMapping.class);
 
-    /**
-     * Why a call's request message could not be read, when that is why its read failed: vertx-grpc 5.0.7 fails the
-     * {@code last()} of a unary call with a CodecException for bytes that are no message of its type, and with a
-     * NullPointerException when the call ended without any message. Empty for any other failure (the client went).
-     * The client's bytes are never echoed.
-     */
-    static Optional<StatusMapping> undecodable(Throwable failure) {
-        if (failure instanceof CodecException) {
-            Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
-            // protobuf's and the gzip decoder's messages are their own fixed text
-            return Optional.of(new StatusMapping(GrpcStatus.INVALID_ARGUMENT, "malformed request message: "
-                    + (cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage())));
-        }
-        if (failure instanceof NullPointerException) {
-            return Optional.of(new StatusMapping(GrpcStatus.INVALID_ARGUMENT,
-                    "the call ended without a request message"));
-        }
-        return Optional.empty();
-    }
-
     static StatusMapping of(Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
                 ? failure.getCause() : failure;
+        if (cause instanceof UnreadableMessageException unreadable) {
+            return unreadable.status();
+        }
         if (cause instanceof RejectedRequestException rejected) {
             return new StatusMapping(GrpcStatus.valueOf(rejected.reason().name()), rejected.getMessage());
         }

@@ -215,7 +215,7 @@ public final class NodeConfig {
                 .withMaxBatch(scoring.batching.maxBatch);
     }
 
-    /** Prometheus metrics over plain HTTP on a port of their own ({@code GET /metrics}). */
+    /** Prometheus metrics on a port of their own ({@code GET /metrics}), over HTTP or, with {@code tls}, HTTPS. */
     public static final class Metrics {
         @JsonProperty public boolean enabled = true;
         /** This machine only by default: the metrics name products, versions and reject rates, without any login. */
@@ -224,6 +224,11 @@ public final class NodeConfig {
         @JsonProperty public int port = 9464;
         /** A scraper that keeps its connection open between scrapes sends something every scrape interval. */
         @JsonProperty public int idleTimeoutSeconds = 120;
+        /**
+         * Serve the metrics over TLS: the node's certificate and key (those of {@code tls} will do) and, as
+         * {@code clientCa}, the CA of the scrapers' certificates; then only a scraper presenting one is answered.
+         */
+        @JsonProperty public Tls tls;
     }
 
     /** The engineer's side: uploads, fine-tunes, promote and rollback (the kdedge.v1.Models service). */
@@ -296,10 +301,8 @@ public final class NodeConfig {
                 "tls must name the node's certificate and key (tls.certificate, tls.key), or server.plaintext must be "
                         + "true to serve without TLS");
         check(errors, tls == null || !server.plaintext, "server.plaintext: true and a tls section contradict each other");
-        if (tls != null) {
-            check(errors, tls.certificate != null && tls.key != null, "tls.certificate and tls.key must name PEM files");
-            check(errors, tls.reloadSeconds >= 1 && tls.reloadSeconds <= 86400, "tls.reloadSeconds must be 1..86400");
-        }
+        checkTls(errors, tls, "tls");
+        checkTls(errors, metrics.tls, "metrics.tls");
         try {
             AccessRules.of(access);
         } catch (IllegalArgumentException e) {
@@ -324,6 +327,15 @@ public final class NodeConfig {
             throw new IllegalArgumentException("invalid configuration: " + String.join("; ", errors));
         }
         return this;
+    }
+
+    private static void checkTls(List<String> errors, Tls tls, String setting) {
+        if (tls != null) {
+            check(errors, tls.certificate != null && tls.key != null,
+                    setting + ".certificate and " + setting + ".key must name PEM files");
+            check(errors, tls.reloadSeconds >= 1 && tls.reloadSeconds <= 86400,
+                    setting + ".reloadSeconds must be 1..86400");
+        }
     }
 
     private static void check(List<String> errors, boolean ok, String message) {

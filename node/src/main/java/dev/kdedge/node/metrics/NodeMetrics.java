@@ -1,6 +1,7 @@
 package dev.kdedge.node.metrics;
 
 import dev.kdedge.node.config.NodeConfig;
+import dev.kdedge.node.security.TlsFiles;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -75,14 +76,19 @@ public final class NodeMetrics {
                 .build();
     }
 
-    /** Serves {@code GET /metrics} in Prometheus's format on {@code config}'s address, when metrics are enabled. */
-    public Future<Optional<HttpServer>> serve(Vertx vertx, NodeConfig.Metrics config) {
+    /**
+     * Serves {@code GET /metrics} in Prometheus's format on {@code config}'s address, when metrics are enabled: over
+     * {@code tls} when present (scrapers must then present a certificate its client CA signed, if it names one).
+     */
+    public Future<Optional<HttpServer>> serve(Vertx vertx, NodeConfig.Metrics config, Optional<TlsFiles> tls) {
         if (prometheus.isEmpty()) {
             return Future.succeededFuture(Optional.empty());
         }
         // Scrapers speak HTTP/1.1; no h2c upgrade on this port.
-        return vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false)
-                        .setIdleTimeout(config.idleTimeoutSeconds).setIdleTimeoutUnit(TimeUnit.SECONDS))
+        HttpServerOptions options = new HttpServerOptions().setHttp2ClearTextEnabled(false)
+                .setIdleTimeout(config.idleTimeoutSeconds).setIdleTimeoutUnit(TimeUnit.SECONDS);
+        tls.ifPresent(files -> files.secure(options));
+        return vertx.createHttpServer(options)
                 .requestHandler(PrometheusRequestHandler.create(prometheus.get()))
                 .listen(config.port, config.host).map(Optional::of)
                 .recover(e -> Future.failedFuture(new IllegalStateException("cannot serve metrics on " + config.host

@@ -23,15 +23,19 @@ import javax.net.ssl.X509KeyManager;
  * The node's certificate chain, its key and the client CA, as read from their PEM files at one moment. The node
  * serves with the contents it read, never re-reading a path, so what was checked is what is used.
  */
-public record TlsFiles(Buffer certificate, Buffer key, Optional<Buffer> clientCa) {
-    /** Reads the files {@code tls} names, without blocking the caller. */
-    public static Future<TlsFiles> read(Vertx vertx, NodeConfig.Tls tls) {
-        Future<Buffer> certificate = readFile(vertx, "tls.certificate", tls.certificate);
-        Future<Buffer> key = readFile(vertx, "tls.key", tls.key);
+public record TlsFiles(String setting, Buffer certificate, Buffer key, Optional<Buffer> clientCa) {
+    /**
+     * Reads the files {@code tls} names, without blocking the caller.
+     *
+     * @param setting where {@code tls} is in node.yaml ({@code tls}, {@code metrics.tls}), for messages
+     */
+    public static Future<TlsFiles> read(Vertx vertx, NodeConfig.Tls tls, String setting) {
+        Future<Buffer> certificate = readFile(vertx, setting + ".certificate", tls.certificate);
+        Future<Buffer> key = readFile(vertx, setting + ".key", tls.key);
         Future<Optional<Buffer>> clientCa = tls.clientCa == null ? Future.succeededFuture(Optional.empty())
-                : readFile(vertx, "tls.clientCa", tls.clientCa).map(Optional::of);
+                : readFile(vertx, setting + ".clientCa", tls.clientCa).map(Optional::of);
         return Future.all(certificate, key, clientCa)
-                .map(all -> new TlsFiles(certificate.result(), key.result(), clientCa.result()));
+                .map(all -> new TlsFiles(setting, certificate.result(), key.result(), clientCa.result()));
     }
 
     private static Future<Buffer> readFile(Vertx vertx, String setting, String path) {
@@ -82,17 +86,17 @@ public record TlsFiles(Buffer certificate, Buffer key, Optional<Buffer> clientCa
                 if (aliases != null && aliases.length > 0) {
                     X509Certificate leaf = keys.getCertificateChain(aliases[0])[0];
                     if (!signsFor(keys.getPrivateKey(aliases[0]), leaf.getPublicKey())) {
-                        throw new IllegalArgumentException("tls.key is not the key of tls.certificate (" +
+                        throw new IllegalArgumentException(setting + ".key is not the key of " + setting + ".certificate (" +
                                 leaf.getSubjectX500Principal().getName() + ")");
                     }
                     return this;
                 }
             }
-            throw new IllegalArgumentException("tls.certificate holds no RSA, EC or EdDSA certificate");
+            throw new IllegalArgumentException(setting + ".certificate holds no RSA, EC or EdDSA certificate");
         } catch (IllegalArgumentException e) {
             throw e;
         } catch (Exception e) {
-            throw new IllegalArgumentException("tls files cannot be used: " + e.getMessage(), e);
+            throw new IllegalArgumentException(setting + " files cannot be used: " + e.getMessage(), e);
         }
     }
 

@@ -33,7 +33,7 @@ public final class TlsReloader implements AutoCloseable {
     }
 
     private void reload() {
-        TlsFiles.read(vertx, tls).onSuccess(read -> {
+        TlsFiles.read(vertx, tls, current.setting()).onSuccess(read -> {
             if (read.equals(current) || read.equals(lastRefused)) {
                 return;
             }
@@ -43,14 +43,16 @@ public final class TlsReloader implements AutoCloseable {
                     .onSuccess(updated -> {
                         serving = next;
                         current = read;
-                        LOG.info("TLS certificate reloaded from {}; new connections use it", tls.certificate);
+                        LOG.info("{}: certificate reloaded from {}; new connections use it", current.setting(),
+                                tls.certificate);
                     })
                     .onFailure(e -> {
                         lastRefused = read;
-                        LOG.warn("TLS files changed but cannot be used, still serving the previous ones: {}",
-                                e.getMessage());
+                        LOG.warn("{}: files changed but cannot be used, still serving the previous ones: {}",
+                                current.setting(), e.getMessage());
                     });
-        }).onFailure(e -> LOG.warn("TLS files cannot be read for reloading: {}", e.getMessage()));
+        }).onFailure(e -> LOG.warn("{}: files cannot be read for reloading: {}", current.setting(),
+                e.getMessage()));
     }
 
     @Override
