@@ -4,6 +4,7 @@ import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.ProviderUnavailableException;
 import dev.kdedge.calibration.fit.ProductFitter;
 import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.node.api.ClientResetLimit;
 import dev.kdedge.node.api.ConnectionLog;
 import dev.kdedge.node.api.HealthEndpoint;
 import dev.kdedge.node.api.InspectionEndpoint;
@@ -164,13 +165,19 @@ public final class NodeServer implements AutoCloseable {
             files.ifPresent(f -> f.secure(options));
             AccessGate gate = new AccessGate(vertx, grpc,
                     mutual ? Optional.of(AccessRules.of(config.access)) : Optional.empty(), writesRefused, calls);
+            ConnectionLog connections = new ConnectionLog(registry);
+            ClientResetLimit resetLimit = new ClientResetLimit(new MalformedCallGate(new StoppingGate(vertx, serving,
+                    gate, calls), calls), connections, config.server.maxResetsPerWindow,
+                    config.server.resetWindowSeconds);
             // Every active version's engine is built before the port opens: no request waits for a build.
             Future<Void> warmed = Future.fromCompletionStage(engines.warmActiveVersions(), vertx.getOrCreateContext());
             return warmed.compose(done -> metricsTls).compose(metricsFiles -> metrics.serve(vertx, config.metrics,
                     metricsFiles).compose(metricsHttp -> vertx.createHttpServer(options)
-                    .connectionHandler(new ConnectionLog(registry)::watch)
-                    .requestHandler(new MalformedCallGate(new StoppingGate(vertx, serving, gate, calls), calls))
-                    .listen()
+                    .connectionHandler(connection -> {
+                        connections.watch(connection);
+                        resetLimit.watch(connection);
+                    })
+                    .requestHandler(resetLimit).listen()
                     .onFailure(e -> metricsHttp.ifPresent(HttpServer::close))
                     .map(http -> {
                         List<TlsReloader> reloaders = new ArrayList<>();

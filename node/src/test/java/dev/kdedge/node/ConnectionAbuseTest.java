@@ -1,6 +1,7 @@
 package dev.kdedge.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.api.v1.FrameRequest;
@@ -8,11 +9,15 @@ import dev.kdedge.api.v1.HeatmapOptions;
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.calibration.demo.DemoFixture;
+import io.grpc.Attributes;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
+import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,8 +46,7 @@ class ConnectionAbuseTest {
             InspectionGrpc.InspectionBlockingStub polite = InspectionGrpc.newBlockingStub(node.channel)
                     .withDeadlineAfter(60, TimeUnit.SECONDS);
             polite.score(request);
-            ManagedChannel abusive = ManagedChannelBuilder.forAddress("127.0.0.1", node.server.port()).usePlaintext()
-                    .build();
+            ManagedChannel abusive = fromAnotherAddress(node.server.port());
             try {
                 InspectionGrpc.InspectionStub stub = InspectionGrpc.newStub(abusive);
                 for (int i = 0; i < 2 * MAX_RESETS; i++) {
@@ -57,6 +61,68 @@ class ConnectionAbuseTest {
             }
             assertTrue(polite.score(request).hasVerdict(), "another connection is still served");
         }
+    }
+
+    /**
+     * A client that reconnects before any one connection reaches the limit is held to it across its connections: its
+     * connections are closed and new ones refused for one window, while another client is served; after the window it
+     * is let in again.
+     */
+    @Test
+    void aClientThatReconnectsIsHeldToTheLimitAcrossItsConnections() throws Exception {
+        int windowSeconds = 6;
+        try (RunningNode node = new RunningNode(DemoFixture.store(), c -> {
+            c.server.maxResetsPerWindow = MAX_RESETS;
+            c.server.resetWindowSeconds = windowSeconds;
+        })) {
+            ScoreRequest request = DemoRequests.scoreRequest(DemoFixture.sampleGood());
+            InspectionGrpc.InspectionBlockingStub polite = InspectionGrpc.newBlockingStub(node.channel)
+                    .withDeadlineAfter(60, TimeUnit.SECONDS);
+            polite.score(request);
+            for (int connection = 0; connection < 3; connection++) {
+                ManagedChannel abusive = fromAnotherAddress(node.server.port());
+                try {
+                    InspectionGrpc.InspectionStub stub = InspectionGrpc.newStub(abusive);
+                    for (int i = 0; i < MAX_RESETS * 3 / 5; i++) {
+                        Context.CancellableContext call = Context.current().withCancellation();
+                        call.run(() -> ScoreCalls.status(stub, request));
+                        Thread.sleep(3);
+                        call.cancel(null);
+                    }
+                } finally {
+                    abusive.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+                }
+            }
+            awaitMetric(node, "kdedge_connections_closed_total{reason=\"client_resets\"}");
+            long blocked = System.nanoTime();
+            assertFalse(MetricsScrape.of(node).contains("enhance_your_calm"), "no connection reached the limit alone");
+
+            ManagedChannel again = fromAnotherAddress(node.server.port());
+            try {
+                Status.Code refused = ScoreCalls.status(InspectionGrpc.newStub(again), request).get(60, TimeUnit.SECONDS);
+                assertTrue(System.nanoTime() - blocked < TimeUnit.SECONDS.toNanos(windowSeconds),
+                        "the refusal came too late to tell");
+                assertEquals(Status.Code.UNAVAILABLE, refused);
+                assertTrue(polite.score(request).hasVerdict(), "another client is still served");
+
+                Thread.sleep(TimeUnit.SECONDS.toMillis(windowSeconds));
+                assertEquals(Status.Code.OK, ScoreCalls.status(InspectionGrpc.newStub(again), request)
+                        .get(60, TimeUnit.SECONDS), "after its window the client is let in again");
+            } finally {
+                again.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    /** A channel whose connections come from 127.0.0.2: another client, as a node without TLS tells clients apart. */
+    private static ManagedChannel fromAnotherAddress(int port) {
+        return NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext()
+                .localSocketPicker(new NettyChannelBuilder.LocalSocketPicker() {
+                    @Override
+                    public SocketAddress createSocketAddress(SocketAddress remote, Attributes attributes) {
+                        return new InetSocketAddress("127.0.0.2", 0);
+                    }
+                }).build();
     }
 
     @Test

@@ -145,6 +145,18 @@ class MutualTlsTest {
                 + "role (OU: ['visitors'])", () -> models(asVisitor).listProducts(ListProductsRequest.getDefaultInstance()));
     }
 
+    /**
+     * Roles add up: a certificate whose subject has two role units (issued so by the plant's CA) gets both, and still
+     * none it was not given. Intended: the CA decides who holds which role; the README says so.
+     */
+    @Test
+    void aCertificateWithTwoRoleUnitsHoldsBothRolesAndNoOther() throws Exception {
+        ManagedChannel both = channel(plantCa.clientOfUnits("camera", "observer").written(dir, "camera-observer"));
+        assertTrue(inspection(both).score(DemoRequests.scoreRequest(DemoFixture.sampleGood())).hasVerdict());
+        assertDenied("Promote needs role engineer; this client's certificate grants role camera or observer",
+                () -> models(both).promote(PROMOTE_ACTIVE));
+    }
+
     @Test
     void certificatesTheNodeMustNotAcceptAreRefusedAtTheHandshake() throws Exception {
         Instant now = Instant.now();

@@ -10,6 +10,7 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Date;
 import java.util.concurrent.atomic.AtomicLong;
@@ -73,6 +74,13 @@ final class TestPki {
         /** A client certificate whose subject has {@code ou} as its organizational unit. */
         Issued client(String ou) throws Exception {
             return client(ou, Instant.now().minus(Duration.ofHours(1)), Instant.now().plus(Duration.ofDays(1)));
+        }
+
+        /** A client certificate whose subject has each of {@code ous} as an organizational unit. */
+        Issued clientOfUnits(String... ous) throws Exception {
+            return issue("CN=" + ous[0] + "-client," + String.join(",", Arrays.stream(ous).map(ou -> "OU=" + ou)
+                    .toList()) + ",O=Plant 7", KeyPurposeId.id_kp_clientAuth, Instant.now().minus(Duration.ofHours(1)),
+                    Instant.now().plus(Duration.ofDays(1)), null);
         }
 
         Issued client(String ou, Instant notBefore, Instant notAfter) throws Exception {

@@ -52,9 +52,8 @@ public final class MalformedCallGate implements Handler<HttpServerRequest> {
     /** A trailers-only gRPC answer, written before anything of the call is read. */
     private void refuse(HttpServerRequest request, String message) {
         metrics.failed("", GrpcStatus.UNIMPLEMENTED);
-        request.response().putHeader("content-type", "application/grpc")
-                .putHeader("grpc-status", Integer.toString(GrpcStatus.UNIMPLEMENTED.code))
-                .putHeader("grpc-message", message).putHeader("grpc-accept-encoding", "gzip").end();
+        new StatusMapping(GrpcStatus.UNIMPLEMENTED, message)
+                .endBeforeReading(request.response().putHeader("grpc-accept-encoding", "gzip"));
     }
 
     private static boolean isMethodPath(String path) {

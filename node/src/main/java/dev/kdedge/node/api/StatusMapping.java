@@ -6,6 +6,8 @@ import dev.kdedge.calibration.store.UnknownProductException;
 import dev.kdedge.calibration.store.UnknownVersionException;
 import dev.kdedge.node.inference.RejectedRequestException;
 import io.vertx.grpc.common.CodecException;
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.grpc.common.GrpcStatus;
 import java.util.NoSuchElementException;
 import java.util.Optional;
@@ -16,6 +18,15 @@ import org.slf4j.LoggerFactory;
 /** The gRPC status and message a client receives for a failure. */
 record StatusMapping(GrpcStatus status, String message) {
     private static final Logger LOG = LoggerFactory.getLogger(StatusMapping.class);
+
+    /**
+     * Answers a call with this status before anything of it is read, below the gRPC layer: a trailers-only response.
+     * The message must be printable ASCII without '%' (it is not percent-encoded here).
+     */
+    Future<Void> endBeforeReading(HttpServerResponse response) {
+        return response.putHeader("content-type", "application/grpc")
+                .putHeader("grpc-status", Integer.toString(status.code)).putHeader("grpc-message", message).end();
+    }
 
     static StatusMapping of(Throwable failure) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null

@@ -32,4 +32,13 @@ public final class ClientIdentity {
     public static Object of(HttpConnection connection) {
         return certificate(connection).<Object>map(X509Certificate::getSubjectX500Principal).orElse(connection);
     }
+
+    /**
+     * The key a client's conduct is judged by across its connections: the certificate's subject with mutual TLS, the
+     * remote address otherwise (clients behind one address, a NAT, share it).
+     */
+    public static Object acrossConnections(HttpConnection connection) {
+        return certificate(connection).<Object>map(X509Certificate::getSubjectX500Principal)
+                .orElseGet(() -> connection.remoteAddress().hostAddress());
+    }
 }
