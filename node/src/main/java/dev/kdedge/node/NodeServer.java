@@ -21,7 +21,7 @@ import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.metrics.CallMetrics;
 import dev.kdedge.node.metrics.NodeMetrics;
 import dev.kdedge.node.models.ProductAdministration;
-import dev.kdedge.node.security.AccessGate;
+import dev.kdedge.node.api.AccessGate;
 import dev.kdedge.node.security.AccessRules;
 import dev.kdedge.node.security.TlsFiles;
 import dev.kdedge.node.security.TlsReloader;

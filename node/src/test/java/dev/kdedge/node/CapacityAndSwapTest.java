@@ -71,8 +71,7 @@ class CapacityAndSwapTest {
                 version = stub.score(goodRequest()).getVerdict().getModelVersion();
             }
             assertEquals("2", version);
-            node.server.engines().cleanUp();
-            assertEquals(1, node.server.engines().loadedEngines(), "version 1 should be retired after the swap");
+            MetricsScrape.awaitValue(node, "cache_size{cache=\"engines\"}", 1);
         }
     }
 
@@ -85,11 +84,11 @@ class CapacityAndSwapTest {
             assertEquals("demo", stub.score(goodRequest()).getVerdict().getProduct());
             assertEquals("demo-b", stub.score(goodRequest().toBuilder().setProduct("demo-b").build()).getVerdict()
                     .getProduct());
-            assertEquals(2, node.server.engines().loadedEngines());
+            MetricsScrape.awaitValue(node, "cache_size{cache=\"engines\"}", 2);
             long served = Files.size(bundle.servedFile());
             assertTrue(served > Files.size(bundle.teacherFile()) + Files.size(bundle.studentFile()) * 9 / 10,
                     "the served graph holds the teacher's and the student's weights");
-            assertEquals(2 * served, node.server.engines().loadedBytes());
+            MetricsScrape.awaitValue(node, "kdedge_engines_bytes", 2 * served);
         }
     }
 }

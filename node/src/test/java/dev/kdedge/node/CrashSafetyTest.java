@@ -13,7 +13,7 @@ import dev.kdedge.api.v1.StartFineTuneRequest;
 import dev.kdedge.api.v1.UploadRequest;
 import dev.kdedge.api.v1.UploadSummary;
 import dev.kdedge.calibration.demo.DemoFixture;
-import dev.kdedge.calibration.store.Digests;
+import dev.kdedge.calibration.digest.Digests;
 import dev.kdedge.calibration.store.CrashPoints;
 import dev.kdedge.calibration.store.ModelStore;
 import io.grpc.stub.StreamObserver;

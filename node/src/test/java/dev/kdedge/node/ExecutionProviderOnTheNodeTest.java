@@ -53,12 +53,13 @@ class ExecutionProviderOnTheNodeTest {
     void theActiveVersionIsLoadedAtStartNotByItsFirstRequest() throws Exception {
         Path store = DemoFixture.copyOfStore(dir.resolve("store"));
         try (RunningNode node = new RunningNode(store, c -> {})) {
-            node.server.engines().cleanUp();
-            assertEquals(1, node.server.engines().loadedEngines(), "the node opened its port before loading the demo");
+            MetricsScrape.awaitValue(node, "cache_load_total{cache=\"engines\",result=\"success\"}", 1);
             var verdict = InspectionGrpc.newBlockingStub(node.channel)
                     .score(DemoRequests.scoreRequest(DemoFixture.sampleGood())).getVerdict();
             assertEquals(DemoFixture.PRODUCT, verdict.getProduct());
-            assertEquals(1, node.server.engines().loadedEngines(), "the request was served by the engine loaded at start");
+            MetricsScrape.awaitValue(node, "cache_load_total{cache=\"engines\",result=\"success\"}", 1);
+            assertEquals(1, MetricsScrape.value(MetricsScrape.of(node), "cache_size{cache=\"engines\"}"),
+                    "the request was served by the engine loaded at start");
         }
     }
 }

@@ -14,7 +14,7 @@ import dev.kdedge.api.v1.StartFineTuneRequest;
 import dev.kdedge.api.v1.ThresholdPolicy;
 import dev.kdedge.api.v1.UploadRequest;
 import dev.kdedge.calibration.demo.DemoFixture;
-import dev.kdedge.calibration.store.Digests;
+import dev.kdedge.calibration.digest.Digests;
 import dev.kdedge.calibration.store.SmallFileSystem;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

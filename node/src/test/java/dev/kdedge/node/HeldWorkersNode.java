@@ -7,7 +7,7 @@ import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.node.api.InspectionEndpoint;
 import dev.kdedge.node.engine.EngineCache;
-import dev.kdedge.node.engine.ProductPrecisions;
+import dev.kdedge.node.config.ProductPrecisions;
 import dev.kdedge.node.inference.InferenceBatcher;
 import dev.kdedge.node.inference.LargeImageLane;
 import dev.kdedge.node.inference.ScoringPipeline;

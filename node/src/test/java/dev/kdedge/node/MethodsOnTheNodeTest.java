@@ -19,7 +19,7 @@ import dev.kdedge.api.v1.StartFineTuneRequest;
 import dev.kdedge.calibration.demo.SyntheticTiles;
 import dev.kdedge.calibration.demo.ToyTeacher;
 import dev.kdedge.calibration.engine.InferenceOptions;
-import dev.kdedge.calibration.engine.Precision;
+import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.evaluation.BundleMaps;
 import dev.kdedge.calibration.fit.FitProgress;
 import dev.kdedge.calibration.fit.FitRequest;

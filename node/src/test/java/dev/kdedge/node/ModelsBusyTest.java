@@ -14,7 +14,7 @@ import dev.kdedge.calibration.fit.ProductFitter;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.node.api.ModelsEndpoint;
 import dev.kdedge.node.engine.EngineCache;
-import dev.kdedge.node.engine.ProductPrecisions;
+import dev.kdedge.node.config.ProductPrecisions;
 import dev.kdedge.node.health.ServingState;
 import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.models.ProductAdministration;

@@ -126,16 +126,15 @@ class UndecodableMessagesTest {
         try (RunningNode node = new RunningNode(DemoFixture.store(), c -> c.models.enabled = true)) {
             Vertx client = Vertx.vertx();
             try {
-                HttpClient http = client.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
-                        .setHttp2ClearTextUpgrade(false).setDefaultHost("127.0.0.1").setDefaultPort(node.server.port()));
+                RawHttp2 http = new RawHttp2(client, node.server.port());
                 Buffer flaggedCompressed = message(true, new byte[] {1, 2, 3});
                 for (String method : List.of("/kdedge.v1.Inspection/Score", "/kdedge.v1.Models/DescribeProduct",
                         "/kdedge.v1.Models/UploadNormals", "/grpc.health.v1.Health/Check")) {
-                    RawAnswer answer = call(http, method, null, flaggedCompressed);
+                    RawAnswer answer = http.call(method, null, flaggedCompressed);
                     assertEquals("3", answer.status(), method + ": " + answer);
                     assertTrue(answer.message().contains("names no grpc-encoding"), answer.toString());
                 }
-                RawAnswer stream = call(http, "/kdedge.v1.Inspection/InspectStream", null,
+                RawAnswer stream = http.call("/kdedge.v1.Inspection/InspectStream", null,
                         flaggedCompressed.copy().appendBuffer(message(false, frame(7))));
                 assertEquals("0", stream.status(), stream.toString());
                 List<FrameResult> frames = stream.messages(FrameResult::parseFrom);
@@ -145,13 +144,13 @@ class UndecodableMessagesTest {
 
                 for (String path : List.of("kdedge.v1.Inspection/Score", "/kdedge.v1.Inspection/Sc\u0001ore",
                         "/kdedge.v1.Inspection/Score\r\nx-injected: 1", "/nosuch/M\u0007")) {
-                    RawAnswer answer = call(http, path, null, message(false, new byte[0]));
+                    RawAnswer answer = http.call(path, null, message(false, new byte[0]));
                     assertEquals("12", answer.status(), answer.toString());
                     assertFalse(answer.message().contains("Sc") || answer.message().contains("nosuch"),
                             answer.toString());
                     assertEquals(null, answer.headers().get("x-injected"));
                 }
-                RawAnswer brotli = call(http, "/kdedge.v1.Inspection/Score", "br", message(true, new byte[] {1}));
+                RawAnswer brotli = http.call("/kdedge.v1.Inspection/Score", "br", message(true, new byte[] {1}));
                 assertEquals("12", brotli.status(), brotli.toString());
                 assertEquals("gzip", brotli.headers().get("grpc-accept-encoding"));
 
@@ -162,7 +161,7 @@ class UndecodableMessagesTest {
                         gzip.write(megabyte);
                     }
                 }
-                RawAnswer bomb = call(http, "/kdedge.v1.Inspection/Score", "gzip", message(true, zeros.toByteArray()));
+                RawAnswer bomb = http.call("/kdedge.v1.Inspection/Score", "gzip", message(true, zeros.toByteArray()));
                 assertEquals("8", bomb.status(), bomb.toString());
                 assertTrue(bomb.message().contains("server.maxMessageBytes"), bomb.toString());
             } finally {
@@ -201,15 +200,24 @@ class UndecodableMessagesTest {
         T parse(byte[] bytes) throws Exception;
     }
 
-    private static RawAnswer call(HttpClient http, String path, String encoding, Buffer body) throws Exception {
-        return http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(path)).compose(request -> {
-            request.putHeader("content-type", "application/grpc").putHeader("te", "trailers");
-            if (encoding != null) {
-                request.putHeader("grpc-encoding", encoding);
+    /** Vert.x's HTTP/2 client (prior knowledge, no TLS): each call on a connection of its own. */
+    private record RawHttp2(Vertx vertx, int port) {
+        RawAnswer call(String path, String encoding, Buffer body) throws Exception {
+            HttpClient http = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+                    .setHttp2ClearTextUpgrade(false).setDefaultHost("127.0.0.1").setDefaultPort(port));
+            try {
+                return http.request(new RequestOptions().setMethod(HttpMethod.POST).setURI(path)).compose(request -> {
+                    request.putHeader("content-type", "application/grpc").putHeader("te", "trailers");
+                    if (encoding != null) {
+                        request.putHeader("grpc-encoding", encoding);
+                    }
+                    return request.send(body);
+                }).compose(response -> response.body().map(received -> new RawAnswer(response.headers(),
+                        response.trailers(), received))).await(30, TimeUnit.SECONDS);
+            } finally {
+                http.close().await(10, TimeUnit.SECONDS);
             }
-            return request.send(body);
-        }).compose(response -> response.body().map(received -> new RawAnswer(response.headers(),
-                response.trailers(), received))).await(60, TimeUnit.SECONDS);
+        }
     }
 
     /** One length-prefixed gRPC message. */

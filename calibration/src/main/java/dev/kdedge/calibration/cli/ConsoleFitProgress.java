@@ -1,7 +1,7 @@
 package dev.kdedge.calibration.cli;
 
 import dev.kdedge.calibration.fit.FitProgress;
-import dev.kdedge.calibration.network.QdqScheme;
+import dev.kdedge.calibration.precision.QdqScheme;
 import dev.kdedge.calibration.store.Manifest;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;

@@ -3,6 +3,7 @@ package dev.kdedge.calibration.cli;
 import com.google.protobuf.ByteString;
 import dev.kdedge.api.v1.Image;
 import dev.kdedge.api.v1.ScoreRequest;
+import dev.kdedge.calibration.cli.remote.NodeAddress;
 import io.grpc.ManagedChannel;
 import java.io.IOException;
 import java.nio.file.Files;

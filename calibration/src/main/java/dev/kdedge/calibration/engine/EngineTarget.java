@@ -1,5 +1,7 @@
 package dev.kdedge.calibration.engine;
 
+import dev.kdedge.calibration.precision.Precision;
+
 /**
  * What an accelerator builds a served graph's engine for: the precision it runs in, and its one image input, taken
  * as [1..maxBatch, channels, side, side] ({@link InferenceOptions#maxBatch}). TensorRT builds one engine for that

@@ -10,7 +10,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
-import dev.kdedge.calibration.store.Digests;
+import dev.kdedge.calibration.digest.Digests;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

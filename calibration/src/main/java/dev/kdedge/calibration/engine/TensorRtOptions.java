@@ -1,5 +1,6 @@
 package dev.kdedge.calibration.engine;
 
+import dev.kdedge.calibration.precision.Precision;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Locale;

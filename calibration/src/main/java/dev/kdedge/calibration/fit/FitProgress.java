@@ -1,6 +1,6 @@
 package dev.kdedge.calibration.fit;
 
-import dev.kdedge.calibration.network.QdqScheme;
+import dev.kdedge.calibration.precision.QdqScheme;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.training.TrainingProgress;
 

@@ -1,6 +1,7 @@
 package dev.kdedge.calibration.network;
 
 import com.google.protobuf.ByteString;
+import dev.kdedge.calibration.precision.QdqScheme;
 import dev.kdedge.onnx.AttributeProto;
 import dev.kdedge.onnx.GraphProto;
 import dev.kdedge.onnx.ModelProto;

@@ -3,7 +3,7 @@ package dev.kdedge.calibration.scoring;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.network.QdqQuantizer;
-import dev.kdedge.calibration.network.QdqScheme;
+import dev.kdedge.calibration.precision.QdqScheme;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import dev.kdedge.onnx.ModelProto;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package dev.kdedge.calibration.store;
 
 import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.method.TrainingRecipe;
-import dev.kdedge.calibration.network.QdqScheme;
+import dev.kdedge.calibration.precision.QdqScheme;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import java.util.List;

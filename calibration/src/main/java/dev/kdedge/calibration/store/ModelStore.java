@@ -3,6 +3,7 @@ package dev.kdedge.calibration.store;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.kdedge.calibration.digest.Digests;
 import dev.kdedge.calibration.text.Echo;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.kdedge.calibration.store;
 
-import dev.kdedge.calibration.engine.Precision;
-import dev.kdedge.calibration.network.QdqScheme;
+import dev.kdedge.calibration.precision.Precision;
+import dev.kdedge.calibration.precision.QdqScheme;
 import java.nio.file.Path;
 import java.util.Optional;
 

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.engine.ExecutionProvider;
-import dev.kdedge.calibration.network.QdqScheme;
+import dev.kdedge.calibration.precision.QdqScheme;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;

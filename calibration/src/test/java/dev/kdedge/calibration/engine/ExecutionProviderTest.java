@@ -7,7 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OrtProvider;
 import dev.kdedge.calibration.demo.ToyTeacher;
-import dev.kdedge.calibration.network.QdqScheme;
+import dev.kdedge.calibration.precision.QdqScheme;
+import dev.kdedge.calibration.precision.Precision;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Optional;

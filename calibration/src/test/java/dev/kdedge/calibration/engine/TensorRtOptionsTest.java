@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kdedge.calibration.precision.Precision;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;

@@ -12,32 +12,28 @@ import dev.kdedge.api.v1.InspectResponse;
 import dev.kdedge.api.v1.InspectionGrpcService;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.api.v1.ScoreResponse;
+import dev.kdedge.node.inference.RejectedRequestException;
 import dev.kdedge.node.inference.ScoringPipeline;
 import dev.kdedge.node.metrics.CallMetrics;
 import dev.kdedge.node.security.ClientIdentity;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.grpc.common.CodecException;
-import io.vertx.grpc.common.GrpcMessage;
 import io.vertx.grpc.common.GrpcStatus;
-import io.vertx.grpc.common.InvalidMessageException;
-import io.vertx.grpc.common.MessageSizeOverflowException;
 import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.grpc.common.ServiceName;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
 import io.vertx.grpc.server.Service;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.zip.GZIPInputStream;
 
 /**
  * The {@code kdedge.v1.Inspection} service on Vert.x gRPC. Handlers run on the event loop and only hand requests to
@@ -46,8 +42,6 @@ import java.util.zip.GZIPInputStream;
  */
 public final class InspectionEndpoint implements Service {
     static final int HEATMAP_CHUNK_BYTES = 64 * 1024;
-    /** How soon a stream's frame that found the node full is offered again. */
-    private static final long STREAM_RETRY_MS = 20;
     private static final String STREAM = InspectionGrpcService.InspectStream.methodName();
     private static final String SHUTTING_DOWN = "kdedge-node is shutting down: every frame it read has been answered; "
             + "reconnect to it once it has restarted, or to another node";
@@ -195,8 +189,9 @@ public final class InspectionEndpoint implements Service {
 
     /**
      * Scores one frame of a camera stream and writes its result. A frame the node has no room for (its queue full) is
-     * not refused: it keeps its place in the stream's window and is offered again shortly, so a stream waits for the
-     * node (and, its window full, the node stops reading it) instead of having frame after frame read and refused.
+     * not refused: it keeps its place in the stream's window and is offered again when the pipeline says its capacity
+     * has changed, so a stream waits for the node (and, its window full, the node stops reading it) instead of having
+     * frame after frame read and refused.
      */
     private void scoreFrame(FrameRequest frame, long received, long deadline, StreamFlow flow, Context context,
             Object client) {
@@ -210,15 +205,16 @@ public final class InspectionEndpoint implements Service {
             if (flow.closed()) {
                 return;
             }
-            StatusMapping status = failure == null ? null : StatusMapping.of(failure);
-            if (status != null && status.status() == GrpcStatus.RESOURCE_EXHAUSTED) {
-                vertx.setTimer(STREAM_RETRY_MS, id -> {
+            Optional<CompletionStage<Void>> room = failure == null ? Optional.empty() : waitable(failure);
+            if (room.isPresent()) {
+                room.get().thenRun(() -> context.runOnContext(again -> {
                     if (!flow.closed()) {
                         scoreFrame(frame, received, deadline, flow, context, client);
                     }
-                });
+                }));
                 return;
             }
+            StatusMapping status = failure == null ? null : StatusMapping.of(failure);
             FrameResult.Builder out = FrameResult.newBuilder().setFrameId(frame.getFrameId());
             if (status != null) {
                 metrics.failed(STREAM, status.status());
@@ -229,6 +225,13 @@ public final class InspectionEndpoint implements Service {
             }
             flow.finished(out.build());
         }));
+    }
+
+    /** When a frame refused for the node's capacity may be offered again; empty for any other failure. */
+    private static Optional<CompletionStage<Void>> waitable(Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+                : failure;
+        return cause instanceof RejectedRequestException rejected ? rejected.whenCapacityChanges() : Optional.empty();
     }
 
     /**

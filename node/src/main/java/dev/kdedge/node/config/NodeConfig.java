@@ -7,18 +7,20 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.kdedge.calibration.engine.ExecutionProvider;
 import dev.kdedge.calibration.engine.InferenceOptions;
-import dev.kdedge.calibration.engine.Precision;
+import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.store.ModelStore;
-import dev.kdedge.node.engine.ProductPrecisions;
-import dev.kdedge.node.security.AccessRules;
+import dev.kdedge.calibration.text.Echo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -81,6 +83,9 @@ public final class NodeConfig {
 
     /** Which client may call what, from its certificate; applies with mutual TLS only. */
     public static final class Access {
+        /** The certificate fields a role may be read from. */
+        public enum RoleField { OU, CN, SAN_DNS, SAN_URI }
+
         /** The certificate field a role is read from: OU, CN, SAN_DNS or SAN_URI. */
         @JsonProperty public String roleFrom = "OU";
         /** Role name (camera, engineer, observer) to the values of {@code roleFrom} that grant it. */
@@ -88,6 +93,44 @@ public final class NodeConfig {
                 "camera", List.of("camera"), "engineer", List.of("engineer"), "observer", List.of("observer"));
         /** Roles that may list and describe products, watch jobs, check health and use server reflection. */
         @JsonProperty public List<String> reads = List.of("camera", "engineer", "observer");
+
+        /** @throws IllegalArgumentException naming the setting that is wrong */
+        public RoleField roleField() {
+            try {
+                return RoleField.valueOf(String.valueOf(roleFrom));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("access.roleFrom must be OU, CN, SAN_DNS or SAN_URI, not "
+                        + Echo.quoted(roleFrom));
+            }
+        }
+
+        /**
+         * Each value of {@code roleFrom} to the roles it grants.
+         *
+         * @throws IllegalArgumentException naming a role that does not exist
+         */
+        public Map<String, Set<Role>> rolesByValue() {
+            Map<String, Set<Role>> rolesByValue = new HashMap<>();
+            Objects.requireNonNullElse(roles, Map.<String, List<String>>of()).forEach((role, values) ->
+                    Objects.requireNonNullElse(values, List.<String>of()).forEach(value -> rolesByValue
+                            .computeIfAbsent(value, v -> EnumSet.noneOf(Role.class)).add(named(role))));
+            return rolesByValue;
+        }
+
+        /** @throws IllegalArgumentException naming a role that does not exist */
+        public Set<Role> readRoles() {
+            Set<Role> readRoles = EnumSet.noneOf(Role.class);
+            Objects.requireNonNullElse(reads, List.<String>of()).forEach(role -> readRoles.add(named(role)));
+            return readRoles;
+        }
+
+        private static Role named(String role) {
+            try {
+                return Role.named(role);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("access: " + e.getMessage());
+            }
+        }
     }
 
     public static final class Cache {
@@ -305,10 +348,12 @@ public final class NodeConfig {
         check(errors, tls == null || !server.plaintext, "server.plaintext: true and a tls section contradict each other");
         checkTls(errors, tls, "tls");
         checkTls(errors, metrics.tls, "metrics.tls");
-        try {
-            AccessRules.of(access);
-        } catch (IllegalArgumentException e) {
-            errors.add(e.getMessage());
+        for (Runnable accessCheck : List.<Runnable>of(access::roleField, access::rolesByValue, access::readRoles)) {
+            try {
+                accessCheck.run();
+            } catch (IllegalArgumentException e) {
+                errors.add(e.getMessage());
+            }
         }
         check(errors, inference.gpu >= 0, "inference.gpu must be a CUDA device index, 0 or more");
         ExecutionProvider provider = null;

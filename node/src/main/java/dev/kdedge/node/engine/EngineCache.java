@@ -1,39 +1,45 @@
 package dev.kdedge.node.engine;
 
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.kdedge.calibration.engine.ExecutionProvider;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
-import dev.kdedge.calibration.engine.Precision;
+import dev.kdedge.calibration.precision.Precision;
+import dev.kdedge.calibration.precision.QdqScheme;
+import dev.kdedge.calibration.scoring.ServedGraph;
+import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.store.UnknownProductException;
+import dev.kdedge.calibration.store.UnknownVersionException;
+import dev.kdedge.node.config.ProductPrecisions;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
-import dev.kdedge.calibration.network.QdqScheme;
-import dev.kdedge.calibration.scoring.ServedGraph;
-import dev.kdedge.calibration.store.ModelStore;
-import dev.kdedge.calibration.store.UnknownProductException;
-import dev.kdedge.calibration.store.UnknownVersionException;
-import dev.kdedge.calibration.store.ProductBundle;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Loaded product engines, keyed by product and version, bounded by bytes. Loads run on {@code loadExecutor}, once per
- * key however many requests ask at the same time. The active version of each product is re-read from the store at
- * most once a second, so a version activated on disk is served within a second, by a new engine loaded beside the
- * old one; the old one is closed after its last in-flight request ends.
+ * key however many requests ask at the same time; what a request needs from the store (the version {@code ACTIVE}
+ * names, whether a version exists) is read on a thread of the cache's own, so that no request blocks a scoring worker
+ * or waits behind an engine build. The active version of each product is read from {@code ACTIVE} again once it is a
+ * second old, so a version activated on disk is served within a second (one activated through this node at once), by
+ * a new engine loaded beside the old one; the old one is closed after its last in-flight request ends.
  */
 public final class EngineCache implements AutoCloseable, MeterBinder {
     /** A product version at the precision the configuration asks for it in. */
@@ -60,7 +66,9 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
     private final InferenceOptions options;
     private final ProductPrecisions precisions;
     private final AsyncLoadingCache<Key, ProductEngine> engines;
-    private final com.github.benmanes.caffeine.cache.LoadingCache<String, Integer> activeVersions;
+    /** Product to the version its ACTIVE named when read, for a second. */
+    private final Cache<String, Integer> activeVersions;
+    private final ExecutorService storeReads;
     private final ServingReports reports;
 
     public EngineCache(ModelStore store, InferenceOptions options, ProductPrecisions precisions, long maxBytes,
@@ -80,91 +88,120 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
                     }
                 })
                 .buildAsync(this::load);
-        this.activeVersions = Caffeine.newBuilder()
-                .expireAfterWrite(Duration.ofSeconds(1))
-                .executor(loadExecutor)
-                .build(product -> activeVersionOrThrow(product));
+        this.activeVersions = Caffeine.newBuilder().expireAfterWrite(Duration.ofSeconds(1)).build();
+        this.storeReads = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "kdedge-store-reads");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     /** Caffeine's hits, misses, loads and evictions of engines, and the bytes the loaded engines weigh. */
     @Override
     public void bindTo(MeterRegistry registry) {
         CaffeineCacheMetrics.monitor(registry, engines, "engines");
-        Gauge.builder("kdedge.engines.bytes", engines, cache -> cache.synchronous().policy().eviction()
-                        .flatMap(eviction -> eviction.weightedSize().stream().boxed().findFirst()).orElse(0L))
+        Gauge.builder("kdedge.engines.bytes", engines, cache -> {
+                    // evictions already decided are done first, so that a scrape shows what is held
+                    cache.synchronous().cleanUp();
+                    return cache.synchronous().policy().eviction()
+                            .flatMap(eviction -> eviction.weightedSize().stream().boxed().findFirst()).orElse(0L);
+                })
                 .description("ONNX bytes of the loaded engines (cache.maxBytes bounds it)").baseUnit("bytes")
                 .register(registry);
     }
 
     /**
-     * A lease on the active version of {@code product} ({@code version} 0) or on {@code version}, active or not,
-     * loading it if needed; leasing a version that is not active does not retire the active one. Blocks while
-     * loading: call from a worker thread, never an event loop, and after {@link #whenLoaded} to wait elsewhere.
-     *
-     * @throws dev.kdedge.calibration.store.UnknownProductException if the store has no such active product
-     * @throws UnknownVersionException if the store has no such version
-     * @throws IOException if the bundle cannot be loaded
+     * A lease on the engine of {@code product}'s active version ({@code version} 0) or of {@code version}, active or
+     * not, loading it if needed; leasing a version that is not active does not retire the active one. Never blocks:
+     * completes at once when the engine is loaded and the active version known, else on the thread that read the
+     * store or loaded the engine, where the caller must not do its heavy work. Fails with
+     * {@link UnknownProductException} or {@link UnknownVersionException} for what the store does not have (before any
+     * load is tried), with another {@link IOException} when the version cannot be loaded.
      */
-    public EngineLease lease(String product, int version) throws IOException {
-        return lease(key(product, version));
-    }
-
-    /**
-     * Completes when the engine {@link #lease} would return is loaded, starting the load if needed, or when its load
-     * fails; never blocks. A request for a product being loaded for the first time waits on this, not on a worker.
-     *
-     * @throws IOException as {@link #lease} does for a product or version the store does not have; a load that
-     *     fails completes the future with its {@link IOException}
-     */
-    public CompletableFuture<Void> whenLoaded(String product, int version) throws IOException {
-        CompletableFuture<Void> loaded = new CompletableFuture<>();
-        engines.get(key(product, version)).whenComplete((engine, failure) -> {
-            if (failure == null) {
-                loaded.complete(null);
-            } else {
-                loaded.completeExceptionally(unwrap(failure));
-            }
-        });
-        return loaded;
-    }
-
-    /**
-     * @throws UnknownVersionException for a version the store does not have, before any load is
-     *     attempted (a load that fails is logged by the cache with its stack trace: not for a client's typo)
-     */
-    private Key key(String product, int version) throws IOException {
-        ModelStore.requireValidProductId(product);
-        if (version != 0) {
-            if (!store.versions(product).contains(version)) {
-                throw new UnknownVersionException(product, version);
-            }
-            return new Key(product, version, precisions.of(product));
-        }
+    public CompletableFuture<EngineLease> acquire(String product, int version) {
         try {
-            return new Key(product, activeVersions.get(product), precisions.of(product));
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        } catch (CompletionException e) {
-            throw unwrap(e);
+            ModelStore.requireValidProductId(product);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
         }
+        return key(product, version).thenCompose(this::lease);
     }
 
-    private EngineLease lease(Key key) throws IOException {
-        while (true) {
-            ProductEngine engine = loaded(key);
-            if (engine.tryRetain()) {
-                return new EngineLease(engine);
+    private CompletableFuture<Key> key(String product, int version) {
+        if (version != 0) {
+            Key key = keyOf(product, version);
+            if (engines.getIfPresent(key) != null) {
+                return CompletableFuture.completedFuture(key);
             }
-            // Evicted between lookup and retain: the cache no longer holds it, so the next get loads afresh.
+            return readStore(() -> {
+                if (!store.versions(product).contains(version)) {
+                    throw new UnknownVersionException(product, version);
+                }
+                return key;
+            });
         }
+        Integer active = activeVersions.getIfPresent(product);
+        if (active != null) {
+            return CompletableFuture.completedFuture(keyOf(product, active));
+        }
+        return readStore(() -> {
+            int read = activeVersion(product);
+            activeVersions.put(product, read);
+            return keyOf(product, read);
+        });
+    }
+
+    private Key keyOf(String product, int version) {
+        return new Key(product, version, precisions.of(product));
+    }
+
+    /** The version {@code ACTIVE} names. */
+    private int activeVersion(String product) throws IOException {
+        return store.activeVersion(product).orElseThrow(() -> new UnknownProductException("no product '" + product
+                + "' with an active version in the store"));
+    }
+
+    @FunctionalInterface
+    private interface StoreRead<T> {
+        T read() throws IOException;
+    }
+
+    private <T> CompletableFuture<T> readStore(StoreRead<T> read) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        try {
+            storeReads.execute(() -> {
+                try {
+                    result.complete(read.read());
+                } catch (IOException | RuntimeException e) {
+                    result.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException closed) {
+            result.completeExceptionally(new IOException("the engine cache is closed"));
+        }
+        return result;
+    }
+
+    private CompletableFuture<EngineLease> lease(Key key) {
+        return engines.get(key).thenCompose(engine -> engine.tryRetain()
+                ? CompletableFuture.completedFuture(new EngineLease(engine))
+                // Evicted between lookup and retain: the cache no longer holds it, so the next get loads afresh.
+                : lease(key));
     }
 
     /**
      * Loads a version before it becomes active, so that promoting it swaps engines without a slower first request.
-     * Blocks until loaded: call from a worker thread.
+     * Blocks until loaded: for the Models service's threads, never a scoring worker or an event loop.
      */
     public void warm(String product, int version) throws IOException {
-        loaded(new Key(product, version, precisions.of(product)));
+        try {
+            engines.get(keyOf(product, version)).get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while loading " + product + "@" + version, e);
+        } catch (ExecutionException e) {
+            throw unwrap(e);
+        }
     }
 
     /**
@@ -173,49 +210,35 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
      * that fails is logged, and tried again by the product's first request.
      */
     public CompletableFuture<Void> warmActiveVersions() {
-        List<String> products;
-        try {
-            products = store.products();
-        } catch (IOException e) {
-            LOG.warn("cannot list the store's products to load them ahead of requests: {}", e.getMessage());
-            return CompletableFuture.completedFuture(null);
-        }
-        List<CompletableFuture<Void>> loads = new ArrayList<>();
-        for (String product : products) {
-            CompletableFuture<Void> loaded;
-            try {
-                loaded = whenLoaded(product, 0);
-            } catch (UnknownProductException e) {
-                // A product with nothing active yet (its normals uploaded, no version promoted) has nothing to load.
-                continue;
-            } catch (IOException e) {
-                int version = activeVersionNamed(product);
-                LOG.error("cannot serve {}@{}: {}", product, version, e.getMessage());
-                reports.cannotServe(product, version, e.getMessage());
-                continue;
+        return readStore(store::products).handle((products, failure) -> {
+            if (failure != null) {
+                LOG.warn("cannot list the store's products to load them ahead of requests: {}", failure.getMessage());
+                return List.<String>of();
             }
-            // load() logs and reports a failure with the version it tried
-            loads.add(loaded.exceptionally(failure -> null));
-        }
-        return CompletableFuture.allOf(loads.toArray(CompletableFuture[]::new));
+            return products;
+        }).thenCompose(products -> CompletableFuture.allOf(products.stream().map(this::warmActive)
+                .toArray(CompletableFuture[]::new)));
     }
 
-    /** The engine of {@code key}, loading it if needed; a load that fails (no such version, broken bundle) throws. */
-    private ProductEngine loaded(Key key) throws IOException {
-        try {
-            return engines.get(key).get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while loading " + key.product() + "@" + key.version(), e);
-        } catch (ExecutionException e) {
-            throw unwrap(e);
-        }
+    private CompletableFuture<Void> warmActive(String product) {
+        return key(product, 0).handle((key, failure) -> {
+            Throwable cause = failure == null ? null : unwrap(failure);
+            if (cause != null && !(cause instanceof UnknownProductException)) {
+                // ACTIVE unreadable; a product with nothing active yet (its normals uploaded, nothing promoted) has
+                // nothing to load
+                LOG.error("cannot serve {}: {}", product, cause.getMessage());
+                reports.cannotServe(product, 0, cause.getMessage());
+            }
+            return key;
+        }).thenCompose(key -> key == null ? CompletableFuture.completedFuture(null)
+                // load() logs and reports a failure with the version it tried
+                : engines.get(key).handle((engine, failure) -> null));
     }
 
     /** The store's ACTIVE of {@code product} now names {@code version}: serve it from the next request on. */
     public void activated(String product, int version) {
         activeVersions.put(product, version);
-        retireOtherVersions(new Key(product, version, precisions.of(product)));
+        retireOtherVersions(keyOf(product, version));
         reports.serves(product, version);
     }
 
@@ -229,49 +252,18 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
                 && key.version() != serving.version());
     }
 
-    /** Engines loaded now (for metrics and tests). */
-    public long loadedEngines() {
-        return engines.synchronous().estimatedSize();
-    }
-
-    /** Runs pending evictions now (tests, metrics). */
-    public void cleanUp() {
-        engines.synchronous().cleanUp();
-    }
-
-    /** Bytes of the engines loaded now, which the cache's bound applies to (for metrics and tests). */
-    public long loadedBytes() {
-        return engines.synchronous().policy().eviction().orElseThrow().weightedSize().orElseThrow();
-    }
-
+    /** On the loader thread, which may read the store. */
     private boolean isActive(Key key) {
         try {
-            return activeVersions.get(key.product()) == key.version();
-        } catch (RuntimeException e) {
-            return false;
-        }
-    }
-
-    private int activeVersionOrThrow(String product) {
-        try {
-            return store.activeBundle(product).version();
+            return store.activeVersion(key.product()).orElse(0) == key.version();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return false;
         }
     }
 
     /** Where this node's served graphs run. */
     public ExecutionProvider provider() {
         return options.provider();
-    }
-
-    /** The version ACTIVE names, read without its bundle (which may be what cannot be read); 0 if none. */
-    private int activeVersionNamed(String product) {
-        try {
-            return store.activeVersion(product).orElse(0);
-        } catch (IOException e) {
-            return 0;
-        }
     }
 
     private ProductEngine load(Key key) throws IOException {
@@ -293,7 +285,6 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
         }
         return engine;
     }
-
     private ProductEngine loadEngine(Key key) throws IOException {
         ProductBundle bundle = store.bundle(key.product(), key.version());
         Precision precision = key.precision();
@@ -343,6 +334,7 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
 
     @Override
     public void close() {
+        storeReads.shutdownNow();
         engines.synchronous().invalidateAll();
         engines.synchronous().cleanUp();
     }

@@ -1,7 +1,7 @@
 package dev.kdedge.node.engine;
 
 import dev.kdedge.calibration.engine.OnnxNetwork;
-import dev.kdedge.calibration.engine.Precision;
+import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.store.ProductBundle;
 

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -43,13 +44,22 @@ public final class LargeImageLane implements AutoCloseable, MeterBinder {
         return pixels > pixelBudget;
     }
 
-    /** Runs {@code decode} in the lane; refused RESOURCE_EXHAUSTED when the lane's queue is full. */
-    public <T> CompletableFuture<T> decode(Supplier<T> decode) {
+    /**
+     * Runs {@code decode} in the lane, signalling {@code capacity} when it ends; refused RESOURCE_EXHAUSTED when the
+     * lane's queue is full, with {@code room} to wait on.
+     */
+    <T> CompletableFuture<T> decode(Supplier<T> decode, CapacitySignal capacity, CompletionStage<Void> room) {
         try {
-            return CompletableFuture.supplyAsync(decode, threads);
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return decode.get();
+                } finally {
+                    capacity.changed();
+                }
+            }, threads);
         } catch (RejectedExecutionException e) {
-            return CompletableFuture.failedFuture(new RejectedRequestException(Rejection.RESOURCE_EXHAUSTED,
-                    "too many large images (over " + pixelBudget + " pixels) are waiting to be decoded; retry later"));
+            return CompletableFuture.failedFuture(new RejectedRequestException("too many large images (over "
+                    + pixelBudget + " pixels) are waiting to be decoded; retry later", room));
         }
     }
 

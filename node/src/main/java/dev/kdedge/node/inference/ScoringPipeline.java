@@ -22,9 +22,9 @@ import dev.kdedge.node.engine.EngineLease;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
-import java.io.IOException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -57,6 +57,7 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
     private final LargeImageLane largeImages;
     private final int queueCapacity;
     private final int maxQueuedPerClient;
+    private final CapacitySignal capacity = new CapacitySignal();
     /** Calls of each client (a connection) waiting in the queue; a client's entry goes when it has none. */
     private final ConcurrentHashMap<Object, Integer> queuedByClient = new ConcurrentHashMap<>();
 
@@ -114,17 +115,17 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
             return CompletableFuture.failedFuture(e);
         }
         Call call = new Call(request, deadlineNanos, client);
+        CompletableFuture<Void> room = capacity.next();
         if (!call.takeClientShare()) {
-            return CompletableFuture.failedFuture(new RejectedRequestException(Rejection.RESOURCE_EXHAUSTED,
-                    "this client already has " + maxQueuedPerClient + " requests waiting "
-                            + "(scoring.maxQueuedPerClient); retry later"));
+            return CompletableFuture.failedFuture(new RejectedRequestException("this client already has "
+                    + maxQueuedPerClient + " requests waiting (scoring.maxQueuedPerClient); retry later", room));
         }
         if (!enqueue(call)) {
             call.leftQueue();
-            return CompletableFuture.failedFuture(atCapacity());
+            return CompletableFuture.failedFuture(atCapacity(room));
         }
         abandoned.thenRun(call::abandon);
-        return call.result.thenCompose(scored -> scored);
+        return call.result;
     }
 
     /**
@@ -154,9 +155,11 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
     private final class Call implements Runnable {
         final ScoreRequest request;
         final long deadlineNanos;
-        final CompletableFuture<CompletableFuture<ScoreResponse>> result = new CompletableFuture<>();
+        final CompletableFuture<ScoreResponse> result = new CompletableFuture<>();
         private final Object client;
         private final AtomicBoolean queued = new AtomicBoolean();
+        /** The encoded image, copied out of the message once, on the worker that first needs it. */
+        private byte[] encoded;
         private volatile boolean abandoned;
 
         Call(ScoreRequest request, long deadlineNanos, Object client) {
@@ -181,6 +184,7 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
         void leftQueue() {
             if (queued.compareAndSet(true, false)) {
                 queuedByClient.computeIfPresent(client, (c, count) -> count > 1 ? count - 1 : null);
+                capacity.changed();
             }
         }
 
@@ -188,7 +192,13 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
         public void run() {
             leftQueue();
             try {
-                result.complete(decodedAndScored(this));
+                decodedAndScored(this).whenComplete((response, failure) -> {
+                    if (failure != null) {
+                        result.completeExceptionally(failure);
+                    } else {
+                        result.complete(response);
+                    }
+                });
             } catch (Throwable e) {
                 // As CompletableFuture.supplyAsync does: whatever fails, the caller gets an answer.
                 result.completeExceptionally(e);
@@ -201,6 +211,13 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
             if (workers.remove(this)) {
                 dropped();
             }
+        }
+
+        byte[] encoded() {
+            if (encoded == null) {
+                encoded = request.getImage().getEncoded().toByteArray();
+            }
+            return encoded;
         }
 
         boolean unwanted() {
@@ -283,16 +300,16 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
      * a worker again.
      */
     private CompletableFuture<ScoreResponse> decodedAndScored(Call call) {
-        if (call.request.getImage().hasEncoded() && largeImages.takes(declaredPixels(call.request.getImage()))) {
-            return largeImages.decode(() -> decoded(call)).thenComposeAsync(
+        if (call.request.getImage().hasEncoded() && largeImages.takes(declaredPixels(call.encoded()))) {
+            return largeImages.decode(() -> decoded(call), capacity, capacity.next()).thenComposeAsync(
                     decoded -> scoreWhenLoaded(call, decoded), this::onWorker);
         }
         return scoreWhenLoaded(call, decoded(call));
     }
 
-    private long declaredPixels(Image image) {
+    private long declaredPixels(byte[] encoded) {
         try {
-            return decoder.declaredPixels(image.getEncoded().toByteArray());
+            return decoder.declaredPixels(encoded);
         } catch (InvalidImageException e) {
             throw invalid(e.getMessage());
         }
@@ -300,17 +317,18 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
 
     /** Runs a later stage on a worker; a full queue refuses it as it refuses a new request. */
     private void onWorker(Runnable stage) {
+        CompletableFuture<Void> room = capacity.next();
         try {
             workers.execute(stage);
         } catch (RejectedExecutionException e) {
-            throw atCapacity();
+            throw atCapacity(room);
         }
     }
 
     private Decoded decoded(Call call) {
         long start = System.nanoTime();
         call.checkWanted("before decoding");
-        return new Decoded(decode(call.request.getImage()), start, System.nanoTime());
+        return new Decoded(decode(call), start, System.nanoTime());
     }
 
     /**
@@ -320,45 +338,41 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
      */
     private CompletableFuture<ScoreResponse> scoreWhenLoaded(Call call, Decoded decoded) {
         ScoreRequest request = call.request;
-        CompletableFuture<Void> loaded;
-        try {
-            loaded = engines.whenLoaded(request.getProduct(), request.getModelVersion());
-        } catch (IOException e) {
-            throw unavailable(request.getProduct(), e);
-        }
-        if (loaded.isDone()) {
-            return CompletableFuture.completedFuture(run(call, decoded));
+        CompletableFuture<EngineLease> acquired = engines.acquire(request.getProduct(), request.getModelVersion());
+        if (acquired.isDone() && !acquired.isCompletedExceptionally()) {
+            try (EngineLease lease = acquired.join()) {
+                return CompletableFuture.completedFuture(run(call, decoded, lease));
+            }
         }
         CompletableFuture<ScoreResponse> scored = new CompletableFuture<>();
-        // Runs where the load completes (the loader thread): hand the rest to a worker, never score there.
-        loaded.whenComplete((engine, loadFailure) -> {
-            if (loadFailure != null) {
-                scored.completeExceptionally(loadFailure instanceof IOException io
-                        ? unavailable(request.getProduct(), io) : loadFailure);
+        // Runs where the store was read or the engine loaded: hand the rest to a worker, never score there.
+        acquired.whenComplete((lease, failure) -> {
+            if (failure != null) {
+                scored.completeExceptionally(unavailable(request.getProduct(), failure));
                 return;
             }
             try {
-                workers.execute(() -> {
-                    try {
-                        scored.complete(run(call, decoded));
+                onWorker(() -> {
+                    try (lease) {
+                        scored.complete(run(call, decoded, lease));
                     } catch (RuntimeException e) {
                         scored.completeExceptionally(e);
                     }
                 });
-            } catch (RejectedExecutionException e) {
-                scored.completeExceptionally(atCapacity());
+            } catch (RejectedRequestException atCapacity) {
+                lease.close();
+                scored.completeExceptionally(atCapacity);
             }
         });
         return scored;
     }
 
-    private ScoreResponse run(Call call, Decoded decodedImage) {
+    private ScoreResponse run(Call call, Decoded decodedImage, EngineLease lease) {
         ScoreRequest request = call.request;
         long start = decodedImage.startNanos();
         Pixels pixels = decodedImage.pixels();
         long decoded = decodedImage.decodedNanos();
-        try (EngineLease lease = lease(request.getProduct(), request.getModelVersion());
-                InferenceBatcher.Frame frame = batcher.frame(lease.engine())) {
+        try (InferenceBatcher.Frame frame = batcher.frame(lease.engine())) {
             Scorer scorer = lease.engine().scorer();
             ProductBundle bundle = lease.engine().bundle();
             FloatTensor input = scorer.preprocess(pixels);
@@ -394,39 +408,35 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
         }
     }
 
-    private Pixels decode(Image image) {
+    private Pixels decode(Call call) {
         try {
-            if (image.hasEncoded()) {
-                return decoder.decode(image.getEncoded().toByteArray());
+            if (call.request.getImage().hasEncoded()) {
+                return decoder.decode(call.encoded());
             }
-            return RawImages.decode(decoder, image.getRaw());
+            return RawImages.decode(decoder, call.request.getImage().getRaw());
         } catch (InvalidImageException e) {
             throw invalid(e.getMessage());
         }
     }
 
-    /** @param version 0 for the active version */
-    private EngineLease lease(String product, int version) {
-        try {
-            return engines.lease(product, version);
-        } catch (IOException e) {
-            throw unavailable(product, e);
-        }
-    }
-
     /** Why a product's engine cannot be had: NOT_FOUND for what the store does not have, else UNAVAILABLE. */
-    private static RejectedRequestException unavailable(String product, IOException e) {
+    private static RejectedRequestException unavailable(String product, Throwable failure) {
+        Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+                : failure;
         if (e instanceof StoreException) {
             return new RejectedRequestException(Rejection.NOT_FOUND, e.getMessage());
+        }
+        if (e instanceof IllegalArgumentException) {
+            return invalid(e.getMessage());
         }
         LOG.error("cannot load product {}", product, e);
         return new RejectedRequestException(Rejection.UNAVAILABLE,
                 "product " + product + " cannot be loaded: " + e.getMessage(), e);
     }
 
-    private RejectedRequestException atCapacity() {
-        return new RejectedRequestException(Rejection.RESOURCE_EXHAUSTED,
-                "node is at capacity (" + queueCapacity + " requests queued); retry later");
+    private RejectedRequestException atCapacity(CompletionStage<Void> room) {
+        return new RejectedRequestException("node is at capacity (" + queueCapacity + " requests queued); retry later",
+                room);
     }
 
     private static RejectedRequestException invalid(String message) {

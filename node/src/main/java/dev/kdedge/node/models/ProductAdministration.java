@@ -6,7 +6,7 @@ import dev.kdedge.api.v1.ProductSummary;
 import dev.kdedge.api.v1.ThresholdPolicy;
 import dev.kdedge.api.v1.VersionInfo;
 import dev.kdedge.calibration.engine.ExecutionProvider;
-import dev.kdedge.calibration.engine.Precision;
+import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.calibration.image.Pixels;

@@ -2,16 +2,16 @@ package dev.kdedge.node.security;
 
 import dev.kdedge.calibration.text.Echo;
 import dev.kdedge.node.config.NodeConfig;
+import dev.kdedge.node.config.NodeConfig.Access.RoleField;
+import dev.kdedge.node.config.Role;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -26,55 +26,14 @@ import javax.security.auth.x500.X500Principal;
  * role from.
  */
 public final class AccessRules {
-    /** The certificate field a role is read from; a field may hold several values, each may grant roles. */
-    enum CertificateField {
-        OU, CN, SAN_DNS, SAN_URI;
+    private static final int SAN_DNS_TYPE = 2;
+    private static final int SAN_URI_TYPE = 6;
 
-        private static final int SAN_DNS_TYPE = 2;
-        private static final int SAN_URI_TYPE = 6;
-
-        List<String> values(X509Certificate certificate) {
-            return switch (this) {
-                case OU, CN -> subjectValues(certificate, name());
-                case SAN_DNS -> alternativeNames(certificate, SAN_DNS_TYPE);
-                case SAN_URI -> alternativeNames(certificate, SAN_URI_TYPE);
-            };
-        }
-
-        private static List<String> subjectValues(X509Certificate certificate, String type) {
-            try {
-                List<String> values = new ArrayList<>();
-                for (Rdn rdn : new LdapName(certificate.getSubjectX500Principal().getName(X500Principal.RFC2253))
-                        .getRdns()) {
-                    if (rdn.getType().equalsIgnoreCase(type)) {
-                        values.add(rdn.getValue().toString());
-                    }
-                }
-                return values;
-            } catch (InvalidNameException e) {
-                return List.of();
-            }
-        }
-
-        private static List<String> alternativeNames(X509Certificate certificate, int type) {
-            try {
-                Collection<List<?>> names = certificate.getSubjectAlternativeNames();
-                if (names == null) {
-                    return List.of();
-                }
-                return names.stream().filter(name -> ((Integer) name.get(0)) == type)
-                        .map(name -> name.get(1).toString()).toList();
-            } catch (CertificateParsingException e) {
-                return List.of();
-            }
-        }
-    }
-
-    private final CertificateField roleFrom;
+    private final RoleField roleFrom;
     private final Map<String, Set<Role>> rolesByValue;
     private final Map<CallKind, Set<Role>> allowed = new EnumMap<>(CallKind.class);
 
-    private AccessRules(CertificateField roleFrom, Map<String, Set<Role>> rolesByValue, Set<Role> reads) {
+    private AccessRules(RoleField roleFrom, Map<String, Set<Role>> rolesByValue, Set<Role> reads) {
         this.roleFrom = roleFrom;
         this.rolesByValue = rolesByValue;
         allowed.put(CallKind.INSPECT, EnumSet.of(Role.CAMERA, Role.ENGINEER));
@@ -84,30 +43,13 @@ public final class AccessRules {
 
     /** @throws IllegalArgumentException naming the setting that is wrong */
     public static AccessRules of(NodeConfig.Access access) {
-        CertificateField roleFrom;
-        try {
-            roleFrom = CertificateField.valueOf(String.valueOf(access.roleFrom));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("access.roleFrom must be OU, CN, SAN_DNS or SAN_URI, not "
-                    + Echo.quoted(access.roleFrom));
-        }
-        Map<String, Set<Role>> rolesByValue = new HashMap<>();
-        try {
-            Objects.requireNonNullElse(access.roles, Map.<String, List<String>>of()).forEach((role, values) ->
-                    Objects.requireNonNullElse(values, List.<String>of()).forEach(value -> rolesByValue
-                            .computeIfAbsent(value, v -> EnumSet.noneOf(Role.class)).add(Role.named(role))));
-            Set<Role> reads = EnumSet.noneOf(Role.class);
-            Objects.requireNonNullElse(access.reads, List.<String>of()).forEach(role -> reads.add(Role.named(role)));
-            return new AccessRules(roleFrom, rolesByValue, reads);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("access: " + e.getMessage());
-        }
+        return new AccessRules(access.roleField(), access.rolesByValue(), access.readRoles());
     }
 
     /** Why the holder of {@code certificate} may not call {@code fullMethodName}, or empty when it may. */
     public Optional<String> refusal(String fullMethodName, X509Certificate certificate) {
         Set<Role> needed = allowed.get(CallKind.of(fullMethodName));
-        List<String> values = roleFrom.values(certificate);
+        List<String> values = values(roleFrom, certificate);
         Set<Role> held = EnumSet.noneOf(Role.class);
         values.forEach(value -> held.addAll(rolesByValue.getOrDefault(value, Set.of())));
         if (held.stream().anyMatch(needed::contains)) {
@@ -125,5 +67,42 @@ public final class AccessRules {
 
     private static String names(Set<Role> roles) {
         return roles.stream().map(Role::configName).collect(Collectors.joining(" or "));
+    }
+
+    /** The values of {@code field} in {@code certificate}; a field may hold several, each may grant roles. */
+    private static List<String> values(RoleField field, X509Certificate certificate) {
+        return switch (field) {
+            case OU, CN -> subjectValues(certificate, field.name());
+            case SAN_DNS -> alternativeNames(certificate, SAN_DNS_TYPE);
+            case SAN_URI -> alternativeNames(certificate, SAN_URI_TYPE);
+        };
+    }
+
+    private static List<String> subjectValues(X509Certificate certificate, String type) {
+        try {
+            List<String> values = new ArrayList<>();
+            for (Rdn rdn : new LdapName(certificate.getSubjectX500Principal().getName(X500Principal.RFC2253))
+                    .getRdns()) {
+                if (rdn.getType().equalsIgnoreCase(type)) {
+                    values.add(rdn.getValue().toString());
+                }
+            }
+            return values;
+        } catch (InvalidNameException e) {
+            return List.of();
+        }
+    }
+
+    private static List<String> alternativeNames(X509Certificate certificate, int type) {
+        try {
+            Collection<List<?>> names = certificate.getSubjectAlternativeNames();
+            if (names == null) {
+                return List.of();
+            }
+            return names.stream().filter(name -> ((Integer) name.get(0)) == type)
+                    .map(name -> name.get(1).toString()).toList();
+        } catch (CertificateParsingException e) {
+            return List.of();
+        }
     }
 }

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.calibration.engine.ExecutionProvider;
 import dev.kdedge.calibration.engine.InferenceOptions;
-import dev.kdedge.calibration.engine.Precision;
+import dev.kdedge.calibration.precision.Precision;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;

@@ -1,7 +1,6 @@
 package dev.kdedge.calibration.cli.remote;
 
 import dev.kdedge.api.v1.ModelsGrpc;
-import dev.kdedge.calibration.cli.NodeAddress;
 import io.grpc.ManagedChannel;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;

@@ -1,4 +1,4 @@
-package dev.kdedge.node.security;
+package dev.kdedge.node.config;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -18,7 +18,7 @@ public enum Role {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    static Role named(String name) {
+    public static Role named(String name) {
         for (Role role : values()) {
             if (role.configName().equals(name)) {
                 return role;

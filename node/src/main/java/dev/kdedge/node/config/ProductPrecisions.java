@@ -1,6 +1,6 @@
-package dev.kdedge.node.engine;
+package dev.kdedge.node.config;
 
-import dev.kdedge.calibration.engine.Precision;
+import dev.kdedge.calibration.precision.Precision;
 import java.util.Map;
 
 /** The precision each product is served in, from the node's configuration: one for all, and exceptions by product. */

@@ -1,4 +1,4 @@
-package dev.kdedge.calibration.network;
+package dev.kdedge.calibration.precision;
 
 import dev.kdedge.calibration.text.Labels;
 

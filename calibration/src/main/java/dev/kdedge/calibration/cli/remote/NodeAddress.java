@@ -1,4 +1,4 @@
-package dev.kdedge.calibration.cli;
+package dev.kdedge.calibration.cli.remote;
 
 import io.grpc.ManagedChannel;
 import picocli.CommandLine.Mixin;

@@ -1,6 +1,9 @@
-package dev.kdedge.node.security;
+package dev.kdedge.node.api;
 
 import dev.kdedge.node.metrics.CallMetrics;
+import dev.kdedge.node.security.AccessRules;
+import dev.kdedge.node.security.CallKind;
+import dev.kdedge.node.security.ClientIdentity;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpConnection;

@@ -1,4 +1,4 @@
-package dev.kdedge.calibration.store;
+package dev.kdedge.calibration.digest;
 
 import java.io.IOException;
 import java.io.InputStream;
