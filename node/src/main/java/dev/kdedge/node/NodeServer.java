@@ -4,6 +4,7 @@ import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.ProviderUnavailableException;
 import dev.kdedge.calibration.fit.ProductFitter;
 import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.node.api.AccessGate;
 import dev.kdedge.node.api.ClientResetLimit;
 import dev.kdedge.node.api.ConnectionLog;
 import dev.kdedge.node.api.HealthEndpoint;
@@ -21,7 +22,6 @@ import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.metrics.CallMetrics;
 import dev.kdedge.node.metrics.NodeMetrics;
 import dev.kdedge.node.models.ProductAdministration;
-import dev.kdedge.node.api.AccessGate;
 import dev.kdedge.node.security.AccessRules;
 import dev.kdedge.node.security.TlsFiles;
 import dev.kdedge.node.security.TlsReloader;
@@ -148,19 +148,21 @@ public final class NodeServer implements AutoCloseable {
                 .setHttp2RstFloodMaxRstFramePerWindow(config.server.maxResetsPerWindow)
                 .setHttp2RstFloodWindowDuration(config.server.resetWindowSeconds)
                 .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS);
-        Future<Optional<TlsFiles>> metricsTls = readTls(vertx, config.metrics.tls, "metrics.tls");
-        return readTls(vertx, config.tls, "tls").compose(files -> {
+        // Both read and checked before any engine is built: a wrong path is said at once, not after minutes of builds.
+        Future<Optional<TlsFiles>> metricsTls = config.metrics.enabled
+                ? readTls(vertx, config.metrics.tls, "metrics.tls") : Future.succeededFuture(Optional.empty());
+        return readTls(vertx, config.tls, "tls").compose(files -> metricsTls.compose(metricsFiles -> {
             boolean mutual = files.map(TlsFiles::mutual).orElse(false);
             if (writesRefused.isEmpty() && !mutual) {
                 LOG.warn("Models writes are enabled without mutual TLS: anyone who can reach port {} can upload, "
                         + "fine-tune, promote and roll back (configure tls.clientCa to require engineer "
                         + "certificates)", config.server.port);
             }
-            if (config.metrics.enabled && config.metrics.tls == null
+            if (config.metrics.enabled && (config.metrics.tls == null || config.metrics.tls.clientCa == null)
                     && !List.of("127.0.0.1", "::1", "localhost").contains(config.metrics.host)) {
-                LOG.warn("metrics are served on {}:{} over plain HTTP to anyone who can reach it: they name products, "
-                        + "versions and reject rates (configure metrics.tls with a clientCa to require scraper "
-                        + "certificates)", config.metrics.host, config.metrics.port);
+                LOG.warn("metrics are served on {}:{} to anyone who can reach it: they name products, versions and "
+                        + "reject rates (configure metrics.tls with a clientCa to require scraper certificates)",
+                        config.metrics.host, config.metrics.port);
             }
             files.ifPresent(f -> f.secure(options));
             AccessGate gate = new AccessGate(vertx, grpc,
@@ -171,8 +173,8 @@ public final class NodeServer implements AutoCloseable {
                     config.server.resetWindowSeconds);
             // Every active version's engine is built before the port opens: no request waits for a build.
             Future<Void> warmed = Future.fromCompletionStage(engines.warmActiveVersions(), vertx.getOrCreateContext());
-            return warmed.compose(done -> metricsTls).compose(metricsFiles -> metrics.serve(vertx, config.metrics,
-                    metricsFiles).compose(metricsHttp -> vertx.createHttpServer(options)
+            return warmed.compose(done -> metrics.serve(vertx, config.metrics, metricsFiles))
+                    .compose(metricsHttp -> vertx.createHttpServer(options)
                     .connectionHandler(connection -> {
                         connections.watch(connection);
                         resetLimit.watch(connection);
@@ -189,8 +191,8 @@ public final class NodeServer implements AutoCloseable {
                         return new NodeServer(http, metricsHttp, reloaders, engines, pipeline, loader, store, jobs,
                                 administration, new Shutdown(serving, health, inspection,
                                         config.server.shutdownGraceSeconds));
-                    })));
-        }).onFailure(e -> {
+                    }));
+        })).onFailure(e -> {
             jobs.close();
             administration.shutdownNow();
             engines.close();

@@ -7,13 +7,15 @@ import dev.kdedge.api.v1.FrameRequest;
 import dev.kdedge.api.v1.FrameResult;
 import dev.kdedge.api.v1.Heatmap;
 import dev.kdedge.api.v1.HeatmapChunk;
-import dev.kdedge.api.v1.HeatmapOptions;
 import dev.kdedge.api.v1.InspectResponse;
 import dev.kdedge.api.v1.InspectionGrpcService;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.api.v1.ScoreResponse;
-import dev.kdedge.node.inference.RejectedRequestException;
 import dev.kdedge.node.inference.ScoringPipeline;
+import dev.kdedge.node.inspection.HeatmapWish;
+import dev.kdedge.node.inspection.InspectionRequest;
+import dev.kdedge.node.inspection.InspectionResult;
+import dev.kdedge.node.inspection.RejectedRequestException;
 import dev.kdedge.node.metrics.CallMetrics;
 import dev.kdedge.node.security.ClientIdentity;
 import io.vertx.core.Context;
@@ -26,14 +28,16 @@ import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
 import io.vertx.grpc.server.Service;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 /**
  * The {@code kdedge.v1.Inspection} service on Vert.x gRPC. Handlers run on the event loop and only hand requests to
@@ -76,16 +80,16 @@ public final class InspectionEndpoint implements Service {
     @Override
     public void bind(GrpcServer server) {
         server.callHandler(InspectionGrpcService.Score, request -> unary(request, InspectionGrpcService.Score,
-                message -> message, (response, result) -> response.end(result)));
+                inspection -> inspection, (response, result) -> response.end(InspectionWire.response(result))));
         server.callHandler(InspectionGrpcService.Inspect, this::inspect);
         server.callHandler(InspectionGrpcService.InspectStream, this::inspectStream);
     }
 
     private void inspect(GrpcServerRequest<ScoreRequest, InspectResponse> request) {
-        unary(request, InspectionGrpcService.Inspect, message -> message.getHeatmap().getFormat() == HeatmapOptions.Format.NONE
-                ? message.toBuilder().setHeatmap(message.getHeatmap().toBuilder()
-                        .setFormat(HeatmapOptions.Format.PNG_GRAY)).build()
-                : message, (response, result) -> {
+        unary(request, InspectionGrpcService.Inspect, inspection -> inspection.heatmap().format() == HeatmapWish.Format.NONE
+                ? inspection.withHeatmap(inspection.heatmap().withFormat(HeatmapWish.Format.PNG_GRAY)) : inspection,
+                (response, inspected) -> {
+                    ScoreResponse result = InspectionWire.response(inspected);
                     response.write(InspectResponse.newBuilder().setVerdict(result.getVerdict()).build());
                     Heatmap heatmap = result.getHeatmap();
                     ByteString data = heatmap.getData();
@@ -102,8 +106,8 @@ public final class InspectionEndpoint implements Service {
 
     /** One request message in, a pipeline result out through {@code reply}, or exactly one error status. */
     private <Resp> void unary(GrpcServerRequest<ScoreRequest, Resp> request, ServiceMethod<ScoreRequest, Resp> method,
-            java.util.function.UnaryOperator<ScoreRequest> adapt,
-            java.util.function.BiConsumer<GrpcServerResponse<ScoreRequest, Resp>, ScoreResponse> reply) {
+            UnaryOperator<InspectionRequest> adapt,
+            BiConsumer<GrpcServerResponse<ScoreRequest, Resp>, InspectionResult> reply) {
         Context context = vertx.getOrCreateContext();
         SingleReply<Resp> once = new SingleReply<>(request, metrics);
         long timeoutMs = request.timeout();
@@ -122,8 +126,14 @@ public final class InspectionEndpoint implements Service {
             once.fail(status.status(), status.message());
         }).onSuccess(message -> {
             long received = System.nanoTime();
-            pipeline.score(adapt.apply(message), deadline, done, ClientIdentity.of(request.connection()))
-                    .whenComplete((result, failure) -> context.runOnContext(v -> {
+            CompletableFuture<InspectionResult> inspected;
+            try {
+                inspected = pipeline.score(adapt.apply(InspectionWire.request(message, deadline,
+                        ClientIdentity.of(request.connection()))), done);
+            } catch (RejectedRequestException refused) {
+                inspected = CompletableFuture.failedFuture(refused);
+            }
+            inspected.whenComplete((result, failure) -> context.runOnContext(v -> {
                         if (failure != null) {
                             StatusMapping status = StatusMapping.of(failure);
                             once.fail(status.status(), status.message());
@@ -196,10 +206,15 @@ public final class InspectionEndpoint implements Service {
     private void scoreFrame(FrameRequest frame, long received, long deadline, StreamFlow flow, Context context,
             Object client) {
         CompletableFuture<Void> abandoned = flow.inPipeline();
-        CompletableFuture<ScoreResponse> result = frame.hasRequest()
-                ? pipeline.score(frame.getRequest(), deadline, abandoned, client)
-                : CompletableFuture.failedFuture(new IllegalArgumentException("frame " + frame.getFrameId()
-                        + " has no request"));
+        CompletableFuture<InspectionResult> result;
+        try {
+            result = frame.hasRequest()
+                    ? pipeline.score(InspectionWire.request(frame.getRequest(), deadline, client), abandoned)
+                    : CompletableFuture.failedFuture(new IllegalArgumentException("frame " + frame.getFrameId()
+                            + " has no request"));
+        } catch (RejectedRequestException refused) {
+            result = CompletableFuture.failedFuture(refused);
+        }
         result.whenComplete((scored, failure) -> context.runOnContext(v -> {
             flow.outOfPipeline(abandoned);
             if (flow.closed()) {
@@ -221,7 +236,7 @@ public final class InspectionEndpoint implements Service {
                 out.setError(FrameError.newBuilder().setCode(status.status().code).setMessage(status.message()));
             } else {
                 metrics.scored(STREAM, scored, received);
-                out.setResult(scored);
+                out.setResult(InspectionWire.response(scored));
             }
             flow.finished(out.build());
         }));
@@ -383,7 +398,7 @@ public final class InspectionEndpoint implements Service {
 
     private static long deadlineNanos(long timeoutMs) {
         return timeoutMs > 0 ? System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs)
-                : ScoringPipeline.NO_DEADLINE;
+                : InspectionRequest.NO_DEADLINE;
     }
 
     /**

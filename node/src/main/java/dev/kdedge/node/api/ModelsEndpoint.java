@@ -18,9 +18,10 @@ import dev.kdedge.api.v1.UploadRejection;
 import dev.kdedge.api.v1.UploadRequest;
 import dev.kdedge.api.v1.UploadSummary;
 import dev.kdedge.api.v1.WatchJobRequest;
+import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.calibration.text.Echo;
-import dev.kdedge.node.inference.RejectedRequestException;
-import dev.kdedge.node.inference.Rejection;
+import dev.kdedge.node.inspection.RejectedRequestException;
+import dev.kdedge.node.inspection.Rejection;
 import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.metrics.CallMetrics;
 import dev.kdedge.node.models.ProductAdministration;
@@ -241,10 +242,11 @@ public final class ModelsEndpoint implements Service {
             try {
                 upload.received(messages.decode(message, ModelsGrpcService.UploadNormals.decoder()));
             } catch (UnreadableMessageException e) {
-                upload.failed(e);
+                upload.unreadable(e);
             }
         });
-        call.invalidMessageHandler(invalid -> upload.failed(new UnreadableMessageException(messages.invalid(invalid))));
+        call.invalidMessageHandler(invalid -> upload.unreadable(new UnreadableMessageException(
+                messages.invalid(invalid))));
         call.endHandler(v -> upload.ended());
     }
 
@@ -267,6 +269,9 @@ public final class ModelsEndpoint implements Service {
         }
 
         void received(UploadRequest message) {
+            if (stopped) {
+                return;
+            }
             int position = received++;
             call.pause();
             stored = stored.thenRunAsync(() -> store(position, message), work)
@@ -294,8 +299,13 @@ public final class ModelsEndpoint implements Service {
                     throw new IllegalArgumentException("one upload is for one product: image " + position + " names "
                             + Echo.quoted(message.getProduct()) + ", the upload " + product);
                 }
-                ProductAdministration.Upload outcome = products.upload(product, message.getImage(),
-                        message.getDefective());
+                ProductAdministration.Upload outcome;
+                try {
+                    outcome = products.upload(product, InspectionWire.image(message.getImage()),
+                            message.getDefective());
+                } catch (InvalidImageException e) {
+                    outcome = ProductAdministration.Upload.refused(e.getMessage());
+                }
                 switch (outcome.outcome()) {
                     case STORED -> summary.setAccepted(summary.getAccepted() + 1);
                     case DUPLICATE -> summary.setDuplicates(summary.getDuplicates() + 1);
@@ -341,13 +351,29 @@ public final class ModelsEndpoint implements Service {
         void failed(Throwable failure) {
             if (!stopped) {
                 stopped = true;
-                StatusMapping status = StatusMapping.of(failure);
-                int kept = summary.getAccepted() + summary.getDuplicates();
-                fail(call, new StatusMapping(status.status(), status.message() + (kept == 0
-                        ? "; no image of this upload was kept" : "; kept before it: " + kept + " images ("
-                        + summary.getAccepted() + " new, " + summary.getDuplicates() + " already stored); sending the "
-                        + "upload again is safe")));
+                answerFailure(failure);
             }
+        }
+
+        /**
+         * A message that cannot be read: nothing after it is stored, and the call ends once the images before it are,
+         * so that the count the client is told is what the store holds.
+         */
+        void unreadable(UnreadableMessageException failure) {
+            if (!stopped) {
+                stopped = true;
+                call.pause();
+                stored.whenComplete((ok, storing) -> context.runOnContext(v -> answerFailure(failure)));
+            }
+        }
+
+        private void answerFailure(Throwable failure) {
+            StatusMapping status = StatusMapping.of(failure);
+            int kept = summary.getAccepted() + summary.getDuplicates();
+            fail(call, new StatusMapping(status.status(), status.message() + (kept == 0
+                    ? "; no image of this upload was kept" : "; kept before it: " + kept + " images ("
+                    + summary.getAccepted() + " new, " + summary.getDuplicates() + " already stored); sending the "
+                    + "upload again is safe")));
         }
     }
 }

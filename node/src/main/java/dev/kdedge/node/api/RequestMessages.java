@@ -10,6 +10,7 @@ import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.InvalidMessageException;
 import io.vertx.grpc.common.MessageSizeOverflowException;
 import io.vertx.grpc.common.ServiceMethod;
+import io.vertx.grpc.common.WireFormat;
 import io.vertx.grpc.server.GrpcServerRequest;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -79,10 +80,11 @@ final class RequestMessages {
             return decoder.decode(plain);
         } catch (CodecException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            // protobuf's messages are its own fixed text: the client's bytes are never echoed
+            // protobuf's messages are its own fixed text; a JSON parser's quote the client's text, which is not echoed
+            String why = message.format() != WireFormat.PROTOBUF ? "not JSON of this message type"
+                    : cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
             throw new UnreadableMessageException(new StatusMapping(GrpcStatus.INVALID_ARGUMENT,
-                    "malformed request message: " + (cause.getMessage() == null ? cause.getClass().getSimpleName()
-                            : cause.getMessage())));
+                    "malformed request message: " + why));
         }
     }
 

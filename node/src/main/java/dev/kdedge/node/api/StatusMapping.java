@@ -4,7 +4,7 @@ import dev.kdedge.calibration.store.StoreException;
 import dev.kdedge.calibration.store.StoreFullException;
 import dev.kdedge.calibration.store.UnknownProductException;
 import dev.kdedge.calibration.store.UnknownVersionException;
-import dev.kdedge.node.inference.RejectedRequestException;
+import dev.kdedge.node.inspection.RejectedRequestException;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.grpc.common.GrpcStatus;

@@ -50,8 +50,8 @@ public final class NodeConfig {
         /**
          * Stream resets (cancelled calls) one connection may send within {@code resetWindowSeconds}; beyond, the node
          * closes it (GOAWAY ENHANCE_YOUR_CALM) and logs why. The same number holds per client across its connections
-         * (its certificate's subject with mutual TLS, its address otherwise): past it, the client's connections are
-         * closed and new ones refused for one window. The HTTP/2 "rapid reset" attack sends thousands a second; 300
+         * (its certificate's subject with mutual TLS, its address otherwise): past it, its connection is closed and
+         * every call it makes for one window is answered UNAVAILABLE. The HTTP/2 "rapid reset" attack sends thousands a second; 300
          * in 30 s lets a client cancel ten calls a second for good.
          */
         @JsonProperty public int maxResetsPerWindow = 300;

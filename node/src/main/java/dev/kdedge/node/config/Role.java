@@ -4,7 +4,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** What a client is, as its certificate says (see {@link AccessRules}); each role is allowed a set of {@link CallKind}s. */
+/** What a client is, as its certificate says (see security.AccessRules); each role is allowed a set of calls. */
 public enum Role {
     /** Scores images: the Inspection service. */
     CAMERA,

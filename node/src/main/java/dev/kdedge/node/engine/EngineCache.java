@@ -3,6 +3,7 @@ package dev.kdedge.node.engine;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.LoadingCache;
 import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.kdedge.calibration.engine.ExecutionProvider;
 import dev.kdedge.calibration.engine.InferenceOptions;
@@ -37,9 +38,11 @@ import org.slf4j.LoggerFactory;
  * Loaded product engines, keyed by product and version, bounded by bytes. Loads run on {@code loadExecutor}, once per
  * key however many requests ask at the same time; what a request needs from the store (the version {@code ACTIVE}
  * names, whether a version exists) is read on a thread of the cache's own, so that no request blocks a scoring worker
- * or waits behind an engine build. The active version of each product is read from {@code ACTIVE} again once it is a
- * second old, so a version activated on disk is served within a second (one activated through this node at once), by
- * a new engine loaded beside the old one; the old one is closed after its last in-flight request ends.
+ * or waits behind an engine build. Once a product's active version is known, requests take it from memory: it is read
+ * again from {@code ACTIVE} in the background when a second old, so a version activated on disk is served within about
+ * a second (one activated through this node at once), by a new engine loaded beside the old one; the old one is closed
+ * after its last in-flight request ends. A load that failed is not tried again for {@value #RETRY_LOAD_SECONDS} s:
+ * requests meanwhile get its failure at once, and the log one line per try.
  */
 public final class EngineCache implements AutoCloseable, MeterBinder {
     /** A product version at the precision the configuration asks for it in. */
@@ -61,13 +64,16 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
     }
 
     private static final Logger LOG = LoggerFactory.getLogger(EngineCache.class);
+    private static final int RETRY_LOAD_SECONDS = 5;
 
     private final ModelStore store;
     private final InferenceOptions options;
     private final ProductPrecisions precisions;
     private final AsyncLoadingCache<Key, ProductEngine> engines;
-    /** Product to the version its ACTIVE named when read, for a second. */
-    private final Cache<String, Integer> activeVersions;
+    /** Product to the version its ACTIVE names, read again in the background once a second old. */
+    private final LoadingCache<String, Integer> activeVersions;
+    /** Why a version could not be loaded, for a few seconds. */
+    private final Cache<Key, IOException> failedLoads;
     private final ExecutorService storeReads;
     private final ServingReports reports;
 
@@ -88,12 +94,15 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
                     }
                 })
                 .buildAsync(this::load);
-        this.activeVersions = Caffeine.newBuilder().expireAfterWrite(Duration.ofSeconds(1)).build();
         this.storeReads = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "kdedge-store-reads");
             t.setDaemon(true);
             return t;
         });
+        // A product removed from the store is forgotten after a minute without requests.
+        this.activeVersions = Caffeine.newBuilder().refreshAfterWrite(Duration.ofSeconds(1))
+                .expireAfterAccess(Duration.ofMinutes(1)).executor(storeReads).build(this::activeVersion);
+        this.failedLoads = Caffeine.newBuilder().expireAfterWrite(Duration.ofSeconds(RETRY_LOAD_SECONDS)).build();
     }
 
     /** Caffeine's hits, misses, loads and evictions of engines, and the bytes the loaded engines weigh. */
@@ -124,13 +133,16 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return key(product, version).thenCompose(this::lease);
+        return key(product, version).thenCompose(key -> {
+            IOException failed = failedLoads.getIfPresent(key);
+            return failed != null ? CompletableFuture.failedFuture(failed) : lease(key);
+        });
     }
 
     private CompletableFuture<Key> key(String product, int version) {
         if (version != 0) {
             Key key = keyOf(product, version);
-            if (engines.getIfPresent(key) != null) {
+            if (engines.asMap().containsKey(key)) {
                 return CompletableFuture.completedFuture(key);
             }
             return readStore(() -> {
@@ -146,8 +158,8 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
         }
         return readStore(() -> {
             int read = activeVersion(product);
-            activeVersions.put(product, read);
-            return keyOf(product, read);
+            // a version activated through this node meanwhile is newer than what was read
+            return keyOf(product, activeVersions.asMap().merge(product, read, (activated, older) -> activated));
         });
     }
 
@@ -275,7 +287,10 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
             if (isActive(key)) {
                 reports.cannotServe(key.product(), key.version(), e.getMessage());
             }
-            throw e;
+            IOException failure = e instanceof IOException io ? io
+                    : new IOException(key.product() + "@" + key.version() + " cannot be loaded: " + e.getMessage(), e);
+            failedLoads.put(key, failure);
+            throw failure;
         }
         // A version warmed before promotion, or scored for evaluation, loads while the active one serves: only the
         // active version retires the others.
@@ -334,7 +349,7 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
 
     @Override
     public void close() {
-        storeReads.shutdownNow();
+        storeReads.shutdown();
         engines.synchronous().invalidateAll();
         engines.synchronous().cleanUp();
     }

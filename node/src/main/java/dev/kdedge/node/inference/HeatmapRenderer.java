@@ -1,36 +1,33 @@
 package dev.kdedge.node.inference;
 
-import com.google.protobuf.ByteString;
-import dev.kdedge.api.v1.Heatmap;
-import dev.kdedge.api.v1.HeatmapOptions;
 import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.image.Resampling;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.scoring.HeatmapImages;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
+import dev.kdedge.node.inspection.HeatmapWish;
+import dev.kdedge.node.inspection.InspectionResult.RenderedHeatmap;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /** Turns an anomaly map into the heatmap format and size a client asked for. */
 final class HeatmapRenderer {
-    static final int MAX_SIDE = 4096;
-
     private HeatmapRenderer() {}
 
-    static Heatmap render(AnomalyMap map, ScoreCalibration calibration, Pixels input, HeatmapOptions options) {
-        int width = options.getWidth() == 0 ? map.width() : options.getWidth();
-        int height = options.getHeight() == 0 ? map.height() : options.getHeight();
-        byte[] data = switch (options.getFormat()) {
+    /** @param wish a format other than NONE, sides within {@link HeatmapWish#MAX_SIDE} (0: the map's own) */
+    static RenderedHeatmap render(AnomalyMap map, ScoreCalibration calibration, Pixels input, HeatmapWish wish) {
+        int width = wish.width() == 0 ? map.width() : (int) wish.width();
+        int height = wish.height() == 0 ? map.height() : (int) wish.height();
+        byte[] data = switch (wish.format()) {
             case RAW_UINT8 -> HeatmapImages.normalizedGray(map, calibration, width, height);
             case PNG_GRAY -> HeatmapImages.png(
                     HeatmapImages.gray(HeatmapImages.normalizedGray(map, calibration, width, height), width, height));
             case PNG_OVERLAY -> HeatmapImages.png(HeatmapImages.overlay(
                     HeatmapImages.normalizedGray(map, calibration, width, height), input, width, height));
             case RAW_FLOAT32 -> littleEndian(Resampling.upsample(map.values(), map.width(), map.height(), width, height));
-            default -> throw new IllegalArgumentException("no heatmap format requested");
+            case NONE -> throw new IllegalArgumentException("no heatmap format requested");
         };
-        return Heatmap.newBuilder().setFormat(options.getFormat()).setWidth(width).setHeight(height)
-                .setData(ByteString.copyFrom(data)).build();
+        return new RenderedHeatmap(wish.format(), width, height, data);
     }
 
     private static byte[] littleEndian(float[] values) {

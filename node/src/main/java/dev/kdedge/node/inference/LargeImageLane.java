@@ -1,5 +1,6 @@
 package dev.kdedge.node.inference;
 
+import dev.kdedge.node.inspection.RejectedRequestException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;

@@ -1,28 +1,32 @@
 package dev.kdedge.node.inference;
 
-import dev.kdedge.api.v1.HeatmapOptions;
-import dev.kdedge.api.v1.Image;
-import dev.kdedge.api.v1.ScoreRequest;
-import dev.kdedge.api.v1.ScoreResponse;
-import dev.kdedge.api.v1.StageTimings;
-import dev.kdedge.api.v1.Verdict;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.scoring.Scorer;
-import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.store.StoreException;
-import dev.kdedge.calibration.text.Echo;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
 import dev.kdedge.node.engine.EngineCache;
 import dev.kdedge.node.engine.EngineLease;
+import dev.kdedge.node.inspection.HeatmapWish;
+import dev.kdedge.node.inspection.ImageInput;
+import dev.kdedge.node.inspection.InspectionRequest;
+import dev.kdedge.node.inspection.InspectionResult.RenderedHeatmap;
+import dev.kdedge.node.inspection.InspectionResult.StageTimes;
+import dev.kdedge.node.inspection.InspectionResult.Verdict;
+import dev.kdedge.node.inspection.InspectionResult;
+import dev.kdedge.node.inspection.RawImages;
+import dev.kdedge.node.inspection.RejectedRequestException;
+import dev.kdedge.node.inspection.Rejection;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
+import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -32,8 +36,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Scores requests on a fixed pool of worker threads with a bounded queue: decode, preprocess, inference (the served
@@ -43,10 +45,6 @@ import org.slf4j.LoggerFactory;
  * Knows nothing of Vert.x: callers get a {@link CompletableFuture}.
  */
 public final class ScoringPipeline implements AutoCloseable, MeterBinder {
-    private static final Logger LOG = LoggerFactory.getLogger(ScoringPipeline.class);
-
-    /** The deadline of a request that has none. */
-    public static final long NO_DEADLINE = Long.MAX_VALUE;
     /** Whose turn it is in the workers' queue when a task is not a new call. */
     private static final Object LATER_STAGES = new Object();
 
@@ -92,7 +90,7 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
     public static ThreadPoolExecutor workerPool(int threads, int maxQueuedRequests) {
         AtomicInteger ids = new AtomicInteger();
         return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS,
-                new RoundRobinQueue(maxQueuedRequests, task -> task instanceof Call call ? call.client : LATER_STAGES),
+                new RoundRobinQueue(maxQueuedRequests, task -> task instanceof Call call ? call.request.client() : LATER_STAGES),
                 r -> {
                     Thread t = new Thread(r, "kdedge-scoring-" + ids.incrementAndGet());
                     t.setDaemon(true);
@@ -101,27 +99,27 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
     }
 
     /**
-     * @param deadlineNanos {@link System#nanoTime()} after which the result is useless, or {@link #NO_DEADLINE}
+     * Scores {@code request} once it is {@link InspectionRequest#validate valid}.
+     *
      * @param abandoned completes when nobody waits for the result any more (the client cancelled or left, or the
      *     reply was already sent): a call still queued then leaves the queue at once, its slot free for others, and
      *     one already started stops at its next stage
-     * @param client who sent it (its connection): no client has more than its share of the queue
      */
-    public CompletableFuture<ScoreResponse> score(ScoreRequest request, long deadlineNanos,
-            CompletionStage<?> abandoned, Object client) {
+    public CompletableFuture<InspectionResult> score(InspectionRequest request, CompletionStage<?> abandoned) {
         try {
-            validate(request);
+            request.validate();
         } catch (RejectedRequestException e) {
             return CompletableFuture.failedFuture(e);
         }
-        Call call = new Call(request, deadlineNanos, client);
+        Call call = new Call(request);
         CompletableFuture<Void> room = capacity.next();
         if (!call.takeClientShare()) {
             return CompletableFuture.failedFuture(new RejectedRequestException("this client already has "
                     + maxQueuedPerClient + " requests waiting (scoring.maxQueuedPerClient); retry later", room));
         }
         if (!enqueue(call)) {
-            call.leftQueue();
+            // refused, not left: its own refusal must not wake the waiters (it would wake itself)
+            call.releaseShare();
             return CompletableFuture.failedFuture(atCapacity(room));
         }
         abandoned.thenRun(call::abandon);
@@ -153,25 +151,21 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
 
     /** A request from the moment it is queued: its first stage, run by a worker, decodes it and scores it. */
     private final class Call implements Runnable {
-        final ScoreRequest request;
-        final long deadlineNanos;
-        final CompletableFuture<ScoreResponse> result = new CompletableFuture<>();
-        private final Object client;
+        final InspectionRequest request;
+        final CompletableFuture<InspectionResult> result = new CompletableFuture<>();
         private final AtomicBoolean queued = new AtomicBoolean();
         /** The encoded image, copied out of the message once, on the worker that first needs it. */
         private byte[] encoded;
         private volatile boolean abandoned;
 
-        Call(ScoreRequest request, long deadlineNanos, Object client) {
+        Call(InspectionRequest request) {
             this.request = request;
-            this.deadlineNanos = deadlineNanos;
-            this.client = client;
         }
 
         /** Counts this call against its client's share of the queue, unless the share is used up. */
         boolean takeClientShare() {
             boolean[] taken = {false};
-            queuedByClient.compute(client, (c, count) -> {
+            queuedByClient.compute(request.client(), (c, count) -> {
                 int n = count == null ? 0 : count;
                 taken[0] = n < maxQueuedPerClient;
                 return taken[0] ? n + 1 : (count == null ? null : count);
@@ -180,12 +174,20 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
             return taken[0];
         }
 
-        /** Gives the client's share back, once, when the call leaves the queue (run, removed or refused). */
+        /** The call has left the queue (run or removed): its client's share is given back and waiters are told. */
         void leftQueue() {
-            if (queued.compareAndSet(true, false)) {
-                queuedByClient.computeIfPresent(client, (c, count) -> count > 1 ? count - 1 : null);
+            if (releaseShare()) {
                 capacity.changed();
             }
+        }
+
+        /** Gives the client's share back, once; whether this call gave it. */
+        boolean releaseShare() {
+            if (queued.compareAndSet(true, false)) {
+                queuedByClient.computeIfPresent(request.client(), (c, count) -> count > 1 ? count - 1 : null);
+                return true;
+            }
+            return false;
         }
 
         @Override
@@ -215,9 +217,16 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
 
         byte[] encoded() {
             if (encoded == null) {
-                encoded = request.getImage().getEncoded().toByteArray();
+                ByteBuffer bytes = ((ImageInput.Encoded) request.image()).bytes().duplicate();
+                encoded = new byte[bytes.remaining()];
+                bytes.get(encoded);
             }
             return encoded;
+        }
+
+        /** The encoded bytes are not needed any more: not held while the call waits for its engine. */
+        void decoded() {
+            encoded = null;
         }
 
         boolean unwanted() {
@@ -240,7 +249,8 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
         }
 
         private boolean deadlinePassed() {
-            return deadlineNanos != NO_DEADLINE && System.nanoTime() - deadlineNanos > 0;
+            return request.deadlineNanos() != InspectionRequest.NO_DEADLINE
+                    && System.nanoTime() - request.deadlineNanos() > 0;
         }
     }
 
@@ -252,45 +262,6 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
         return new RejectedRequestException(Rejection.DEADLINE_EXCEEDED, "deadline passed " + stage);
     }
 
-    /**
-     * Checks what can be checked without decoding, so bad requests never take a worker. Protobuf's unsigned fields
-     * arrive as Java ints: values above 2^31 - 1 read as negative, so each is checked as unsigned and reported as the
-     * client sent it.
-     */
-    private static void validate(ScoreRequest request) {
-        if (request.getProduct().isEmpty()) {
-            throw invalid("product is required");
-        }
-        if (!ModelStore.PRODUCT_ID.matcher(request.getProduct()).matches()) {
-            throw invalid("invalid product id " + Echo.quoted(request.getProduct()));
-        }
-        if (request.getModelVersion() < 0) {
-            throw invalid("model_version " + Integer.toUnsignedString(request.getModelVersion())
-                    + " is out of range (0 for the active version, or 1.." + Integer.MAX_VALUE + ")");
-        }
-        Image image = request.getImage();
-        if (image.getSourceCase() == Image.SourceCase.SOURCE_NOT_SET) {
-            throw invalid("image is required (encoded PNG/JPEG bytes or raw pixels)");
-        }
-        if (image.hasRaw()) {
-            try {
-                RawImages.check(image.getRaw());
-            } catch (InvalidImageException e) {
-                throw invalid(e.getMessage());
-            }
-        }
-        HeatmapOptions heatmap = request.getHeatmap();
-        if (heatmap.getFormat() == HeatmapOptions.Format.UNRECOGNIZED) {
-            throw invalid("unknown heatmap format " + heatmap.getFormatValue());
-        }
-        if (Integer.compareUnsigned(heatmap.getWidth(), HeatmapRenderer.MAX_SIDE) > 0
-                || Integer.compareUnsigned(heatmap.getHeight(), HeatmapRenderer.MAX_SIDE) > 0) {
-            throw invalid("heatmap size " + Integer.toUnsignedString(heatmap.getWidth()) + "x"
-                    + Integer.toUnsignedString(heatmap.getHeight()) + " exceeds " + HeatmapRenderer.MAX_SIDE
-                    + " a side");
-        }
-    }
-
     /** An image decoded on a worker, and how long that took. */
     private record Decoded(Pixels pixels, long startNanos, long decodedNanos) {}
 
@@ -299,8 +270,8 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
      * large-image lane's budget is decoded there, this worker going back to the queue at once; it is then scored on
      * a worker again.
      */
-    private CompletableFuture<ScoreResponse> decodedAndScored(Call call) {
-        if (call.request.getImage().hasEncoded() && largeImages.takes(declaredPixels(call.encoded()))) {
+    private CompletableFuture<InspectionResult> decodedAndScored(Call call) {
+        if (call.request.image() instanceof ImageInput.Encoded && largeImages.takes(declaredPixels(call.encoded()))) {
             return largeImages.decode(() -> decoded(call), capacity, capacity.next()).thenComposeAsync(
                     decoded -> scoreWhenLoaded(call, decoded), this::onWorker);
         }
@@ -319,7 +290,11 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
     private void onWorker(Runnable stage) {
         CompletableFuture<Void> room = capacity.next();
         try {
-            workers.execute(stage);
+            workers.execute(() -> {
+                // it has left the queue: a place is free
+                capacity.changed();
+                stage.run();
+            });
         } catch (RejectedExecutionException e) {
             throw atCapacity(room);
         }
@@ -328,27 +303,29 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
     private Decoded decoded(Call call) {
         long start = System.nanoTime();
         call.checkWanted("before decoding");
-        return new Decoded(decode(call), start, System.nanoTime());
+        Decoded decoded = new Decoded(decode(call), start, System.nanoTime());
+        call.decoded();
+        return decoded;
     }
 
     /**
-     * Scores on this worker when the product's engine is loaded. Otherwise the request gives its worker back while
-     * the engine loads (the first request of a product, or of a version to evaluate), so other products are served
-     * meanwhile, and queues for a worker again once it is loaded.
+     * Scores on this worker when the engine is at hand (loaded, and the active version known). Otherwise the request
+     * gives its worker back while the store is read or the engine loads (the first request of a product, or of a
+     * version to evaluate), so other products are served meanwhile, and queues for a worker again once it has it.
      */
-    private CompletableFuture<ScoreResponse> scoreWhenLoaded(Call call, Decoded decoded) {
-        ScoreRequest request = call.request;
-        CompletableFuture<EngineLease> acquired = engines.acquire(request.getProduct(), request.getModelVersion());
+    private CompletableFuture<InspectionResult> scoreWhenLoaded(Call call, Decoded decoded) {
+        InspectionRequest request = call.request;
+        CompletableFuture<EngineLease> acquired = engines.acquire(request.product(), (int) request.version());
         if (acquired.isDone() && !acquired.isCompletedExceptionally()) {
             try (EngineLease lease = acquired.join()) {
                 return CompletableFuture.completedFuture(run(call, decoded, lease));
             }
         }
-        CompletableFuture<ScoreResponse> scored = new CompletableFuture<>();
+        CompletableFuture<InspectionResult> scored = new CompletableFuture<>();
         // Runs where the store was read or the engine loaded: hand the rest to a worker, never score there.
         acquired.whenComplete((lease, failure) -> {
             if (failure != null) {
-                scored.completeExceptionally(unavailable(request.getProduct(), failure));
+                scored.completeExceptionally(unavailable(request.product(), failure));
                 return;
             }
             try {
@@ -367,8 +344,8 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
         return scored;
     }
 
-    private ScoreResponse run(Call call, Decoded decodedImage, EngineLease lease) {
-        ScoreRequest request = call.request;
+    private InspectionResult run(Call call, Decoded decodedImage, EngineLease lease) {
+        InspectionRequest request = call.request;
         long start = decodedImage.startNanos();
         Pixels pixels = decodedImage.pixels();
         long decoded = decodedImage.decodedNanos();
@@ -383,53 +360,39 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
             AnomalyMap map = scorer.anomalyMap(inferred.batch(), inferred.index());
             long mapped = System.nanoTime();
             ScoreCalibration calibration = bundle.manifest().threshold().calibration();
-            ScoreResponse.Builder response = ScoreResponse.newBuilder();
-            if (request.getHeatmap().getFormat() != HeatmapOptions.Format.NONE) {
-                response.setHeatmap(HeatmapRenderer.render(map, calibration, pixels, request.getHeatmap()));
-            }
+            Optional<RenderedHeatmap> heatmap = request.heatmap().format() == HeatmapWish.Format.NONE
+                    ? Optional.empty() : Optional.of(HeatmapRenderer.render(map, calibration, pixels, request.heatmap()));
             long done = System.nanoTime();
-            response.setVerdict(Verdict.newBuilder()
-                    .setProduct(bundle.product())
-                    .setModelVersion(Integer.toString(bundle.version()))
-                    .setRawScore(map.score())
-                    .setNormalizedScore(calibration.normalizeImage(map.score()))
-                    .setIsAnomalous(calibration.isAnomalous(map.score()))
-                    .setThreshold(calibration.threshold())
-                    .setPrecision(lease.engine().precision().label())
-                    .setTimings(StageTimings.newBuilder()
-                            .setDecodeMs(ms(start, decoded))
-                            .setPreprocessMs(ms(decoded, preprocessed))
-                            .setInferenceMs(ms(preprocessed, inferredAt))
-                            .setAnomalyMapMs(ms(inferredAt, mapped))
-                            .setHeatmapMs(ms(mapped, done))
-                            .setTotalMs(ms(start, done))
-                            .setBatchSize(inferred.batchSize())));
-            return response.build();
+            return new InspectionResult(new Verdict(bundle.product(), bundle.version(), map.score(),
+                    calibration.normalizeImage(map.score()), calibration.isAnomalous(map.score()),
+                    calibration.threshold(), lease.engine().precision().label(),
+                    new StageTimes(ms(start, decoded), ms(decoded, preprocessed), ms(preprocessed, inferredAt),
+                            ms(inferredAt, mapped), ms(mapped, done), ms(start, done), inferred.batchSize())),
+                    heatmap);
         }
     }
 
     private Pixels decode(Call call) {
         try {
-            if (call.request.getImage().hasEncoded()) {
-                return decoder.decode(call.encoded());
+            if (call.request.image() instanceof ImageInput.Raw raw) {
+                return RawImages.decode(decoder, raw);
             }
-            return RawImages.decode(decoder, call.request.getImage().getRaw());
+            return decoder.decode(call.encoded());
         } catch (InvalidImageException e) {
             throw invalid(e.getMessage());
         }
     }
 
-    /** Why a product's engine cannot be had: NOT_FOUND for what the store does not have, else UNAVAILABLE. */
+    /**
+     * Why a product's engine cannot be had: NOT_FOUND for what the store does not have, else UNAVAILABLE (the engine
+     * cache has logged why, once per try).
+     */
     private static RejectedRequestException unavailable(String product, Throwable failure) {
         Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
                 : failure;
         if (e instanceof StoreException) {
             return new RejectedRequestException(Rejection.NOT_FOUND, e.getMessage());
         }
-        if (e instanceof IllegalArgumentException) {
-            return invalid(e.getMessage());
-        }
-        LOG.error("cannot load product {}", product, e);
         return new RejectedRequestException(Rejection.UNAVAILABLE,
                 "product " + product + " cannot be loaded: " + e.getMessage(), e);
     }

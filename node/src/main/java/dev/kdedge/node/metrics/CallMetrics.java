@@ -3,9 +3,7 @@ package dev.kdedge.node.metrics;
 import com.google.protobuf.Descriptors;
 import dev.kdedge.api.v1.InspectionGrpcService;
 import dev.kdedge.api.v1.ModelsGrpcService;
-import dev.kdedge.api.v1.ScoreResponse;
-import dev.kdedge.api.v1.StageTimings;
-import dev.kdedge.api.v1.Verdict;
+import dev.kdedge.node.inspection.InspectionResult;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -51,24 +49,24 @@ public final class CallMetrics {
      * @param rpc the method (Score, Inspect, InspectStream)
      * @param receivedNanos {@link System#nanoTime()} when its request was read
      */
-    public void scored(String rpc, ScoreResponse response, long receivedNanos) {
-        Verdict verdict = response.getVerdict();
-        String product = verdict.getProduct();
-        String version = verdict.getModelVersion();
+    public void scored(String rpc, InspectionResult result, long receivedNanos) {
+        InspectionResult.Verdict verdict = result.verdict();
+        String product = verdict.product();
+        String version = Integer.toString(verdict.version());
         Timer.builder("kdedge.request.duration").description("from the request read to its reply, on the node")
                 .tags("rpc", rpc, "product", product, "version", version).serviceLevelObjectives(LATENCY_BUCKETS)
                 .register(registry).record(System.nanoTime() - receivedNanos, TimeUnit.NANOSECONDS);
-        StageTimings timings = verdict.getTimings();
-        stage(product, version, "decode", timings.getDecodeMs());
-        stage(product, version, "preprocess", timings.getPreprocessMs());
-        stage(product, version, "inference", timings.getInferenceMs());
-        stage(product, version, "anomaly_map", timings.getAnomalyMapMs());
-        stage(product, version, "heatmap", timings.getHeatmapMs());
+        InspectionResult.StageTimes timings = verdict.timings();
+        stage(product, version, "decode", timings.decodeMs());
+        stage(product, version, "preprocess", timings.preprocessMs());
+        stage(product, version, "inference", timings.inferenceMs());
+        stage(product, version, "anomaly_map", timings.anomalyMapMs());
+        stage(product, version, "heatmap", timings.heatmapMs());
         Counter.builder("kdedge.verdicts").tags("product", product, "version", version,
-                "verdict", verdict.getIsAnomalous() ? "defect" : "ok").register(registry).increment();
+                "verdict", verdict.anomalous() ? "defect" : "ok").register(registry).increment();
         DistributionSummary.builder("kdedge.score.normalized").description("0.5 is the threshold")
                 .tags("product", product, "version", version).serviceLevelObjectives(SCORE_BUCKETS)
-                .register(registry).record(verdict.getNormalizedScore());
+                .register(registry).record(verdict.normalizedScore());
     }
 
     private void stage(String product, String version, String stage, double ms) {

@@ -1,15 +1,14 @@
 package dev.kdedge.node.models;
 
-import dev.kdedge.api.v1.Image;
 import dev.kdedge.api.v1.ProductDescription;
 import dev.kdedge.api.v1.ProductSummary;
 import dev.kdedge.api.v1.ThresholdPolicy;
 import dev.kdedge.api.v1.VersionInfo;
 import dev.kdedge.calibration.engine.ExecutionProvider;
-import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.calibration.image.Pixels;
+import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.scoring.HeatmapImages;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
@@ -18,8 +17,10 @@ import dev.kdedge.calibration.store.StoreException;
 import dev.kdedge.calibration.store.UnknownProductException;
 import dev.kdedge.node.engine.EngineCache;
 import dev.kdedge.node.health.ServingState;
-import dev.kdedge.node.inference.RawImages;
+import dev.kdedge.node.inspection.ImageInput;
+import dev.kdedge.node.inspection.RawImages;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
@@ -42,7 +43,7 @@ public final class ProductAdministration {
         static final Upload STORED = new Upload(Outcome.STORED, "");
         static final Upload DUPLICATE = new Upload(Outcome.DUPLICATE, "");
 
-        static Upload refused(String reason) {
+        public static Upload refused(String reason) {
             return new Upload(Outcome.REFUSED, reason);
         }
     }
@@ -82,20 +83,23 @@ public final class ProductAdministration {
     }
 
     /** Decodes the image to check it, then keeps it durably under the product's uploads, once per content. */
-    public Upload upload(String product, Image image, boolean defective) throws IOException {
+    /** @param image null when the client sent none */
+    public Upload upload(String product, ImageInput image, boolean defective) throws IOException {
         byte[] content;
         String extension;
         try {
-            if (image.hasEncoded()) {
-                content = image.getEncoded().toByteArray();
+            if (image instanceof ImageInput.Encoded encoded) {
+                ByteBuffer bytes = encoded.bytes().duplicate();
+                content = new byte[bytes.remaining()];
+                bytes.get(content);
                 decoder.decode(content);
                 extension = content.length > 2 && (content[0] & 0xff) == 0xFF && (content[1] & 0xff) == 0xD8 ? "jpg"
                         : isPng(content) ? "png" : null;
                 if (extension == null) {
                     return Upload.refused("only PNG and JPEG are kept; send other formats as raw pixels");
                 }
-            } else if (image.hasRaw()) {
-                Pixels pixels = RawImages.decode(decoder, image.getRaw());
+            } else if (image instanceof ImageInput.Raw raw) {
+                Pixels pixels = RawImages.decode(decoder, raw);
                 content = HeatmapImages.png(pixels.toImage());
                 extension = "png";
             } else {

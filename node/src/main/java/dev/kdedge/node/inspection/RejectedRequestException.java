@@ -1,4 +1,4 @@
-package dev.kdedge.node.inference;
+package dev.kdedge.node.inspection;
 
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -19,7 +19,7 @@ public final class RejectedRequestException extends RuntimeException {
     }
 
     /** A refusal for capacity: {@code room} completes when capacity has changed and the request may be offered again. */
-    RejectedRequestException(String message, CompletionStage<Void> room) {
+    public RejectedRequestException(String message, CompletionStage<Void> room) {
         super(message);
         this.reason = Rejection.RESOURCE_EXHAUSTED;
         this.room = room;

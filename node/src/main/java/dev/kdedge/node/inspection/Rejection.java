@@ -1,4 +1,4 @@
-package dev.kdedge.node.inference;
+package dev.kdedge.node.inspection;
 
 /** Why a request was not scored; the API layer maps each to its gRPC status. */
 public enum Rejection {

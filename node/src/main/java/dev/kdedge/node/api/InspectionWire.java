@@ -1,0 +1,104 @@
+package dev.kdedge.node.api;
+
+import com.google.protobuf.UnsafeByteOperations;
+import dev.kdedge.api.v1.Heatmap;
+import dev.kdedge.api.v1.HeatmapOptions;
+import dev.kdedge.api.v1.Image;
+import dev.kdedge.api.v1.RawImage;
+import dev.kdedge.api.v1.ScoreRequest;
+import dev.kdedge.api.v1.ScoreResponse;
+import dev.kdedge.api.v1.StageTimings;
+import dev.kdedge.api.v1.Verdict;
+import dev.kdedge.calibration.image.ImageDecoder;
+import dev.kdedge.calibration.image.InvalidImageException;
+import dev.kdedge.node.inspection.HeatmapWish;
+import dev.kdedge.node.inspection.ImageInput;
+import dev.kdedge.node.inspection.InspectionRequest;
+import dev.kdedge.node.inspection.InspectionResult;
+import dev.kdedge.node.inspection.RejectedRequestException;
+import dev.kdedge.node.inspection.Rejection;
+
+/**
+ * The gRPC contract's inspection messages to the core's types and back. Only what the wire can say and the core
+ * cannot hold is refused here (an enum number no version of the contract has); what a request means is checked by
+ * {@link InspectionRequest#validate}, the same for every door. Protobuf's unsigned fields arrive as Java ints: they are
+ * handed over unsigned, so that a value out of range is reported as the client sent it.
+ */
+final class InspectionWire {
+    private InspectionWire() {}
+
+    /** @throws RejectedRequestException INVALID_ARGUMENT for an enum value the contract does not have */
+    static InspectionRequest request(ScoreRequest request, long deadlineNanos, Object client) {
+        HeatmapOptions heatmap = request.getHeatmap();
+        if (heatmap.getFormat() == HeatmapOptions.Format.UNRECOGNIZED) {
+            throw invalid("unknown heatmap format " + heatmap.getFormatValue());
+        }
+        ImageInput image;
+        try {
+            image = image(request.getImage());
+        } catch (InvalidImageException e) {
+            throw invalid(e.getMessage());
+        }
+        return new InspectionRequest(request.getProduct(), Integer.toUnsignedLong(request.getModelVersion()), image,
+                new HeatmapWish(HeatmapWish.Format.valueOf(heatmap.getFormat().name()),
+                        Integer.toUnsignedLong(heatmap.getWidth()), Integer.toUnsignedLong(heatmap.getHeight())),
+                deadlineNanos, client);
+    }
+
+    /**
+     * The image as the client sent it, without copying its bytes; null when it sent none.
+     *
+     * @throws InvalidImageException for a raw pixel format the contract does not have
+     */
+    static ImageInput image(Image image) throws InvalidImageException {
+        return switch (image.getSourceCase()) {
+            case ENCODED -> new ImageInput.Encoded(image.getEncoded().asReadOnlyByteBuffer());
+            case RAW -> raw(image.getRaw());
+            case SOURCE_NOT_SET -> null;
+        };
+    }
+
+    private static ImageInput.Raw raw(RawImage raw) throws InvalidImageException {
+        ImageDecoder.RawFormat format = switch (raw.getFormat()) {
+            case GRAY8 -> ImageDecoder.RawFormat.GRAY8;
+            case RGB8 -> ImageDecoder.RawFormat.RGB8;
+            case BGR8 -> ImageDecoder.RawFormat.BGR8;
+            case PIXEL_FORMAT_UNSPECIFIED -> null;
+            case UNRECOGNIZED -> throw new InvalidImageException(
+                    "unknown raw pixel format " + raw.getFormatValue() + " (GRAY8, RGB8 or BGR8)");
+        };
+        return new ImageInput.Raw(format, Integer.toUnsignedLong(raw.getWidth()),
+                Integer.toUnsignedLong(raw.getHeight()), Integer.toUnsignedLong(raw.getStride()),
+                raw.getPixels().asReadOnlyByteBuffer());
+    }
+
+    static ScoreResponse response(InspectionResult result) {
+        InspectionResult.Verdict verdict = result.verdict();
+        InspectionResult.StageTimes timings = verdict.timings();
+        ScoreResponse.Builder response = ScoreResponse.newBuilder().setVerdict(Verdict.newBuilder()
+                .setProduct(verdict.product())
+                .setModelVersion(Integer.toString(verdict.version()))
+                .setRawScore(verdict.rawScore())
+                .setNormalizedScore(verdict.normalizedScore())
+                .setIsAnomalous(verdict.anomalous())
+                .setThreshold(verdict.threshold())
+                .setPrecision(verdict.precision())
+                .setTimings(StageTimings.newBuilder()
+                        .setDecodeMs(timings.decodeMs())
+                        .setPreprocessMs(timings.preprocessMs())
+                        .setInferenceMs(timings.inferenceMs())
+                        .setAnomalyMapMs(timings.anomalyMapMs())
+                        .setHeatmapMs(timings.heatmapMs())
+                        .setTotalMs(timings.totalMs())
+                        .setBatchSize(timings.batchSize())));
+        // the rendered bytes are the reply's own: wrapped, not copied
+        result.heatmap().ifPresent(heatmap -> response.setHeatmap(Heatmap.newBuilder()
+                .setFormat(HeatmapOptions.Format.valueOf(heatmap.format().name())).setWidth(heatmap.width())
+                .setHeight(heatmap.height()).setData(UnsafeByteOperations.unsafeWrap(heatmap.data()))));
+        return response.build();
+    }
+
+    private static RejectedRequestException invalid(String message) {
+        return new RejectedRequestException(Rejection.INVALID_ARGUMENT, message);
+    }
+}

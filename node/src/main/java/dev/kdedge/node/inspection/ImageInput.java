@@ -1,0 +1,19 @@
+package dev.kdedge.node.inspection;
+
+import dev.kdedge.calibration.image.ImageDecoder;
+import java.nio.ByteBuffer;
+
+/** The image of an inspection as it came through a door: encoded PNG/JPEG bytes, or a camera's raw pixels. */
+public sealed interface ImageInput {
+    /** PNG or JPEG bytes, a read-only view of what the client sent (not copied). */
+    record Encoded(ByteBuffer bytes) implements ImageInput {}
+
+    /**
+     * Raw pixels, rows {@code stride} bytes apart (0: packed). Sizes as the client sent them, up to 2^32 - 1 (an
+     * unsigned 32-bit field), so that what is out of range is reported as sent.
+     *
+     * @param format null when the client named none
+     */
+    record Raw(ImageDecoder.RawFormat format, long width, long height, long stride, ByteBuffer pixels)
+            implements ImageInput {}
+}
