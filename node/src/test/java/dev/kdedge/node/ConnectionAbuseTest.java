@@ -70,7 +70,7 @@ class ConnectionAbuseTest {
      */
     @Test
     void aClientThatReconnectsIsHeldToTheLimitAcrossItsConnections() throws Exception {
-        int windowSeconds = 6;
+        int windowSeconds = 10;
         try (RunningNode node = new RunningNode(DemoFixture.store(), c -> {
             c.server.maxResetsPerWindow = MAX_RESETS;
             c.server.resetWindowSeconds = windowSeconds;

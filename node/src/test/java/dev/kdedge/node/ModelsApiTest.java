@@ -31,8 +31,13 @@ import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.demo.SyntheticTiles;
 import dev.kdedge.calibration.scoring.HeatmapImages;
 import dev.kdedge.node.jobs.ThreadNice;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
@@ -63,8 +68,15 @@ class ModelsApiTest {
         return new RunningNode(store, c -> c.models.enabled = modelsEnabled);
     }
 
+    /** A stub whose every call has 60 s of its own (a stub's withDeadlineAfter is one instant for all its calls). */
     private static ModelsGrpc.ModelsBlockingStub models(RunningNode node) {
-        return ModelsGrpc.newBlockingStub(node.channel).withDeadlineAfter(60, TimeUnit.SECONDS);
+        return ModelsGrpc.newBlockingStub(node.channel).withInterceptors(new ClientInterceptor() {
+            @Override
+            public <Q, A> ClientCall<Q, A> interceptCall(MethodDescriptor<Q, A> method, CallOptions options,
+                    Channel next) {
+                return next.newCall(method, options.withDeadlineAfter(60, TimeUnit.SECONDS));
+            }
+        });
     }
 
     private static UploadRequest image(byte[] png, String name, boolean defective) {

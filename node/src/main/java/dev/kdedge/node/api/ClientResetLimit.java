@@ -20,9 +20,11 @@ import java.util.concurrent.TimeUnit;
  * {@code server.maxResetsPerWindow} per client across its connections. The HTTP/2 layer counts resets per connection,
  * so a client that reconnects every few hundred resets (the "rapid reset" attack, spread out) would never be stopped.
  * Here every call its client abandons before the answer and before the deadline it gave (a reset stream) counts
- * against the client (a call that ran out of time is the node's slowness, not the client's doing), identified by {@link ClientIdentity#acrossConnections}; past the limit within
- * {@code server.resetWindowSeconds}, for one window every call it makes is answered UNAVAILABLE saying why and its
- * connection closed (refusing the connection itself would only make gRPC clients retry the call unseen). Calls ended by a connection that closed do not count: a camera whose network drops is not abusing anything.
+ * against the client (a call that ran out of time is the node's slowness, not the client's doing), identified by
+ * {@link ClientIdentity#acrossConnections}; past the limit within {@code server.resetWindowSeconds}, for one window
+ * every call it makes is answered UNAVAILABLE saying why and its connection closed (refusing the connection itself
+ * would only make gRPC clients retry the call unseen). Calls ended by a connection that closed do not count: a camera
+ * whose network drops is not abusing anything.
  */
 public final class ClientResetLimit implements Handler<HttpServerRequest> {
     private static final long ENHANCE_YOUR_CALM = 0xB;

@@ -86,8 +86,9 @@ public final class InspectionEndpoint implements Service {
     }
 
     private void inspect(GrpcServerRequest<ScoreRequest, InspectResponse> request) {
-        unary(request, InspectionGrpcService.Inspect, inspection -> inspection.heatmap().format() == HeatmapWish.Format.NONE
-                ? inspection.withHeatmap(inspection.heatmap().withFormat(HeatmapWish.Format.PNG_GRAY)) : inspection,
+        unary(request, InspectionGrpcService.Inspect, inspection -> inspection.heatmap().format()
+                == HeatmapWish.Format.NONE ? inspection.withHeatmap(inspection.heatmap().withFormat(
+                        HeatmapWish.Format.PNG_GRAY)) : inspection,
                 (response, inspected) -> {
                     ScoreResponse result = InspectionWire.response(inspected);
                     response.write(InspectResponse.newBuilder().setVerdict(result.getVerdict()).build());
@@ -134,13 +135,13 @@ public final class InspectionEndpoint implements Service {
                 inspected = CompletableFuture.failedFuture(refused);
             }
             inspected.whenComplete((result, failure) -> context.runOnContext(v -> {
-                        if (failure != null) {
-                            StatusMapping status = StatusMapping.of(failure);
-                            once.fail(status.status(), status.message());
-                        } else if (once.complete(response -> reply.accept(response, result))) {
-                            metrics.scored(request.methodName(), result, received);
-                        }
-                    }));
+                if (failure != null) {
+                    StatusMapping status = StatusMapping.of(failure);
+                    once.fail(status.status(), status.message());
+                } else if (once.complete(response -> reply.accept(response, result))) {
+                    metrics.scored(request.methodName(), result, received);
+                }
+            }));
         });
     }
 

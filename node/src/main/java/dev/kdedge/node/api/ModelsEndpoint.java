@@ -109,15 +109,20 @@ public final class ModelsEndpoint implements Service {
                 (ListProductsRequest r) -> ListProductsResponse.newBuilder().addAllProducts(products.products()).build()));
         server.callHandler(ModelsGrpcService.DescribeProduct, call -> unary(call, ModelsGrpcService.DescribeProduct,
                 (DescribeProductRequest r) -> products.describe(r.getProduct())));
-        server.callHandler(ModelsGrpcService.StartFineTune, call -> unary(call, ModelsGrpcService.StartFineTune, jobs::start));
-        server.callHandler(ModelsGrpcService.GetJob, call -> unary(call, ModelsGrpcService.GetJob, (GetJobRequest r) -> jobs.get(r.getJobId())));
+        server.callHandler(ModelsGrpcService.StartFineTune, call -> unary(call, ModelsGrpcService.StartFineTune,
+                jobs::start));
+        server.callHandler(ModelsGrpcService.GetJob, call -> unary(call, ModelsGrpcService.GetJob,
+                (GetJobRequest r) -> jobs.get(r.getJobId())));
         server.callHandler(ModelsGrpcService.ListJobs, call -> unary(call, ModelsGrpcService.ListJobs,
                 (ListJobsRequest r) -> ListJobsResponse.newBuilder().addAllJobs(jobs.list()).build()));
-        server.callHandler(ModelsGrpcService.CancelJob, call -> unary(call, ModelsGrpcService.CancelJob, (CancelJobRequest r) -> jobs.cancel(r.getJobId())));
+        server.callHandler(ModelsGrpcService.CancelJob, call -> unary(call, ModelsGrpcService.CancelJob,
+                (CancelJobRequest r) -> jobs.cancel(r.getJobId())));
         server.callHandler(ModelsGrpcService.Promote, call -> unary(call, ModelsGrpcService.Promote,
                 (PromoteRequest r) -> products.promote(r.getProduct(), r.getVersion())));
-        server.callHandler(ModelsGrpcService.Rollback, call -> unary(call, ModelsGrpcService.Rollback, (RollbackRequest r) -> products.rollback(r.getProduct())));
-        server.callHandler(ModelsGrpcService.SetThresholdPolicy, call -> unary(call, ModelsGrpcService.SetThresholdPolicy,
+        server.callHandler(ModelsGrpcService.Rollback, call -> unary(call, ModelsGrpcService.Rollback,
+                (RollbackRequest r) -> products.rollback(r.getProduct())));
+        server.callHandler(ModelsGrpcService.SetThresholdPolicy, call -> unary(call,
+                ModelsGrpcService.SetThresholdPolicy,
                 (SetThresholdPolicyRequest r) -> products.setThresholdPolicy(r.getProduct(), r.getPolicy())));
         server.callHandler(ModelsGrpcService.WatchJob, this::watchJob);
         server.callHandler(ModelsGrpcService.UploadNormals, this::uploadNormals);

@@ -360,8 +360,8 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
             AnomalyMap map = scorer.anomalyMap(inferred.batch(), inferred.index());
             long mapped = System.nanoTime();
             ScoreCalibration calibration = bundle.manifest().threshold().calibration();
-            Optional<RenderedHeatmap> heatmap = request.heatmap().format() == HeatmapWish.Format.NONE
-                    ? Optional.empty() : Optional.of(HeatmapRenderer.render(map, calibration, pixels, request.heatmap()));
+            Optional<RenderedHeatmap> heatmap = request.heatmap().format() == HeatmapWish.Format.NONE ? Optional.empty()
+                    : Optional.of(HeatmapRenderer.render(map, calibration, pixels, request.heatmap()));
             long done = System.nanoTime();
             return new InspectionResult(new Verdict(bundle.product(), bundle.version(), map.score(),
                     calibration.normalizeImage(map.score()), calibration.isAnomalous(map.score()),

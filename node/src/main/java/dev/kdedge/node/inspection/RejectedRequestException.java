@@ -18,7 +18,7 @@ public final class RejectedRequestException extends RuntimeException {
         this.room = null;
     }
 
-    /** A refusal for capacity: {@code room} completes when capacity has changed and the request may be offered again. */
+    /** A refusal for capacity: {@code room} completes when capacity has changed; the request may be offered again. */
     public RejectedRequestException(String message, CompletionStage<Void> room) {
         super(message);
         this.reason = Rejection.RESOURCE_EXHAUSTED;
