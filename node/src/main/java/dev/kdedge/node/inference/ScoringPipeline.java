@@ -24,7 +24,6 @@ import dev.kdedge.node.inspection.Rejection;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
-import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -217,9 +216,7 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
 
         byte[] encoded() {
             if (encoded == null) {
-                ByteBuffer bytes = ((ImageInput.Encoded) request.image()).bytes().duplicate();
-                encoded = new byte[bytes.remaining()];
-                bytes.get(encoded);
+                encoded = ((ImageInput.Encoded) request.image()).copy();
             }
             return encoded;
         }

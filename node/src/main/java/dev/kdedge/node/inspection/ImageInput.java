@@ -6,7 +6,12 @@ import java.nio.ByteBuffer;
 /** The image of an inspection as it came through a door: encoded PNG/JPEG bytes, or a camera's raw pixels. */
 public sealed interface ImageInput {
     /** PNG or JPEG bytes, a read-only view of what the client sent (not copied). */
-    record Encoded(ByteBuffer bytes) implements ImageInput {}
+    record Encoded(ByteBuffer bytes) implements ImageInput {
+        /** The bytes in an array of their own, for the decoders that take one. */
+        public byte[] copy() {
+            return copyOf(bytes);
+        }
+    }
 
     /**
      * Raw pixels, rows {@code stride} bytes apart (0: packed). Sizes as the client sent them, up to 2^32 - 1 (an
@@ -15,5 +20,16 @@ public sealed interface ImageInput {
      * @param format null when the client named none
      */
     record Raw(ImageDecoder.RawFormat format, long width, long height, long stride, ByteBuffer pixels)
-            implements ImageInput {}
+            implements ImageInput {
+        /** The pixels in an array of their own, for the decoders that take one. */
+        public byte[] copyOfPixels() {
+            return copyOf(pixels);
+        }
+    }
+
+    private static byte[] copyOf(ByteBuffer view) {
+        byte[] copy = new byte[view.remaining()];
+        view.duplicate().get(copy);
+        return copy;
+    }
 }

@@ -21,8 +21,7 @@ public final class RawImages {
 
     public static Pixels decode(ImageDecoder decoder, ImageInput.Raw raw) throws InvalidImageException {
         check(raw);
-        byte[] pixels = new byte[raw.pixels().remaining()];
-        raw.pixels().duplicate().get(pixels);
-        return decoder.fromRaw(raw.format(), (int) raw.width(), (int) raw.height(), (int) raw.stride(), pixels);
+        return decoder.fromRaw(raw.format(), (int) raw.width(), (int) raw.height(), (int) raw.stride(),
+                raw.copyOfPixels());
     }
 }

@@ -20,7 +20,6 @@ import dev.kdedge.node.health.ServingState;
 import dev.kdedge.node.inspection.ImageInput;
 import dev.kdedge.node.inspection.RawImages;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
@@ -89,9 +88,7 @@ public final class ProductAdministration {
         String extension;
         try {
             if (image instanceof ImageInput.Encoded encoded) {
-                ByteBuffer bytes = encoded.bytes().duplicate();
-                content = new byte[bytes.remaining()];
-                bytes.get(content);
+                content = encoded.copy();
                 decoder.decode(content);
                 extension = content.length > 2 && (content[0] & 0xff) == 0xFF && (content[1] & 0xff) == 0xD8 ? "jpg"
                         : isPng(content) ? "png" : null;
