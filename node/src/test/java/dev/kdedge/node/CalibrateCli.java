@@ -1,6 +1,6 @@
 package dev.kdedge.node;
 
-import dev.kdedge.calibration.cli.KdedgeCalibrate;
+import dev.kdedge.cli.KdedgeCalibrate;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;

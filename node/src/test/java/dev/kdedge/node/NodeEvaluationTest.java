@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kdedge.calibration.cli.KdedgeCalibrate;
+import dev.kdedge.cli.KdedgeCalibrate;
 import dev.kdedge.calibration.demo.DemoFixture;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -6,8 +6,8 @@ import java.nio.file.Path;
 
 /**
  * Where an evaluation gets its maps: a product version scored in this process ({@link BundleMaps}) or the version a
- * running node serves ({@link NodeMaps}). Both give the raw map at model resolution, so every metric is computed the
- * same way whichever is evaluated.
+ * running node serves (the CLI's {@code NodeMaps}). Both give the raw map at model resolution, so every metric is
+ * computed the same way whichever is evaluated.
  */
 public interface AnomalyMapSource extends AutoCloseable {
 

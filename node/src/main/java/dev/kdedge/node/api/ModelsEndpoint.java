@@ -4,16 +4,15 @@ import com.google.protobuf.Descriptors;
 import dev.kdedge.api.v1.CancelJobRequest;
 import dev.kdedge.api.v1.DescribeProductRequest;
 import dev.kdedge.api.v1.GetJobRequest;
-import dev.kdedge.api.v1.JobEvent;
 import dev.kdedge.api.v1.ListJobsRequest;
 import dev.kdedge.api.v1.ListJobsResponse;
 import dev.kdedge.api.v1.ListProductsRequest;
 import dev.kdedge.api.v1.ListProductsResponse;
 import dev.kdedge.api.v1.ModelsGrpcService;
-import dev.kdedge.api.v1.ProductDescription;
 import dev.kdedge.api.v1.PromoteRequest;
 import dev.kdedge.api.v1.RollbackRequest;
 import dev.kdedge.api.v1.SetThresholdPolicyRequest;
+import dev.kdedge.api.v1.StartFineTuneRequest;
 import dev.kdedge.api.v1.UploadRejection;
 import dev.kdedge.api.v1.UploadRequest;
 import dev.kdedge.api.v1.UploadSummary;
@@ -23,8 +22,11 @@ import dev.kdedge.calibration.text.Echo;
 import dev.kdedge.node.inspection.RejectedRequestException;
 import dev.kdedge.node.inspection.Rejection;
 import dev.kdedge.node.jobs.FineTuneJobs;
+import dev.kdedge.node.jobs.JobEvent;
+import dev.kdedge.node.jobs.JobMessages;
 import dev.kdedge.node.metrics.CallMetrics;
 import dev.kdedge.node.models.ProductAdministration;
+import dev.kdedge.node.models.ProductDetails;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.grpc.common.ServiceMethod;
@@ -106,24 +108,27 @@ public final class ModelsEndpoint implements Service {
     @Override
     public void bind(GrpcServer server) {
         server.callHandler(ModelsGrpcService.ListProducts, call -> unary(call, ModelsGrpcService.ListProducts,
-                (ListProductsRequest r) -> ListProductsResponse.newBuilder().addAllProducts(products.products()).build()));
+                (ListProductsRequest r) -> ListProductsResponse.newBuilder()
+                        .addAllProducts(products.products().stream().map(ProductWire::summary).toList()).build()));
         server.callHandler(ModelsGrpcService.DescribeProduct, call -> unary(call, ModelsGrpcService.DescribeProduct,
-                (DescribeProductRequest r) -> products.describe(r.getProduct())));
+                (DescribeProductRequest r) -> ProductWire.description(products.describe(r.getProduct()))));
         server.callHandler(ModelsGrpcService.StartFineTune, call -> unary(call, ModelsGrpcService.StartFineTune,
-                jobs::start));
+                (StartFineTuneRequest r) -> JobMessages.job(jobs.start(JobMessages.settings(r)))));
         server.callHandler(ModelsGrpcService.GetJob, call -> unary(call, ModelsGrpcService.GetJob,
-                (GetJobRequest r) -> jobs.get(r.getJobId())));
+                (GetJobRequest r) -> JobMessages.job(jobs.get(r.getJobId()))));
         server.callHandler(ModelsGrpcService.ListJobs, call -> unary(call, ModelsGrpcService.ListJobs,
-                (ListJobsRequest r) -> ListJobsResponse.newBuilder().addAllJobs(jobs.list()).build()));
+                (ListJobsRequest r) -> ListJobsResponse.newBuilder()
+                        .addAllJobs(jobs.list().stream().map(JobMessages::job).toList()).build()));
         server.callHandler(ModelsGrpcService.CancelJob, call -> unary(call, ModelsGrpcService.CancelJob,
-                (CancelJobRequest r) -> jobs.cancel(r.getJobId())));
+                (CancelJobRequest r) -> JobMessages.job(jobs.cancel(r.getJobId()))));
         server.callHandler(ModelsGrpcService.Promote, call -> unary(call, ModelsGrpcService.Promote,
-                (PromoteRequest r) -> products.promote(r.getProduct(), r.getVersion())));
+                (PromoteRequest r) -> ProductWire.description(products.promote(r.getProduct(), r.getVersion()))));
         server.callHandler(ModelsGrpcService.Rollback, call -> unary(call, ModelsGrpcService.Rollback,
-                (RollbackRequest r) -> products.rollback(r.getProduct())));
+                (RollbackRequest r) -> ProductWire.description(products.rollback(r.getProduct()))));
         server.callHandler(ModelsGrpcService.SetThresholdPolicy, call -> unary(call,
                 ModelsGrpcService.SetThresholdPolicy,
-                (SetThresholdPolicyRequest r) -> products.setThresholdPolicy(r.getProduct(), r.getPolicy())));
+                (SetThresholdPolicyRequest r) -> ProductWire.policy(products.setThresholdPolicy(r.getProduct(),
+                        ProductWire.policy(r.getPolicy())))));
         server.callHandler(ModelsGrpcService.WatchJob, this::watchJob);
         server.callHandler(ModelsGrpcService.UploadNormals, this::uploadNormals);
     }
@@ -162,7 +167,7 @@ public final class ModelsEndpoint implements Service {
     }
 
     /** Past events first, then each new one as it happens; the stream ends with the job. */
-    private void watchJob(GrpcServerRequest<WatchJobRequest, JobEvent> call) {
+    private void watchJob(GrpcServerRequest<WatchJobRequest, dev.kdedge.api.v1.JobEvent> call) {
         Context context = vertx.getOrCreateContext();
         ClientPresence client = new ClientPresence(call);
         messages.single(call, ModelsGrpcService.WatchJob).onFailure(failure -> {
@@ -199,12 +204,12 @@ public final class ModelsEndpoint implements Service {
      * arrive before the past ones are sent wait for them, so the client sees every event once, in order.
      */
     private static final class JobWatch {
-        private final GrpcServerResponse<WatchJobRequest, JobEvent> response;
+        private final GrpcServerResponse<WatchJobRequest, dev.kdedge.api.v1.JobEvent> response;
         private final List<JobEvent> early = new ArrayList<>();
         private boolean replayed;
         private boolean ended;
 
-        JobWatch(GrpcServerResponse<WatchJobRequest, JobEvent> response) {
+        JobWatch(GrpcServerResponse<WatchJobRequest, dev.kdedge.api.v1.JobEvent> response) {
             this.response = response;
         }
 
@@ -231,8 +236,8 @@ public final class ModelsEndpoint implements Service {
             if (ended) {
                 return;
             }
-            response.write(event);
-            if (event.hasDone() || event.hasFailed() || event.hasCancelled()) {
+            response.write(JobMessages.event(event));
+            if (event.endsTheJob()) {
                 ended = true;
                 response.end();
             }
@@ -328,9 +333,9 @@ public final class ModelsEndpoint implements Service {
                     throw new IllegalArgumentException("the upload has no images");
                 }
                 try {
-                    ProductDescription product = products.describe(summary.getProduct());
-                    return summary.setNormalsStored(product.getUploadedNormals())
-                            .setDefectsStored(product.getUploadedDefects()).build();
+                    ProductDetails product = products.describe(summary.getProduct());
+                    return summary.setNormalsStored(product.uploadedNormals())
+                            .setDefectsStored(product.uploadedDefects()).build();
                 } catch (Exception e) {
                     throw new CompletionException(e);
                 }

@@ -1,9 +1,5 @@
 package dev.kdedge.node.jobs;
 
-import dev.kdedge.api.v1.Job;
-import dev.kdedge.api.v1.JobEvent;
-import dev.kdedge.api.v1.JobState;
-import dev.kdedge.api.v1.StartFineTuneRequest;
 import dev.kdedge.calibration.fit.FitProgress;
 import dev.kdedge.calibration.fit.FitRequest;
 import dev.kdedge.calibration.fit.ProductFitter;
@@ -46,9 +42,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class FineTuneJobs implements AutoCloseable, MeterBinder {
     public static final int MIN_NORMALS = 8;
-    public static final int DEFAULT_EPOCHS = 10;
-    public static final int MAX_EPOCHS = 200;
-    public static final double DEFAULT_HOLDOUT = 0.2;
     private static final long SEED = 42;
     private static final Logger LOG = LoggerFactory.getLogger(FineTuneJobs.class);
 
@@ -89,53 +82,46 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
         }
         for (JobStore.Saved saved : records.loadAll()) {
             JobLog log = new JobLog(records, saved.job(), saved.events());
-            jobs.put(saved.job().getJobId(), log);
-            if (saved.job().getState() == JobState.RUNNING) {
+            jobs.put(saved.job().id(), log);
+            if (saved.job().state() == JobState.RUNNING) {
                 String reason = "the node stopped while this job was running (restarted " + Instant.now()
                         + "); its version was not published unless DescribeProduct lists it";
-                log.record(JobEvent.newBuilder().setFailed(JobEvent.Failed.newBuilder().setReason(reason)),
-                        job -> job.setState(JobState.FAILED).setReason(reason).setFinishedAt(Instant.now().toString()));
+                log.record(new JobEvent.Failed(reason), job -> job.stopped(JobState.FAILED, reason, Instant.now()));
             }
         }
-        jobs.values().stream().filter(log -> log.job().getState() == JobState.QUEUED)
-                .sorted(Comparator.comparing(log -> Instant.parse(log.job().getCreatedAt())))
+        jobs.values().stream().filter(log -> log.job().state() == JobState.QUEUED)
+                .sorted(Comparator.comparing(log -> log.job().createdAt()))
                 .forEach(log -> runner.execute(() -> run(log)));
     }
 
     /**
-     * Validates and queues a fine-tune of the product's active version on its uploaded normals.
+     * Queues a fine-tune of the product's active version on its uploaded normals.
      *
-     * @throws IllegalArgumentException on settings out of bounds
      * @throws IllegalStateException when the product has too few uploaded normals
      * @throws IOException when the product has no active version ({@code UnknownProductException}) or the store fails
      */
-    public Job start(StartFineTuneRequest request) throws IOException {
-        StartFineTuneRequest settings = withDefaults(request);
-        store.activeBundle(settings.getProduct());
-        requireEnoughNormals(settings.getProduct());
-        Job job = Job.newBuilder().setJobId(UUID.randomUUID().toString()).setProduct(settings.getProduct())
-                .setState(JobState.QUEUED).setRequest(settings).setCreatedAt(Instant.now().toString()).build();
+    public FineTuneJob start(FineTuneSettings settings) throws IOException {
+        store.activeBundle(settings.product());
+        requireEnoughNormals(settings.product());
+        FineTuneJob job = FineTuneJob.queued(UUID.randomUUID().toString(), settings, Instant.now());
         JobLog log = new JobLog(records, job, List.of());
         synchronized (this) {
-            long ahead = jobs.values().stream().filter(j -> {
-                JobState s = j.job().getState();
-                return s == JobState.QUEUED || s == JobState.RUNNING;
-            }).count();
-            log.record(JobEvent.newBuilder().setQueued(JobEvent.Queued.newBuilder().setPosition((int) ahead)), j -> j);
-            jobs.put(job.getJobId(), log);
+            long ahead = jobs.values().stream().filter(j -> !j.job().state().ended()).count();
+            log.record(new JobEvent.Queued((int) ahead), j -> j);
+            jobs.put(job.id(), log);
             runner.execute(() -> run(log));
         }
         return log.job();
     }
 
-    public Job get(String jobId) {
+    public FineTuneJob get(String jobId) {
         return log(jobId).job();
     }
 
     /** Every job, newest first. */
-    public List<Job> list() {
+    public List<FineTuneJob> list() {
         return jobs.values().stream().map(JobLog::job)
-                .sorted(Comparator.comparing((Job job) -> Instant.parse(job.getCreatedAt())).reversed()).toList();
+                .sorted(Comparator.comparing(FineTuneJob::createdAt).reversed()).toList();
     }
 
     /**
@@ -143,17 +129,16 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
      *
      * @throws IllegalStateException when the job has already ended
      */
-    public Job cancel(String jobId) {
+    public FineTuneJob cancel(String jobId) {
         JobLog log = log(jobId);
         synchronized (log) {
-            JobState state = log.job().getState();
-            if (JobLog.ended(state)) {
+            JobState state = log.job().state();
+            if (state.ended()) {
                 throw new IllegalStateException("job " + jobId + " has already ended (" + state + ")");
             }
             if (state == JobState.QUEUED) {
-                log.record(JobEvent.newBuilder().setCancelled(JobEvent.Cancelled.getDefaultInstance()),
-                        job -> job.setState(JobState.CANCELLED).setReason("cancelled by request before it started")
-                                .setFinishedAt(Instant.now().toString()));
+                log.record(new JobEvent.Cancelled(), job -> job.stopped(JobState.CANCELLED,
+                        "cancelled by request before it started", Instant.now()));
             } else {
                 log.requestCancel("cancelled by request; no version was written");
             }
@@ -178,28 +163,6 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
         return log;
     }
 
-    private StartFineTuneRequest withDefaults(StartFineTuneRequest request) {
-        ModelStore.requireValidProductId(request.getProduct());
-        StartFineTuneRequest.Builder b = request.toBuilder();
-        if (b.getEpochs() == 0) {
-            b.setEpochs(DEFAULT_EPOCHS);
-        }
-        if (b.getHoldoutFraction() == 0) {
-            b.setHoldoutFraction(DEFAULT_HOLDOUT);
-        }
-        if (Integer.compareUnsigned(b.getEpochs(), MAX_EPOCHS) > 0) {
-            throw new IllegalArgumentException("epochs must be 1.." + MAX_EPOCHS + ", was "
-                    + Integer.toUnsignedString(b.getEpochs()));
-        }
-        if (!(b.getHoldoutFraction() >= 0.05 && b.getHoldoutFraction() <= 0.5)) {
-            throw new IllegalArgumentException("holdout_fraction must be 0.05..0.5, was " + b.getHoldoutFraction());
-        }
-        if (b.getLearningRate() != 0 && !(b.getLearningRate() >= 1e-6 && b.getLearningRate() <= 1)) {
-            throw new IllegalArgumentException("learning_rate must be 1e-6..1, was " + b.getLearningRate());
-        }
-        return b.build();
-    }
-
     private void setAsideDamagedUploads(String product) throws IOException {
         for (Path damaged : store.setAsideDamagedUploads(product)) {
             LOG.warn("upload {} of {} does not match its content hash: set aside under uploads/damaged, not trained on",
@@ -218,43 +181,38 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
 
     private void run(JobLog log) {
         synchronized (log) {
-            if (log.job().getState() != JobState.QUEUED) {
+            if (log.job().state() != JobState.QUEUED) {
                 return;
             }
-            log.record(stage("starting"), job -> job.setState(JobState.RUNNING).setStartedAt(Instant.now().toString()));
+            log.record(new JobEvent.Stage("starting"), job -> job.running(Instant.now()));
         }
-        StartFineTuneRequest settings = log.job().getRequest();
+        FineTuneSettings settings = log.job().settings();
         long started = System.nanoTime();
         try {
-            ProductBundle base = store.activeBundle(settings.getProduct());
-            setAsideDamagedUploads(settings.getProduct());
-            List<Path> normals = requireEnoughNormals(settings.getProduct());
-            List<Path> defects = store.uploads(settings.getProduct(), ModelStore.UploadKind.DEFECT);
+            ProductBundle base = store.activeBundle(settings.product());
+            setAsideDamagedUploads(settings.product());
+            List<Path> normals = requireEnoughNormals(settings.product());
+            List<Path> defects = store.uploads(settings.product(), ModelStore.UploadKind.DEFECT);
             DistillationMethod method = Methods.named(base.manifest().method(), base.manifest().anomalyMap());
-            TrainingRecipe recipe = settings.getFromScratch() ? method.recipe() : method.fineTuneRecipe();
-            if (settings.getLearningRate() != 0) {
-                recipe = recipe.withLearningRate((float) settings.getLearningRate());
+            TrainingRecipe recipe = settings.fromScratch() ? method.recipe() : method.fineTuneRecipe();
+            if (settings.learningRate() != 0) {
+                recipe = recipe.withLearningRate((float) settings.learningRate());
             }
-            FitRequest request = FitRequest.refit(base, !settings.getFromScratch(), normals, defects,
-                    new TrainingSettings(recipe, settings.getEpochs(), SEED),
-                    settings.getHoldoutFraction(), store.thresholdPolicy(settings.getProduct()));
+            FitRequest request = FitRequest.refit(base, !settings.fromScratch(), normals, defects,
+                    new TrainingSettings(recipe, settings.epochs(), SEED),
+                    settings.holdoutFraction(), store.thresholdPolicy(settings.product()));
             ProductBundle written = fitter.fit(request, new JobProgress(log));
-            log.record(JobEvent.newBuilder().setDone(JobEvent.Done.newBuilder().setVersion(written.version())),
-                    job -> job.setState(JobState.SUCCEEDED).setVersion(written.version())
-                            .setFinishedAt(Instant.now().toString()));
+            log.record(new JobEvent.Done(written.version()), job -> job.succeeded(written.version(), Instant.now()));
         } catch (Cancelled e) {
-            log.record(JobEvent.newBuilder().setCancelled(JobEvent.Cancelled.getDefaultInstance()),
-                    job -> job.setState(JobState.CANCELLED).setReason(e.getMessage())
-                            .setFinishedAt(Instant.now().toString()));
+            log.record(new JobEvent.Cancelled(), job -> job.stopped(JobState.CANCELLED, e.getMessage(), Instant.now()));
         } catch (Exception | Error e) {
-            LOG.warn("fine-tune {} of {} failed", log.job().getJobId(), settings.getProduct(), e);
+            LOG.warn("fine-tune {} of {} failed", log.job().id(), settings.product(), e);
             String reason = e.getMessage() != null ? e.getMessage() : e.toString();
-            log.record(JobEvent.newBuilder().setFailed(JobEvent.Failed.newBuilder().setReason(reason)),
-                    job -> job.setState(JobState.FAILED).setReason(reason).setFinishedAt(Instant.now().toString()));
+            log.record(new JobEvent.Failed(reason), job -> job.stopped(JobState.FAILED, reason, Instant.now()));
         } finally {
             Timer.builder("kdedge.finetune.duration").description("a fine-tune job from its start to its end")
-                    .tags("product", settings.getProduct(), "state",
-                            log.job().getState().name().toLowerCase(Locale.ROOT))
+                    .tags("product", settings.product(), "state",
+                            log.job().state().name().toLowerCase(Locale.ROOT))
                     .register(meters).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         }
     }
@@ -264,16 +222,10 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
     public void bindTo(MeterRegistry registry) {
         meters = registry;
         for (JobState state : JobState.values()) {
-            if (state != JobState.UNRECOGNIZED && state != JobState.JOB_STATE_UNSPECIFIED) {
-                Gauge.builder("kdedge.finetune.jobs", this, jobs -> jobs.list().stream()
-                                .filter(job -> job.getState() == state).count())
-                        .tag("state", state.name().toLowerCase(Locale.ROOT)).register(registry);
-            }
+            Gauge.builder("kdedge.finetune.jobs", this, jobs -> jobs.list().stream()
+                            .filter(job -> job.state() == state).count())
+                    .tag("state", state.name().toLowerCase(Locale.ROOT)).register(registry);
         }
-    }
-
-    private static JobEvent.Builder stage(String description) {
-        return JobEvent.newBuilder().setStage(JobEvent.Stage.newBuilder().setDescription(description));
     }
 
     /** Turns a fit's progress into job events, and stops the fit at the next step once cancelled. */
@@ -299,7 +251,7 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
         @Override
         public void stage(String description) {
             stopIfCancelled();
-            log.record(FineTuneJobs.stage(description), job -> job);
+            log.record(new JobEvent.Stage(description), job -> job);
         }
 
         @Override
@@ -310,27 +262,20 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
         @Override
         public void epochDone(int epoch, int epochs, double meanLoss, double seconds) {
             trainingSeconds += seconds;
-            log.record(JobEvent.newBuilder().setEpoch(JobEvent.Epoch.newBuilder().setEpoch(epoch).setEpochs(epochs)
-                    .setLoss(meanLoss).setSeconds(seconds).setEtaSeconds(trainingSeconds / epoch * (epochs - epoch))),
-                    job -> job);
+            log.record(new JobEvent.Epoch(epoch, epochs, meanLoss, seconds,
+                    trainingSeconds / epoch * (epochs - epoch)), job -> job);
             stopIfCancelled();
         }
 
         @Override
         public void parityChecked(double maxAbsDifference, double bound) {
-            log.record(JobEvent.newBuilder().setParityChecked(JobEvent.ParityChecked.newBuilder()
-                    .setMaxAbsDifference(maxAbsDifference).setBound(bound)), job -> job);
+            log.record(new JobEvent.ParityChecked(maxAbsDifference, bound), job -> job);
         }
 
         @Override
         public void thresholdProposed(Manifest.Threshold threshold) {
-            JobEvent.ThresholdProposed.Builder proposed = JobEvent.ThresholdProposed.newBuilder()
-                    .setThreshold(threshold.calibration().threshold()).setPolicy(threshold.policy())
-                    .setHeldOutImages(threshold.images());
-            if (threshold.f1OptimalThreshold() != null) {
-                proposed.setF1OptimalThreshold(threshold.f1OptimalThreshold()).setF1(threshold.f1());
-            }
-            log.record(JobEvent.newBuilder().setThresholdProposed(proposed), job -> job);
+            log.record(new JobEvent.ThresholdProposed(threshold.calibration().threshold(), threshold.policy(),
+                    threshold.images(), threshold.f1OptimalThreshold(), threshold.f1()), job -> job);
         }
     }
 

@@ -1,8 +1,5 @@
 package dev.kdedge.node.jobs;
 
-import dev.kdedge.api.v1.Job;
-import dev.kdedge.api.v1.JobEvent;
-import dev.kdedge.api.v1.JobState;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -19,16 +16,16 @@ final class JobLog {
     private final JobStore store;
     private final List<JobEvent> events;
     private final List<Consumer<JobEvent>> watchers = new ArrayList<>();
-    private Job job;
+    private FineTuneJob job;
     private volatile String cancelReason;
 
-    JobLog(JobStore store, Job job, List<JobEvent> events) {
+    JobLog(JobStore store, FineTuneJob job, List<JobEvent> events) {
         this.store = store;
         this.job = job;
         this.events = new ArrayList<>(events);
     }
 
-    synchronized Job job() {
+    synchronized FineTuneJob job() {
         return job;
     }
 
@@ -41,27 +38,23 @@ final class JobLog {
         cancelReason = reason;
     }
 
-    static boolean ended(JobState state) {
-        return state == JobState.SUCCEEDED || state == JobState.FAILED || state == JobState.CANCELLED;
-    }
-
     /** Records an event and the job change it brings, durably, then tells the watchers. */
-    synchronized void record(JobEvent.Builder event, UnaryOperator<Job.Builder> change) {
-        JobEvent stamped = event.setJobId(job.getJobId()).setAt(Instant.now().toString()).build();
-        Job updated = change.apply(job.toBuilder()).setLastEvent(stamped).build();
+    synchronized void record(JobEvent.What what, UnaryOperator<FineTuneJob> change) {
+        JobEvent stamped = new JobEvent(job.id(), Instant.now(), what);
+        FineTuneJob updated = change.apply(job).withLastEvent(stamped);
         List<JobEvent> next = new ArrayList<>(events);
         next.add(stamped);
         try {
             store.save(updated, next);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot record job " + job.getJobId() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot record job " + job.id() + ": " + e.getMessage(), e);
         }
         job = updated;
         events.add(stamped);
         for (Consumer<JobEvent> watcher : List.copyOf(watchers)) {
             watcher.accept(stamped);
         }
-        if (ended(job.getState())) {
+        if (job.state().ended()) {
             watchers.clear();
         }
     }
@@ -72,7 +65,7 @@ final class JobLog {
      * @return the past events; the watcher is not registered when the last of them ended the job
      */
     synchronized List<JobEvent> watch(Consumer<JobEvent> watcher) {
-        if (!ended(job.getState())) {
+        if (!job.state().ended()) {
             watchers.add(watcher);
         }
         return List.copyOf(events);

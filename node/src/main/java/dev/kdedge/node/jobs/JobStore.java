@@ -3,19 +3,20 @@ package dev.kdedge.node.jobs;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.util.JsonFormat;
 import dev.kdedge.api.v1.Job;
-import dev.kdedge.api.v1.JobEvent;
 import dev.kdedge.calibration.store.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
 /**
  * Job records on disk, one file per job ({@code <store>/jobs/<id>.jsonl}: the job, then one event per line, as
- * protobuf JSON), each replaced atomically, so a crash leaves the record as it was before or after an event.
+ * protobuf JSON of the contract's messages, see {@link JobMessages}), each replaced atomically, so a crash leaves the
+ * record as it was before or after an event.
  */
 final class JobStore {
     private static final String SUFFIX = ".jsonl";
@@ -26,16 +27,16 @@ final class JobStore {
         this.dir = dir;
     }
 
-    record Saved(Job job, List<JobEvent> events) {}
+    record Saved(FineTuneJob job, List<JobEvent> events) {}
 
-    void save(Job job, List<JobEvent> events) throws IOException {
+    void save(FineTuneJob job, List<JobEvent> events) throws IOException {
         Files.createDirectories(dir);
         JsonFormat.Printer json = JsonFormat.printer().omittingInsignificantWhitespace();
-        StringBuilder text = new StringBuilder(json.print(job)).append('\n');
+        StringBuilder text = new StringBuilder(json.print(JobMessages.job(job))).append('\n');
         for (JobEvent event : events) {
-            text.append(json.print(event)).append('\n');
+            text.append(json.print(JobMessages.event(event))).append('\n');
         }
-        AtomicFiles.write(dir.resolve(job.getJobId() + SUFFIX), text.toString().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(dir.resolve(job.id() + SUFFIX), text.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     List<Saved> loadAll() throws IOException {
@@ -55,12 +56,13 @@ final class JobStore {
                 JsonFormat.parser().merge(lines.get(0), job);
                 List<JobEvent> events = new ArrayList<>();
                 for (String line : lines.subList(1, lines.size())) {
-                    JobEvent.Builder event = JobEvent.newBuilder();
+                    dev.kdedge.api.v1.JobEvent.Builder event = dev.kdedge.api.v1.JobEvent.newBuilder();
                     JsonFormat.parser().merge(line, event);
-                    events.add(event.build());
+                    events.add(JobMessages.event(event.build()));
                 }
-                saved.add(new Saved(job.build(), events));
-            } catch (InvalidProtocolBufferException | IndexOutOfBoundsException e) {
+                saved.add(new Saved(JobMessages.job(job.build()), events));
+            } catch (InvalidProtocolBufferException | IndexOutOfBoundsException | IllegalArgumentException
+                    | DateTimeParseException e) {
                 throw new IOException("job record " + file + " is unreadable: " + e.getMessage(), e);
             }
         }

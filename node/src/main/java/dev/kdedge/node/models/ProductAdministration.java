@@ -1,20 +1,16 @@
 package dev.kdedge.node.models;
 
-import dev.kdedge.api.v1.ProductDescription;
-import dev.kdedge.api.v1.ProductSummary;
-import dev.kdedge.api.v1.ThresholdPolicy;
-import dev.kdedge.api.v1.VersionInfo;
 import dev.kdedge.calibration.engine.ExecutionProvider;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.scoring.HeatmapImages;
-import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.store.StoreException;
 import dev.kdedge.calibration.store.UnknownProductException;
+import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.node.engine.EngineCache;
 import dev.kdedge.node.health.ServingState;
 import dev.kdedge.node.inspection.ImageInput;
@@ -22,7 +18,6 @@ import dev.kdedge.node.inspection.RawImages;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.OptionalInt;
 
 /**
  * What the engineer's RPCs do to the store, as blocking calls for a worker thread: describe products, keep uploaded
@@ -54,31 +49,27 @@ public final class ProductAdministration {
         this.decoder = new ImageDecoder(maxImagePixels);
     }
 
-    public List<ProductSummary> products() throws IOException {
-        List<ProductSummary> products = new ArrayList<>();
+    public List<ProductOverview> products() throws IOException {
+        List<ProductOverview> products = new ArrayList<>();
         for (String product : store.products()) {
-            products.add(ProductSummary.newBuilder().setProduct(product)
-                    .setActiveVersion(store.activeVersion(product).orElse(0))
-                    .setVersions(store.versions(product).size()).build());
+            products.add(new ProductOverview(product, store.activeVersion(product).orElse(0),
+                    store.versions(product).size()));
         }
         return products;
     }
 
     /** @throws UnknownProductException when the store has no such product */
-    public ProductDescription describe(String product) throws IOException {
+    public ProductDetails describe(String product) throws IOException {
         requireProduct(product);
-        OptionalInt active = store.activeVersion(product);
-        ProductDescription.Builder d = ProductDescription.newBuilder().setProduct(product)
-                .setActiveVersion(active.orElse(0))
-                .addAllPreviousActiveVersions(store.previousActiveVersions(product))
-                .setUploadedNormals(store.uploads(product, ModelStore.UploadKind.NORMAL).size())
-                .setUploadedDefects(store.uploads(product, ModelStore.UploadKind.DEFECT).size())
-                .setThresholdPolicy(toProto(store.thresholdPolicy(product)));
-        serving.product(product).flatMap(ServingState.Product::problem).ifPresent(d::setServingProblem);
+        int active = store.activeVersion(product).orElse(0);
+        List<VersionDetails> versions = new ArrayList<>();
         for (int version : store.versions(product)) {
-            d.addVersions(versionInfo(store.bundle(product, version), active.orElse(0) == version));
+            versions.add(versionDetails(store.bundle(product, version), active == version));
         }
-        return d.build();
+        return new ProductDetails(product, active, store.previousActiveVersions(product),
+                store.uploads(product, ModelStore.UploadKind.NORMAL).size(),
+                store.uploads(product, ModelStore.UploadKind.DEFECT).size(), store.thresholdPolicy(product),
+                serving.product(product).flatMap(ServingState.Product::problem), versions);
     }
 
     /** Decodes the image to check it, then keeps it durably under the product's uploads, once per content. */
@@ -110,7 +101,7 @@ public final class ProductAdministration {
         return stored ? Upload.STORED : Upload.DUPLICATE;
     }
 
-    public ProductDescription promote(String product, int version) throws IOException {
+    public ProductDetails promote(String product, int version) throws IOException {
         requireProduct(product);
         if (version <= 0) {
             throw new IllegalArgumentException(version == 0 ? "version is required"
@@ -123,7 +114,7 @@ public final class ProductAdministration {
         return describe(product);
     }
 
-    public ProductDescription rollback(String product) throws IOException {
+    public ProductDetails rollback(String product) throws IOException {
         requireProduct(product);
         List<Integer> previous = store.previousActiveVersions(product);
         if (previous.isEmpty()) {
@@ -135,17 +126,11 @@ public final class ProductAdministration {
         return describe(product);
     }
 
+    /** @return the policy as stored, which the next fit or fine-tune of the product applies */
     public ThresholdPolicy setThresholdPolicy(String product, ThresholdPolicy policy) throws IOException {
         requireProduct(product);
-        dev.kdedge.calibration.threshold.ThresholdPolicy stored = switch (policy.getPolicyCase()) {
-            case TARGET_FALSE_REJECT_RATE ->
-                    dev.kdedge.calibration.threshold.ThresholdPolicy.targetFalseRejectRate(policy.getTargetFalseRejectRate());
-            case FIXED_THRESHOLD -> dev.kdedge.calibration.threshold.ThresholdPolicy.fixed(policy.getFixedThreshold());
-            case POLICY_NOT_SET -> throw new IllegalArgumentException(
-                    "a policy is required: target_false_reject_rate or fixed_threshold");
-        };
-        store.setThresholdPolicy(product, stored);
-        return toProto(stored);
+        store.setThresholdPolicy(product, policy);
+        return policy;
     }
 
     /** @throws UnknownProductException unless the store has versions of the product */
@@ -160,40 +145,16 @@ public final class ProductAdministration {
         return b.length > 8 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G';
     }
 
-    private static ThresholdPolicy toProto(dev.kdedge.calibration.threshold.ThresholdPolicy policy) {
-        return dev.kdedge.calibration.threshold.ThresholdPolicy.FIXED.equals(policy.policy())
-                ? ThresholdPolicy.newBuilder().setFixedThreshold(policy.value()).build()
-                : ThresholdPolicy.newBuilder().setTargetFalseRejectRate(policy.value()).build();
-    }
-
-    private VersionInfo versionInfo(ProductBundle bundle, boolean active) {
-        Manifest m = bundle.manifest();
-        List<Double> losses = m.training().lossPerEpoch();
-        VersionInfo.Builder v = VersionInfo.newBuilder().setVersion(bundle.version()).setMethod(m.method())
-                .setCreatedAt(m.createdAt()).setParentVersion(m.parentVersion() == null ? 0 : m.parentVersion())
-                .setDataDigest(m.training().dataDigest()).setTrainingImages(m.training().images())
-                .setEpochs(m.training().epochs()).setFinalLoss(losses.isEmpty() ? 0 : losses.get(losses.size() - 1))
-                .setParityMaxAbsDifference(m.training().parityMaxAbsDifference())
-                .setThreshold(m.threshold().calibration().threshold()).setThresholdPolicy(m.threshold().policy())
-                .setThresholdSource(m.threshold().source()).setThresholdImages(m.threshold().images())
-                .setActive(active);
-        if (m.threshold().f1OptimalThreshold() != null) {
-            v.setF1OptimalThreshold(m.threshold().f1OptimalThreshold()).setF1(m.threshold().f1());
-        }
+    private VersionDetails versionDetails(ProductBundle bundle, boolean active) {
         ExecutionProvider provider = engines.provider();
+        List<Precision> precisions = new ArrayList<>();
         for (Precision precision : Precision.values()) {
             if (precision.hasOwnGraph() ? bundle.servedFile(precision, provider.int8Scheme()).isPresent()
                     : provider.cannotRun(precision).isEmpty()) {
-                v.addPrecisions(precision.label());
+                precisions.add(precision);
             }
         }
-        Manifest.Int8 int8 = m.int8(provider.int8Scheme());
-        if (int8 != null) {
-            v.setInt8ScoreDeviation(int8.scoreDeviation());
-            if (int8.refusal() != null) {
-                v.setInt8Refusal(int8.refusal());
-            }
-        }
-        return v.build();
+        return new VersionDetails(bundle.version(), bundle.manifest(), active, precisions,
+                bundle.manifest().int8(provider.int8Scheme()));
     }
 }

@@ -3,10 +3,6 @@ package dev.kdedge.node.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.kdedge.api.v1.Job;
-import dev.kdedge.api.v1.JobEvent;
-import dev.kdedge.api.v1.JobState;
-import dev.kdedge.api.v1.StartFineTuneRequest;
 import dev.kdedge.calibration.demo.DemoProduct;
 import dev.kdedge.calibration.demo.SyntheticTiles;
 import dev.kdedge.calibration.engine.InferenceOptions;
@@ -41,19 +37,18 @@ class FineTuneParityTest {
         }
         try (FineTuneJobs jobs = new FineTuneJobs(store, dir.resolve("jobs"),
                 new ProductFitter(store, InferenceOptions.cpu(1), UNREACHABLE_BOUND))) {
-            Job job = jobs.start(StartFineTuneRequest.newBuilder().setProduct("demo").setEpochs(1).build());
+            FineTuneJob job = jobs.start(FineTuneSettings.requested("demo", false, 1, 0, 0));
             CompletableFuture<JobEvent> end = new CompletableFuture<>();
-            jobs.watch(job.getJobId(), event -> {
-                if (event.hasFailed() || event.hasDone() || event.hasCancelled()) {
+            jobs.watch(job.id(), event -> {
+                if (event.endsTheJob()) {
                     end.complete(event);
                 }
-            }).stream().filter(e -> e.hasFailed() || e.hasDone() || e.hasCancelled()).findFirst()
-                    .ifPresent(end::complete);
+            }).stream().filter(JobEvent::endsTheJob).findFirst().ifPresent(end::complete);
             JobEvent last = end.get(3, TimeUnit.MINUTES);
 
-            assertTrue(last.hasFailed(), last.toString());
-            assertTrue(last.getFailed().getReason().contains("differs from the trained one"), last.toString());
-            assertEquals(JobState.FAILED, jobs.get(job.getJobId()).getState());
+            assertTrue(last.what() instanceof JobEvent.Failed failed
+                    && failed.reason().contains("differs from the trained one"), last.toString());
+            assertEquals(JobState.FAILED, jobs.get(job.id()).state());
             assertEquals(List.of(1), store.versions("demo"));
             assertEquals(1, store.activeVersion("demo").getAsInt());
             try (Stream<Path> versions = Files.list(store.root().resolve("products/demo/versions"))) {

@@ -1,0 +1,93 @@
+package dev.kdedge.cli;
+
+import dev.kdedge.calibration.fit.FitProgress;
+import dev.kdedge.calibration.precision.QdqScheme;
+import dev.kdedge.calibration.store.Manifest;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/** Shows a fit on the terminal in a few lines: a progress bar for image loading and one for the whole training. */
+final class ConsoleFitProgress implements FitProgress, AutoCloseable {
+    private ProgressBar bar;
+    private double trainingSeconds;
+
+    @Override
+    public void stage(String description) {
+        closeBar();
+        System.err.println(description + " ...");
+    }
+
+    @Override
+    public void imageLoaded(int done, int total) {
+        if (done == 1) {
+            open("images", total);
+        }
+        bar.stepTo(done);
+        if (done == total) {
+            closeBar();
+        }
+    }
+
+    @Override
+    public void teacherFeaturesDone(int images) {
+        System.err.println("teacher features computed for " + images + " images");
+    }
+
+    @Override
+    public void batchDone(int epoch, int epochs, int batch, int batches, double loss) {
+        if (epoch == 1 && batch == 1) {
+            open("training", epochs * batches);
+        }
+        bar.stepTo((long) (epoch - 1) * batches + batch);
+        bar.setExtraMessage(String.format(" epoch %d/%d, loss %.4f", epoch, epochs, loss));
+    }
+
+    @Override
+    public void epochDone(int epoch, int epochs, double meanLoss, double seconds) {
+        trainingSeconds += seconds;
+        if (epoch == epochs) {
+            closeBar();
+            System.err.printf("trained %d epochs in %.0f s, last epoch's mean loss %.5f%n", epochs, trainingSeconds,
+                    meanLoss);
+        }
+    }
+
+    @Override
+    public void parityChecked(double maxAbsDifference, double bound) {
+        System.err.printf("export parity: max |ONNX Runtime - PyTorch| = %.2g (bound %.0e)%n", maxAbsDifference, bound);
+    }
+
+    @Override
+    public void thresholdProposed(Manifest.Threshold threshold) {
+        System.err.printf("threshold %.6g (%s, %d %s)%n", threshold.calibration().threshold(), threshold.policy(),
+                threshold.images(), threshold.source());
+    }
+
+    @Override
+    public void quantized(QdqScheme scheme, Manifest.Int8 int8) {
+        String blocks = int8.floatBlocks().isEmpty() ? "" : ", " + int8.floatBlocks().size() + " blocks in float";
+        System.err.printf(int8.published()
+                ? "int8 variant for %6$s published: scores within %1$.1f%% of the threshold (%2$d %3$s%4$s)%n"
+                : "no int8 variant for %6$s: %5$s%n", 100 * int8.scoreDeviation(), int8.checkImages(),
+                int8.checkSource(), blocks, int8.refusal(), scheme.label());
+    }
+
+    private void open(String task, int max) {
+        closeBar();
+        bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(max).setStyle(ProgressBarStyle.ASCII)
+                .setUpdateIntervalMillis(500).build();
+    }
+
+    private void closeBar() {
+        if (bar != null) {
+            bar.close();
+            bar = null;
+        }
+    }
+
+    @Override
+    public void close() {
+        closeBar();
+    }
+}

@@ -1,0 +1,21 @@
+package dev.kdedge.cli;
+
+import dev.kdedge.calibration.store.Manifest;
+import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.calibration.store.ProductBundle;
+import java.io.IOException;
+
+/** One-line summaries printed by the commands. */
+final class Describe {
+    private Describe() {}
+
+    static void bundle(ProductBundle bundle, ModelStore store) throws IOException {
+        Manifest m = bundle.manifest();
+        boolean active = store.activeVersion(bundle.product()).orElse(-1) == bundle.version();
+        System.out.printf("wrote %s (%s, %d epochs, loss %.5f, parity %.2g, threshold %.6g on %d %s)%s%n  %s%n",
+                bundle.label(), m.method(), m.training().epochs(),
+                m.training().lossPerEpoch().get(m.training().lossPerEpoch().size() - 1),
+                m.training().parityMaxAbsDifference(), m.threshold().calibration().threshold(), m.threshold().images(),
+                m.threshold().source(), active ? ", active" : ", not active", bundle.directory());
+    }
+}

@@ -1,0 +1,64 @@
+package dev.kdedge.cli.remote;
+
+import dev.kdedge.api.v1.DescribeProductRequest;
+import dev.kdedge.api.v1.Job;
+import dev.kdedge.api.v1.ListJobsRequest;
+import dev.kdedge.api.v1.ListProductsRequest;
+import dev.kdedge.api.v1.ProductDescription;
+import dev.kdedge.api.v1.ProductSummary;
+import dev.kdedge.api.v1.ThresholdPolicy;
+import dev.kdedge.api.v1.VersionInfo;
+import io.grpc.ManagedChannel;
+import java.util.Locale;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = "Products and jobs of a node; with --product, that product's versions, uploads and policy.")
+final class StatusCommand extends RemoteCall {
+    @Option(names = "--product", description = "Describe this product.")
+    String product;
+
+    @Override
+    int run(ManagedChannel channel) {
+        if (product != null) {
+            print(models(channel).describeProduct(DescribeProductRequest.newBuilder().setProduct(product).build()));
+            return 0;
+        }
+        for (ProductSummary p : models(channel).listProducts(ListProductsRequest.getDefaultInstance()).getProductsList()) {
+            System.out.printf("%s: active version %d of %d%n", p.getProduct(), p.getActiveVersion(), p.getVersions());
+        }
+        for (Job job : models(channel).listJobs(ListJobsRequest.getDefaultInstance()).getJobsList()) {
+            System.out.printf("job %s  %s  %s  created %s%s%s%n", job.getJobId(), job.getProduct(), job.getState(),
+                    job.getCreatedAt(), job.getVersion() > 0 ? "  version " + job.getVersion() : "",
+                    job.getReason().isEmpty() ? "" : "  (" + job.getReason() + ")");
+        }
+        return 0;
+    }
+
+    static void print(ProductDescription d) {
+        System.out.printf("%s: active version %d%s; %d normal and %d defect images uploaded; next fine-tunes: %s%n",
+                d.getProduct(), d.getActiveVersion(), d.getPreviousActiveVersionsCount() == 0 ? ""
+                        : " (before: " + d.getPreviousActiveVersionsList() + ")",
+                d.getUploadedNormals(), d.getUploadedDefects(), describe(d.getThresholdPolicy()));
+        if (!d.getServingProblem().isEmpty()) {
+            System.out.printf("  NOT SERVED: %s%n", d.getServingProblem());
+        }
+        for (VersionInfo v : d.getVersionsList()) {
+            System.out.printf(Locale.ROOT, "  %s v%d  %s  %s  %s, %d images, %d epochs, loss %.5f, parity %.1e, "
+                    + "threshold %.6g (%s on %d %s)%s; precisions %s%s%n", v.getActive() ? "*" : " ", v.getVersion(),
+                    v.getCreatedAt(),
+                    v.getMethod(), v.getParentVersion() == 0 ? "from scratch" : "from v" + v.getParentVersion(),
+                    v.getTrainingImages(), v.getEpochs(), v.getFinalLoss(), v.getParityMaxAbsDifference(),
+                    v.getThreshold(), v.getThresholdPolicy(), v.getThresholdImages(), v.getThresholdSource(),
+                    v.hasF1OptimalThreshold() ? String.format(Locale.ROOT, ", F1-optimal %.6g", v.getF1OptimalThreshold())
+                            : "", String.join(", ", v.getPrecisionsList()),
+                    v.getInt8Refusal().isEmpty() ? "" : " (no int8: " + v.getInt8Refusal() + ")");
+        }
+    }
+
+    static String describe(ThresholdPolicy policy) {
+        return policy.hasFixedThreshold() ? "fixed threshold " + policy.getFixedThreshold()
+                : "threshold at " + policy.getTargetFalseRejectRate() + " false-reject rate";
+    }
+}

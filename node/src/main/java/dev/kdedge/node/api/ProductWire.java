@@ -1,0 +1,73 @@
+package dev.kdedge.node.api;
+
+import dev.kdedge.api.v1.ProductDescription;
+import dev.kdedge.api.v1.ProductSummary;
+import dev.kdedge.api.v1.VersionInfo;
+import dev.kdedge.calibration.precision.Precision;
+import dev.kdedge.calibration.store.Manifest;
+import dev.kdedge.calibration.threshold.ThresholdPolicy;
+import dev.kdedge.node.models.ProductDetails;
+import dev.kdedge.node.models.ProductOverview;
+import dev.kdedge.node.models.VersionDetails;
+import java.util.List;
+
+/** The Models service's products in the contract's messages, and a threshold policy from them. */
+final class ProductWire {
+    private ProductWire() {}
+
+    static ProductSummary summary(ProductOverview product) {
+        return ProductSummary.newBuilder().setProduct(product.product()).setActiveVersion(product.activeVersion())
+                .setVersions(product.versions()).build();
+    }
+
+    static ProductDescription description(ProductDetails product) {
+        ProductDescription.Builder d = ProductDescription.newBuilder().setProduct(product.product())
+                .setActiveVersion(product.activeVersion())
+                .addAllPreviousActiveVersions(product.previousActiveVersions())
+                .setUploadedNormals(product.uploadedNormals()).setUploadedDefects(product.uploadedDefects())
+                .setThresholdPolicy(policy(product.thresholdPolicy()));
+        product.servingProblem().ifPresent(d::setServingProblem);
+        product.versions().forEach(version -> d.addVersions(version(version)));
+        return d.build();
+    }
+
+    /** @throws IllegalArgumentException when the message holds no policy, or one out of bounds */
+    static ThresholdPolicy policy(dev.kdedge.api.v1.ThresholdPolicy policy) {
+        return switch (policy.getPolicyCase()) {
+            case TARGET_FALSE_REJECT_RATE -> ThresholdPolicy.targetFalseRejectRate(policy.getTargetFalseRejectRate());
+            case FIXED_THRESHOLD -> ThresholdPolicy.fixed(policy.getFixedThreshold());
+            case POLICY_NOT_SET -> throw new IllegalArgumentException(
+                    "a policy is required: target_false_reject_rate or fixed_threshold");
+        };
+    }
+
+    static dev.kdedge.api.v1.ThresholdPolicy policy(ThresholdPolicy policy) {
+        return ThresholdPolicy.FIXED.equals(policy.policy())
+                ? dev.kdedge.api.v1.ThresholdPolicy.newBuilder().setFixedThreshold(policy.value()).build()
+                : dev.kdedge.api.v1.ThresholdPolicy.newBuilder().setTargetFalseRejectRate(policy.value()).build();
+    }
+
+    private static VersionInfo version(VersionDetails version) {
+        Manifest m = version.manifest();
+        List<Double> losses = m.training().lossPerEpoch();
+        VersionInfo.Builder v = VersionInfo.newBuilder().setVersion(version.version()).setMethod(m.method())
+                .setCreatedAt(m.createdAt()).setParentVersion(m.parentVersion() == null ? 0 : m.parentVersion())
+                .setDataDigest(m.training().dataDigest()).setTrainingImages(m.training().images())
+                .setEpochs(m.training().epochs()).setFinalLoss(losses.isEmpty() ? 0 : losses.get(losses.size() - 1))
+                .setParityMaxAbsDifference(m.training().parityMaxAbsDifference())
+                .setThreshold(m.threshold().calibration().threshold()).setThresholdPolicy(m.threshold().policy())
+                .setThresholdSource(m.threshold().source()).setThresholdImages(m.threshold().images())
+                .setActive(version.active())
+                .addAllPrecisions(version.precisions().stream().map(Precision::label).toList());
+        if (m.threshold().f1OptimalThreshold() != null) {
+            v.setF1OptimalThreshold(m.threshold().f1OptimalThreshold()).setF1(m.threshold().f1());
+        }
+        if (version.int8() != null) {
+            v.setInt8ScoreDeviation(version.int8().scoreDeviation());
+            if (version.int8().refusal() != null) {
+                v.setInt8Refusal(version.int8().refusal());
+            }
+        }
+        return v.build();
+    }
+}
