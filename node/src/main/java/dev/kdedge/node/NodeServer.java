@@ -8,6 +8,7 @@ import dev.kdedge.node.api.AccessGate;
 import dev.kdedge.node.api.ClientResetLimit;
 import dev.kdedge.node.api.ConnectionLog;
 import dev.kdedge.node.api.HealthEndpoint;
+import dev.kdedge.node.api.ResultsEndpoint;
 import dev.kdedge.node.api.InspectionEndpoint;
 import dev.kdedge.node.api.MalformedCallGate;
 import dev.kdedge.node.api.ModelsEndpoint;
@@ -18,6 +19,8 @@ import dev.kdedge.node.health.ServingState;
 import dev.kdedge.node.inference.InferenceBatcher;
 import dev.kdedge.node.inference.LargeImageLane;
 import dev.kdedge.node.inference.ScoringPipeline;
+import dev.kdedge.node.results.Inspections;
+import dev.kdedge.node.results.ResultJournal;
 import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.metrics.CallMetrics;
 import dev.kdedge.node.metrics.NodeMetrics;
@@ -38,8 +41,10 @@ import io.vertx.grpc.server.GrpcServerOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -51,8 +56,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A running node: the model store, the engine cache, the scoring pipeline, the fine-tune jobs and one HTTP/2 port
- * serving {@code kdedge.v1.Inspection}, {@code kdedge.v1.Models}, {@code grpc.health.v1.Health} and server reflection.
+ * A running node: the model store, the engine cache, the scoring pipeline, the results journal, the fine-tune jobs and
+ * one HTTP/2 port serving {@code kdedge.v1.Inspection}, {@code kdedge.v1.Results}, {@code kdedge.v1.Models},
+ * {@code grpc.health.v1.Health} and server reflection.
  */
 public final class NodeServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeServer.class);
@@ -65,6 +71,7 @@ public final class NodeServer implements AutoCloseable {
     private final List<TlsReloader> tlsReloaders;
     private final EngineCache engines;
     private final ScoringPipeline pipeline;
+    private final Optional<ResultJournal> journal;
     private final ExecutorService loader;
     private final ModelStore store;
     private final FineTuneJobs jobs;
@@ -76,14 +83,15 @@ public final class NodeServer implements AutoCloseable {
             int graceSeconds) {}
 
     private NodeServer(HttpServer http, Optional<HttpServer> metricsHttp, List<TlsReloader> tlsReloaders,
-            EngineCache engines, ScoringPipeline pipeline, ExecutorService loader, ModelStore store, FineTuneJobs jobs,
-            ExecutorService administration, Shutdown shutdown) {
+            EngineCache engines, ScoringPipeline pipeline, Optional<ResultJournal> journal, ExecutorService loader,
+            ModelStore store, FineTuneJobs jobs, ExecutorService administration, Shutdown shutdown) {
         this.shutdown = shutdown;
         this.http = http;
         this.metricsHttp = metricsHttp;
         this.tlsReloaders = tlsReloaders;
         this.engines = engines;
         this.pipeline = pipeline;
+        this.journal = journal;
         this.loader = loader;
         this.store = store;
         this.jobs = jobs;
@@ -120,6 +128,15 @@ public final class NodeServer implements AutoCloseable {
                 ScoringPipeline.workerPool(config.scoring.workerThreads, config.scoring.maxQueuedRequests),
                 new LargeImageLane(config.scoring.largeImagePixels, config.scoring.largeImageThreads,
                         config.scoring.maxQueuedLargeImages), config.scoring.maxQueuedPerClient);
+        Optional<ResultJournal> journal = config.journal.enabled ? Optional.of(ResultJournal.open(
+                new ResultJournal.Settings(config.journal.path.isEmpty() ? store.root().resolve("journal/results.db")
+                        : Path.of(config.journal.path), config.journal.maxResults,
+                        Duration.ofDays(config.journal.maxAgeDays),
+                        ResultJournal.Sync.valueOf(config.journal.sync.toUpperCase(Locale.ROOT))), serving))
+                : Optional.empty();
+        if (journal.isEmpty()) {
+            serving.cannotRecord("the results journal is off (journal.enabled: false)");
+        }
         ExecutorService administration = new ThreadPoolExecutor(ADMINISTRATION_THREADS, ADMINISTRATION_THREADS, 0,
                 TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.models.maxQueuedRequests), daemon("kdedge-models"));
 
@@ -127,17 +144,19 @@ public final class NodeServer implements AutoCloseable {
         engines.bindTo(registry);
         pipeline.bindTo(registry);
         jobs.bindTo(registry);
+        journal.ifPresent(j -> j.bindTo(registry));
         new ExecutorServiceMetrics(administration, "models", List.of()).bindTo(registry);
         CallMetrics calls = new CallMetrics(registry);
 
         vertx.exceptionHandler(NodeServer::unhandled);
         GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.server.maxMessageBytes));
-        InspectionEndpoint inspection = new InspectionEndpoint(vertx, pipeline, config.scoring.streamWindow,
-                config.server.maxMessageBytes, calls);
+        InspectionEndpoint inspection = new InspectionEndpoint(vertx, new Inspections(pipeline, journal),
+                config.scoring.streamWindow, config.server.maxMessageBytes, calls);
         HealthEndpoint health = new HealthEndpoint(vertx, serving, config.server.maxMessageBytes);
         grpc.addService(inspection);
         grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines, serving,
                 config.scoring.maxImagePixels), jobs, administration, config.server.maxMessageBytes, calls));
+        journal.ifPresent(j -> grpc.addService(new ResultsEndpoint(vertx, j, config.server.maxMessageBytes, calls)));
         grpc.addService(health);
         grpc.addService(ReflectionService.v1());
 
@@ -188,12 +207,14 @@ public final class NodeServer implements AutoCloseable {
                         metricsHttp.flatMap(m -> metricsFiles.map(f -> new TlsReloader(vertx, m, config.metrics.tls,
                                 f.secure(new HttpServerOptions()).getSslOptions(), f))).ifPresent(reloaders::add);
                         serving.started();
-                        return new NodeServer(http, metricsHttp, reloaders, engines, pipeline, loader, store, jobs,
+                        return new NodeServer(http, metricsHttp, reloaders, engines, pipeline, journal, loader, store,
+                                jobs,
                                 administration, new Shutdown(serving, health, inspection,
                                         config.server.shutdownGraceSeconds));
                     }));
         })).onFailure(e -> {
             jobs.close();
+            journal.ifPresent(NodeServer::closeQuietly);
             administration.shutdownNow();
             engines.close();
             loader.shutdownNow();
@@ -282,7 +303,18 @@ public final class NodeServer implements AutoCloseable {
         administration.awaitTermination(30, TimeUnit.SECONDS);
         jobs.close();
         pipeline.close();
+        if (journal.isPresent()) {
+            journal.get().close();
+        }
         engines.close();
         loader.shutdown();
+    }
+
+    private static void closeQuietly(ResultJournal journal) {
+        try {
+            journal.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -4,10 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kdedge.api.v1.GetResultRequest;
 import dev.kdedge.api.v1.InspectionGrpc;
+import dev.kdedge.api.v1.InspectionRecord;
 import dev.kdedge.api.v1.ListProductsRequest;
 import dev.kdedge.api.v1.ModelsGrpc;
 import dev.kdedge.api.v1.PromoteRequest;
+import dev.kdedge.api.v1.ResultsGrpc;
+import dev.kdedge.api.v1.Verdict;
 import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.node.config.NodeConfig;
 import io.grpc.Grpc;
@@ -107,6 +111,10 @@ class MutualTlsTest {
         return InspectionGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
+    private static ResultsGrpc.ResultsBlockingStub results(ManagedChannel channel) {
+        return ResultsGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
     private static ModelsGrpc.ModelsBlockingStub models(ManagedChannel channel) {
         return ModelsGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
@@ -117,17 +125,21 @@ class MutualTlsTest {
         assertEquals(expectedMessage, e.getStatus().getDescription());
     }
 
+    private static final GetResultRequest SN_4711 = GetResultRequest.newBuilder().setPartId("SN-4711").build();
     private static final PromoteRequest PROMOTE_ACTIVE =
             PromoteRequest.newBuilder().setProduct(DemoFixture.PRODUCT).setVersion(1).build();
 
     @Test
     void eachRoleIsAllowedItsCallsAndRefusedTheRest() throws Exception {
         ManagedChannel asCamera = channel(camera);
-        assertTrue(inspection(asCamera).score(DemoRequests.scoreRequest(DemoFixture.sampleDefect())).getVerdict()
-                .getIsAnomalous());
+        Verdict cameras = inspection(asCamera).score(DemoRequests.scoreRequest(DemoFixture.sampleDefect())
+                .toBuilder().setPartId("SN-4711").build()).getVerdict();
+        assertTrue(cameras.getIsAnomalous());
         assertEquals(1, models(asCamera).listProducts(ListProductsRequest.getDefaultInstance()).getProductsCount());
         assertDenied("Promote needs role engineer; this client's certificate grants role camera",
                 () -> models(asCamera).promote(PROMOTE_ACTIVE));
+        assertDenied("GetResult needs role engineer or observer; this client's certificate grants role camera",
+                () -> results(asCamera).getResult(SN_4711));
 
         ManagedChannel asEngineer = channel(engineer);
         assertTrue(inspection(asEngineer).score(DemoRequests.scoreRequest(DemoFixture.sampleDefect())).hasVerdict());
@@ -139,6 +151,11 @@ class MutualTlsTest {
         assertEquals(1, models(asObserver).listProducts(ListProductsRequest.getDefaultInstance()).getProductsCount());
         assertDenied("Score needs role camera or engineer; this client's certificate grants role observer",
                 () -> inspection(asObserver).score(DemoRequests.scoreRequest(DemoFixture.sampleGood())));
+        InspectionRecord recorded = results(asObserver).getResult(SN_4711);
+        assertEquals(cameras.getResultId(), recorded.getResultId());
+        assertTrue(recorded.getClient().contains("OU=camera"), "the camera's certificate subject is recorded: "
+                + recorded.getClient());
+        assertEquals(recorded, results(asEngineer).getResult(SN_4711));
 
         ManagedChannel asVisitor = channel(visitor);
         assertDenied("ListProducts needs role camera or engineer or observer; this client's certificate grants no "

@@ -28,9 +28,13 @@ final class PythonGrpc {
 
     private PythonGrpc() {}
 
-    /** Generates the Inspection stubs into {@code stubs}, skipping the test where grpcio is missing outside CI. */
+    /**
+     * Generates the Inspection and Results stubs into {@code stubs}, skipping the test where grpcio is missing outside
+     * CI.
+     */
     static void generateStubs(Path stubs) throws Exception {
-        generate(Path.of(System.getProperty("kdedge.proto")), "kdedge/v1/inspection.proto", stubs);
+        generate(Path.of(System.getProperty("kdedge.proto")), List.of("kdedge/v1/inspection.proto",
+                "kdedge/v1/results.proto"), stubs);
     }
 
     /**
@@ -47,17 +51,19 @@ final class PythonGrpc {
             assertNotNull(in, resource + " is not on the test classpath (io.grpc:grpc-services)");
             Files.copy(in, protos.resolve(file));
         }
-        generate(protos, file, stubs);
+        generate(protos, List.of(file), stubs);
     }
 
-    private static void generate(Path protos, String file, Path stubs) throws Exception {
+    private static void generate(Path protos, List<String> files, Path stubs) throws Exception {
         boolean available = Files.isExecutable(PYTHON)
                 && run(List.of(PYTHON.toString(), "-c", "import grpc, grpc_tools"), 60).exitCode == 0;
         if (System.getenv("CI") == null) {
             assumeTrue(available, "Debian's python3-grpcio and python3-grpc-tools are not installed");
         }
-        Result generated = run(List.of(PYTHON.toString(), "-m", "grpc_tools.protoc", "-I", protos.toString(),
-                "--python_out=" + stubs, "--grpc_python_out=" + stubs, file), 60);
+        List<String> command = new ArrayList<>(List.of(PYTHON.toString(), "-m", "grpc_tools.protoc", "-I",
+                protos.toString(), "--python_out=" + stubs, "--grpc_python_out=" + stubs));
+        command.addAll(files);
+        Result generated = run(command, 60);
         assertEquals(0, generated.exitCode, generated.output);
     }
 

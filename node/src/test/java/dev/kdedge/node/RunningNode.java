@@ -8,11 +8,14 @@ import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * A node started in the test JVM on a free port, with a grpc-java channel to it. Closing it fails the test if an event
@@ -25,6 +28,7 @@ final class RunningNode implements AutoCloseable {
     final ManagedChannel channel;
     /** What the node logs as an unhandled exception on the event loop: each one a bug of the node. */
     final List<Throwable> unhandled = new CopyOnWriteArrayList<>();
+    private final Path journalDir;
 
     RunningNode(Path store, Consumer<NodeConfig> tweak) throws Exception {
         NodeConfig config = new NodeConfig();
@@ -34,6 +38,9 @@ final class RunningNode implements AutoCloseable {
         config.server.plaintext = true;
         config.metrics.host = "127.0.0.1";
         config.metrics.port = 0;
+        // each node records its results apart: the demo store is shared by every test
+        journalDir = Files.createTempDirectory("kdedge-journal");
+        config.journal.path = journalDir.resolve("results.db").toString();
         tweak.accept(config);
         NodeMetrics metrics = NodeMetrics.of(config.metrics);
         eventLoops = new WatchedEventLoops(metrics::vertx);
@@ -55,6 +62,9 @@ final class RunningNode implements AutoCloseable {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         server.close();
         vertx.close().await();
+        try (Stream<Path> files = Files.walk(journalDir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(file -> file.toFile().delete());
+        }
         assertEquals(List.of(), eventLoops.blocked(), "the node blocked an event loop");
         assertEquals(List.of(), unhandled, "exceptions went unhandled on the node's event loop");
     }

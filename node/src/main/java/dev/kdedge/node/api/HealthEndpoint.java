@@ -2,6 +2,7 @@ package dev.kdedge.node.api;
 
 import dev.kdedge.api.v1.InspectionGrpcService;
 import dev.kdedge.api.v1.ModelsGrpcService;
+import dev.kdedge.api.v1.ResultsGrpcService;
 import dev.kdedge.node.health.ServingState;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -27,6 +28,8 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>{@code ""} and {@code kdedge.v1.Inspection}: SERVING once started with at least one product that scores,
  *       until shutdown begins;
  *   <li>{@code kdedge.v1.Models}: SERVING while started and Models writes are taken;
+ *   <li>{@code kdedge.v1.Results}: SERVING while started and results are recorded in the journal, NOT_SERVING while
+ *       they are not (the journal is off, or cannot write: the reason is in the node's log and metrics);
  *   <li>{@code kdedge.v1.Inspection/<product>}: SERVING while started and the product's active version is loaded and
  *       scores, NOT_SERVING when its load failed (the reason is in DescribeProduct);
  *   <li>any other name: NOT_FOUND (Check) or SERVICE_UNKNOWN (Watch), as the protocol says.
@@ -37,6 +40,7 @@ public final class HealthEndpoint implements Service {
     private static final ServiceName NAME = ServiceName.create("grpc.health.v1.Health");
     private static final String INSPECTION = InspectionGrpcService.SERVICE_NAME.fullyQualifiedName();
     private static final String MODELS = ModelsGrpcService.SERVICE_NAME.fullyQualifiedName();
+    private static final String RESULTS = ResultsGrpcService.SERVICE_NAME.fullyQualifiedName();
 
     private final Vertx vertx;
     private final ServingState state;
@@ -81,6 +85,9 @@ public final class HealthEndpoint implements Service {
         }
         if (service.equals(MODELS)) {
             return Optional.of(serving(state.takesModelsWrites()));
+        }
+        if (service.equals(RESULTS)) {
+            return Optional.of(serving(state.recordsResults()));
         }
         if (service.equals(NAME.fullyQualifiedName())) {
             return Optional.of(ServingStatus.SERVING);

@@ -11,12 +11,12 @@ import dev.kdedge.api.v1.InspectResponse;
 import dev.kdedge.api.v1.InspectionGrpcService;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.api.v1.ScoreResponse;
-import dev.kdedge.node.inference.ScoringPipeline;
 import dev.kdedge.node.inspection.HeatmapWish;
 import dev.kdedge.node.inspection.InspectionRequest;
 import dev.kdedge.node.inspection.InspectionResult;
 import dev.kdedge.node.inspection.RejectedRequestException;
 import dev.kdedge.node.metrics.CallMetrics;
+import dev.kdedge.node.results.Inspections;
 import dev.kdedge.node.security.ClientIdentity;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -41,7 +41,7 @@ import java.util.function.UnaryOperator;
 
 /**
  * The {@code kdedge.v1.Inspection} service on Vert.x gRPC. Handlers run on the event loop and only hand requests to
- * the {@link ScoringPipeline}; results come back to the request's context. Client deadlines are honored: the reply is
+ * the core's {@link Inspections}; results come back to the request's context, recorded in the journal. Client deadlines are honored: the reply is
  * DEADLINE_EXCEEDED the moment the deadline passes, and the pipeline drops the work at its next stage.
  */
 public final class InspectionEndpoint implements Service {
@@ -51,17 +51,17 @@ public final class InspectionEndpoint implements Service {
             + "reconnect to it once it has restarted, or to another node";
 
     private final Vertx vertx;
-    private final ScoringPipeline pipeline;
+    private final Inspections inspections;
     private final int streamWindow;
     private final RequestMessages messages;
     private final CallMetrics metrics;
     /** Camera streams open now, each confined to its event loop. */
     private final Set<StreamFlow> streams = ConcurrentHashMap.newKeySet();
 
-    public InspectionEndpoint(Vertx vertx, ScoringPipeline pipeline, int streamWindow, long maxMessageBytes,
+    public InspectionEndpoint(Vertx vertx, Inspections inspections, int streamWindow, long maxMessageBytes,
             CallMetrics metrics) {
         this.vertx = vertx;
-        this.pipeline = pipeline;
+        this.inspections = inspections;
         this.streamWindow = streamWindow;
         this.messages = new RequestMessages(maxMessageBytes);
         this.metrics = metrics;
@@ -129,8 +129,8 @@ public final class InspectionEndpoint implements Service {
             long received = System.nanoTime();
             CompletableFuture<InspectionResult> inspected;
             try {
-                inspected = pipeline.score(adapt.apply(InspectionWire.request(message, deadline,
-                        ClientIdentity.of(request.connection()))), done);
+                inspected = inspections.inspect(adapt.apply(InspectionWire.request(message, deadline,
+                        ClientIdentity.of(request.connection()), caller(request))), done);
             } catch (RejectedRequestException refused) {
                 inspected = CompletableFuture.failedFuture(refused);
             }
@@ -143,6 +143,11 @@ public final class InspectionEndpoint implements Service {
                 }
             }));
         });
+    }
+
+    /** Who asked, as the journal records it: the certificate's subject with mutual TLS, the client's address otherwise. */
+    private static String caller(GrpcServerRequest<?, ?> request) {
+        return ClientIdentity.acrossConnections(request.connection()).toString();
     }
 
     /**
@@ -185,7 +190,8 @@ public final class InspectionEndpoint implements Service {
                 return;
             }
             flow.started();
-            scoreFrame(frame, System.nanoTime(), deadline, flow, context, ClientIdentity.of(request.connection()));
+            scoreFrame(frame, System.nanoTime(), deadline, flow, context, ClientIdentity.of(request.connection()),
+                    caller(request));
         });
         request.invalidMessageHandler(invalid -> unreadableFrame(flow, messages.invalid(invalid)));
         request.endHandler(v -> flow.inputEnded());
@@ -205,12 +211,13 @@ public final class InspectionEndpoint implements Service {
      * frame after frame read and refused.
      */
     private void scoreFrame(FrameRequest frame, long received, long deadline, StreamFlow flow, Context context,
-            Object client) {
+            Object client, String caller) {
         CompletableFuture<Void> abandoned = flow.inPipeline();
         CompletableFuture<InspectionResult> result;
         try {
             result = frame.hasRequest()
-                    ? pipeline.score(InspectionWire.request(frame.getRequest(), deadline, client), abandoned)
+                    ? inspections.inspect(InspectionWire.request(frame.getRequest(), deadline, client, caller),
+                            abandoned)
                     : CompletableFuture.failedFuture(new IllegalArgumentException("frame " + frame.getFrameId()
                             + " has no request"));
         } catch (RejectedRequestException refused) {
@@ -225,7 +232,7 @@ public final class InspectionEndpoint implements Service {
             if (room.isPresent()) {
                 room.get().thenRun(() -> context.runOnContext(again -> {
                     if (!flow.closed()) {
-                        scoreFrame(frame, received, deadline, flow, context, client);
+                        scoreFrame(frame, received, deadline, flow, context, client, caller);
                     }
                 }));
                 return;

@@ -11,10 +11,12 @@ import dev.kdedge.api.v1.StageTimings;
 import dev.kdedge.api.v1.Verdict;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.image.InvalidImageException;
+import dev.kdedge.node.inspection.Evaluation;
 import dev.kdedge.node.inspection.HeatmapWish;
 import dev.kdedge.node.inspection.ImageInput;
 import dev.kdedge.node.inspection.InspectionRequest;
 import dev.kdedge.node.inspection.InspectionResult;
+import dev.kdedge.node.inspection.Part;
 import dev.kdedge.node.inspection.RejectedRequestException;
 import dev.kdedge.node.inspection.Rejection;
 
@@ -28,7 +30,7 @@ final class InspectionWire {
     private InspectionWire() {}
 
     /** @throws RejectedRequestException INVALID_ARGUMENT for an enum value the contract does not have */
-    static InspectionRequest request(ScoreRequest request, long deadlineNanos, Object client) {
+    static InspectionRequest request(ScoreRequest request, long deadlineNanos, Object client, String caller) {
         HeatmapOptions heatmap = request.getHeatmap();
         if (heatmap.getFormat() == HeatmapOptions.Format.UNRECOGNIZED) {
             throw invalid("unknown heatmap format " + heatmap.getFormatValue());
@@ -42,7 +44,7 @@ final class InspectionWire {
         return new InspectionRequest(request.getProduct(), Integer.toUnsignedLong(request.getModelVersion()), image,
                 new HeatmapWish(HeatmapWish.Format.valueOf(heatmap.getFormat().name()),
                         Integer.toUnsignedLong(heatmap.getWidth()), Integer.toUnsignedLong(heatmap.getHeight())),
-                deadlineNanos, client);
+                deadlineNanos, client, new Part(request.getPartId(), request.getStation(), request.getView()), caller);
     }
 
     /**
@@ -83,6 +85,11 @@ final class InspectionWire {
                 .setIsAnomalous(verdict.anomalous())
                 .setThreshold(verdict.threshold())
                 .setPrecision(verdict.precision())
+                .setResultId(result.resultId())
+                .setPartId(result.part().id())
+                .setStation(result.part().station())
+                .setView(result.part().view())
+                .setEvaluation(evaluation(result.evaluation()))
                 .setTimings(StageTimings.newBuilder()
                         .setDecodeMs(timings.decodeMs())
                         .setPreprocessMs(timings.preprocessMs())
@@ -96,6 +103,10 @@ final class InspectionWire {
                 .setFormat(HeatmapOptions.Format.valueOf(heatmap.format().name())).setWidth(heatmap.width())
                 .setHeight(heatmap.height()).setData(UnsafeByteOperations.unsafeWrap(heatmap.data()))));
         return response.build();
+    }
+
+    static dev.kdedge.api.v1.Evaluation evaluation(Evaluation evaluation) {
+        return dev.kdedge.api.v1.Evaluation.valueOf(evaluation.name());
     }
 
     private static RejectedRequestException invalid(String message) {

@@ -39,6 +39,7 @@ public final class NodeConfig {
     @JsonProperty public Metrics metrics = new Metrics();
     @JsonProperty public Precisions precision = new Precisions();
     @JsonProperty public Inference inference = new Inference();
+    @JsonProperty public Journal journal = new Journal();
 
     public static final class Server {
         @JsonProperty public String host = "0.0.0.0";
@@ -276,6 +277,23 @@ public final class NodeConfig {
         @JsonProperty public Tls tls;
     }
 
+    /** The results journal: every result the node gives, recorded (SQLite) for the Results service and for later. */
+    public static final class Journal {
+        @JsonProperty public boolean enabled = true;
+        /** The SQLite database file; "" means {@code <store>/journal/results.db}. */
+        @JsonProperty public String path = "";
+        /** Results kept; beyond, the oldest are removed. */
+        @JsonProperty public long maxResults = 1_000_000;
+        /** Days a result is kept; 0 keeps each until {@code maxResults} pushes it out. */
+        @JsonProperty public int maxAgeDays = 90;
+        /**
+         * When a reply may go out: "full", once its result is on the disk (a power cut loses no result a client was
+         * told of), or "normal", once it is with the operating system (killing the node loses none; a power cut may
+         * lose the last moments).
+         */
+        @JsonProperty public String sync = "full";
+    }
+
     /** The engineer's side: uploads, fine-tunes, promote and rollback (the kdedge.v1.Models service). */
     public static final class Models {
         /**
@@ -355,6 +373,10 @@ public final class NodeConfig {
                 errors.add(e.getMessage());
             }
         }
+        check(errors, journal.maxResults >= 1000, "journal.maxResults must be at least 1000");
+        check(errors, journal.maxAgeDays >= 0, "journal.maxAgeDays must be 0 (no limit) or more");
+        check(errors, "full".equals(journal.sync) || "normal".equals(journal.sync),
+                "journal.sync must be full or normal, not " + Echo.quoted(journal.sync));
         check(errors, inference.gpu >= 0, "inference.gpu must be a CUDA device index, 0 or more");
         ExecutionProvider provider = null;
         try {

@@ -1,6 +1,7 @@
 package dev.kdedge.node.health;
 
 import dev.kdedge.node.engine.EngineCache;
+import dev.kdedge.node.results.ResultJournal;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -9,10 +10,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * What this node can do now, for health checks and DescribeProduct: whether it has started and not begun to shut
- * down, and for each product whether its active version is loaded and scores, or why not. Told by the engine cache
- * as active versions load or fail; listeners hear of every change, on the thread that made it.
+ * down, for each product whether its active version is loaded and scores, or why not, and whether results are being
+ * recorded. Told by the engine cache as active versions load or fail and by the results journal as it records or
+ * cannot; listeners hear of every change, on the thread that made it.
  */
-public final class ServingState implements EngineCache.ServingReports {
+public final class ServingState implements EngineCache.ServingReports, ResultJournal.Reports {
     /** The node's life: requests are taken only while SERVING. */
     public enum Phase { STARTING, SERVING, STOPPING }
 
@@ -27,6 +29,7 @@ public final class ServingState implements EngineCache.ServingReports {
     private volatile Phase phase = Phase.STARTING;
     private final Map<String, Product> products = new ConcurrentHashMap<>();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private volatile Optional<String> journalProblem = Optional.empty();
 
     /** @param modelsWritable whether this node takes Models writes (enabled, and the store writable) */
     public ServingState(boolean modelsWritable) {
@@ -55,6 +58,30 @@ public final class ServingState implements EngineCache.ServingReports {
     @Override
     public void cannotServe(String product, int version, String reason) {
         change(() -> products.put(product, new Product(version, Optional.of(reason))));
+    }
+
+    @Override
+    public void records() {
+        if (journalProblem.isPresent()) {
+            change(() -> journalProblem = Optional.empty());
+        }
+    }
+
+    @Override
+    public void cannotRecord(String why) {
+        if (!journalProblem.equals(Optional.of(why))) {
+            change(() -> journalProblem = Optional.of(why));
+        }
+    }
+
+    /** Why results are not being recorded, while they are not. */
+    public Optional<String> journalProblem() {
+        return journalProblem;
+    }
+
+    /** Serving, and results are recorded. */
+    public boolean recordsResults() {
+        return phase == Phase.SERVING && journalProblem.isEmpty();
     }
 
     /** The product's state, if its active version has been loaded or tried. */

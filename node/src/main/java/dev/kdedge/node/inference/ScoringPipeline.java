@@ -365,7 +365,7 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
                     calibration.threshold(), lease.engine().precision().label(),
                     new StageTimes(ms(start, decoded), ms(decoded, preprocessed), ms(preprocessed, inferredAt),
                             ms(inferredAt, mapped), ms(mapped, done), ms(start, done), inferred.batchSize())),
-                    heatmap);
+                    heatmap, request.part(), 0);
         }
     }
 

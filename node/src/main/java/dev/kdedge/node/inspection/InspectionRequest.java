@@ -10,9 +10,11 @@ import dev.kdedge.calibration.text.Echo;
  * @param version the version to score against, 0 for the active one (as sent, up to 2^32 - 1)
  * @param deadlineNanos {@link System#nanoTime()} after which the result is useless, or {@link #NO_DEADLINE}
  * @param client who asked (a certificate's subject, a connection): no client has more than its share of the queue
+ * @param part the part the image shows, as the line names it
+ * @param caller who asked, as the results journal records it: a certificate's subject, or the client's address
  */
 public record InspectionRequest(String product, long version, ImageInput image, HeatmapWish heatmap,
-        long deadlineNanos, Object client) {
+        long deadlineNanos, Object client, Part part, String caller) {
     /** The deadline of a request that has none. */
     public static final long NO_DEADLINE = Long.MAX_VALUE;
 
@@ -32,6 +34,10 @@ public record InspectionRequest(String product, long version, ImageInput image, 
             throw invalid("model_version " + version + " is out of range (0 for the active version, or 1.."
                     + Integer.MAX_VALUE + ")");
         }
+        String partProblem = part.problem();
+        if (partProblem != null) {
+            throw invalid(partProblem);
+        }
         if (image == null) {
             throw invalid("image is required (encoded PNG/JPEG bytes or raw pixels)");
         }
@@ -50,7 +56,7 @@ public record InspectionRequest(String product, long version, ImageInput image, 
     }
 
     public InspectionRequest withHeatmap(HeatmapWish other) {
-        return new InspectionRequest(product, version, image, other, deadlineNanos, client);
+        return new InspectionRequest(product, version, image, other, deadlineNanos, client, part, caller);
     }
 
     private static RejectedRequestException invalid(String message) {

@@ -2,8 +2,23 @@ package dev.kdedge.node.inspection;
 
 import java.util.Optional;
 
-/** What the node decided for one image, and the heatmap when one was asked for. */
-public record InspectionResult(Verdict verdict, Optional<RenderedHeatmap> heatmap) {
+/**
+ * What the node decided for one image, and the heatmap when one was asked for.
+ *
+ * @param part the part as the request named it, or under the id the node gave it
+ * @param resultId the number the results journal keeps it under; 0 while unrecorded
+ */
+public record InspectionResult(Verdict verdict, Optional<RenderedHeatmap> heatmap, Part part, long resultId) {
+
+    public Evaluation evaluation() {
+        return Evaluation.of(verdict.anomalous());
+    }
+
+    /** The result as recorded under {@code id}, for {@code recordedPart}. */
+    public InspectionResult recorded(long id, Part recordedPart) {
+        return new InspectionResult(verdict, heatmap, recordedPart, id);
+    }
+
     /**
      * @param normalizedScore anomalib's normalization: 0.5 is the threshold
      * @param precision the precision that produced it: fp32, int8, fp16

@@ -38,6 +38,8 @@ public final class AccessRules {
         this.rolesByValue = rolesByValue;
         allowed.put(CallKind.INSPECT, EnumSet.of(Role.CAMERA, Role.ENGINEER));
         allowed.put(CallKind.CHANGE_STORE, EnumSet.of(Role.ENGINEER));
+        // a camera sees its own results in its replies, not those of the others
+        allowed.put(CallKind.READ_RESULTS, EnumSet.of(Role.OBSERVER, Role.ENGINEER));
         allowed.put(CallKind.READ, reads);
     }
 

@@ -2,6 +2,7 @@ package dev.kdedge.node.security;
 
 import dev.kdedge.api.v1.InspectionGrpcService;
 import dev.kdedge.api.v1.ModelsGrpcService;
+import dev.kdedge.api.v1.ResultsGrpcService;
 import io.vertx.grpc.common.ServiceMethod;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -13,6 +14,8 @@ public enum CallKind {
     INSPECT,
     /** The Models RPCs that change the store: uploads, fine-tunes, promote, rollback, threshold policy. */
     CHANGE_STORE,
+    /** The Results service: what the node decided for every camera's parts. */
+    READ_RESULTS,
     /** Everything else: listing and describing products, job status, health, server reflection. */
     READ;
 
@@ -21,11 +24,15 @@ public enum CallKind {
                     ModelsGrpcService.Rollback, ModelsGrpcService.SetThresholdPolicy)
             .map(ServiceMethod::fullMethodName).collect(Collectors.toUnmodifiableSet());
     private static final String INSPECTION = InspectionGrpcService.SERVICE_NAME.fullyQualifiedName() + "/";
+    private static final String RESULTS = ResultsGrpcService.SERVICE_NAME.fullyQualifiedName() + "/";
 
     /** @param fullMethodName {@code package.Service/Method}, as in the request's path without its leading slash */
     public static CallKind of(String fullMethodName) {
         if (fullMethodName.startsWith(INSPECTION)) {
             return INSPECT;
+        }
+        if (fullMethodName.startsWith(RESULTS)) {
+            return READ_RESULTS;
         }
         return STORE_CHANGES.contains(fullMethodName) ? CHANGE_STORE : READ;
     }

@@ -1,0 +1,285 @@
+package dev.kdedge.node.api;
+
+import com.google.protobuf.Descriptors;
+import dev.kdedge.api.v1.GetResultRequest;
+import dev.kdedge.api.v1.InspectionRecord;
+import dev.kdedge.api.v1.ListResultsRequest;
+import dev.kdedge.api.v1.ListResultsResponse;
+import dev.kdedge.api.v1.ResultsGrpcService;
+import dev.kdedge.api.v1.StageTimings;
+import dev.kdedge.api.v1.WatchResultsRequest;
+import dev.kdedge.api.v1.WatchResultsResponse;
+import dev.kdedge.calibration.text.Echo;
+import dev.kdedge.node.inspection.Evaluation;
+import dev.kdedge.node.inspection.InspectionResult.StageTimes;
+import dev.kdedge.node.metrics.CallMetrics;
+import dev.kdedge.node.results.ResultFilter;
+import dev.kdedge.node.results.ResultJournal;
+import dev.kdedge.node.results.ResultRecord;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
+import io.vertx.grpc.common.ServiceMethod;
+import io.vertx.grpc.common.ServiceName;
+import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerRequest;
+import io.vertx.grpc.server.GrpcServerResponse;
+import io.vertx.grpc.server.Service;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/**
+ * The {@code kdedge.v1.Results} service: the journal's results for gateways that follow the line and for engineers
+ * who look back. Nothing blocks an event loop: the journal reads on a thread of its own.
+ */
+public final class ResultsEndpoint implements Service {
+    private static final int DEFAULT_PAGE = 100;
+    private static final int MAX_PAGE = 1000;
+    /** Results a watcher reads from the journal at a time, then writes before it reads more. */
+    private static final int WATCH_WINDOW = 64;
+
+    private final Vertx vertx;
+    private final ResultJournal journal;
+    private final RequestMessages messages;
+    private final CallMetrics metrics;
+
+    public ResultsEndpoint(Vertx vertx, ResultJournal journal, long maxMessageBytes, CallMetrics metrics) {
+        this.vertx = vertx;
+        this.journal = journal;
+        this.messages = new RequestMessages(maxMessageBytes);
+        this.metrics = metrics;
+    }
+
+    @Override
+    public ServiceName name() {
+        return ResultsGrpcService.SERVICE_NAME;
+    }
+
+    @Override
+    public Descriptors.ServiceDescriptor descriptor() {
+        return ResultsGrpcService.SERVICE_DESCRIPTOR;
+    }
+
+    @Override
+    public void bind(GrpcServer server) {
+        server.callHandler(ResultsGrpcService.GetResult, call -> unary(call, ResultsGrpcService.GetResult,
+                this::getResult));
+        server.callHandler(ResultsGrpcService.ListResults, call -> unary(call, ResultsGrpcService.ListResults,
+                this::listResults));
+        server.callHandler(ResultsGrpcService.WatchResults, this::watchResults);
+    }
+
+    private CompletableFuture<InspectionRecord> getResult(GetResultRequest request) {
+        CompletableFuture<Optional<ResultRecord>> found = switch (request.getKeyCase()) {
+            case RESULT_ID -> journal.byId(request.getResultId());
+            case PART_ID -> journal.latestForPart(request.getPartId());
+            case KEY_NOT_SET -> CompletableFuture.failedFuture(
+                    new IllegalArgumentException("a result_id or a part_id is required"));
+        };
+        return found.thenApply(result -> record(result.orElseThrow(() -> new NoSuchElementException(
+                request.getKeyCase() == GetResultRequest.KeyCase.RESULT_ID
+                        ? "no result " + Long.toUnsignedString(request.getResultId()) + " in the journal"
+                        : "no result for part " + Echo.quoted(request.getPartId()) + " in the journal"))));
+    }
+
+    private CompletableFuture<ListResultsResponse> listResults(ListResultsRequest request) {
+        int pageSize = request.getPageSize() == 0 ? DEFAULT_PAGE : request.getPageSize();
+        if (pageSize < 1 || pageSize > MAX_PAGE) {
+            throw new IllegalArgumentException("page_size must be 1.." + MAX_PAGE + " (0 for " + DEFAULT_PAGE
+                    + "), was " + Integer.toUnsignedString(request.getPageSize()));
+        }
+        long before;
+        try {
+            before = request.getPageToken().isEmpty() ? Long.MAX_VALUE : Long.parseLong(request.getPageToken());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("page_token " + Echo.quoted(request.getPageToken())
+                    + " is not one this node gave");
+        }
+        return journal.before(before, filter(request.getFilter()), instant("since", request.getSince()),
+                instant("until", request.getUntil()), pageSize).thenApply(page -> {
+                    ListResultsResponse.Builder response = ListResultsResponse.newBuilder()
+                            .addAllResults(page.stream().map(ResultsEndpoint::record).toList());
+                    if (page.size() == pageSize) {
+                        response.setNextPageToken(Long.toString(page.get(page.size() - 1).resultId()));
+                    }
+                    return response.build();
+                });
+    }
+
+    private <Req, Resp> void unary(GrpcServerRequest<Req, Resp> call, ServiceMethod<Req, Resp> method,
+            Function<Req, CompletableFuture<Resp>> action) {
+        Context context = vertx.getOrCreateContext();
+        ClientPresence client = new ClientPresence(call);
+        messages.single(call, method).onSuccess(request -> {
+            CompletableFuture<Resp> reply;
+            try {
+                reply = action.apply(request);
+            } catch (RuntimeException e) {
+                reply = CompletableFuture.failedFuture(e);
+            }
+            reply.whenComplete((response, failure) -> context.runOnContext(v -> {
+                if (failure != null) {
+                    fail(call, client, StatusMapping.of(failure));
+                } else {
+                    client.write(() -> call.response().end(response));
+                }
+            }));
+        }).onFailure(failure -> fail(call, client, StatusMapping.of(failure)));
+    }
+
+    private void fail(GrpcServerRequest<?, ?> call, ClientPresence client, StatusMapping status) {
+        if (!client.gone()) {
+            metrics.failed(call.methodName(), status.status());
+            client.write(() -> call.response().status(status.status()).statusMessage(status.message()).end());
+        }
+    }
+
+    private void watchResults(GrpcServerRequest<WatchResultsRequest, WatchResultsResponse> call) {
+        Context context = vertx.getOrCreateContext();
+        ClientPresence client = new ClientPresence(call);
+        messages.single(call, ResultsGrpcService.WatchResults).onSuccess(request -> {
+            ResultFilter filter;
+            try {
+                filter = filter(request.getFilter());
+            } catch (IllegalArgumentException e) {
+                fail(call, client, StatusMapping.of(e));
+                return;
+            }
+            if (request.getAfterResultId() < 0) {
+                fail(call, client, StatusMapping.of(new IllegalArgumentException("after_result_id "
+                        + Long.toUnsignedString(request.getAfterResultId()) + " is beyond any result id")));
+                return;
+            }
+            new ResultWatch(call, client, context, filter, request.hasAfterResultId() ? request.getAfterResultId()
+                    : journal.lastRecordedId()).start();
+        }).onFailure(failure -> fail(call, client, StatusMapping.of(failure)));
+    }
+
+    /**
+     * One WatchResults call, on its event loop. It reads the journal from its cursor a window at a time and reads
+     * again only once the client has taken what was written (HTTP/2 flow control fills the write queue otherwise), so
+     * a watcher that does not read holds no results in the node and slows nothing: it reads on from its cursor when
+     * it resumes, from the journal.
+     */
+    private final class ResultWatch {
+        private final GrpcServerRequest<WatchResultsRequest, WatchResultsResponse> call;
+        private final GrpcServerResponse<WatchResultsRequest, WatchResultsResponse> response;
+        private final ClientPresence client;
+        private final Context context;
+        private final ResultFilter filter;
+        private final Runnable recorded;
+        private long cursor;
+        private boolean reading;
+        private boolean more;
+        private boolean ended;
+
+        ResultWatch(GrpcServerRequest<WatchResultsRequest, WatchResultsResponse> call, ClientPresence client,
+                Context context, ResultFilter filter, long after) {
+            this.call = call;
+            this.response = call.response();
+            this.client = client;
+            this.context = context;
+            this.filter = filter;
+            this.cursor = after;
+            this.recorded = () -> context.runOnContext(v -> read());
+        }
+
+        void start() {
+            journal.onRecorded(recorded);
+            client.onGone(this::end);
+            response.drainHandler(v -> read());
+            read();
+        }
+
+        private void read() {
+            if (ended) {
+                return;
+            }
+            if (reading || response.writeQueueFull()) {
+                more = true;
+                return;
+            }
+            reading = true;
+            more = false;
+            long upTo = journal.lastRecordedId();
+            journal.window(cursor, upTo, filter, WATCH_WINDOW).whenComplete((window, failure) ->
+                    context.runOnContext(v -> {
+                        reading = false;
+                        if (ended) {
+                            return;
+                        }
+                        if (failure != null) {
+                            end();
+                            fail(call, client, StatusMapping.of(failure));
+                            return;
+                        }
+                        send(window, upTo);
+                        if (more || window.results().size() == WATCH_WINDOW) {
+                            read();
+                        }
+                    }));
+        }
+
+        private void send(ResultJournal.Window window, long upTo) {
+            if (window.oldestHeld() > cursor + 1 && cursor < upTo) {
+                long lastMissed = Math.min(window.oldestHeld() - 1, upTo);
+                client.write(() -> response.write(WatchResultsResponse.newBuilder().setSkipped(
+                        WatchResultsResponse.Skipped.newBuilder().setFirstResultId(cursor + 1)
+                                .setLastResultId(lastMissed)).build()));
+                cursor = lastMissed;
+            }
+            for (ResultRecord result : window.results()) {
+                client.write(() -> response.write(WatchResultsResponse.newBuilder().setResult(record(result)).build()));
+                cursor = result.resultId();
+            }
+            if (window.results().size() < WATCH_WINDOW) {
+                cursor = Math.max(cursor, upTo);
+            }
+        }
+
+        private void end() {
+            ended = true;
+            journal.removeListener(recorded);
+        }
+    }
+
+    private static ResultFilter filter(dev.kdedge.api.v1.ResultFilter filter) {
+        Evaluation evaluation = switch (filter.getEvaluation()) {
+            case EVALUATION_UNSPECIFIED -> null;
+            case OK -> Evaluation.OK;
+            case NOT_OK -> Evaluation.NOT_OK;
+            case NOT_DECIDABLE -> Evaluation.NOT_DECIDABLE;
+            case UNRECOGNIZED -> throw new IllegalArgumentException("unknown evaluation "
+                    + filter.getEvaluationValue());
+        };
+        return new ResultFilter(filter.getProduct(), filter.getStation(), evaluation);
+    }
+
+    private static Instant instant(String field, String rfc3339) {
+        if (rfc3339.isEmpty()) {
+            return null;
+        }
+        try {
+            return Instant.parse(rfc3339);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException(field + " must be an RFC 3339 time such as 2026-12-04T08:00:00Z, was "
+                    + Echo.quoted(rfc3339));
+        }
+    }
+
+    static InspectionRecord record(ResultRecord result) {
+        StageTimes t = result.timings();
+        return InspectionRecord.newBuilder().setResultId(result.resultId()).setPartId(result.part().id())
+                .setStation(result.part().station()).setView(result.part().view()).setProduct(result.product())
+                .setModelVersion(result.version()).setPrecision(result.precision()).setRawScore(result.rawScore())
+                .setNormalizedScore(result.normalizedScore()).setThreshold(result.threshold())
+                .setEvaluation(InspectionWire.evaluation(result.evaluation()))
+                .setTimings(StageTimings.newBuilder().setDecodeMs(t.decodeMs()).setPreprocessMs(t.preprocessMs())
+                        .setInferenceMs(t.inferenceMs()).setAnomalyMapMs(t.anomalyMapMs()).setHeatmapMs(t.heatmapMs())
+                        .setTotalMs(t.totalMs()).setBatchSize(t.batchSize()))
+                .setRecordedAt(result.recordedAt().toString()).setClient(result.client()).build();
+    }
+}

@@ -1,0 +1,13 @@
+package dev.kdedge.node.inspection;
+
+/** What was decided for an image or a part, as the OPC UA machine vision specifications name it. */
+public enum Evaluation {
+    OK,
+    NOT_OK,
+    /** No decision could be made: a view failed or never came. */
+    NOT_DECIDABLE;
+
+    public static Evaluation of(boolean anomalous) {
+        return anomalous ? NOT_OK : OK;
+    }
+}

@@ -1,0 +1,6 @@
+package dev.kdedge.node.results;
+
+import dev.kdedge.node.inspection.Evaluation;
+
+/** Which results a reader wants; an empty string or a null evaluation matches every result. */
+public record ResultFilter(String product, String station, Evaluation evaluation) {}

@@ -1,0 +1,136 @@
+package dev.kdedge.node.results;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.kdedge.node.inspection.Evaluation;
+import dev.kdedge.node.inspection.InspectionResult;
+import dev.kdedge.node.inspection.InspectionResult.StageTimes;
+import dev.kdedge.node.inspection.InspectionResult.Verdict;
+import dev.kdedge.node.inspection.Part;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The journal in a real SQLite file: ids, what is kept, reading back, restarts, and a file it cannot write. */
+class ResultJournalTest {
+    @TempDir
+    Path dir;
+
+    private final List<String> reports = new ArrayList<>();
+    private final ResultJournal.Reports reported = new ResultJournal.Reports() {
+        @Override
+        public void records() {
+            reports.add("records");
+        }
+
+        @Override
+        public void cannotRecord(String why) {
+            reports.add("cannot: " + why);
+        }
+    };
+
+    private ResultJournal open(long maxResults) {
+        return ResultJournal.open(new ResultJournal.Settings(dir.resolve("journal/results.db"), maxResults,
+                Duration.ZERO, ResultJournal.Sync.FULL), reported);
+    }
+
+    @Test
+    void idsIncreaseTheLineIdsAreKeptAndAPartWithoutOneGetsTheNodes() throws Exception {
+        try (ResultJournal journal = open(1000)) {
+            List<CompletableFuture<InspectionResult>> recorded = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                recorded.add(journal.record(result(new Part(i % 3 == 0 ? "" : "SN-" + i, "station-" + (i % 2), "top"),
+                        i % 10 == 0), "camera-1"));
+            }
+            long previous = 0;
+            for (int i = 0; i < recorded.size(); i++) {
+                InspectionResult result = recorded.get(i).get(30, TimeUnit.SECONDS);
+                assertTrue(result.resultId() > previous, result.resultId() + " after " + previous);
+                previous = result.resultId();
+                assertEquals(i % 3 == 0 ? "r" + result.resultId() : "SN-" + i, result.part().id());
+            }
+            assertEquals(previous, journal.lastRecordedId());
+
+            ResultRecord sn7 = journal.latestForPart("SN-7").get().orElseThrow();
+            assertEquals(new Part("SN-7", "station-1", "top"), sn7.part());
+            assertEquals("camera-1", sn7.client());
+            assertEquals(Evaluation.OK, sn7.evaluation());
+            assertEquals(sn7, journal.byId(sn7.resultId()).get().orElseThrow());
+            assertEquals(Optional.empty(), journal.byId(previous + 1).get());
+
+            List<ResultRecord> notOk = journal.before(Long.MAX_VALUE, new ResultFilter("", "station-0",
+                    Evaluation.NOT_OK), null, null, 1000).get();
+            assertEquals(30, notOk.size(), "every tenth result, all on station-0");
+            assertTrue(notOk.get(0).resultId() > notOk.get(1).resultId(), "newest first");
+            ResultJournal.Window window = journal.window(10, 20, new ResultFilter("", "", null), 5).get();
+            assertEquals(List.of(11L, 12L, 13L, 14L, 15L), window.results().stream().map(ResultRecord::resultId)
+                    .toList());
+            assertEquals(1, window.oldestHeld());
+        }
+        assertEquals(List.of(), reports, "nothing went wrong");
+    }
+
+    @Test
+    void theOldestAreRemovedBeyondTheLimitAndIdsAreNeverGivenAgainAfterARestart() throws Exception {
+        long last;
+        try (ResultJournal journal = open(1000)) {
+            for (int i = 0; i < 1500; i++) {
+                journal.record(result(Part.UNNAMED, false), "camera-1");
+            }
+            last = journal.record(result(Part.UNNAMED, false), "camera-1").get(30, TimeUnit.SECONDS).resultId();
+            assertEquals(1501, last);
+            assertEquals(502, journal.window(0, last, new ResultFilter("", "", null), 1).get().oldestHeld());
+        }
+        assertEquals(1000, count("SELECT count(*) FROM results"));
+        try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("journal/results.db"));
+                Statement s = db.createStatement()) {
+            s.executeUpdate("DELETE FROM results");
+        }
+        try (ResultJournal journal = open(1000)) {
+            assertEquals(last, journal.lastRecordedId());
+            assertEquals(last + 1, journal.record(result(Part.UNNAMED, true), "camera-1").get(30, TimeUnit.SECONDS)
+                    .resultId(), "the next id, although the journal held none");
+        }
+    }
+
+    @Test
+    void aJournalItCannotOpenHandsResultsBackUnrecordedAndSaysWhy() throws Exception {
+        Files.writeString(dir.resolve("journal"), "a file where the journal's directory should be");
+        try (ResultJournal journal = open(1000)) {
+            InspectionResult result = journal.record(result(Part.UNNAMED, false), "camera-1").get(30,
+                    TimeUnit.SECONDS);
+            assertEquals(0, result.resultId());
+            assertTrue(result.part().id().startsWith("u"), result.part().id());
+            InspectionResult named = journal.record(result(new Part("SN-1", "", ""), false), "camera-1")
+                    .get(30, TimeUnit.SECONDS);
+            assertEquals(new Part("SN-1", "", ""), named.part());
+            assertTrue(journal.problem().orElseThrow().contains("cannot be opened"), journal.problem().toString());
+            assertTrue(reports.get(0).startsWith("cannot: the results journal"), reports.toString());
+        }
+    }
+
+    private long count(String sql) throws Exception {
+        try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("journal/results.db"));
+                Statement s = db.createStatement(); ResultSet r = s.executeQuery(sql)) {
+            r.next();
+            return r.getLong(1);
+        }
+    }
+
+    static InspectionResult result(Part part, boolean anomalous) {
+        return new InspectionResult(new Verdict("demo", 1, anomalous ? 0.9 : 0.1, anomalous ? 0.8 : 0.2, anomalous,
+                0.5, "fp32", new StageTimes(1, 2, 3, 4, 0, 10, 1)), Optional.empty(), part, 0);
+    }
+}
