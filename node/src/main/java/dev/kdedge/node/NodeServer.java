@@ -3,6 +3,7 @@ package dev.kdedge.node;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.ProviderUnavailableException;
 import dev.kdedge.calibration.fit.ProductFitter;
+import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.node.api.AccessGate;
 import dev.kdedge.node.api.ClientResetLimit;
@@ -19,7 +20,9 @@ import dev.kdedge.node.health.ServingState;
 import dev.kdedge.node.inference.InferenceBatcher;
 import dev.kdedge.node.inference.LargeImageLane;
 import dev.kdedge.node.inference.ScoringPipeline;
+import dev.kdedge.node.results.EvidenceStore;
 import dev.kdedge.node.results.Inspections;
+import dev.kdedge.node.results.LineNormals;
 import dev.kdedge.node.results.ResultJournal;
 import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.metrics.CallMetrics;
@@ -72,6 +75,7 @@ public final class NodeServer implements AutoCloseable {
     private final EngineCache engines;
     private final ScoringPipeline pipeline;
     private final Optional<ResultJournal> journal;
+    private final Optional<EvidenceStore> evidence;
     private final ExecutorService loader;
     private final ModelStore store;
     private final FineTuneJobs jobs;
@@ -83,8 +87,9 @@ public final class NodeServer implements AutoCloseable {
             int graceSeconds) {}
 
     private NodeServer(HttpServer http, Optional<HttpServer> metricsHttp, List<TlsReloader> tlsReloaders,
-            EngineCache engines, ScoringPipeline pipeline, Optional<ResultJournal> journal, ExecutorService loader,
-            ModelStore store, FineTuneJobs jobs, ExecutorService administration, Shutdown shutdown) {
+            EngineCache engines, ScoringPipeline pipeline, Optional<ResultJournal> journal,
+            Optional<EvidenceStore> evidence, ExecutorService loader, ModelStore store, FineTuneJobs jobs,
+            ExecutorService administration, Shutdown shutdown) {
         this.shutdown = shutdown;
         this.http = http;
         this.metricsHttp = metricsHttp;
@@ -92,6 +97,7 @@ public final class NodeServer implements AutoCloseable {
         this.engines = engines;
         this.pipeline = pipeline;
         this.journal = journal;
+        this.evidence = evidence;
         this.loader = loader;
         this.store = store;
         this.jobs = jobs;
@@ -128,15 +134,18 @@ public final class NodeServer implements AutoCloseable {
                 ScoringPipeline.workerPool(config.scoring.workerThreads, config.scoring.maxQueuedRequests),
                 new LargeImageLane(config.scoring.largeImagePixels, config.scoring.largeImageThreads,
                         config.scoring.maxQueuedLargeImages), config.scoring.maxQueuedPerClient);
+        Path journalFile = config.journal.path.isEmpty() ? store.root().resolve("journal/results.db")
+                : Path.of(config.journal.path);
         Optional<ResultJournal> journal = config.journal.enabled ? Optional.of(ResultJournal.open(
-                new ResultJournal.Settings(config.journal.path.isEmpty() ? store.root().resolve("journal/results.db")
-                        : Path.of(config.journal.path), config.journal.maxResults,
+                new ResultJournal.Settings(journalFile, config.journal.maxResults,
                         Duration.ofDays(config.journal.maxAgeDays),
                         ResultJournal.Sync.valueOf(config.journal.sync.toUpperCase(Locale.ROOT))), serving))
                 : Optional.empty();
         if (journal.isEmpty()) {
             serving.cannotRecord("the results journal is off (journal.enabled: false)");
         }
+        Optional<EvidenceStore> evidence = journal.isPresent() && config.journal.images.enabled
+                ? openEvidence(config, journalFile) : Optional.empty();
         ExecutorService administration = new ThreadPoolExecutor(ADMINISTRATION_THREADS, ADMINISTRATION_THREADS, 0,
                 TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.models.maxQueuedRequests), daemon("kdedge-models"));
 
@@ -145,18 +154,21 @@ public final class NodeServer implements AutoCloseable {
         pipeline.bindTo(registry);
         jobs.bindTo(registry);
         journal.ifPresent(j -> j.bindTo(registry));
+        evidence.ifPresent(e -> e.bindTo(registry));
         new ExecutorServiceMetrics(administration, "models", List.of()).bindTo(registry);
         CallMetrics calls = new CallMetrics(registry);
 
         vertx.exceptionHandler(NodeServer::unhandled);
         GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.server.maxMessageBytes));
-        InspectionEndpoint inspection = new InspectionEndpoint(vertx, new Inspections(pipeline, journal),
+        InspectionEndpoint inspection = new InspectionEndpoint(vertx, new Inspections(pipeline, journal, evidence),
                 config.scoring.streamWindow, config.server.maxMessageBytes, calls);
         HealthEndpoint health = new HealthEndpoint(vertx, serving, config.server.maxMessageBytes);
         grpc.addService(inspection);
         grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines, serving,
-                config.scoring.maxImagePixels), jobs, administration, config.server.maxMessageBytes, calls));
-        journal.ifPresent(j -> grpc.addService(new ResultsEndpoint(vertx, j, config.server.maxMessageBytes, calls)));
+                config.scoring.maxImagePixels), jobs, new LineNormals(journal, evidence), administration,
+                config.server.maxMessageBytes, calls));
+        journal.ifPresent(j -> grpc.addService(new ResultsEndpoint(vertx, j, evidence, config.server.maxMessageBytes,
+                calls)));
         grpc.addService(health);
         grpc.addService(ReflectionService.v1());
 
@@ -207,8 +219,8 @@ public final class NodeServer implements AutoCloseable {
                         metricsHttp.flatMap(m -> metricsFiles.map(f -> new TlsReloader(vertx, m, config.metrics.tls,
                                 f.secure(new HttpServerOptions()).getSslOptions(), f))).ifPresent(reloaders::add);
                         serving.started();
-                        return new NodeServer(http, metricsHttp, reloaders, engines, pipeline, journal, loader, store,
-                                jobs,
+                        return new NodeServer(http, metricsHttp, reloaders, engines, pipeline, journal, evidence,
+                                loader, store, jobs,
                                 administration, new Shutdown(serving, health, inspection,
                                         config.server.shutdownGraceSeconds));
                     }));
@@ -219,6 +231,19 @@ public final class NodeServer implements AutoCloseable {
             engines.close();
             loader.shutdownNow();
         });
+    }
+
+    /** The images of results, beside the journal; without them (logged) when their directory cannot be made. */
+    private static Optional<EvidenceStore> openEvidence(NodeConfig config, Path journalFile) {
+        NodeConfig.Images images = config.journal.images;
+        try {
+            return Optional.of(EvidenceStore.open(new EvidenceStore.Settings(images.dir.isEmpty()
+                    ? journalFile.toAbsolutePath().resolveSibling("images") : Path.of(images.dir), images.keepOkOneIn,
+                    images.maxBytes, images.minFreeBytes), new ImageDecoder(config.scoring.maxImagePixels)));
+        } catch (IOException e) {
+            LOG.error("the images of results will not be kept: {}", e.toString());
+            return Optional.empty();
+        }
     }
 
     /** The TLS files {@code tls} names, read and checked; empty without a {@code tls} section. */
@@ -305,6 +330,9 @@ public final class NodeServer implements AutoCloseable {
         pipeline.close();
         if (journal.isPresent()) {
             journal.get().close();
+        }
+        if (evidence.isPresent()) {
+            evidence.get().close();
         }
         engines.close();
         loader.shutdown();

@@ -18,6 +18,7 @@ import dev.kdedge.node.config.ProductPrecisions;
 import dev.kdedge.node.health.ServingState;
 import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.models.ProductAdministration;
+import dev.kdedge.node.results.LineNormals;
 import dev.kdedge.node.metrics.CallMetrics;
 import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -29,6 +30,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.grpc.server.GrpcServer;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -63,7 +65,8 @@ class ModelsBusyTest {
                         new ProductFitter(store, InferenceOptions.cpu(1)))) {
             GrpcServer grpc = GrpcServer.server(vertx);
             grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines,
-                    new ServingState(true), 1 << 24), jobs, work, 1 << 24, new CallMetrics(new SimpleMeterRegistry())));
+                    new ServingState(true), 1 << 24), jobs, new LineNormals(Optional.empty(), Optional.empty()), work,
+                    1 << 24, new CallMetrics(new SimpleMeterRegistry())));
             HttpServer http = vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1").await();
             ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", http.actualPort()).usePlaintext()
                     .build();

@@ -4,6 +4,7 @@ import com.google.protobuf.Descriptors;
 import dev.kdedge.api.v1.CancelJobRequest;
 import dev.kdedge.api.v1.DescribeProductRequest;
 import dev.kdedge.api.v1.GetJobRequest;
+import dev.kdedge.api.v1.KeepResultAsNormalRequest;
 import dev.kdedge.api.v1.ListJobsRequest;
 import dev.kdedge.api.v1.ListJobsResponse;
 import dev.kdedge.api.v1.ListProductsRequest;
@@ -19,6 +20,7 @@ import dev.kdedge.api.v1.UploadSummary;
 import dev.kdedge.api.v1.WatchJobRequest;
 import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.calibration.text.Echo;
+import dev.kdedge.node.inspection.ImageInput;
 import dev.kdedge.node.inspection.RejectedRequestException;
 import dev.kdedge.node.inspection.Rejection;
 import dev.kdedge.node.jobs.FineTuneJobs;
@@ -27,6 +29,7 @@ import dev.kdedge.node.jobs.JobMessages;
 import dev.kdedge.node.metrics.CallMetrics;
 import dev.kdedge.node.models.ProductAdministration;
 import dev.kdedge.node.models.ProductDetails;
+import dev.kdedge.node.results.LineNormals;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.grpc.common.ServiceMethod;
@@ -35,6 +38,8 @@ import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
 import io.vertx.grpc.server.Service;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -42,6 +47,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -53,6 +59,7 @@ public final class ModelsEndpoint implements Service {
     private final Vertx vertx;
     private final ProductAdministration products;
     private final FineTuneJobs jobs;
+    private final LineNormals lineNormals;
     private final Executor work;
     private final CallMetrics metrics;
     private final RequestMessages messages;
@@ -62,11 +69,12 @@ public final class ModelsEndpoint implements Service {
         Resp apply(Req request) throws Exception;
     }
 
-    public ModelsEndpoint(Vertx vertx, ProductAdministration products, FineTuneJobs jobs, Executor work,
-            long maxMessageBytes, CallMetrics metrics) {
+    public ModelsEndpoint(Vertx vertx, ProductAdministration products, FineTuneJobs jobs, LineNormals lineNormals,
+            Executor work, long maxMessageBytes, CallMetrics metrics) {
         this.vertx = vertx;
         this.products = products;
         this.jobs = jobs;
+        this.lineNormals = lineNormals;
         this.work = refusingWhenFull(work);
         this.metrics = metrics;
         this.messages = new RequestMessages(maxMessageBytes);
@@ -129,12 +137,26 @@ public final class ModelsEndpoint implements Service {
                 ModelsGrpcService.SetThresholdPolicy,
                 (SetThresholdPolicyRequest r) -> ProductWire.policy(products.setThresholdPolicy(r.getProduct(),
                         ProductWire.policy(r.getPolicy())))));
+        server.callHandler(ModelsGrpcService.KeepResultAsNormal, call -> unaryAsync(call,
+                ModelsGrpcService.KeepResultAsNormal, this::keepResultAsNormal));
         server.callHandler(ModelsGrpcService.WatchJob, this::watchJob);
         server.callHandler(ModelsGrpcService.UploadNormals, this::uploadNormals);
     }
 
+    /** A blocking action, on the administration threads. */
     private <Req, Resp> void unary(GrpcServerRequest<Req, Resp> call, ServiceMethod<Req, Resp> method,
             Work<Req, Resp> action) {
+        unaryAsync(call, method, request -> onWork(() -> {
+            try {
+                return action.apply(request);
+            } catch (Exception e) {
+                throw new CompletionException(e);
+            }
+        }));
+    }
+
+    private <Req, Resp> void unaryAsync(GrpcServerRequest<Req, Resp> call, ServiceMethod<Req, Resp> method,
+            Function<Req, CompletableFuture<Resp>> action) {
         Context context = vertx.getOrCreateContext();
         ClientPresence client = new ClientPresence(call);
         messages.single(call, method).onFailure(failure -> {
@@ -142,13 +164,7 @@ public final class ModelsEndpoint implements Service {
                 fail(call, StatusMapping.of(failure));
             }
         }).onSuccess(request -> {
-            onWork(() -> {
-                try {
-                    return action.apply(request);
-                } catch (Exception e) {
-                    throw new CompletionException(e);
-                }
-            }).whenComplete((reply, failure) -> context.runOnContext(v -> {
+            action.apply(request).whenComplete((reply, failure) -> context.runOnContext(v -> {
                 if (client.gone()) {
                     return;
                 }
@@ -159,6 +175,27 @@ public final class ModelsEndpoint implements Service {
                 }
             }));
         });
+    }
+
+    private CompletableFuture<UploadSummary> keepResultAsNormal(KeepResultAsNormalRequest request) {
+        return lineNormals.of(request.getResultId()).thenApplyAsync(normal -> {
+            try {
+                ProductAdministration.Upload upload = products.upload(normal.product(),
+                        new ImageInput.Encoded(ByteBuffer.wrap(normal.image())), false);
+                if (upload.outcome() == ProductAdministration.Upload.Outcome.REFUSED) {
+                    throw new IllegalArgumentException("the kept image of result " + request.getResultId()
+                            + " is refused as a normal: " + upload.reason());
+                }
+                ProductDetails product = products.describe(normal.product());
+                return UploadSummary.newBuilder().setProduct(normal.product())
+                        .setAccepted(upload.outcome() == ProductAdministration.Upload.Outcome.STORED ? 1 : 0)
+                        .setDuplicates(upload.outcome() == ProductAdministration.Upload.Outcome.DUPLICATE ? 1 : 0)
+                        .setNormalsStored(product.uploadedNormals()).setDefectsStored(product.uploadedDefects())
+                        .build();
+            } catch (IOException e) {
+                throw new CompletionException(e);
+            }
+        }, work);
     }
 
     private void fail(GrpcServerRequest<?, ?> call, StatusMapping status) {

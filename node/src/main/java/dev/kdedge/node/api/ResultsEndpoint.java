@@ -1,10 +1,13 @@
 package dev.kdedge.node.api;
 
 import com.google.protobuf.Descriptors;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.kdedge.api.v1.GetResultImageRequest;
 import dev.kdedge.api.v1.GetResultRequest;
 import dev.kdedge.api.v1.InspectionRecord;
 import dev.kdedge.api.v1.ListResultsRequest;
 import dev.kdedge.api.v1.ListResultsResponse;
+import dev.kdedge.api.v1.ResultImage;
 import dev.kdedge.api.v1.ResultsGrpcService;
 import dev.kdedge.api.v1.StageTimings;
 import dev.kdedge.api.v1.WatchResultsRequest;
@@ -13,6 +16,7 @@ import dev.kdedge.calibration.text.Echo;
 import dev.kdedge.node.inspection.Evaluation;
 import dev.kdedge.node.inspection.InspectionResult.StageTimes;
 import dev.kdedge.node.metrics.CallMetrics;
+import dev.kdedge.node.results.EvidenceStore;
 import dev.kdedge.node.results.ResultFilter;
 import dev.kdedge.node.results.ResultJournal;
 import dev.kdedge.node.results.ResultRecord;
@@ -43,12 +47,15 @@ public final class ResultsEndpoint implements Service {
 
     private final Vertx vertx;
     private final ResultJournal journal;
+    private final Optional<EvidenceStore> evidence;
     private final RequestMessages messages;
     private final CallMetrics metrics;
 
-    public ResultsEndpoint(Vertx vertx, ResultJournal journal, long maxMessageBytes, CallMetrics metrics) {
+    public ResultsEndpoint(Vertx vertx, ResultJournal journal, Optional<EvidenceStore> evidence, long maxMessageBytes,
+            CallMetrics metrics) {
         this.vertx = vertx;
         this.journal = journal;
+        this.evidence = evidence;
         this.messages = new RequestMessages(maxMessageBytes);
         this.metrics = metrics;
     }
@@ -69,6 +76,8 @@ public final class ResultsEndpoint implements Service {
                 this::getResult));
         server.callHandler(ResultsGrpcService.ListResults, call -> unary(call, ResultsGrpcService.ListResults,
                 this::listResults));
+        server.callHandler(ResultsGrpcService.GetResultImage, call -> unary(call, ResultsGrpcService.GetResultImage,
+                this::getResultImage));
         server.callHandler(ResultsGrpcService.WatchResults, this::watchResults);
     }
 
@@ -83,6 +92,22 @@ public final class ResultsEndpoint implements Service {
                 request.getKeyCase() == GetResultRequest.KeyCase.RESULT_ID
                         ? "no result " + Long.toUnsignedString(request.getResultId()) + " in the journal"
                         : "no result for part " + Echo.quoted(request.getPartId()) + " in the journal"))));
+    }
+
+    private CompletableFuture<ResultImage> getResultImage(GetResultImageRequest request) {
+        long id = request.getResultId();
+        if (evidence.isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    "this node keeps no images of results (journal.images.enabled: false)"));
+        }
+        return evidence.get().read(id).thenApply(found -> {
+            EvidenceStore.Kept kept = found.orElseThrow(() -> new NoSuchElementException("the image of result "
+                    + Long.toUnsignedString(id) + " is not kept (every NOT_OK result's is, one OK result's in "
+                    + "journal.images.keepOkOneIn, and the oldest make room for newer ones)"));
+            return ResultImage.newBuilder().setResultId(id).setImage(UnsafeByteOperations.unsafeWrap(kept.image()))
+                    .setImageFormat(kept.format()).setHeatmapOverlay(UnsafeByteOperations.unsafeWrap(
+                            kept.heatmapOverlay())).build();
+        });
     }
 
     private CompletableFuture<ListResultsResponse> listResults(ListResultsRequest request) {
@@ -101,7 +126,7 @@ public final class ResultsEndpoint implements Service {
         return journal.before(before, filter(request.getFilter()), instant("since", request.getSince()),
                 instant("until", request.getUntil()), pageSize).thenApply(page -> {
                     ListResultsResponse.Builder response = ListResultsResponse.newBuilder()
-                            .addAllResults(page.stream().map(ResultsEndpoint::record).toList());
+                            .addAllResults(page.stream().map(this::record).toList());
                     if (page.size() == pageSize) {
                         response.setNextPageToken(Long.toString(page.get(page.size() - 1).resultId()));
                     }
@@ -270,7 +295,7 @@ public final class ResultsEndpoint implements Service {
         }
     }
 
-    static InspectionRecord record(ResultRecord result) {
+    private InspectionRecord record(ResultRecord result) {
         StageTimes t = result.timings();
         return InspectionRecord.newBuilder().setResultId(result.resultId()).setPartId(result.part().id())
                 .setStation(result.part().station()).setView(result.part().view()).setProduct(result.product())
@@ -280,6 +305,7 @@ public final class ResultsEndpoint implements Service {
                 .setTimings(StageTimings.newBuilder().setDecodeMs(t.decodeMs()).setPreprocessMs(t.preprocessMs())
                         .setInferenceMs(t.inferenceMs()).setAnomalyMapMs(t.anomalyMapMs()).setHeatmapMs(t.heatmapMs())
                         .setTotalMs(t.totalMs()).setBatchSize(t.batchSize()))
-                .setRecordedAt(result.recordedAt().toString()).setClient(result.client()).build();
+                .setRecordedAt(result.recordedAt().toString()).setClient(result.client())
+                .setImageKept(evidence.map(store -> store.holds(result.resultId())).orElse(false)).build();
     }
 }

@@ -292,6 +292,20 @@ public final class NodeConfig {
          * lose the last moments).
          */
         @JsonProperty public String sync = "full";
+        @JsonProperty public Images images = new Images();
+    }
+
+    /** The images of the results that matter, kept beside the journal within a disk budget. */
+    public static final class Images {
+        @JsonProperty public boolean enabled = true;
+        /** Where; "" means an {@code images} directory beside the journal's file. */
+        @JsonProperty public String dir = "";
+        /** One OK result's image in this many is kept (by result id); 0 keeps none. NOT_OK ones are all kept. */
+        @JsonProperty public int keepOkOneIn = 100;
+        /** What the kept images may take together; beyond, the oldest are removed. */
+        @JsonProperty public long maxBytes = 2L * 1024 * 1024 * 1024;
+        /** Free space their file system keeps: below it the oldest are removed, or a new one is not kept. */
+        @JsonProperty public long minFreeBytes = 1024L * 1024 * 1024;
     }
 
     /** The engineer's side: uploads, fine-tunes, promote and rollback (the kdedge.v1.Models service). */
@@ -375,6 +389,9 @@ public final class NodeConfig {
         }
         check(errors, journal.maxResults >= 1000, "journal.maxResults must be at least 1000");
         check(errors, journal.maxAgeDays >= 0, "journal.maxAgeDays must be 0 (no limit) or more");
+        check(errors, journal.images.keepOkOneIn >= 0, "journal.images.keepOkOneIn must be 0 (none) or more");
+        check(errors, journal.images.maxBytes >= 1024 * 1024, "journal.images.maxBytes must be at least 1 MiB");
+        check(errors, journal.images.minFreeBytes >= 0, "journal.images.minFreeBytes must be 0 or more");
         check(errors, "full".equals(journal.sync) || "normal".equals(journal.sync),
                 "journal.sync must be full or normal, not " + Echo.quoted(journal.sync));
         check(errors, inference.gpu >= 0, "inference.gpu must be a CUDA device index, 0 or more");

@@ -44,6 +44,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Knows nothing of Vert.x: callers get a {@link CompletableFuture}.
  */
 public final class ScoringPipeline implements AutoCloseable, MeterBinder {
+    /** The heatmap a NOT_OK verdict carries as evidence: the map over the image, at the model's input size. */
+    private static final HeatmapWish EVIDENCE = new HeatmapWish(HeatmapWish.Format.PNG_OVERLAY, 0, 0);
     /** Whose turn it is in the workers' queue when a task is not a new call. */
     private static final Object LATER_STAGES = new Object();
 
@@ -360,12 +362,16 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
             Optional<RenderedHeatmap> heatmap = request.heatmap().format() == HeatmapWish.Format.NONE ? Optional.empty()
                     : Optional.of(HeatmapRenderer.render(map, calibration, pixels, request.heatmap()));
             long done = System.nanoTime();
+            boolean anomalous = calibration.isAnomalous(map.score());
+            // after the stage times: what the node keeps of a rejected part is not the client's wait
+            Optional<RenderedHeatmap> evidence = anomalous
+                    ? Optional.of(HeatmapRenderer.render(map, calibration, pixels, EVIDENCE)) : Optional.empty();
             return new InspectionResult(new Verdict(bundle.product(), bundle.version(), map.score(),
-                    calibration.normalizeImage(map.score()), calibration.isAnomalous(map.score()),
+                    calibration.normalizeImage(map.score()), anomalous,
                     calibration.threshold(), lease.engine().precision().label(),
                     new StageTimes(ms(start, decoded), ms(decoded, preprocessed), ms(preprocessed, inferredAt),
                             ms(inferredAt, mapped), ms(mapped, done), ms(start, done), inferred.batchSize())),
-                    heatmap, request.part(), 0);
+                    heatmap, evidence, request.part(), 0);
         }
     }
 

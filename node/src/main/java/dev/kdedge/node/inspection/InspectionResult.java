@@ -5,10 +5,13 @@ import java.util.Optional;
 /**
  * What the node decided for one image, and the heatmap when one was asked for.
  *
+ * @param evidence for a NOT_OK verdict, the anomaly map over the image (PNG, model size), which the node keeps with the
+ *     image for whoever must later see why a part was rejected
  * @param part the part as the request named it, or under the id the node gave it
  * @param resultId the number the results journal keeps it under; 0 while unrecorded
  */
-public record InspectionResult(Verdict verdict, Optional<RenderedHeatmap> heatmap, Part part, long resultId) {
+public record InspectionResult(Verdict verdict, Optional<RenderedHeatmap> heatmap, Optional<RenderedHeatmap> evidence,
+        Part part, long resultId) {
 
     public Evaluation evaluation() {
         return Evaluation.of(verdict.anomalous());
@@ -16,7 +19,7 @@ public record InspectionResult(Verdict verdict, Optional<RenderedHeatmap> heatma
 
     /** The result as recorded under {@code id}, for {@code recordedPart}. */
     public InspectionResult recorded(long id, Part recordedPart) {
-        return new InspectionResult(verdict, heatmap, recordedPart, id);
+        return new InspectionResult(verdict, heatmap, evidence, recordedPart, id);
     }
 
     /**

@@ -8,16 +8,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * What every door calls to inspect an image: scored by the pipeline, then recorded in the journal, and handed back
- * once recorded (or unrecorded, when the journal is off or cannot write).
+ * What every door calls to inspect an image: scored by the pipeline, recorded in the journal and handed back once
+ * recorded (or unrecorded, when the journal is off or cannot write); the image of a result worth keeping goes to the
+ * evidence store afterwards.
  */
 public final class Inspections {
     private final ScoringPipeline pipeline;
     private final Optional<ResultJournal> journal;
+    private final Optional<EvidenceStore> evidence;
 
-    public Inspections(ScoringPipeline pipeline, Optional<ResultJournal> journal) {
+    public Inspections(ScoringPipeline pipeline, Optional<ResultJournal> journal, Optional<EvidenceStore> evidence) {
         this.pipeline = pipeline;
         this.journal = journal;
+        this.evidence = evidence;
     }
 
     /**
@@ -26,7 +29,12 @@ public final class Inspections {
      */
     public CompletableFuture<InspectionResult> inspect(InspectionRequest request, CompletionStage<?> abandoned) {
         CompletableFuture<InspectionResult> scored = pipeline.score(request, abandoned);
-        return journal.isPresent() ? scored.thenCompose(result -> journal.get().record(result, request.caller()))
-                : scored.thenApply(ResultJournal::unrecorded);
+        if (journal.isEmpty()) {
+            return scored.thenApply(ResultJournal::unrecorded);
+        }
+        return scored.thenCompose(result -> journal.get().record(result, request.caller())).thenApply(recorded -> {
+            evidence.ifPresent(store -> store.keep(recorded, request.image()));
+            return recorded;
+        });
     }
 }

@@ -12,7 +12,7 @@ import java.util.stream.Stream;
 public enum CallKind {
     /** The Inspection service: scoring images. */
     INSPECT,
-    /** The Models RPCs that change the store: uploads, fine-tunes, promote, rollback, threshold policy. */
+    /** The Models RPCs that change the store: uploads, normals from results, fine-tunes, promote, rollback, policy. */
     CHANGE_STORE,
     /** The Results service: what the node decided for every camera's parts. */
     READ_RESULTS,
@@ -20,8 +20,8 @@ public enum CallKind {
     READ;
 
     private static final Set<String> STORE_CHANGES = Stream.<ServiceMethod<?, ?>>of(ModelsGrpcService.UploadNormals,
-                    ModelsGrpcService.StartFineTune, ModelsGrpcService.CancelJob, ModelsGrpcService.Promote,
-                    ModelsGrpcService.Rollback, ModelsGrpcService.SetThresholdPolicy)
+                    ModelsGrpcService.KeepResultAsNormal, ModelsGrpcService.StartFineTune, ModelsGrpcService.CancelJob,
+                    ModelsGrpcService.Promote, ModelsGrpcService.Rollback, ModelsGrpcService.SetThresholdPolicy)
             .map(ServiceMethod::fullMethodName).collect(Collectors.toUnmodifiableSet());
     private static final String INSPECTION = InspectionGrpcService.SERVICE_NAME.fullyQualifiedName() + "/";
     private static final String RESULTS = ResultsGrpcService.SERVICE_NAME.fullyQualifiedName() + "/";

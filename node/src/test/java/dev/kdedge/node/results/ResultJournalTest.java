@@ -131,6 +131,6 @@ class ResultJournalTest {
 
     static InspectionResult result(Part part, boolean anomalous) {
         return new InspectionResult(new Verdict("demo", 1, anomalous ? 0.9 : 0.1, anomalous ? 0.8 : 0.2, anomalous,
-                0.5, "fp32", new StageTimes(1, 2, 3, 4, 0, 10, 1)), Optional.empty(), part, 0);
+                0.5, "fp32", new StageTimes(1, 2, 3, 4, 0, 10, 1)), Optional.empty(), Optional.empty(), part, 0);
     }
 }

@@ -1,0 +1,252 @@
+package dev.kdedge.node.results;
+
+import dev.kdedge.calibration.image.ImageDecoder;
+import dev.kdedge.calibration.image.InvalidImageException;
+import dev.kdedge.calibration.scoring.HeatmapImages;
+import dev.kdedge.calibration.store.AtomicFiles;
+import dev.kdedge.node.inspection.Evaluation;
+import dev.kdedge.node.inspection.ImageInput;
+import dev.kdedge.node.inspection.InspectionResult;
+import dev.kdedge.node.inspection.RawImages;
+import dev.kdedge.node.inspection.RejectedRequestException;
+import dev.kdedge.node.inspection.Rejection;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The images of the results that matter, kept beside the journal: every NOT_OK and NOT_DECIDABLE result's image with
+ * its heatmap, and one OK result's image in {@code keepOkOneIn} (by result id), as files named by result id. Within a
+ * byte budget and above a floor of free space on their file system, the oldest removed first, so the disk never fills
+ * with them. Written on a thread of its own after the result is recorded: a reply never waits for an image, and an
+ * image that cannot be written (a full disk) is counted and dropped, never a failure of the inspection.
+ */
+public final class EvidenceStore implements AutoCloseable, MeterBinder {
+    private static final Logger LOG = LoggerFactory.getLogger(EvidenceStore.class);
+    private static final Pattern FILE = Pattern.compile("(\\d+)(-heatmap)?\\.(png|jpg)");
+    private static final String HEATMAP = "-heatmap.png";
+
+    /**
+     * @param keepOkOneIn one OK result's image in this many is kept; 0 keeps none
+     * @param maxBytes what the kept files may take together
+     * @param minFreeBytes the free space their file system keeps: below it, the oldest are removed, or nothing kept
+     */
+    public record Settings(Path dir, int keepOkOneIn, long maxBytes, long minFreeBytes) {}
+
+    /** @param format "png" or "jpeg"; @param heatmapOverlay empty when none was kept */
+    public record Kept(long resultId, byte[] image, String format, byte[] heatmapOverlay) {}
+
+    private final Settings settings;
+    private final ImageDecoder decoder;
+    /** Result id to the bytes its files take, oldest first. */
+    private final ConcurrentSkipListMap<Long, Long> kept = new ConcurrentSkipListMap<>();
+    private final AtomicLong bytes = new AtomicLong();
+    private final ThreadPoolExecutor files;
+    private volatile Counter dropped;
+
+    private EvidenceStore(Settings settings, ImageDecoder decoder) {
+        this.settings = settings;
+        this.decoder = decoder;
+        // a burst of rejects beyond this queue is not kept rather than held in memory
+        this.files = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(64), runnable -> {
+            Thread thread = new Thread(runnable, "kdedge-evidence");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    /** Opens the directory, counting what earlier runs kept in it. */
+    public static EvidenceStore open(Settings settings, ImageDecoder decoder) throws IOException {
+        EvidenceStore store = new EvidenceStore(settings, decoder);
+        Files.createDirectories(settings.dir());
+        try (Stream<Path> files = Files.list(settings.dir())) {
+            for (Path file : (Iterable<Path>) files::iterator) {
+                Matcher name = FILE.matcher(file.getFileName().toString());
+                if (name.matches()) {
+                    long size = Files.size(file);
+                    store.kept.merge(Long.parseLong(name.group(1)), size, Long::sum);
+                    store.bytes.addAndGet(size);
+                }
+            }
+        }
+        return store;
+    }
+
+    /** Whether a recorded result's image is worth keeping: every one that is not OK, and a sample of the OK ones. */
+    boolean worthKeeping(InspectionResult result) {
+        return result.resultId() > 0 && (result.evaluation() != Evaluation.OK
+                || settings.keepOkOneIn() > 0 && result.resultId() % settings.keepOkOneIn() == 0);
+    }
+
+    /** Keeps the image (and heatmap) of a recorded result if it is worth keeping, later, on the store's thread. */
+    public void keep(InspectionResult result, ImageInput image) {
+        if (!worthKeeping(result)) {
+            return;
+        }
+        // the request's bytes belong to its message: copied before the call completes
+        byte[] encoded = image instanceof ImageInput.Encoded e ? e.copy() : null;
+        ImageInput.Raw raw = image instanceof ImageInput.Raw r ? new ImageInput.Raw(r.format(), r.width(), r.height(),
+                r.stride(), ByteBuffer.wrap(r.copyOfPixels())) : null;
+        if (encoded == null && raw == null) {
+            return;
+        }
+        try {
+            files.execute(() -> write(result, encoded, raw));
+        } catch (RejectedExecutionException busy) {
+            drop(result.resultId(), "the node is writing many images at once");
+        }
+    }
+
+    public boolean holds(long resultId) {
+        return kept.containsKey(resultId);
+    }
+
+    /** The kept image of a result, read on the store's thread. */
+    public CompletableFuture<Optional<Kept>> read(long resultId) {
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                for (String format : new String[] {"png", "jpeg"}) {
+                    Path image = settings.dir().resolve(resultId + (format.equals("png") ? ".png" : ".jpg"));
+                    if (Files.exists(image)) {
+                        try {
+                            Path heatmap = settings.dir().resolve(resultId + HEATMAP);
+                            return Optional.of(new Kept(resultId, Files.readAllBytes(image), format,
+                                    Files.exists(heatmap) ? Files.readAllBytes(heatmap) : new byte[0]));
+                        } catch (IOException e) {
+                            throw new UncheckedIOException("the kept image of result " + resultId
+                                    + " cannot be read: " + e.getMessage(), e);
+                        }
+                    }
+                }
+                return Optional.empty();
+            }, files);
+        } catch (RejectedExecutionException busy) {
+            return CompletableFuture.failedFuture(new RejectedRequestException(Rejection.RESOURCE_EXHAUSTED,
+                    "the node is busy writing images; retry later"));
+        }
+    }
+
+    /** @param encoded the image as sent, or null for {@code raw} pixels */
+    private void write(InspectionResult result, byte[] encoded, ImageInput.Raw raw) {
+        long id = result.resultId();
+        Path imageFile;
+        byte[] content;
+        try {
+            if (encoded != null && isJpeg(encoded)) {
+                content = encoded;
+                imageFile = settings.dir().resolve(id + ".jpg");
+            } else {
+                content = encoded != null && isPng(encoded) ? encoded : HeatmapImages.png((encoded != null
+                        ? decoder.decode(encoded) : RawImages.decode(decoder, raw)).toImage());
+                imageFile = settings.dir().resolve(id + ".png");
+            }
+        } catch (InvalidImageException e) {
+            drop(id, e.getMessage());
+            return;
+        }
+        byte[] heatmap = result.evidence().map(InspectionResult.RenderedHeatmap::data).orElse(new byte[0]);
+        long size = content.length + heatmap.length;
+        if (!makeRoom(size)) {
+            drop(id, "no room within journal.images.maxBytes above journal.images.minFreeBytes");
+            return;
+        }
+        try {
+            AtomicFiles.write(imageFile, content);
+            if (heatmap.length > 0) {
+                AtomicFiles.write(settings.dir().resolve(id + HEATMAP), heatmap);
+            }
+            kept.put(id, size);
+            bytes.addAndGet(size);
+        } catch (IOException e) {
+            remove(id);
+            drop(id, e.getMessage());
+        }
+    }
+
+    /** Removes the oldest kept images until {@code size} more fits; false when it cannot. */
+    private boolean makeRoom(long size) {
+        while (bytes.get() + size > settings.maxBytes() || freeBytes() - size < settings.minFreeBytes()) {
+            Map.Entry<Long, Long> oldest = kept.firstEntry();
+            if (oldest == null) {
+                return false;
+            }
+            remove(oldest.getKey());
+        }
+        return true;
+    }
+
+    private long freeBytes() {
+        try {
+            return Files.getFileStore(settings.dir()).getUsableSpace();
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    private void remove(long id) {
+        for (String suffix : new String[] {".png", ".jpg", HEATMAP}) {
+            try {
+                Files.deleteIfExists(settings.dir().resolve(id + suffix));
+            } catch (IOException e) {
+                LOG.warn("cannot remove the kept image {}: {}", id + suffix, e.getMessage());
+            }
+        }
+        Long size = kept.remove(id);
+        if (size != null) {
+            bytes.addAndGet(-size);
+        }
+    }
+
+    private void drop(long id, String why) {
+        Counter counter = dropped;
+        if (counter != null) {
+            counter.increment();
+        }
+        LOG.debug("the image of result {} is not kept: {}", id, why);
+    }
+
+    private static boolean isJpeg(byte[] b) {
+        return b.length > 2 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xD8;
+    }
+
+    private static boolean isPng(byte[] b) {
+        return b.length > 8 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G';
+    }
+
+    /** Images kept, the bytes they take, and the ones that could not be kept. */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        dropped = Counter.builder("kdedge.evidence.dropped")
+                .description("images of results worth keeping that could not be kept").register(registry);
+        Gauge.builder("kdedge.evidence.bytes", bytes, AtomicLong::get)
+                .description("bytes the kept images of results take").baseUnit("bytes").register(registry);
+        Gauge.builder("kdedge.evidence.images", kept, Map::size).description("results whose image is kept")
+                .register(registry);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        files.shutdown();
+        files.awaitTermination(30, TimeUnit.SECONDS);
+    }
+}
