@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdedge.api.v1.Evaluation;
 import dev.kdedge.api.v1.GetResultRequest;
 import dev.kdedge.api.v1.InspectionGrpc;
@@ -29,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every verdict is recorded in the node's journal (a real SQLite file) under a strictly increasing result id, with the
  * line's part, station and view; the Results service finds a part's result, lists results a page at a time, and lets
- * a gateway written with Python's grpcio follow the results, lose its connection and resume, seeing each result once.
+ * a gateway written with Python's grpcio follow the results, lose its connection and resume, seeing each result once;
+ * {@code kdedge-calibrate journal export} writes them as CSV and JSON lines.
  */
 class ResultsApiTest {
     @TempDir
@@ -97,6 +100,27 @@ class ResultsApiTest {
                 verdicts.add(score(node, "SN-10", DemoFixture.sampleDefect()));
             });
             assertEquals(List.of(line(verdicts.get(8)), line(verdicts.get(9))), live);
+
+            // the quality engineer's export, oldest first, with the journal's columns
+            CalibrateCli.Run csv = CalibrateCli.run("journal", "export", "--node=" + address, "--format=csv");
+            assertEquals(0, csv.exitCode(), csv.err());
+            List<String> lines = csv.out().lines().toList();
+            assertEquals(11, lines.size(), csv.out());
+            assertEquals("result_id,recorded_at,part_id,station,view,product,model_version,precision,raw_score,"
+                    + "normalized_score,threshold,evaluation,decode_ms,preprocess_ms,inference_ms,anomaly_map_ms,"
+                    + "heatmap_ms,total_ms,batch_size,client,image_kept", lines.get(0));
+            assertTrue(lines.get(4).startsWith(verdicts.get(3).getResultId() + ","), lines.get(4));
+            assertTrue(lines.get(4).contains(",SN-4,station-2,top,demo,"), lines.get(4));
+            assertTrue(lines.get(4).contains(",NOT_OK,"), lines.get(4));
+            CalibrateCli.Run rejects = CalibrateCli.run("journal", "export", "--node=" + address, "--format=jsonl",
+                    "--evaluation=NOT_OK");
+            assertEquals(0, rejects.exitCode(), rejects.err());
+            List<JsonNode> rows = new ArrayList<>();
+            for (String row : rejects.out().lines().toList()) {
+                rows.add(new ObjectMapper().readTree(row));
+            }
+            assertEquals(List.of("SN-4", "SN-10"), rows.stream().map(row -> row.get("part_id").asText()).toList());
+            assertEquals(verdicts.get(9).getRawScore(), rows.get(1).get("raw_score").asDouble(), 0);
         }
     }
 

@@ -116,15 +116,16 @@ public final class ResultsEndpoint implements Service {
             throw new IllegalArgumentException("page_size must be 1.." + MAX_PAGE + " (0 for " + DEFAULT_PAGE
                     + "), was " + Integer.toUnsignedString(request.getPageSize()));
         }
-        long before;
+        long from;
         try {
-            before = request.getPageToken().isEmpty() ? Long.MAX_VALUE : Long.parseLong(request.getPageToken());
+            from = !request.getPageToken().isEmpty() ? Long.parseLong(request.getPageToken())
+                    : request.getOldestFirst() ? 0 : Long.MAX_VALUE;
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("page_token " + Echo.quoted(request.getPageToken())
                     + " is not one this node gave");
         }
-        return journal.before(before, filter(request.getFilter()), instant("since", request.getSince()),
-                instant("until", request.getUntil()), pageSize).thenApply(page -> {
+        return journal.page(request.getOldestFirst(), from, filter(request.getFilter()),
+                instant("since", request.getSince()), instant("until", request.getUntil()), pageSize).thenApply(page -> {
                     ListResultsResponse.Builder response = ListResultsResponse.newBuilder()
                             .addAllResults(page.stream().map(this::record).toList());
                     if (page.size() == pageSize) {

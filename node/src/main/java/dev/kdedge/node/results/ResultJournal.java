@@ -178,12 +178,13 @@ public final class ResultJournal implements AutoCloseable, MeterBinder {
     }
 
     /**
-     * Results before {@code beforeId} (exclusive; {@link Long#MAX_VALUE} for the newest), newest first, at most
-     * {@code limit}, recorded in [since, until) where those are given.
+     * A page of results recorded in [since, until) where those are given, at most {@code limit}: newest first, before
+     * {@code fromId} (exclusive; {@link Long#MAX_VALUE} for the newest), or oldest first, after it (0 for the oldest).
      */
-    public CompletableFuture<List<ResultRecord>> before(long beforeId, ResultFilter filter, Instant since,
-            Instant until, int limit) {
-        return read(db -> query(db, "result_id < ?", beforeId, filter, since, until, "DESC", limit));
+    public CompletableFuture<List<ResultRecord>> page(boolean oldestFirst, long fromId, ResultFilter filter,
+            Instant since, Instant until, int limit) {
+        return read(db -> query(db, oldestFirst ? "result_id > ?" : "result_id < ?", fromId, filter, since, until,
+                oldestFirst ? "ASC" : "DESC", limit));
     }
 
     private static long oldest(Connection db) throws SQLException {

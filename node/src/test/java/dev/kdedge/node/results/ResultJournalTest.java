@@ -70,7 +70,7 @@ class ResultJournalTest {
             assertEquals(sn7, journal.byId(sn7.resultId()).get().orElseThrow());
             assertEquals(Optional.empty(), journal.byId(previous + 1).get());
 
-            List<ResultRecord> notOk = journal.before(Long.MAX_VALUE, new ResultFilter("", "station-0",
+            List<ResultRecord> notOk = journal.page(false, Long.MAX_VALUE, new ResultFilter("", "station-0",
                     Evaluation.NOT_OK), null, null, 1000).get();
             assertEquals(30, notOk.size(), "every tenth result, all on station-0");
             assertTrue(notOk.get(0).resultId() > notOk.get(1).resultId(), "newest first");
