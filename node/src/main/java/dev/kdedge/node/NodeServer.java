@@ -23,6 +23,7 @@ import dev.kdedge.node.inference.ScoringPipeline;
 import dev.kdedge.node.results.EvidenceStore;
 import dev.kdedge.node.results.Inspections;
 import dev.kdedge.node.results.LineNormals;
+import dev.kdedge.node.results.PartResults;
 import dev.kdedge.node.results.ResultJournal;
 import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.metrics.CallMetrics;
@@ -76,6 +77,7 @@ public final class NodeServer implements AutoCloseable {
     private final ScoringPipeline pipeline;
     private final Optional<ResultJournal> journal;
     private final Optional<EvidenceStore> evidence;
+    private final Optional<PartResults> parts;
     private final ExecutorService loader;
     private final ModelStore store;
     private final FineTuneJobs jobs;
@@ -88,7 +90,8 @@ public final class NodeServer implements AutoCloseable {
 
     private NodeServer(HttpServer http, Optional<HttpServer> metricsHttp, List<TlsReloader> tlsReloaders,
             EngineCache engines, ScoringPipeline pipeline, Optional<ResultJournal> journal,
-            Optional<EvidenceStore> evidence, ExecutorService loader, ModelStore store, FineTuneJobs jobs,
+            Optional<EvidenceStore> evidence, Optional<PartResults> parts, ExecutorService loader, ModelStore store,
+            FineTuneJobs jobs,
             ExecutorService administration, Shutdown shutdown) {
         this.shutdown = shutdown;
         this.http = http;
@@ -98,6 +101,7 @@ public final class NodeServer implements AutoCloseable {
         this.pipeline = pipeline;
         this.journal = journal;
         this.evidence = evidence;
+        this.parts = parts;
         this.loader = loader;
         this.store = store;
         this.jobs = jobs;
@@ -146,6 +150,8 @@ public final class NodeServer implements AutoCloseable {
         }
         Optional<EvidenceStore> evidence = journal.isPresent() && config.journal.images.enabled
                 ? openEvidence(config, journalFile) : Optional.empty();
+        Optional<PartResults> parts = journal.map(j -> new PartResults(config.parts.views, config.parts.timeoutMillis,
+                j::recordPart));
         ExecutorService administration = new ThreadPoolExecutor(ADMINISTRATION_THREADS, ADMINISTRATION_THREADS, 0,
                 TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(config.models.maxQueuedRequests), daemon("kdedge-models"));
 
@@ -160,7 +166,7 @@ public final class NodeServer implements AutoCloseable {
 
         vertx.exceptionHandler(NodeServer::unhandled);
         GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.server.maxMessageBytes));
-        InspectionEndpoint inspection = new InspectionEndpoint(vertx, new Inspections(pipeline, journal, evidence),
+        InspectionEndpoint inspection = new InspectionEndpoint(vertx, new Inspections(pipeline, journal, evidence, parts),
                 config.scoring.streamWindow, config.server.maxMessageBytes, calls);
         HealthEndpoint health = new HealthEndpoint(vertx, serving, config.server.maxMessageBytes);
         grpc.addService(inspection);
@@ -220,7 +226,7 @@ public final class NodeServer implements AutoCloseable {
                                 f.secure(new HttpServerOptions()).getSslOptions(), f))).ifPresent(reloaders::add);
                         serving.started();
                         return new NodeServer(http, metricsHttp, reloaders, engines, pipeline, journal, evidence,
-                                loader, store, jobs,
+                                parts, loader, store, jobs,
                                 administration, new Shutdown(serving, health, inspection,
                                         config.server.shutdownGraceSeconds));
                     }));
@@ -328,6 +334,7 @@ public final class NodeServer implements AutoCloseable {
         administration.awaitTermination(30, TimeUnit.SECONDS);
         jobs.close();
         pipeline.close();
+        parts.ifPresent(PartResults::close);
         if (journal.isPresent()) {
             journal.get().close();
         }

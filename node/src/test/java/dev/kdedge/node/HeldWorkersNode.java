@@ -60,7 +60,8 @@ final class HeldWorkersNode implements AutoCloseable {
         pipeline = new ScoringPipeline(engines, new InferenceBatcher(1, 1, 0, TimeUnit.MILLISECONDS), 1 << 22, workers, new LargeImageLane(1 << 22, 1, 1),
                 maxQueuedPerClient);
         GrpcServer grpc = GrpcServer.server(vertx);
-        grpc.addService(new InspectionEndpoint(vertx, new Inspections(pipeline, Optional.empty(), Optional.empty()), 4, 4 << 20,
+        grpc.addService(new InspectionEndpoint(vertx, new Inspections(pipeline, Optional.empty(), Optional.empty(),
+                Optional.empty()), 4, 4 << 20,
                 new CallMetrics(new SimpleMeterRegistry())));
         http = vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1").await();
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", port()).usePlaintext().build();

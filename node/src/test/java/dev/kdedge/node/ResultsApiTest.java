@@ -16,14 +16,23 @@ import dev.kdedge.api.v1.ResultFilter;
 import dev.kdedge.api.v1.ResultsGrpc;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.api.v1.Verdict;
+import dev.kdedge.api.v1.WatchResultsRequest;
+import dev.kdedge.api.v1.WatchResultsResponse;
 import dev.kdedge.calibration.demo.DemoFixture;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,7 +117,7 @@ class ResultsApiTest {
             assertEquals(11, lines.size(), csv.out());
             assertEquals("result_id,recorded_at,part_id,station,view,product,model_version,precision,raw_score,"
                     + "normalized_score,threshold,evaluation,decode_ms,preprocess_ms,inference_ms,anomaly_map_ms,"
-                    + "heatmap_ms,total_ms,batch_size,client,image_kept", lines.get(0));
+                    + "heatmap_ms,total_ms,batch_size,client,image_kept,part_result,view_result_ids,note", lines.get(0));
             assertTrue(lines.get(4).startsWith(verdicts.get(3).getResultId() + ","), lines.get(4));
             assertTrue(lines.get(4).contains(",SN-4,station-2,top,demo,"), lines.get(4));
             assertTrue(lines.get(4).contains(",NOT_OK,"), lines.get(4));
@@ -121,6 +130,49 @@ class ResultsApiTest {
             }
             assertEquals(List.of("SN-4", "SN-10"), rows.stream().map(row -> row.get("part_id").asText()).toList());
             assertEquals(verdicts.get(9).getRawScore(), rows.get(1).get("raw_score").asDouble(), 0);
+        }
+    }
+
+    /**
+     * A watcher that takes nothing while the line runs holds nothing in the node: HTTP/2 flow control stops its
+     * writes, the node stops reading the journal for it, and scoring goes on; when it reads, it gets every result
+     * from the journal, once, in order.
+     */
+    @Test
+    void aWatcherThatDoesNotReadHoldsNothingAndMissesNothing() throws Exception {
+        try (RunningNode node = new RunningNode(DemoFixture.store(), c -> {})) {
+            List<Long> received = new CopyOnWriteArrayList<>();
+            CompletableFuture<Void> all = new CompletableFuture<>();
+            int parts = 300;
+            // a window of 4 KiB: the node's writes stop after a few dozen results
+            ManagedChannel small = NettyChannelBuilder.forAddress("127.0.0.1", node.server.port()).usePlaintext()
+                    .flowControlWindow(4096).build();
+            ClientCall<WatchResultsRequest, WatchResultsResponse> watcher = small.newCall(
+                    ResultsGrpc.getWatchResultsMethod(), CallOptions.DEFAULT.withDeadlineAfter(5, TimeUnit.MINUTES));
+            watcher.start(new ClientCall.Listener<>() {
+                @Override
+                public void onMessage(WatchResultsResponse message) {
+                    received.add(message.getResult().getResultId());
+                    if (received.size() == parts) {
+                        all.complete(null);
+                    }
+                }
+            }, new Metadata());
+            watcher.sendMessage(WatchResultsRequest.newBuilder().setAfterResultId(0).build());
+            watcher.halfClose();
+
+            ScoreRequest request = DemoRequests.scoreRequest(DemoFixture.sampleGood());
+            List<Long> scored = new ArrayList<>();
+            for (int i = 0; i < parts; i++) {
+                scored.add(InspectionGrpc.newBlockingStub(node.channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+                        .score(request).getVerdict().getResultId());
+            }
+            assertTrue(received.isEmpty(), "nothing was asked for yet");
+            watcher.request(parts);
+            all.get(60, TimeUnit.SECONDS);
+            assertEquals(scored, received);
+            watcher.cancel("done", null);
+            small.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         }
     }
 

@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,7 +38,7 @@ final class ExportCommand implements Callable<Integer> {
     static final List<String> COLUMNS = List.of("result_id", "recorded_at", "part_id", "station", "view", "product",
             "model_version", "precision", "raw_score", "normalized_score", "threshold", "evaluation", "decode_ms",
             "preprocess_ms", "inference_ms", "anomaly_map_ms", "heatmap_ms", "total_ms", "batch_size", "client",
-            "image_kept");
+            "image_kept", "part_result", "view_result_ids", "note");
     private static final int PAGE = 1000;
 
     enum Format { csv, jsonl }
@@ -63,6 +64,9 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--evaluation", description = "OK, NOT_OK or NOT_DECIDABLE results only.")
     Evaluation evaluation = Evaluation.EVALUATION_UNSPECIFIED;
 
+    @Option(names = "--parts-only", description = "The parts' results only, not each view's.")
+    boolean partsOnly;
+
     @Option(names = "--out", description = "The file to write (default: standard output).")
     Path out;
 
@@ -73,7 +77,8 @@ final class ExportCommand implements Callable<Integer> {
                 SequenceWriter rows = writer(target)) {
             ListResultsRequest.Builder request = ListResultsRequest.newBuilder().setOldestFirst(true)
                     .setPageSize(PAGE).setSince(since).setUntil(until).setFilter(ResultFilter.newBuilder()
-                            .setProduct(product).setStation(station).setEvaluation(evaluation));
+                            .setProduct(product).setStation(station).setEvaluation(evaluation)
+                            .setPartsOnly(partsOnly));
             long written = 0;
             while (true) {
                 ListResultsResponse page = ResultsGrpc.newBlockingStub(channel)
@@ -112,7 +117,9 @@ final class ExportCommand implements Callable<Integer> {
         Object[] values = {r.getResultId(), r.getRecordedAt(), r.getPartId(), r.getStation(), r.getView(),
             r.getProduct(), r.getModelVersion(), r.getPrecision(), r.getRawScore(), r.getNormalizedScore(),
             r.getThreshold(), r.getEvaluation().name(), t.getDecodeMs(), t.getPreprocessMs(), t.getInferenceMs(),
-            t.getAnomalyMapMs(), t.getHeatmapMs(), t.getTotalMs(), t.getBatchSize(), r.getClient(), r.getImageKept()};
+            t.getAnomalyMapMs(), t.getHeatmapMs(), t.getTotalMs(), t.getBatchSize(), r.getClient(), r.getImageKept(),
+            r.getPartResult(), r.getViewResultIdsList().stream().map(String::valueOf).collect(Collectors.joining(" ")),
+            r.getNote()};
         Map<String, Object> row = new LinkedHashMap<>();
         for (int i = 0; i < values.length; i++) {
             row.put(COLUMNS.get(i), values[i]);

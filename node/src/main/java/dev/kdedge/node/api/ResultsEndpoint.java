@@ -124,8 +124,8 @@ public final class ResultsEndpoint implements Service {
             throw new IllegalArgumentException("page_token " + Echo.quoted(request.getPageToken())
                     + " is not one this node gave");
         }
-        return journal.page(request.getOldestFirst(), from, filter(request.getFilter()),
-                instant("since", request.getSince()), instant("until", request.getUntil()), pageSize).thenApply(page -> {
+        return journal.page(request.getOldestFirst(), from, filter(request.getFilter()), instant("since",
+                request.getSince()), instant("until", request.getUntil()), pageSize).thenApply(page -> {
                     ListResultsResponse.Builder response = ListResultsResponse.newBuilder()
                             .addAllResults(page.stream().map(this::record).toList());
                     if (page.size() == pageSize) {
@@ -281,7 +281,7 @@ public final class ResultsEndpoint implements Service {
             case UNRECOGNIZED -> throw new IllegalArgumentException("unknown evaluation "
                     + filter.getEvaluationValue());
         };
-        return new ResultFilter(filter.getProduct(), filter.getStation(), evaluation);
+        return new ResultFilter(filter.getProduct(), filter.getStation(), evaluation, filter.getPartsOnly());
     }
 
     private static Instant instant(String field, String rfc3339) {
@@ -307,6 +307,8 @@ public final class ResultsEndpoint implements Service {
                         .setInferenceMs(t.inferenceMs()).setAnomalyMapMs(t.anomalyMapMs()).setHeatmapMs(t.heatmapMs())
                         .setTotalMs(t.totalMs()).setBatchSize(t.batchSize()))
                 .setRecordedAt(result.recordedAt().toString()).setClient(result.client())
-                .setImageKept(evidence.map(store -> store.holds(result.resultId())).orElse(false)).build();
+                .setImageKept(evidence.map(store -> store.holds(result.resultId())).orElse(false))
+                .setPartResult(result.partResult()).addAllViewResultIds(result.viewResultIds()).setNote(result.note())
+                .build();
     }
 }

@@ -40,6 +40,7 @@ public final class NodeConfig {
     @JsonProperty public Precisions precision = new Precisions();
     @JsonProperty public Inference inference = new Inference();
     @JsonProperty public Journal journal = new Journal();
+    @JsonProperty public Parts parts = new Parts();
 
     public static final class Server {
         @JsonProperty public String host = "0.0.0.0";
@@ -295,6 +296,14 @@ public final class NodeConfig {
         @JsonProperty public Images images = new Images();
     }
 
+    /** Parts seen by several cameras: the views each part of a product needs, and how long to wait for them. */
+    public static final class Parts {
+        /** Product to the views each of its parts needs (each view's request names the part and the view). */
+        @JsonProperty public Map<String, List<String>> views = Map.of();
+        /** After a part's first view, how long the others may take before the part is NOT_DECIDABLE. */
+        @JsonProperty public long timeoutMillis = 2000;
+    }
+
     /** The images of the results that matter, kept beside the journal within a disk budget. */
     public static final class Images {
         @JsonProperty public boolean enabled = true;
@@ -389,6 +398,13 @@ public final class NodeConfig {
         }
         check(errors, journal.maxResults >= 1000, "journal.maxResults must be at least 1000");
         check(errors, journal.maxAgeDays >= 0, "journal.maxAgeDays must be 0 (no limit) or more");
+        check(errors, parts.timeoutMillis >= 1 && parts.timeoutMillis <= 600_000,
+                "parts.timeoutMillis must be 1..600000");
+        Objects.requireNonNullElse(parts.views, Map.<String, List<String>>of()).forEach((product, views) -> check(
+                errors, views != null && !views.isEmpty()
+                        && views.stream().allMatch(view -> view != null && !view.isEmpty() && view.length() <= 128)
+                        && Set.copyOf(views).size() == views.size(),
+                "parts.views." + product + " must list distinct view names of 1..128 characters"));
         check(errors, journal.images.keepOkOneIn >= 0, "journal.images.keepOkOneIn must be 0 (none) or more");
         check(errors, journal.images.maxBytes >= 1024 * 1024, "journal.images.maxBytes must be at least 1 MiB");
         check(errors, journal.images.minFreeBytes >= 0, "journal.images.minFreeBytes must be 0 or more");

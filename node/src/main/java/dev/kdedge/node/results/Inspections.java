@@ -3,24 +3,29 @@ package dev.kdedge.node.results;
 import dev.kdedge.node.inference.ScoringPipeline;
 import dev.kdedge.node.inspection.InspectionRequest;
 import dev.kdedge.node.inspection.InspectionResult;
+import dev.kdedge.node.inspection.RejectedRequestException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
  * What every door calls to inspect an image: scored by the pipeline, recorded in the journal and handed back once
  * recorded (or unrecorded, when the journal is off or cannot write); the image of a result worth keeping goes to the
- * evidence store afterwards.
+ * evidence store afterwards, and the view of a part seen by several cameras to its part.
  */
 public final class Inspections {
     private final ScoringPipeline pipeline;
     private final Optional<ResultJournal> journal;
     private final Optional<EvidenceStore> evidence;
+    private final Optional<PartResults> parts;
 
-    public Inspections(ScoringPipeline pipeline, Optional<ResultJournal> journal, Optional<EvidenceStore> evidence) {
+    public Inspections(ScoringPipeline pipeline, Optional<ResultJournal> journal, Optional<EvidenceStore> evidence,
+            Optional<PartResults> parts) {
         this.pipeline = pipeline;
         this.journal = journal;
         this.evidence = evidence;
+        this.parts = parts;
     }
 
     /**
@@ -32,9 +37,29 @@ public final class Inspections {
         if (journal.isEmpty()) {
             return scored.thenApply(ResultJournal::unrecorded);
         }
-        return scored.thenCompose(result -> journal.get().record(result, request.caller())).thenApply(recorded -> {
-            evidence.ifPresent(store -> store.keep(recorded, request.image()));
-            return recorded;
-        });
+        Optional<PartResults> views = parts.filter(p -> p.needsViews(request.product()));
+        if (views.isPresent() && !request.part().id().isEmpty()) {
+            scored.whenComplete((result, failure) -> {
+                if (failure != null && !offeredAgain(cause(failure))) {
+                    views.get().failed(request.product(), request.part().id(), request.part().view(),
+                            String.valueOf(cause(failure).getMessage()));
+                }
+            });
+        }
+        return scored.thenCompose(result -> journal.get().record(result, request.caller(), views.isEmpty()))
+                .thenApply(recorded -> {
+                    evidence.ifPresent(store -> store.keep(recorded, request.image()));
+                    views.ifPresent(p -> p.scored(recorded));
+                    return recorded;
+                });
+    }
+
+    /** A camera stream's frame refused for the node's capacity: the stream offers it again when there is room. */
+    private static boolean offeredAgain(Throwable cause) {
+        return cause instanceof RejectedRequestException rejected && rejected.whenCapacityChanges().isPresent();
+    }
+
+    private static Throwable cause(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 }

@@ -24,6 +24,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -35,6 +36,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
@@ -56,8 +58,8 @@ public final class ResultJournal implements AutoCloseable, MeterBinder {
     private static final Duration AGE_SWEEP_EVERY = Duration.ofMinutes(1);
     private static final String COLUMNS = "result_id, recorded_at, part_id, station, view, product, model_version, "
             + "precision, raw_score, normalized_score, threshold, evaluation, decode_ms, preprocess_ms, inference_ms, "
-            + "anomaly_map_ms, heatmap_ms, total_ms, batch_size, client";
-    private static final Pending STOP = new Pending(null, null, 0, null);
+            + "anomaly_map_ms, heatmap_ms, total_ms, batch_size, client, part_result, view_result_ids, note";
+    private static final Pending STOP = new Pending(null, null);
 
     /** How far a committed result has gone when its reply is sent. */
     public enum Sync {
@@ -77,8 +79,8 @@ public final class ResultJournal implements AutoCloseable, MeterBinder {
         void cannotRecord(String why);
     }
 
-    private record Pending(InspectionResult result, String client, long id,
-            CompletableFuture<InspectionResult> recorded) {}
+    /** A row waiting for its commit; {@code committed} tells whether it was. */
+    private record Pending(ResultRecord row, CompletableFuture<Boolean> committed) {}
 
     private final Settings settings;
     private final Reports reports;
@@ -124,15 +126,39 @@ public final class ResultJournal implements AutoCloseable, MeterBinder {
      *
      * @return the result as recorded, once committed; or unrecorded (id 0) when the journal cannot write
      */
-    public CompletableFuture<InspectionResult> record(InspectionResult result, String client) {
-        CompletableFuture<InspectionResult> recorded = new CompletableFuture<>();
+    public CompletableFuture<InspectionResult> record(InspectionResult result, String client, boolean partResult) {
+        long id = nextId.getAndIncrement();
+        Part part = result.part().id().isEmpty() ? result.part().withId("r" + id) : result.part();
+        Verdict verdict = result.verdict();
+        ResultRecord row = new ResultRecord(id, part, verdict.product(), verdict.version(), verdict.precision(),
+                verdict.rawScore(), verdict.normalizedScore(), verdict.threshold(), result.evaluation(),
+                verdict.timings(), Instant.now(), client, partResult, List.of(), "");
+        return enqueue(row).thenApply(committed -> committed ? result.recorded(id, part) : unrecorded(result));
+    }
+
+    /**
+     * Records the result of a part seen by several views, decided from its views' results.
+     *
+     * @return its result id once committed, or 0 when it could not be recorded
+     */
+    public CompletableFuture<Long> recordPart(PartResults.Decided part) {
+        long id = nextId.getAndIncrement();
+        ResultRecord row = new ResultRecord(id, new Part(part.partId(), part.station(), ""), part.product(),
+                part.version(), part.precision(), part.rawScore(), part.normalizedScore(), part.threshold(),
+                part.evaluation(), new StageTimes(0, 0, 0, 0, 0, 0, 0), Instant.now(), "", true,
+                part.viewResultIds(), part.why());
+        return enqueue(row).thenApply(committed -> committed ? id : 0L);
+    }
+
+    private CompletableFuture<Boolean> enqueue(ResultRecord row) {
+        CompletableFuture<Boolean> committed = new CompletableFuture<>();
         synchronized (queue) {
-            if (closed || !queue.offer(new Pending(result, client, nextId.getAndIncrement(), recorded))) {
-                recorded.complete(unrecorded(result));
+            if (closed || !queue.offer(new Pending(row, committed))) {
+                committed.complete(false);
                 count("kdedge.journal.failures", 1);
             }
         }
-        return recorded;
+        return committed;
     }
 
     /** Why results are not being recorded, while they are not. */
@@ -239,6 +265,9 @@ public final class ResultJournal implements AutoCloseable, MeterBinder {
             sql.append(" AND evaluation = ?");
             values.add(filter.evaluation().name());
         }
+        if (filter.partsOnly()) {
+            sql.append(" AND part_result = 1");
+        }
         if (since != null) {
             sql.append(" AND recorded_at >= ?");
             values.add(since.toEpochMilli());
@@ -267,11 +296,14 @@ public final class ResultJournal implements AutoCloseable, MeterBinder {
         return new ResultRecord(r.getLong("result_id"),
                 new Part(r.getString("part_id"), r.getString("station"), r.getString("view")), r.getString("product"),
                 r.getInt("model_version"), r.getString("precision"), r.getDouble("raw_score"),
-                r.getDouble("normalized_score"), r.getDouble("threshold"), Evaluation.valueOf(r.getString("evaluation")),
+                r.getDouble("normalized_score"), r.getDouble("threshold"),
+                Evaluation.valueOf(r.getString("evaluation")),
                 new StageTimes(r.getDouble("decode_ms"), r.getDouble("preprocess_ms"), r.getDouble("inference_ms"),
                         r.getDouble("anomaly_map_ms"), r.getDouble("heatmap_ms"), r.getDouble("total_ms"),
                         r.getInt("batch_size")),
-                Instant.ofEpochMilli(r.getLong("recorded_at")), r.getString("client"));
+                Instant.ofEpochMilli(r.getLong("recorded_at")), r.getString("client"), r.getInt("part_result") == 1,
+                r.getString("view_result_ids").isEmpty() ? List.of() : Arrays.stream(r.getString("view_result_ids")
+                        .split(",")).map(Long::valueOf).toList(), r.getString("note"));
     }
 
     // The writer's side, all on its one thread.
@@ -288,7 +320,8 @@ public final class ResultJournal implements AutoCloseable, MeterBinder {
                         + "precision TEXT NOT NULL, raw_score REAL NOT NULL, normalized_score REAL NOT NULL, "
                         + "threshold REAL NOT NULL, evaluation TEXT NOT NULL, decode_ms REAL, preprocess_ms REAL, "
                         + "inference_ms REAL, anomaly_map_ms REAL, heatmap_ms REAL, total_ms REAL, batch_size INTEGER, "
-                        + "client TEXT NOT NULL)");
+                        + "client TEXT NOT NULL, part_result INTEGER NOT NULL, view_result_ids TEXT NOT NULL, "
+                        + "note TEXT NOT NULL)");
                 s.executeUpdate("CREATE INDEX IF NOT EXISTS results_by_part ON results (part_id, result_id)");
                 s.executeUpdate("CREATE INDEX IF NOT EXISTS results_by_time ON results (recorded_at)");
                 s.executeUpdate("CREATE TABLE IF NOT EXISTS last_result_id (id INTEGER NOT NULL)");
@@ -359,33 +392,29 @@ public final class ResultJournal implements AutoCloseable, MeterBinder {
             openForWrites();
         }
         long started = System.nanoTime();
-        Instant now = Instant.now();
-        List<InspectionResult> recorded = new ArrayList<>(batch.size());
         try {
             if (writes == null) {
                 throw new SQLException(problem);
             }
             long last = 0;
             try (PreparedStatement insert = writes.prepareStatement("INSERT INTO results (" + COLUMNS
-                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 for (Pending pending : batch) {
-                    InspectionResult result = pending.result();
-                    Part part = result.part().id().isEmpty() ? result.part().withId("r" + pending.id()) : result.part();
-                    bind(insert, pending.id(), now, part, result.verdict(), result.evaluation(), pending.client());
+                    bind(insert, pending.row());
                     insert.addBatch();
-                    recorded.add(result.recorded(pending.id(), part));
-                    last = pending.id();
+                    last = Math.max(last, pending.row().resultId());
                 }
                 insert.executeBatch();
             }
-            try (PreparedStatement highWater = writes.prepareStatement("UPDATE last_result_id SET id = ?")) {
+            try (PreparedStatement highWater = writes.prepareStatement(
+                    "UPDATE last_result_id SET id = max(id, ?)")) {
                 highWater.setLong(1, last);
                 highWater.executeUpdate();
             }
-            long removed = removeBeyondRetention(now, rows + batch.size());
+            long removed = removeBeyondRetention(Instant.now(), rows + batch.size());
             writes.commit();
             rows += batch.size() - removed;
-            lastRecordedId = last;
+            lastRecordedId = Math.max(lastRecordedId, last);
             if (problem != null) {
                 LOG.info("the results journal records again");
                 problem = null;
@@ -394,7 +423,7 @@ public final class ResultJournal implements AutoCloseable, MeterBinder {
         } catch (SQLException e) {
             rollbackQuietly();
             failing("results are not being recorded: " + e.getMessage(), e);
-            batch.forEach(pending -> pending.recorded().complete(unrecorded(pending.result())));
+            batch.forEach(pending -> pending.committed().complete(false));
             count("kdedge.journal.failures", batch.size());
             return;
         }
@@ -403,19 +432,17 @@ public final class ResultJournal implements AutoCloseable, MeterBinder {
             Timer.builder("kdedge.journal.commit").description("one group commit of the results journal")
                     .register(registry).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         }
-        for (int i = 0; i < batch.size(); i++) {
-            batch.get(i).recorded().complete(recorded.get(i));
-        }
+        batch.forEach(pending -> pending.committed().complete(true));
         listeners.forEach(Runnable::run);
     }
 
-    private static void bind(PreparedStatement insert, long id, Instant at, Part part, Verdict verdict,
-            Evaluation evaluation, String client) throws SQLException {
-        StageTimes t = verdict.timings();
-        Object[] values = {id, at.toEpochMilli(), part.id(), part.station(), part.view(), verdict.product(),
-                verdict.version(), verdict.precision(), verdict.rawScore(), verdict.normalizedScore(),
-                verdict.threshold(), evaluation.name(), t.decodeMs(), t.preprocessMs(), t.inferenceMs(),
-                t.anomalyMapMs(), t.heatmapMs(), t.totalMs(), t.batchSize(), client};
+    private static void bind(PreparedStatement insert, ResultRecord r) throws SQLException {
+        StageTimes t = r.timings();
+        Object[] values = {r.resultId(), r.recordedAt().toEpochMilli(), r.part().id(), r.part().station(),
+            r.part().view(), r.product(), r.version(), r.precision(), r.rawScore(), r.normalizedScore(), r.threshold(),
+            r.evaluation().name(), t.decodeMs(), t.preprocessMs(), t.inferenceMs(), t.anomalyMapMs(), t.heatmapMs(),
+            t.totalMs(), t.batchSize(), r.client(), r.partResult() ? 1 : 0, r.viewResultIds().stream()
+                    .map(String::valueOf).collect(Collectors.joining(",")), r.note()};
         for (int i = 0; i < values.length; i++) {
             insert.setObject(i + 1, values[i]);
         }

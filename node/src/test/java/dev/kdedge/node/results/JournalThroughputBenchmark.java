@@ -45,7 +45,7 @@ class JournalThroughputBenchmark {
                     List<CompletableFuture<InspectionResult>> inFlight = new ArrayList<>();
                     for (int i = 0; i < RESULTS; i++) {
                         inFlight.add(journal.record(ResultJournalTest.result(new Part("SN-" + i, "station-1", ""),
-                                i % 10 == 0), "CN=camera-07,OU=camera"));
+                                i % 10 == 0), "CN=camera-07,OU=camera", true));
                         if (inFlight.size() == depth) {
                             inFlight.get(0).get(30, TimeUnit.SECONDS);
                             inFlight.remove(0);

@@ -52,7 +52,7 @@ class ResultJournalTest {
             List<CompletableFuture<InspectionResult>> recorded = new ArrayList<>();
             for (int i = 0; i < 300; i++) {
                 recorded.add(journal.record(result(new Part(i % 3 == 0 ? "" : "SN-" + i, "station-" + (i % 2), "top"),
-                        i % 10 == 0), "camera-1"));
+                        i % 10 == 0), "camera-1", true));
             }
             long previous = 0;
             for (int i = 0; i < recorded.size(); i++) {
@@ -71,10 +71,10 @@ class ResultJournalTest {
             assertEquals(Optional.empty(), journal.byId(previous + 1).get());
 
             List<ResultRecord> notOk = journal.page(false, Long.MAX_VALUE, new ResultFilter("", "station-0",
-                    Evaluation.NOT_OK), null, null, 1000).get();
+                    Evaluation.NOT_OK, false), null, null, 1000).get();
             assertEquals(30, notOk.size(), "every tenth result, all on station-0");
             assertTrue(notOk.get(0).resultId() > notOk.get(1).resultId(), "newest first");
-            ResultJournal.Window window = journal.window(10, 20, new ResultFilter("", "", null), 5).get();
+            ResultJournal.Window window = journal.window(10, 20, new ResultFilter("", "", null, false), 5).get();
             assertEquals(List.of(11L, 12L, 13L, 14L, 15L), window.results().stream().map(ResultRecord::resultId)
                     .toList());
             assertEquals(1, window.oldestHeld());
@@ -87,11 +87,11 @@ class ResultJournalTest {
         long last;
         try (ResultJournal journal = open(1000)) {
             for (int i = 0; i < 1500; i++) {
-                journal.record(result(Part.UNNAMED, false), "camera-1");
+                journal.record(result(Part.UNNAMED, false), "camera-1", true);
             }
-            last = journal.record(result(Part.UNNAMED, false), "camera-1").get(30, TimeUnit.SECONDS).resultId();
+            last = journal.record(result(Part.UNNAMED, false), "camera-1", true).get(30, TimeUnit.SECONDS).resultId();
             assertEquals(1501, last);
-            assertEquals(502, journal.window(0, last, new ResultFilter("", "", null), 1).get().oldestHeld());
+            assertEquals(502, journal.window(0, last, new ResultFilter("", "", null, false), 1).get().oldestHeld());
         }
         assertEquals(1000, count("SELECT count(*) FROM results"));
         try (Connection db = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("journal/results.db"));
@@ -100,7 +100,7 @@ class ResultJournalTest {
         }
         try (ResultJournal journal = open(1000)) {
             assertEquals(last, journal.lastRecordedId());
-            assertEquals(last + 1, journal.record(result(Part.UNNAMED, true), "camera-1").get(30, TimeUnit.SECONDS)
+            assertEquals(last + 1, journal.record(result(Part.UNNAMED, true), "camera-1", true).get(30, TimeUnit.SECONDS)
                     .resultId(), "the next id, although the journal held none");
         }
     }
@@ -109,11 +109,11 @@ class ResultJournalTest {
     void aJournalItCannotOpenHandsResultsBackUnrecordedAndSaysWhy() throws Exception {
         Files.writeString(dir.resolve("journal"), "a file where the journal's directory should be");
         try (ResultJournal journal = open(1000)) {
-            InspectionResult result = journal.record(result(Part.UNNAMED, false), "camera-1").get(30,
+            InspectionResult result = journal.record(result(Part.UNNAMED, false), "camera-1", true).get(30,
                     TimeUnit.SECONDS);
             assertEquals(0, result.resultId());
             assertTrue(result.part().id().startsWith("u"), result.part().id());
-            InspectionResult named = journal.record(result(new Part("SN-1", "", ""), false), "camera-1")
+            InspectionResult named = journal.record(result(new Part("SN-1", "", ""), false), "camera-1", true)
                     .get(30, TimeUnit.SECONDS);
             assertEquals(new Part("SN-1", "", ""), named.part());
             assertTrue(journal.problem().orElseThrow().contains("cannot be opened"), journal.problem().toString());
