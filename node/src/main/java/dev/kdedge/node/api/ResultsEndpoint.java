@@ -30,6 +30,7 @@ import io.vertx.grpc.server.GrpcServerResponse;
 import io.vertx.grpc.server.Service;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Locale;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -105,7 +106,7 @@ public final class ResultsEndpoint implements Service {
                     + Long.toUnsignedString(id) + " is not kept (every NOT_OK result's is, one OK result's in "
                     + "journal.images.keepOkOneIn, and the oldest make room for newer ones)"));
             return ResultImage.newBuilder().setResultId(id).setImage(UnsafeByteOperations.unsafeWrap(kept.image()))
-                    .setImageFormat(kept.format()).setHeatmapOverlay(UnsafeByteOperations.unsafeWrap(
+                    .setImageFormat(kept.format().name().toLowerCase(Locale.ROOT)).setHeatmapOverlay(UnsafeByteOperations.unsafeWrap(
                             kept.heatmapOverlay())).build();
         });
     }

@@ -13,6 +13,7 @@ import dev.kdedge.calibration.store.UnknownProductException;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.node.engine.EngineCache;
 import dev.kdedge.node.health.ServingState;
+import dev.kdedge.node.inspection.EncodedFormat;
 import dev.kdedge.node.inspection.ImageInput;
 import dev.kdedge.node.inspection.RawImages;
 import java.io.IOException;
@@ -81,8 +82,7 @@ public final class ProductAdministration {
             if (image instanceof ImageInput.Encoded encoded) {
                 content = encoded.copy();
                 decoder.decode(content);
-                extension = content.length > 2 && (content[0] & 0xff) == 0xFF && (content[1] & 0xff) == 0xD8 ? "jpg"
-                        : isPng(content) ? "png" : null;
+                extension = EncodedFormat.of(content).map(EncodedFormat::extension).orElse(null);
                 if (extension == null) {
                     return Upload.refused("only PNG and JPEG are kept; send other formats as raw pixels");
                 }
@@ -139,10 +139,6 @@ public final class ProductAdministration {
         if (store.versions(product).isEmpty()) {
             throw new UnknownProductException("no product '" + product + "' in the store");
         }
-    }
-
-    private static boolean isPng(byte[] b) {
-        return b.length > 8 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G';
     }
 
     private VersionDetails versionDetails(ProductBundle bundle, boolean active) {

@@ -4,6 +4,7 @@ import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.calibration.scoring.HeatmapImages;
 import dev.kdedge.calibration.store.AtomicFiles;
+import dev.kdedge.node.inspection.EncodedFormat;
 import dev.kdedge.node.inspection.Evaluation;
 import dev.kdedge.node.inspection.ImageInput;
 import dev.kdedge.node.inspection.InspectionResult;
@@ -53,8 +54,8 @@ public final class EvidenceStore implements AutoCloseable, MeterBinder {
      */
     public record Settings(Path dir, int keepOkOneIn, long maxBytes, long minFreeBytes) {}
 
-    /** @param format "png" or "jpeg"; @param heatmapOverlay empty when none was kept */
-    public record Kept(long resultId, byte[] image, String format, byte[] heatmapOverlay) {}
+    /** @param heatmapOverlay empty when none was kept */
+    public record Kept(long resultId, byte[] image, EncodedFormat format, byte[] heatmapOverlay) {}
 
     private final Settings settings;
     private final ImageDecoder decoder;
@@ -125,8 +126,8 @@ public final class EvidenceStore implements AutoCloseable, MeterBinder {
     public CompletableFuture<Optional<Kept>> read(long resultId) {
         try {
             return CompletableFuture.supplyAsync(() -> {
-                for (String format : new String[] {"png", "jpeg"}) {
-                    Path image = settings.dir().resolve(resultId + (format.equals("png") ? ".png" : ".jpg"));
+                for (EncodedFormat format : EncodedFormat.values()) {
+                    Path image = settings.dir().resolve(resultId + "." + format.extension());
                     if (Files.exists(image)) {
                         try {
                             Path heatmap = settings.dir().resolve(resultId + HEATMAP);
@@ -152,14 +153,10 @@ public final class EvidenceStore implements AutoCloseable, MeterBinder {
         Path imageFile;
         byte[] content;
         try {
-            if (encoded != null && isJpeg(encoded)) {
-                content = encoded;
-                imageFile = settings.dir().resolve(id + ".jpg");
-            } else {
-                content = encoded != null && isPng(encoded) ? encoded : HeatmapImages.png((encoded != null
-                        ? decoder.decode(encoded) : RawImages.decode(decoder, raw)).toImage());
-                imageFile = settings.dir().resolve(id + ".png");
-            }
+            Optional<EncodedFormat> asSent = encoded == null ? Optional.empty() : EncodedFormat.of(encoded);
+            content = asSent.isPresent() ? encoded : HeatmapImages.png((encoded != null ? decoder.decode(encoded)
+                    : RawImages.decode(decoder, raw)).toImage());
+            imageFile = settings.dir().resolve(id + "." + asSent.orElse(EncodedFormat.PNG).extension());
         } catch (InvalidImageException e) {
             drop(id, e.getMessage());
             return;
@@ -223,14 +220,6 @@ public final class EvidenceStore implements AutoCloseable, MeterBinder {
             counter.increment();
         }
         LOG.debug("the image of result {} is not kept: {}", id, why);
-    }
-
-    private static boolean isJpeg(byte[] b) {
-        return b.length > 2 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xD8;
-    }
-
-    private static boolean isPng(byte[] b) {
-        return b.length > 8 && (b[0] & 0xff) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G';
     }
 
     /** Images kept, the bytes they take, and the ones that could not be kept. */

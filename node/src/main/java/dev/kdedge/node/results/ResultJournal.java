@@ -36,6 +36,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongFunction;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -127,13 +128,13 @@ public final class ResultJournal implements AutoCloseable, MeterBinder {
      * @return the result as recorded, once committed; or unrecorded (id 0) when the journal cannot write
      */
     public CompletableFuture<InspectionResult> record(InspectionResult result, String client, boolean partResult) {
-        long id = nextId.getAndIncrement();
-        Part part = result.part().id().isEmpty() ? result.part().withId("r" + id) : result.part();
         Verdict verdict = result.verdict();
-        ResultRecord row = new ResultRecord(id, part, verdict.product(), verdict.version(), verdict.precision(),
-                verdict.rawScore(), verdict.normalizedScore(), verdict.threshold(), result.evaluation(),
-                verdict.timings(), Instant.now(), client, partResult, List.of(), "");
-        return enqueue(row).thenApply(committed -> committed ? result.recorded(id, part) : unrecorded(result));
+        Queued queued = enqueue(id -> new ResultRecord(id, named(result.part(), id), verdict.product(),
+                verdict.version(), verdict.precision(), verdict.rawScore(), verdict.normalizedScore(),
+                verdict.threshold(), result.evaluation(), verdict.timings(), Instant.now(), client, partResult,
+                List.of(), ""));
+        return queued.committed().thenApply(committed -> committed
+                ? result.recorded(queued.id(), named(result.part(), queued.id())) : unrecorded(result));
     }
 
     /**
@@ -142,23 +143,33 @@ public final class ResultJournal implements AutoCloseable, MeterBinder {
      * @return its result id once committed, or 0 when it could not be recorded
      */
     public CompletableFuture<Long> recordPart(PartResults.Decided part) {
-        long id = nextId.getAndIncrement();
-        ResultRecord row = new ResultRecord(id, new Part(part.partId(), part.station(), ""), part.product(),
-                part.version(), part.precision(), part.rawScore(), part.normalizedScore(), part.threshold(),
-                part.evaluation(), new StageTimes(0, 0, 0, 0, 0, 0, 0), Instant.now(), "", true,
-                part.viewResultIds(), part.why());
-        return enqueue(row).thenApply(committed -> committed ? id : 0L);
+        Queued queued = enqueue(id -> new ResultRecord(id, new Part(part.partId(), part.station(), ""),
+                part.product(), part.version(), part.precision(), part.rawScore(), part.normalizedScore(),
+                part.threshold(), part.evaluation(), new StageTimes(0, 0, 0, 0, 0, 0, 0), Instant.now(), "", true,
+                part.viewResultIds(), part.why()));
+        return queued.committed().thenApply(committed -> committed ? queued.id() : 0L);
     }
 
-    private CompletableFuture<Boolean> enqueue(ResultRecord row) {
+    private static Part named(Part part, long id) {
+        return part.id().isEmpty() ? part.withId("r" + id) : part;
+    }
+
+    private record Queued(long id, CompletableFuture<Boolean> committed) {}
+
+    /**
+     * Gives the row its id and queues it, both under one lock: rows are committed in the order of their ids, so a
+     * follower that has read up to the last committed id has missed none below it.
+     */
+    private Queued enqueue(LongFunction<ResultRecord> row) {
         CompletableFuture<Boolean> committed = new CompletableFuture<>();
         synchronized (queue) {
-            if (closed || !queue.offer(new Pending(row, committed))) {
+            long id = nextId.getAndIncrement();
+            if (closed || !queue.offer(new Pending(row.apply(id), committed))) {
                 committed.complete(false);
                 count("kdedge.journal.failures", 1);
             }
+            return new Queued(id, committed);
         }
-        return committed;
     }
 
     /** Why results are not being recorded, while they are not. */

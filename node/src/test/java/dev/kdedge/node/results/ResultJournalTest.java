@@ -18,7 +18,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -80,6 +85,61 @@ class ResultJournalTest {
             assertEquals(1, window.oldestHeld());
         }
         assertEquals(List.of(), reports, "nothing went wrong");
+    }
+
+    /**
+     * Four threads record at once while a follower reads as WatchResults does (up to the last committed id, a window
+     * at a time): it sees every result once. Rows are committed in the order of their ids, or it would skip one given
+     * its id before, but queued after, a higher one.
+     */
+    @Test
+    void aFollowerMissesNothingWhileSeveralThreadsRecord() throws Exception {
+        try (ResultJournal journal = open(1_000_000)) {
+            int perThread = 500;
+            ExecutorService cameras = Executors.newFixedThreadPool(4);
+            List<Future<List<Long>>> recorded = new ArrayList<>();
+            for (int camera = 0; camera < 4; camera++) {
+                recorded.add(cameras.submit(() -> {
+                    List<CompletableFuture<InspectionResult>> mine = new ArrayList<>();
+                    for (int i = 0; i < perThread; i++) {
+                        mine.add(journal.record(result(Part.UNNAMED, false), "camera", true));
+                    }
+                    List<Long> ids = new ArrayList<>();
+                    for (CompletableFuture<InspectionResult> one : mine) {
+                        ids.add(one.get(30, TimeUnit.SECONDS).resultId());
+                    }
+                    return ids;
+                }));
+            }
+            Set<Long> followed = new TreeSet<>();
+            long cursor = 0;
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            boolean caughtUp = false;
+            while (!caughtUp && System.nanoTime() < until) {
+                // once every camera has its replies, one more pass reads the rest
+                caughtUp = recorded.stream().allMatch(Future::isDone);
+                long upTo = journal.lastRecordedId();
+                ResultJournal.Window window = journal.window(cursor, upTo, new ResultFilter("", "", null, false), 64)
+                        .get();
+                for (ResultRecord result : window.results()) {
+                    assertTrue(followed.add(result.resultId()), "seen twice: " + result.resultId());
+                    cursor = result.resultId();
+                }
+                if (window.results().size() < 64) {
+                    cursor = Math.max(cursor, upTo);
+                } else {
+                    caughtUp = false;
+                }
+            }
+            Set<Long> missed = new TreeSet<>();
+            for (Future<List<Long>> camera : recorded) {
+                missed.addAll(camera.get());
+            }
+            cameras.shutdown();
+            assertEquals(4 * perThread, missed.size());
+            missed.removeAll(followed);
+            assertEquals(Set.of(), missed, "results the follower never saw");
+        }
     }
 
     @Test
