@@ -47,7 +47,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -63,6 +62,7 @@ public final class ModelsEndpoint implements Service {
     private final Executor work;
     private final CallMetrics metrics;
     private final RequestMessages messages;
+    private final UnaryReplies replies;
 
     @FunctionalInterface
     private interface Work<Req, Resp> {
@@ -78,6 +78,7 @@ public final class ModelsEndpoint implements Service {
         this.work = refusingWhenFull(work);
         this.metrics = metrics;
         this.messages = new RequestMessages(maxMessageBytes);
+        this.replies = new UnaryReplies(vertx, messages, metrics);
     }
 
     /**
@@ -137,7 +138,7 @@ public final class ModelsEndpoint implements Service {
                 ModelsGrpcService.SetThresholdPolicy,
                 (SetThresholdPolicyRequest r) -> ProductWire.policy(products.setThresholdPolicy(r.getProduct(),
                         ProductWire.policy(r.getPolicy())))));
-        server.callHandler(ModelsGrpcService.KeepResultAsNormal, call -> unaryAsync(call,
+        server.callHandler(ModelsGrpcService.KeepResultAsNormal, call -> replies.answer(call,
                 ModelsGrpcService.KeepResultAsNormal, this::keepResultAsNormal));
         server.callHandler(ModelsGrpcService.WatchJob, this::watchJob);
         server.callHandler(ModelsGrpcService.UploadNormals, this::uploadNormals);
@@ -146,35 +147,13 @@ public final class ModelsEndpoint implements Service {
     /** A blocking action, on the administration threads. */
     private <Req, Resp> void unary(GrpcServerRequest<Req, Resp> call, ServiceMethod<Req, Resp> method,
             Work<Req, Resp> action) {
-        unaryAsync(call, method, request -> onWork(() -> {
+        replies.answer(call, method, request -> onWork(() -> {
             try {
                 return action.apply(request);
             } catch (Exception e) {
                 throw new CompletionException(e);
             }
         }));
-    }
-
-    private <Req, Resp> void unaryAsync(GrpcServerRequest<Req, Resp> call, ServiceMethod<Req, Resp> method,
-            Function<Req, CompletableFuture<Resp>> action) {
-        Context context = vertx.getOrCreateContext();
-        ClientPresence client = new ClientPresence(call);
-        messages.single(call, method).onFailure(failure -> {
-            if (!client.gone()) {
-                fail(call, StatusMapping.of(failure));
-            }
-        }).onSuccess(request -> {
-            action.apply(request).whenComplete((reply, failure) -> context.runOnContext(v -> {
-                if (client.gone()) {
-                    return;
-                }
-                if (failure != null) {
-                    fail(call, StatusMapping.of(failure));
-                } else {
-                    call.response().end(reply);
-                }
-            }));
-        });
     }
 
     private CompletableFuture<UploadSummary> keepResultAsNormal(KeepResultAsNormalRequest request) {

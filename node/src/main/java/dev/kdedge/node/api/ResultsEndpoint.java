@@ -22,7 +22,6 @@ import dev.kdedge.node.results.ResultJournal;
 import dev.kdedge.node.results.ResultRecord;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.grpc.common.ServiceName;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
@@ -34,7 +33,6 @@ import java.util.Locale;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
 
 /**
  * The {@code kdedge.v1.Results} service: the journal's results for gateways that follow the line and for engineers
@@ -50,7 +48,7 @@ public final class ResultsEndpoint implements Service {
     private final ResultJournal journal;
     private final Optional<EvidenceStore> evidence;
     private final RequestMessages messages;
-    private final CallMetrics metrics;
+    private final UnaryReplies replies;
 
     public ResultsEndpoint(Vertx vertx, ResultJournal journal, Optional<EvidenceStore> evidence, long maxMessageBytes,
             CallMetrics metrics) {
@@ -58,7 +56,7 @@ public final class ResultsEndpoint implements Service {
         this.journal = journal;
         this.evidence = evidence;
         this.messages = new RequestMessages(maxMessageBytes);
-        this.metrics = metrics;
+        this.replies = new UnaryReplies(vertx, messages, metrics);
     }
 
     @Override
@@ -73,12 +71,12 @@ public final class ResultsEndpoint implements Service {
 
     @Override
     public void bind(GrpcServer server) {
-        server.callHandler(ResultsGrpcService.GetResult, call -> unary(call, ResultsGrpcService.GetResult,
+        server.callHandler(ResultsGrpcService.GetResult, call -> replies.answer(call, ResultsGrpcService.GetResult,
                 this::getResult));
-        server.callHandler(ResultsGrpcService.ListResults, call -> unary(call, ResultsGrpcService.ListResults,
+        server.callHandler(ResultsGrpcService.ListResults, call -> replies.answer(call, ResultsGrpcService.ListResults,
                 this::listResults));
-        server.callHandler(ResultsGrpcService.GetResultImage, call -> unary(call, ResultsGrpcService.GetResultImage,
-                this::getResultImage));
+        server.callHandler(ResultsGrpcService.GetResultImage, call -> replies.answer(call,
+                ResultsGrpcService.GetResultImage, this::getResultImage));
         server.callHandler(ResultsGrpcService.WatchResults, this::watchResults);
     }
 
@@ -106,8 +104,8 @@ public final class ResultsEndpoint implements Service {
                     + Long.toUnsignedString(id) + " is not kept (every NOT_OK result's is, one OK result's in "
                     + "journal.images.keepOkOneIn, and the oldest make room for newer ones)"));
             return ResultImage.newBuilder().setResultId(id).setImage(UnsafeByteOperations.unsafeWrap(kept.image()))
-                    .setImageFormat(kept.format().name().toLowerCase(Locale.ROOT)).setHeatmapOverlay(UnsafeByteOperations.unsafeWrap(
-                            kept.heatmapOverlay())).build();
+                    .setImageFormat(kept.format().name().toLowerCase(Locale.ROOT))
+                    .setHeatmapOverlay(UnsafeByteOperations.unsafeWrap(kept.heatmapOverlay())).build();
         });
     }
 
@@ -136,34 +134,6 @@ public final class ResultsEndpoint implements Service {
                 });
     }
 
-    private <Req, Resp> void unary(GrpcServerRequest<Req, Resp> call, ServiceMethod<Req, Resp> method,
-            Function<Req, CompletableFuture<Resp>> action) {
-        Context context = vertx.getOrCreateContext();
-        ClientPresence client = new ClientPresence(call);
-        messages.single(call, method).onSuccess(request -> {
-            CompletableFuture<Resp> reply;
-            try {
-                reply = action.apply(request);
-            } catch (RuntimeException e) {
-                reply = CompletableFuture.failedFuture(e);
-            }
-            reply.whenComplete((response, failure) -> context.runOnContext(v -> {
-                if (failure != null) {
-                    fail(call, client, StatusMapping.of(failure));
-                } else {
-                    client.write(() -> call.response().end(response));
-                }
-            }));
-        }).onFailure(failure -> fail(call, client, StatusMapping.of(failure)));
-    }
-
-    private void fail(GrpcServerRequest<?, ?> call, ClientPresence client, StatusMapping status) {
-        if (!client.gone()) {
-            metrics.failed(call.methodName(), status.status());
-            client.write(() -> call.response().status(status.status()).statusMessage(status.message()).end());
-        }
-    }
-
     private void watchResults(GrpcServerRequest<WatchResultsRequest, WatchResultsResponse> call) {
         Context context = vertx.getOrCreateContext();
         ClientPresence client = new ClientPresence(call);
@@ -172,17 +142,17 @@ public final class ResultsEndpoint implements Service {
             try {
                 filter = filter(request.getFilter());
             } catch (IllegalArgumentException e) {
-                fail(call, client, StatusMapping.of(e));
+                replies.fail(call, client, StatusMapping.of(e));
                 return;
             }
             if (request.getAfterResultId() < 0) {
-                fail(call, client, StatusMapping.of(new IllegalArgumentException("after_result_id "
+                replies.fail(call, client, StatusMapping.of(new IllegalArgumentException("after_result_id "
                         + Long.toUnsignedString(request.getAfterResultId()) + " is beyond any result id")));
                 return;
             }
             new ResultWatch(call, client, context, filter, request.hasAfterResultId() ? request.getAfterResultId()
                     : journal.lastRecordedId()).start();
-        }).onFailure(failure -> fail(call, client, StatusMapping.of(failure)));
+        }).onFailure(failure -> replies.fail(call, client, StatusMapping.of(failure)));
     }
 
     /**
@@ -240,7 +210,7 @@ public final class ResultsEndpoint implements Service {
                         }
                         if (failure != null) {
                             end();
-                            fail(call, client, StatusMapping.of(failure));
+                            replies.fail(call, client, StatusMapping.of(failure));
                             return;
                         }
                         send(window, upTo);
