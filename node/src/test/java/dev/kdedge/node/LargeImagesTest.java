@@ -12,6 +12,8 @@ import dev.kdedge.calibration.demo.DemoFixture;
 import io.grpc.Status;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -23,6 +25,7 @@ import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.MemoryCacheImageOutputStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Images that are cheap to send and costly to decode (a small progressive JPEG declaring millions of pixels) are
@@ -32,6 +35,15 @@ import org.junit.jupiter.api.Test;
  */
 class LargeImagesTest {
     private static final int SIDE = 3000;
+    /**
+     * README, "Inspection API": with the default settings, the images being decoded and waiting hold at most about
+     * 1.1 GB; a node given a heap of that size never runs out of it, and its native memory comes on top.
+     */
+    private static final String HEAP_FOR_IMAGES = "1g";
+    private static final long RESIDENT_BOUND_BYTES = 1536L << 20;
+
+    @TempDir
+    Path dir;
 
     @Test
     void aBurstOfCostlyDecodesDoesNotDelayAnOrdinaryFrame() throws Exception {
@@ -97,6 +109,50 @@ class LargeImagesTest {
                         .setImage(image).build()).getVerdict();
                 assertEquals(DemoFixture.PRODUCT, verdict.getProduct());
             }
+        }
+    }
+
+    /**
+     * Sixteen such columns at once, eight as PNG and eight raw, against the node in its own JVM with half the heap it
+     * runs with in production: every call is answered, scored or refused RESOURCE_EXHAUSTED by a full lane or queue,
+     * none INTERNAL (an OutOfMemoryError), and the node's peak resident memory stays under the bound. Before the
+     * resize was bounded, eight PNG columns at once answered five OutOfMemoryErrors with 2 GB; with 600 MB of heap
+     * this test fails.
+     */
+    @Test
+    void sixteenColumnsAtOnceStayWithinTheStatedMemoryBound() throws Exception {
+        int height = 12_000_000;
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(1, height, BufferedImage.TYPE_BYTE_GRAY), "png", png);
+        Image encoded = Image.newBuilder().setEncoded(ByteString.copyFrom(png.toByteArray())).build();
+        Image raw = Image.newBuilder().setRaw(RawImage.newBuilder().setFormat(RawImage.PixelFormat.GRAY8).setWidth(1)
+                .setHeight(height).setPixels(ByteString.copyFrom(new byte[height]))).build();
+        Path config = Files.writeString(dir.resolve("node.yaml"),
+                "server:\n  host: 127.0.0.1\n  plaintext: true\nmetrics:\n  enabled: false\n");
+        try (NodeProcess node = new NodeProcess(config, DemoFixture.copyOfStore(dir.resolve("store")), null, HEAP_FOR_IMAGES)) {
+            node.score();
+            long before = node.residentBytes();
+            InspectionGrpc.InspectionStub async = InspectionGrpc.newStub(node.channel)
+                    .withDeadlineAfter(5, TimeUnit.MINUTES);
+            List<CompletableFuture<Status.Code>> calls = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                for (Image image : List.of(encoded, raw)) {
+                    calls.add(ScoreCalls.status(async, ScoreRequest.newBuilder().setProduct(DemoFixture.PRODUCT)
+                            .setImage(image).build()));
+                }
+            }
+            List<Status.Code> codes = new ArrayList<>();
+            for (CompletableFuture<Status.Code> call : calls) {
+                codes.add(call.get(5, TimeUnit.MINUTES));
+            }
+            long peak = node.peakResidentBytes();
+            System.out.printf("16 columns at once: %s; resident before %d MiB, peak %d MiB%n", codes,
+                    before >> 20, peak >> 20);
+            assertTrue(codes.stream().allMatch(c -> c == Status.Code.OK || c == Status.Code.RESOURCE_EXHAUSTED),
+                    codes.toString());
+            assertTrue(codes.stream().filter(c -> c == Status.Code.OK).count() >= 2, codes.toString());
+            assertTrue(peak < RESIDENT_BOUND_BYTES, "peak resident memory " + (peak >> 20) + " MiB");
+            node.score();
         }
     }
 

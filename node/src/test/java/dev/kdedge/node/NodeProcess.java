@@ -37,11 +37,16 @@ final class NodeProcess implements AutoCloseable {
 
     /** @param crashAt the {@link CrashPoints} name at which this process halts, or null */
     NodeProcess(Path config, Path store, String crashAt) throws Exception {
+        this(config, store, crashAt, "2g");
+    }
+
+    /** @param maxHeap the JVM's -Xmx: 2g, as bin/kdedge-node and the systemd unit give it */
+    NodeProcess(Path config, Path store, String crashAt, String maxHeap) throws Exception {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx2g"));
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx" + maxHeap));
         if (crashAt != null) {
             command.add("-D" + CrashPoints.PROPERTY + "=" + crashAt);
         }
@@ -68,6 +73,23 @@ final class NodeProcess implements AutoCloseable {
 
     int port() {
         return port;
+    }
+
+    /** The process's peak resident memory so far (Linux's VmHWM), in bytes. */
+    long peakResidentBytes() throws IOException {
+        return residentKilobytes("VmHWM:") * 1024;
+    }
+
+    /** The process's resident memory now (Linux's VmRSS), in bytes. */
+    long residentBytes() throws IOException {
+        return residentKilobytes("VmRSS:") * 1024;
+    }
+
+    private long residentKilobytes(String field) throws IOException {
+        return Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status")).stream()
+                .filter(line -> line.startsWith(field))
+                .mapToLong(line -> Long.parseLong(line.substring(field.length()).trim().split("\\s+")[0]))
+                .findFirst().orElseThrow(() -> new IOException("no " + field + " for process " + process.pid()));
     }
 
     ModelsGrpc.ModelsBlockingStub models() {
