@@ -74,7 +74,7 @@ class PrometheusScrapeTest {
                 for (int i = 0; i < 3; i++) {
                     inspection.score(good);
                 }
-                inspection.score(defect);
+                inspection.score(defect.toBuilder().setStation("press-3").build());
                 assertThrows(StatusRuntimeException.class,
                         () -> inspection.score(good.toBuilder().setProduct("no-such-product").build()));
                 stream(node, good, 3);
@@ -95,6 +95,12 @@ class PrometheusScrapeTest {
                         + "(rate(kdedge_request_duration_seconds_bucket[1h])))");
                 assertTrue(p99 > 0 && p99 < 10, "p99 " + p99);
 
+                // Every frame of a product seen by one camera is a part; stations as the requests named them.
+                assertEquals(11, value("sum(kdedge_parts_total{product=\"demo\"})"));
+                assertEquals(1, value("sum(kdedge_parts_total{station=\"press-3\",evaluation=\"not_ok\"})"));
+                assertEquals(9, value("sum(kdedge_parts_total{station=\"\",evaluation=\"ok\"})"));
+                assertAtLeast(1, "sum(kdedge_journal_lag_seconds_count)");
+                assertAtLeast(4096, "kdedge_journal_bytes");
                 assertAtLeast(1, "kdedge_engines_bytes");
                 assertEquals(1, value("cache_load_total{cache=\"engines\",result=\"success\"}"));
                 assertAtLeast(1, "cache_gets_total{cache=\"engines\",result=\"hit\"}");

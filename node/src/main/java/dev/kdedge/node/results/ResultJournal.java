@@ -60,7 +60,8 @@ public final class ResultJournal implements AutoCloseable, MeterBinder {
     private static final String COLUMNS = "result_id, recorded_at, part_id, station, view, product, model_version, "
             + "precision, raw_score, normalized_score, threshold, evaluation, decode_ms, preprocess_ms, inference_ms, "
             + "anomaly_map_ms, heatmap_ms, total_ms, batch_size, client, part_result, view_result_ids, note";
-    private static final Pending STOP = new Pending(null, null);
+    private static final Pending STOP = new Pending(null, null, 0);
+    private static final Duration SIZE_READ_EVERY = Duration.ofSeconds(1);
 
     /** How far a committed result has gone when its reply is sent. */
     public enum Sync {
@@ -80,8 +81,8 @@ public final class ResultJournal implements AutoCloseable, MeterBinder {
         void cannotRecord(String why);
     }
 
-    /** A row waiting for its commit; {@code committed} tells whether it was. */
-    private record Pending(ResultRecord row, CompletableFuture<Boolean> committed) {}
+    /** A row waiting for its commit since {@code queuedNanos}; {@code committed} tells whether it was. */
+    private record Pending(ResultRecord row, CompletableFuture<Boolean> committed, long queuedNanos) {}
 
     private final Settings settings;
     private final Reports reports;
@@ -95,6 +96,9 @@ public final class ResultJournal implements AutoCloseable, MeterBinder {
     private volatile long lastRecordedId;
     private volatile long rows;
     private volatile MeterRegistry meters;
+    private final PartCounter parts = new PartCounter();
+    private volatile long bytes;
+    private Instant lastSizeRead = Instant.MIN;
     private boolean closed;
     private Connection writes;
     private Connection reads;
@@ -162,14 +166,19 @@ public final class ResultJournal implements AutoCloseable, MeterBinder {
      */
     private Queued enqueue(LongFunction<ResultRecord> row) {
         CompletableFuture<Boolean> committed = new CompletableFuture<>();
+        ResultRecord queued;
         synchronized (queue) {
             long id = nextId.getAndIncrement();
-            if (closed || !queue.offer(new Pending(row.apply(id), committed))) {
+            queued = row.apply(id);
+            if (closed || !queue.offer(new Pending(queued, committed, System.nanoTime()))) {
                 committed.complete(false);
                 count("kdedge.journal.failures", 1);
             }
-            return new Queued(id, committed);
         }
+        if (queued.partResult()) {
+            parts.count(queued.product(), queued.part().station(), queued.evaluation());
+        }
+        return new Queued(queued.resultId(), committed);
     }
 
     /** Why results are not being recorded, while they are not. */
@@ -438,13 +447,37 @@ public final class ResultJournal implements AutoCloseable, MeterBinder {
             count("kdedge.journal.failures", batch.size());
             return;
         }
+        long now = System.nanoTime();
         MeterRegistry registry = meters;
         if (registry != null) {
             Timer.builder("kdedge.journal.commit").description("one group commit of the results journal")
-                    .register(registry).record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+                    .register(registry).record(now - started, TimeUnit.NANOSECONDS);
+            Timer.builder("kdedge.journal.lag").description("from a result given to the journal to its commit, "
+                    + "the longest of each group commit").register(registry)
+                    .record(now - batch.stream().mapToLong(Pending::queuedNanos).min().orElse(now),
+                            TimeUnit.NANOSECONDS);
         }
+        readSize();
         batch.forEach(pending -> pending.committed().complete(true));
         listeners.forEach(Runnable::run);
+    }
+
+    /** The database's size with its write-ahead log, read at most once a second by the writer. */
+    private void readSize() {
+        Instant now = Instant.now();
+        if (Duration.between(lastSizeRead, now).compareTo(SIZE_READ_EVERY) < 0) {
+            return;
+        }
+        lastSizeRead = now;
+        long total = 0;
+        for (String suffix : List.of("", "-wal")) {
+            try {
+                total += Files.size(Path.of(settings.file() + suffix));
+            } catch (IOException absent) {
+                // no write-ahead log between checkpoints
+            }
+        }
+        bytes = total;
     }
 
     private static void bind(PreparedStatement insert, ResultRecord r) throws SQLException {
@@ -515,7 +548,10 @@ public final class ResultJournal implements AutoCloseable, MeterBinder {
         }
     }
 
-    /** Results recorded and retained, commit times, failures, and whether the journal is failing. */
+    /**
+     * Results recorded and retained, the bytes they take, commit times and lag, failures, whether the journal is
+     * failing, and the parts decided.
+     */
     @Override
     public void bindTo(MeterRegistry registry) {
         meters = registry;
@@ -525,6 +561,9 @@ public final class ResultJournal implements AutoCloseable, MeterBinder {
                 .description("results the journal holds").register(registry);
         Gauge.builder("kdedge.journal.failing", this, journal -> journal.problem == null ? 0 : 1)
                 .description("1 while results are not being recorded").register(registry);
+        Gauge.builder("kdedge.journal.bytes", this, journal -> journal.bytes).baseUnit("bytes")
+                .description("the journal's database and write-ahead log on disk").register(registry);
+        parts.bindTo(registry);
     }
 
     /** Records what is queued, then closes the database. */

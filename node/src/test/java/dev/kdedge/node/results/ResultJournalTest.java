@@ -8,6 +8,8 @@ import dev.kdedge.node.inspection.InspectionResult;
 import dev.kdedge.node.inspection.InspectionResult.StageTimes;
 import dev.kdedge.node.inspection.InspectionResult.Verdict;
 import dev.kdedge.node.inspection.Part;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -16,6 +18,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -187,6 +190,36 @@ class ResultJournalTest {
             r.next();
             return r.getLong(1);
         }
+    }
+
+    /**
+     * Parts are counted by the station their requests name, but only the first {@value PartCounter#MAX_STATIONS}
+     * stations get series of their own: a client naming a new station each time cannot grow the metrics.
+     */
+    @Test
+    void partsAreCountedByStationWithinABoundedSetOfStations() throws Exception {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        try (ResultJournal journal = open(1000)) {
+            journal.bindTo(registry);
+            List<CompletableFuture<InspectionResult>> recorded = new ArrayList<>();
+            for (int i = 0; i < 100; i++) {
+                recorded.add(journal.record(result(new Part("SN-" + i, "station-" + i, ""), i % 2 == 0), "camera",
+                        true));
+            }
+            recorded.add(journal.record(result(new Part("SN-view", "station-0", "top"), false), "camera", false));
+            for (CompletableFuture<InspectionResult> one : recorded) {
+                one.get(30, TimeUnit.SECONDS);
+            }
+        }
+        Collection<Counter> parts = registry.find("kdedge.parts").counters();
+        assertEquals(PartCounter.MAX_STATIONS + 1, parts.stream().map(c -> c.getId().getTag("station"))
+                .distinct().count());
+        assertEquals(100, parts.stream().mapToDouble(Counter::count).sum(), 0, "a view of a part is not a part");
+        assertEquals(100 - PartCounter.MAX_STATIONS, registry.find("kdedge.parts")
+                .tag("station", PartCounter.OTHER_STATION).counters().stream().mapToDouble(Counter::count).sum(), 0);
+        assertEquals(1, registry.get("kdedge.parts").tags("station", "station-1", "evaluation", "ok").counter()
+                .count(), 0);
+        assertTrue(registry.get("kdedge.journal.bytes").gauge().value() > 0);
     }
 
     static InspectionResult result(Part part, boolean anomalous) {
