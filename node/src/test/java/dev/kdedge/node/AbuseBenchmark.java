@@ -4,11 +4,18 @@ import com.google.protobuf.ByteString;
 import dev.kdedge.api.v1.FrameRequest;
 import dev.kdedge.api.v1.Image;
 import dev.kdedge.api.v1.InspectionGrpc;
+import dev.kdedge.api.v1.ResultsGrpc;
 import dev.kdedge.api.v1.ScoreRequest;
+import dev.kdedge.api.v1.WatchResultsRequest;
+import dev.kdedge.api.v1.WatchResultsResponse;
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.ClientCallStreamObserver;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -59,7 +66,9 @@ class AbuseBenchmark {
                 new Pattern("calls cancelled 15 ms after they start, 16 at a time", context -> flood(context, 16, 15, 0)),
                 new Pattern("calls whose 1 ms deadline passes in the queue, 16 at a time", context -> flood(context, 16, -1, 1)),
                 new Pattern("50 streams of 200 frames whose client never reads", context -> neverReading(context, 50, 200)),
-                new Pattern("4 large JPEGs (3000 x 3000) in flight, continuously", context -> largeImages(context, 4)));
+                new Pattern("4 large JPEGs (3000 x 3000) in flight, continuously", context -> largeImages(context, 4)),
+                new Pattern("20 results watchers from result 0 that never read (4 KiB window)",
+                        context -> neverReadingWatchers(context, 20)));
         try (RunningNode node = new RunningNode(store, c -> {})) {
             InspectionGrpc.newBlockingStub(node.channel).score(request);
             System.out.printf("%-62s %8s %8s %8s  %s%n", "beside", "p50 ms", "p99 ms", "max ms", "polite calls failed");
@@ -148,6 +157,31 @@ class AbuseBenchmark {
             Thread.currentThread().interrupt();
         } finally {
             opened.forEach(stream -> stream.cancel("done", null));
+            channel.shutdownNow();
+        }
+    }
+
+    /** Line gateways that ask for every result the journal holds and then take none of them. */
+    private static void neverReadingWatchers(AbuseContext context, int watchers) {
+        ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", context.port()).usePlaintext()
+                .flowControlWindow(4096).build();
+        List<ClientCall<WatchResultsRequest, WatchResultsResponse>> opened = new ArrayList<>();
+        try {
+            for (int w = 0; w < watchers; w++) {
+                ClientCall<WatchResultsRequest, WatchResultsResponse> watcher = channel.newCall(
+                        ResultsGrpc.getWatchResultsMethod(), CallOptions.DEFAULT);
+                watcher.start(new ClientCall.Listener<>() {}, new Metadata());
+                watcher.sendMessage(WatchResultsRequest.newBuilder().setAfterResultId(0).build());
+                watcher.halfClose();
+                opened.add(watcher);
+            }
+            while (!context.stop().get()) {
+                Thread.sleep(50);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            opened.forEach(watcher -> watcher.cancel("done", null));
             channel.shutdownNow();
         }
     }

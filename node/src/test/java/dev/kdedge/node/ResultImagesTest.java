@@ -83,8 +83,17 @@ class ResultImagesTest {
             assertEquals(DemoFixture.PRODUCT, kept.getProduct());
             assertEquals(1, kept.getAccepted() + kept.getDuplicates(), kept.toString());
             assertEquals(normalsBefore + kept.getAccepted(), kept.getNormalsStored());
-            assertEquals(1, models.keepResultAsNormal(KeepResultAsNormalRequest.newBuilder()
-                    .setResultId(sampled.getResultId()).build()).getDuplicates(), "kept once per content");
+            // the field engineer's command: the same image again is kept once per content
+            CalibrateCli.Run again = CalibrateCli.run("remote", "keep-normal", "--node=127.0.0.1:"
+                    + node.server.port(), "--result-id=" + sampled.getResultId());
+            assertEquals(0, again.exitCode(), again.err());
+            assertEquals("result " + sampled.getResultId() + ": demo: 0 stored, 1 already there, 0 refused; the node "
+                    + "now has " + kept.getNormalsStored() + " normal and " + kept.getDefectsStored()
+                    + " defect images", again.out().strip());
+            CalibrateCli.Run notKept = CalibrateCli.run("remote", "keep-normal", "--node=127.0.0.1:"
+                    + node.server.port(), "--result-id=" + notSampled.getResultId());
+            assertEquals(1, notKept.exitCode());
+            assertTrue(notKept.err().contains("NOT_FOUND"), notKept.err());
             StatusRuntimeException notOk = assertThrows(StatusRuntimeException.class, () -> models
                     .keepResultAsNormal(KeepResultAsNormalRequest.newBuilder().setResultId(rejected.getResultId())
                             .build()));

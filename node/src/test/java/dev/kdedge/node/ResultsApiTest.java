@@ -130,6 +130,22 @@ class ResultsApiTest {
             }
             assertEquals(List.of("SN-4", "SN-10"), rows.stream().map(row -> row.get("part_id").asText()).toList());
             assertEquals(verdicts.get(9).getRawScore(), rows.get(1).get("raw_score").asDouble(), 0);
+            assertTrue(rows.get(1).get("image_kept").asBoolean(), "a NOT_OK result's image is kept");
+
+            // the same export read from the journal's file beside the running node, as after a node has died
+            CalibrateCli.Run fromFile = CalibrateCli.run("journal", "export", "--state=" + node.journalFile(),
+                    "--format=csv");
+            assertEquals(0, fromFile.exitCode(), fromFile.err());
+            assertEquals(csv.out(), fromFile.out());
+            CalibrateCli.Run rejectsFromFile = CalibrateCli.run("journal", "export", "--state=" + node.journalFile(),
+                    "--format=jsonl", "--evaluation=NOT_OK");
+            assertEquals(rejects.out(), rejectsFromFile.out());
+            CalibrateCli.Run noJournal = CalibrateCli.run("journal", "export", "--state=" + DemoFixture.store());
+            assertEquals(1, noJournal.exitCode());
+            assertTrue(noJournal.err().contains("no results journal at "), noJournal.err());
+            CalibrateCli.Run badTimeFromFile = CalibrateCli.run("journal", "export", "--state=" + node.journalFile(),
+                    "--since=yesterday");
+            assertTrue(badTimeFromFile.err().contains("--since must be an RFC 3339 time"), badTimeFromFile.err());
         }
     }
 

@@ -57,6 +57,11 @@ final class RunningNode implements AutoCloseable {
                 .maxInboundMessageSize(64 * 1024 * 1024).build();
     }
 
+    /** The node's results journal: its SQLite file. */
+    Path journalFile() {
+        return journalDir.resolve("results.db");
+    }
+
     @Override
     public void close() throws Exception {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

@@ -18,6 +18,9 @@ import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,8 +32,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * The journal's results, oldest first, as CSV or JSON lines, with the journal's columns: read a page at a time from
- * the node's Results service, written as they come (an export of a million results holds one page in memory).
+ * The journal's results, oldest first, as CSV or JSON lines, with the journal's columns: read a page at a time, from
+ * the node's Results service or from the journal's file, and written as they come (an export of a million results
+ * holds one page in memory).
  */
 @Command(name = "export", mixinStandardHelpOptions = true,
         description = "Write a node's recorded results, oldest first, as CSV or JSON lines (one result a line).")
@@ -45,6 +49,10 @@ final class ExportCommand implements Callable<Integer> {
 
     @Mixin
     NodeAddress address = new NodeAddress();
+
+    @Option(names = "--state", description = "Read the journal's file instead of asking a node, the node running or "
+            + "not: the node's store directory (its journal is DIR/journal/results.db) or the database file.")
+    Path state;
 
     @Option(names = "--format", defaultValue = "csv", description = "csv or jsonl (default: ${DEFAULT-VALUE}).")
     Format format;
@@ -70,27 +78,24 @@ final class ExportCommand implements Callable<Integer> {
     @Option(names = "--out", description = "The file to write (default: standard output).")
     Path out;
 
+    /** Where the results come from, a page at a time; an empty page ends them. */
+    private interface Source extends AutoCloseable {
+        List<InspectionRecord> next() throws Exception;
+    }
+
     @Override
     public Integer call() throws Exception {
-        ManagedChannel channel = address.channel();
-        try (OutputStream target = out == null ? new NonClosing(System.out) : Files.newOutputStream(out);
+        Instant from = instant("--since", since);
+        Instant to = instant("--until", until);
+        try (Source results = state != null ? fromFile(from, to) : fromNode();
+                OutputStream target = out == null ? new NonClosing(System.out) : Files.newOutputStream(out);
                 SequenceWriter rows = writer(target)) {
-            ListResultsRequest.Builder request = ListResultsRequest.newBuilder().setOldestFirst(true)
-                    .setPageSize(PAGE).setSince(since).setUntil(until).setFilter(ResultFilter.newBuilder()
-                            .setProduct(product).setStation(station).setEvaluation(evaluation)
-                            .setPartsOnly(partsOnly));
             long written = 0;
-            while (true) {
-                ListResultsResponse page = ResultsGrpc.newBlockingStub(channel)
-                        .withDeadlineAfter(120, TimeUnit.SECONDS).listResults(request.build());
-                for (InspectionRecord result : page.getResultsList()) {
+            for (List<InspectionRecord> page = results.next(); !page.isEmpty(); page = results.next()) {
+                for (InspectionRecord result : page) {
                     rows.write(row(result));
                     written++;
                 }
-                if (page.getNextPageToken().isEmpty()) {
-                    break;
-                }
-                request.setPageToken(page.getNextPageToken());
             }
             rows.flush();
             if (format == Format.jsonl && written > 0) {
@@ -98,8 +103,68 @@ final class ExportCommand implements Callable<Integer> {
             }
             System.err.printf("%d results written%n", written);
             return 0;
-        } finally {
-            channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private Source fromNode() {
+        ManagedChannel channel = address.channel();
+        ListResultsRequest.Builder request = ListResultsRequest.newBuilder().setOldestFirst(true).setPageSize(PAGE)
+                .setSince(since).setUntil(until).setFilter(ResultFilter.newBuilder().setProduct(product)
+                        .setStation(station).setEvaluation(evaluation).setPartsOnly(partsOnly));
+        return new Source() {
+            private boolean last;
+
+            @Override
+            public List<InspectionRecord> next() {
+                if (last) {
+                    return List.of();
+                }
+                ListResultsResponse page = ResultsGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(120, TimeUnit.SECONDS).listResults(request.build());
+                last = page.getNextPageToken().isEmpty();
+                request.setPageToken(page.getNextPageToken());
+                return page.getResultsList();
+            }
+
+            @Override
+            public void close() throws InterruptedException {
+                channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            }
+        };
+    }
+
+    private Source fromFile(Instant from, Instant to) throws SQLException {
+        JournalFile journal = JournalFile.open(state);
+        return new Source() {
+            private long lastId;
+
+            @Override
+            public List<InspectionRecord> next() throws SQLException {
+                List<InspectionRecord> page = journal.page(lastId, product, station, evaluation, partsOnly, from, to,
+                        PAGE);
+                if (!page.isEmpty()) {
+                    lastId = page.get(page.size() - 1).getResultId();
+                }
+                return page;
+            }
+
+            @Override
+            public void close() throws SQLException {
+                journal.close();
+            }
+        };
+    }
+
+    /** The node checks these too; checked here, a file export refuses them in the same words. */
+    private static Instant instant(String option, String rfc3339) {
+        if (rfc3339.isEmpty()) {
+            return null;
+        }
+        try {
+            return Instant.parse(rfc3339);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException(option + " must be an RFC 3339 time such as 2026-12-04T08:00:00Z, was "
+                    + rfc3339);
         }
     }
 

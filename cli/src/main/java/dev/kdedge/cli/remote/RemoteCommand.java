@@ -4,8 +4,9 @@ import picocli.CommandLine.Command;
 
 /** The engineer's side of a running node (its kdedge.v1.Models service). */
 @Command(name = "remote", mixinStandardHelpOptions = true,
-        description = {"Recalibrate a running node: upload normal images, fine-tune, watch, check, promote, roll back.",
+        description = {"Recalibrate a running node: upload normal images (or keep those of OK results), fine-tune, watch, "
+                + "check, promote, roll back.",
                 "The node must allow it (models.enabled: true in its edge-config)."},
-        subcommands = {UploadCommand.class, FineTuneCommand.class, WatchCommand.class, StatusCommand.class,
+        subcommands = {UploadCommand.class, KeepNormalCommand.class, FineTuneCommand.class, WatchCommand.class, StatusCommand.class,
             PromoteCommand.class, RollbackCommand.class, CancelCommand.class, ThresholdPolicyCommand.class})
 public final class RemoteCommand {}

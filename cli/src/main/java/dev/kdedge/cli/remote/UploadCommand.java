@@ -56,12 +56,18 @@ final class UploadCommand extends RemoteCall {
         } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
-        System.out.printf("%s: %d stored, %d already there, %d refused; the node now has %d normal and %d defect images%n",
-                s.getProduct(), s.getAccepted(), s.getDuplicates(), s.getRejectedCount(), s.getNormalsStored(),
-                s.getDefectsStored());
+        System.out.print(describe(s));
+    }
+
+    /** What the node did with the images, a line, and a line per image it refused. */
+    static String describe(UploadSummary s) {
+        StringBuilder text = new StringBuilder(String.format("%s: %d stored, %d already there, %d refused; the node "
+                + "now has %d normal and %d defect images%n", s.getProduct(), s.getAccepted(), s.getDuplicates(),
+                s.getRejectedCount(), s.getNormalsStored(), s.getDefectsStored()));
         for (UploadRejection r : s.getRejectedList()) {
-            System.out.println("  refused " + r.getName() + ": " + r.getReason());
+            text.append(String.format("  refused %s: %s%n", r.getName(), r.getReason()));
         }
+        return text.toString();
     }
 
     /** Sends the files as fast as the node takes them (gRPC flow control), not all into memory at once. */
