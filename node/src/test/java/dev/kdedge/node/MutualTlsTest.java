@@ -52,6 +52,7 @@ class MutualTlsTest {
     static TestPki.PemFiles camera;
     static TestPki.PemFiles engineer;
     static TestPki.PemFiles observer;
+    static TestPki.PemFiles line;
     static TestPki.PemFiles visitor;
     static RunningNode node;
 
@@ -65,6 +66,7 @@ class MutualTlsTest {
         camera = plantCa.client("camera").written(dir, "camera");
         engineer = plantCa.client("engineer").written(dir, "engineer");
         observer = plantCa.client("observer").written(dir, "observer");
+        line = plantCa.client("line").written(dir, "line");
         visitor = plantCa.client("visitors").written(dir, "visitor");
         TestPki.PemFiles server = plantCa.server().written(dir, "node");
         node = new RunningNode(DemoFixture.copyOfStore(dir.resolve("store")),
@@ -138,7 +140,7 @@ class MutualTlsTest {
         assertEquals(1, models(asCamera).listProducts(ListProductsRequest.getDefaultInstance()).getProductsCount());
         assertDenied("Promote needs role engineer; this client's certificate grants role camera",
                 () -> models(asCamera).promote(PROMOTE_ACTIVE));
-        assertDenied("GetResult needs role engineer or observer; this client's certificate grants role camera",
+        assertDenied("GetResult needs role engineer or observer or line; this client's certificate grants role camera",
                 () -> results(asCamera).getResult(SN_4711));
 
         ManagedChannel asEngineer = channel(engineer);
@@ -158,8 +160,15 @@ class MutualTlsTest {
         assertEquals(recorded, results(asEngineer).getResult(SN_4711));
 
         ManagedChannel asVisitor = channel(visitor);
-        assertDenied("ListProducts needs role camera or engineer or observer; this client's certificate grants no "
-                + "role (OU: ['visitors'])", () -> models(asVisitor).listProducts(ListProductsRequest.getDefaultInstance()));
+        assertDenied("ListProducts needs role camera or engineer or observer or line; this client's certificate "
+                + "grants no role (OU: ['visitors'])",
+                () -> models(asVisitor).listProducts(ListProductsRequest.getDefaultInstance()));
+
+        // a line PLC's gateway follows the results, and scores nothing
+        ManagedChannel asLine = channel(line);
+        assertEquals(recorded, results(asLine).getResult(SN_4711));
+        assertDenied("Score needs role camera or engineer; this client's certificate grants role line",
+                () -> inspection(asLine).score(DemoRequests.scoreRequest(DemoFixture.sampleGood())));
     }
 
     /**

@@ -90,11 +90,11 @@ public final class NodeConfig {
 
         /** The certificate field a role is read from: OU, CN, SAN_DNS or SAN_URI. */
         @JsonProperty public String roleFrom = "OU";
-        /** Role name (camera, engineer, observer) to the values of {@code roleFrom} that grant it. */
-        @JsonProperty public Map<String, List<String>> roles = Map.of(
-                "camera", List.of("camera"), "engineer", List.of("engineer"), "observer", List.of("observer"));
+        /** Role name (camera, engineer, observer, line) to the values of {@code roleFrom} that grant it. */
+        @JsonProperty public Map<String, List<String>> roles = Map.of("camera", List.of("camera"),
+                "engineer", List.of("engineer"), "observer", List.of("observer"), "line", List.of("line"));
         /** Roles that may list and describe products, watch jobs, check health and use server reflection. */
-        @JsonProperty public List<String> reads = List.of("camera", "engineer", "observer");
+        @JsonProperty public List<String> reads = List.of("camera", "engineer", "observer", "line");
 
         /** @throws IllegalArgumentException naming the setting that is wrong */
         public RoleField roleField() {

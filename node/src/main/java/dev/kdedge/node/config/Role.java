@@ -10,8 +10,10 @@ public enum Role {
     CAMERA,
     /** Recalibrates: the Inspection service and the Models RPCs that change the store. */
     ENGINEER,
-    /** Watches: the reads only, when {@code access.reads} names it. */
-    OBSERVER;
+    /** Watches: the Results service, and the reads when {@code access.reads} names it. */
+    OBSERVER,
+    /** A line PLC or its gateway: follows the results (Results service) and switches stations' recipes (OPC UA). */
+    LINE;
 
     /** The role's name in node.yaml and in status messages. */
     public String configName() {

@@ -51,7 +51,7 @@ class NodeConfigTest {
         assertTrue(e.getMessage().contains("access.roleFrom must be OU, CN, SAN_DNS or SAN_URI, not 'O'"), e.getMessage());
         Files.writeString(file, "server:\n  plaintext: true\naccess:\n  roles:\n    operator: [line-3]\n");
         e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(file).validate());
-        assertTrue(e.getMessage().contains("access: unknown role 'operator' (roles: camera, engineer, observer)"),
+        assertTrue(e.getMessage().contains("access: unknown role 'operator' (roles: camera, engineer, observer, line)"),
                 e.getMessage());
     }
 
