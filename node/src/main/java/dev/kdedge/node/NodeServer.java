@@ -26,6 +26,8 @@ import dev.kdedge.node.results.LineNormals;
 import dev.kdedge.node.results.PartResults;
 import dev.kdedge.node.results.ResultJournal;
 import dev.kdedge.node.jobs.FineTuneJobs;
+import dev.kdedge.node.line.LineFeed;
+import dev.kdedge.node.line.Stations;
 import dev.kdedge.node.metrics.CallMetrics;
 import dev.kdedge.node.metrics.NodeMetrics;
 import dev.kdedge.node.models.ProductAdministration;
@@ -78,6 +80,7 @@ public final class NodeServer implements AutoCloseable {
     private final Optional<ResultJournal> journal;
     private final Optional<EvidenceStore> evidence;
     private final Optional<PartResults> parts;
+    private final Optional<LineFeed> lineFeed;
     private final ExecutorService loader;
     private final ModelStore store;
     private final FineTuneJobs jobs;
@@ -90,9 +93,9 @@ public final class NodeServer implements AutoCloseable {
 
     private NodeServer(HttpServer http, Optional<HttpServer> metricsHttp, List<TlsReloader> tlsReloaders,
             EngineCache engines, ScoringPipeline pipeline, Optional<ResultJournal> journal,
-            Optional<EvidenceStore> evidence, Optional<PartResults> parts, ExecutorService loader, ModelStore store,
-            FineTuneJobs jobs,
-            ExecutorService administration, Shutdown shutdown) {
+            Optional<EvidenceStore> evidence, Optional<PartResults> parts, Optional<LineFeed> lineFeed,
+            ExecutorService loader, ModelStore store, FineTuneJobs jobs, ExecutorService administration,
+            Shutdown shutdown) {
         this.shutdown = shutdown;
         this.http = http;
         this.metricsHttp = metricsHttp;
@@ -102,6 +105,7 @@ public final class NodeServer implements AutoCloseable {
         this.journal = journal;
         this.evidence = evidence;
         this.parts = parts;
+        this.lineFeed = lineFeed;
         this.loader = loader;
         this.store = store;
         this.jobs = jobs;
@@ -166,8 +170,11 @@ public final class NodeServer implements AutoCloseable {
 
         vertx.exceptionHandler(NodeServer::unhandled);
         GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.server.maxMessageBytes));
-        InspectionEndpoint inspection = new InspectionEndpoint(vertx, new Inspections(pipeline, journal, evidence, parts),
-                config.scoring.streamWindow, config.server.maxMessageBytes, calls);
+        Stations stations = new Stations(config.line.stations, config.line.bufferSize, serving);
+        Optional<LineFeed> lineFeed = journal.filter(j -> !config.line.stations.isEmpty())
+                .map(j -> new LineFeed(j, stations));
+        InspectionEndpoint inspection = new InspectionEndpoint(vertx, new Inspections(pipeline, journal, evidence, parts,
+                stations), config.scoring.streamWindow, config.server.maxMessageBytes, calls);
         HealthEndpoint health = new HealthEndpoint(vertx, serving, config.server.maxMessageBytes);
         grpc.addService(inspection);
         grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines, serving,
@@ -226,11 +233,12 @@ public final class NodeServer implements AutoCloseable {
                                 f.secure(new HttpServerOptions()).getSslOptions(), f))).ifPresent(reloaders::add);
                         serving.started();
                         return new NodeServer(http, metricsHttp, reloaders, engines, pipeline, journal, evidence,
-                                parts, loader, store, jobs,
+                                parts, lineFeed, loader, store, jobs,
                                 administration, new Shutdown(serving, health, inspection,
                                         config.server.shutdownGraceSeconds));
                     }));
         })).onFailure(e -> {
+            lineFeed.ifPresent(LineFeed::close);
             jobs.close();
             journal.ifPresent(NodeServer::closeQuietly);
             administration.shutdownNow();
@@ -335,6 +343,7 @@ public final class NodeServer implements AutoCloseable {
         jobs.close();
         pipeline.close();
         parts.ifPresent(PartResults::close);
+        lineFeed.ifPresent(LineFeed::close);
         if (journal.isPresent()) {
             journal.get().close();
         }

@@ -12,6 +12,7 @@ import dev.kdedge.node.inference.InferenceBatcher;
 import dev.kdedge.node.inference.LargeImageLane;
 import dev.kdedge.node.inference.ScoringPipeline;
 import dev.kdedge.node.metrics.CallMetrics;
+import dev.kdedge.node.inspection.StationRecipes;
 import dev.kdedge.node.results.Inspections;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.grpc.ManagedChannel;
@@ -61,7 +62,7 @@ final class HeldWorkersNode implements AutoCloseable {
                 maxQueuedPerClient);
         GrpcServer grpc = GrpcServer.server(vertx);
         grpc.addService(new InspectionEndpoint(vertx, new Inspections(pipeline, Optional.empty(), Optional.empty(),
-                Optional.empty()), 4, 4 << 20,
+                Optional.empty(), StationRecipes.NONE), 4, 4 << 20,
                 new CallMetrics(new SimpleMeterRegistry())));
         http = vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1").await();
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", port()).usePlaintext().build();

@@ -41,6 +41,7 @@ public final class NodeConfig {
     @JsonProperty public Inference inference = new Inference();
     @JsonProperty public Journal journal = new Journal();
     @JsonProperty public Parts parts = new Parts();
+    @JsonProperty public Line line = new Line();
 
     public static final class Server {
         @JsonProperty public String host = "0.0.0.0";
@@ -304,6 +305,17 @@ public final class NodeConfig {
         @JsonProperty public long timeoutMillis = 2000;
     }
 
+    /** The line's stations: the recipe (product) each scores, and the results a PLC takes from each. */
+    public static final class Line {
+        /**
+         * Station name to its recipe at start ("" for none yet): a request naming such a station and no product is
+         * scored against its recipe, and a PLC switches it between parts.
+         */
+        @JsonProperty public Map<String, String> stations = Map.of();
+        /** A station's results a PLC has not acknowledged; beyond, the oldest is dropped and overrun is set. */
+        @JsonProperty public int bufferSize = 8;
+    }
+
     /** The images of the results that matter, kept beside the journal within a disk budget. */
     public static final class Images {
         @JsonProperty public boolean enabled = true;
@@ -396,6 +408,14 @@ public final class NodeConfig {
                 errors.add(e.getMessage());
             }
         }
+        check(errors, line.bufferSize >= 1 && line.bufferSize <= 1024, "line.bufferSize must be 1..1024");
+        Objects.requireNonNullElse(line.stations, Map.<String, String>of()).forEach((station, recipe) -> {
+            check(errors, !station.isEmpty() && station.length() <= 128
+                    && station.chars().allMatch(c -> c >= 0x20 && c != 0x7F),
+                    "line.stations: a station's name is 1..128 printable characters, not " + Echo.quoted(station));
+            check(errors, recipe == null || recipe.isEmpty() || ModelStore.PRODUCT_ID.matcher(recipe).matches(),
+                    "line.stations." + station + ": invalid product id " + Echo.quoted(String.valueOf(recipe)));
+        });
         check(errors, journal.maxResults >= 1000, "journal.maxResults must be at least 1000");
         check(errors, journal.maxAgeDays >= 0, "journal.maxAgeDays must be 0 (no limit) or more");
         check(errors, parts.timeoutMillis >= 1 && parts.timeoutMillis <= 600_000,

@@ -55,6 +55,10 @@ public record InspectionRequest(String product, long version, ImageInput image, 
         return this;
     }
 
+    public InspectionRequest withProduct(String other) {
+        return new InspectionRequest(other, version, image, heatmap, deadlineNanos, client, part, caller);
+    }
+
     public InspectionRequest withHeatmap(HeatmapWish other) {
         return new InspectionRequest(product, version, image, other, deadlineNanos, client, part, caller);
     }

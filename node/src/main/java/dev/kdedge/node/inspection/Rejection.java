@@ -4,6 +4,7 @@ package dev.kdedge.node.inspection;
 public enum Rejection {
     INVALID_ARGUMENT,
     NOT_FOUND,
+    FAILED_PRECONDITION,
     RESOURCE_EXHAUSTED,
     DEADLINE_EXCEEDED,
     CANCELLED,

@@ -4,36 +4,49 @@ import dev.kdedge.node.inference.ScoringPipeline;
 import dev.kdedge.node.inspection.InspectionRequest;
 import dev.kdedge.node.inspection.InspectionResult;
 import dev.kdedge.node.inspection.RejectedRequestException;
+import dev.kdedge.node.inspection.StationRecipes;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
- * What every door calls to inspect an image: scored by the pipeline, recorded in the journal and handed back once
- * recorded (or unrecorded, when the journal is off or cannot write); the image of a result worth keeping goes to the
- * evidence store afterwards, and the view of a part seen by several cameras to its part.
+ * What every door calls to inspect an image: given its station's recipe, scored by the pipeline, recorded in the
+ * journal and handed back once recorded (or unrecorded, when the journal is off or cannot write); the image of a
+ * result worth keeping goes to the evidence store afterwards, and the view of a part seen by several cameras to its
+ * part.
  */
 public final class Inspections {
     private final ScoringPipeline pipeline;
     private final Optional<ResultJournal> journal;
     private final Optional<EvidenceStore> evidence;
     private final Optional<PartResults> parts;
+    private final StationRecipes stations;
 
     public Inspections(ScoringPipeline pipeline, Optional<ResultJournal> journal, Optional<EvidenceStore> evidence,
-            Optional<PartResults> parts) {
+            Optional<PartResults> parts, StationRecipes stations) {
         this.pipeline = pipeline;
         this.journal = journal;
         this.evidence = evidence;
         this.parts = parts;
+        this.stations = stations;
     }
 
     /**
      * @param abandoned completes when the caller no longer wants the result: the request leaves the pipeline
      * @return see {@link ScoringPipeline#score}; a result with its result id and part id
      */
-    public CompletableFuture<InspectionResult> inspect(InspectionRequest request, CompletionStage<?> abandoned) {
+    public CompletableFuture<InspectionResult> inspect(InspectionRequest asked, CompletionStage<?> abandoned) {
+        InspectionRequest request;
+        try {
+            request = stations.withRecipe(asked);
+        } catch (RejectedRequestException refused) {
+            return CompletableFuture.failedFuture(refused);
+        }
+        String station = request.part().station();
+        stations.started(station);
         CompletableFuture<InspectionResult> scored = pipeline.score(request, abandoned);
+        scored.whenComplete((result, failure) -> stations.finished(station));
         if (journal.isEmpty()) {
             return scored.thenApply(ResultJournal::unrecorded);
         }

@@ -1,0 +1,159 @@
+package dev.kdedge.node.line;
+
+import dev.kdedge.node.health.ServingState;
+import dev.kdedge.node.inspection.InspectionRequest;
+import dev.kdedge.node.inspection.RejectedRequestException;
+import dev.kdedge.node.inspection.Rejection;
+import dev.kdedge.node.inspection.StationRecipes;
+import dev.kdedge.node.results.ResultRecord;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The line's stations the node is configured with (node.yaml {@code line.stations}), each with the recipe it scores:
+ * a request that names such a station and no product is scored against the station's recipe, and a PLC switches the
+ * recipe between parts ({@link #prepareRecipe}). Doors (OPC UA) listen for a station's changes and its results.
+ */
+public final class Stations implements StationRecipes {
+    /** Told of what a PLC sees change; called on the node's threads, so it must return at once. */
+    public interface Listener {
+        /** Its recipe or state changed. */
+        void changed(Station station);
+
+        /** A part's result of this station was recorded; {@code overran} when it pushed an unacknowledged one out. */
+        void resultReady(Station station, ResultRecord result, boolean overran);
+    }
+
+    private final Map<String, Station> stations = new LinkedHashMap<>();
+    private final ServingState serving;
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+
+    /** @param recipes each station's recipe at start ("" for none yet) */
+    public Stations(Map<String, String> recipes, int bufferSize, ServingState serving) {
+        recipes.forEach((name, recipe) -> stations.put(name, new Station(name, recipe, bufferSize)));
+        this.serving = serving;
+        serving.onChange(() -> stations.values().forEach(this::changed));
+    }
+
+    public Collection<Station> all() {
+        return stations.values();
+    }
+
+    public Optional<Station> station(String name) {
+        return Optional.ofNullable(stations.get(name));
+    }
+
+    public void addListener(Listener listener) {
+        listeners.add(listener);
+    }
+
+    public void removeListener(Listener listener) {
+        listeners.remove(listener);
+    }
+
+    public Station.State state(Station station) {
+        boolean served = !station.recipe().isEmpty() && serving.product(station.recipe())
+                .map(ServingState.Product::serves).orElse(false);
+        if (!served) {
+            return Station.State.ERROR;
+        }
+        return station.busy() ? Station.State.BUSY : Station.State.READY;
+    }
+
+    /**
+     * The station's following frames are scored against {@code product}.
+     *
+     * @throws RejectedRequestException NOT_FOUND for an unknown station or product, FAILED_PRECONDITION for a product
+     *     the node cannot score now, with the reason
+     */
+    public void prepareRecipe(String stationName, String product) {
+        Station station = stations.get(stationName);
+        if (station == null) {
+            throw new RejectedRequestException(Rejection.NOT_FOUND, "no station '" + stationName
+                    + "' (stations: " + String.join(", ", stations.keySet()) + ")");
+        }
+        ServingState.Product served = serving.product(product).orElseThrow(() -> new RejectedRequestException(
+                Rejection.NOT_FOUND, "no product '" + product + "' on this node"));
+        if (!served.serves()) {
+            throw new RejectedRequestException(Rejection.FAILED_PRECONDITION, "product '" + product
+                    + "' cannot be scored now: " + served.problem().orElse("its active version is not loaded"));
+        }
+        station.prepare(product);
+        changed(station);
+    }
+
+    /**
+     * The request as its station's recipe makes it: a request that names a configured station and no product gets the
+     * station's recipe.
+     *
+     * @throws RejectedRequestException FAILED_PRECONDITION when the request names another product than its station's
+     *     recipe (the wrong part at the station, or a camera not told of the switch), or when the station has none
+     */
+    @Override
+    public InspectionRequest withRecipe(InspectionRequest request) {
+        Station station = stations.get(request.part().station());
+        if (station == null) {
+            return request;
+        }
+        String recipe = station.recipe();
+        if (recipe.isEmpty() && request.product().isEmpty()) {
+            throw new RejectedRequestException(Rejection.FAILED_PRECONDITION, "station '" + station.name()
+                    + "' has no recipe yet: name the product, or prepare a recipe for the station");
+        }
+        if (request.product().isEmpty()) {
+            return request.withProduct(recipe);
+        }
+        if (!recipe.isEmpty() && !recipe.equals(request.product())) {
+            throw new RejectedRequestException(Rejection.FAILED_PRECONDITION, "station '" + station.name()
+                    + "' is prepared for recipe '" + recipe + "', not '" + request.product() + "'");
+        }
+        return request;
+    }
+
+    /** A frame of the station is being scored (a request naming no configured station is ignored). */
+    @Override
+    public void started(String stationName) {
+        Station station = stations.get(stationName);
+        if (station != null && station.started() == 1) {
+            changed(station);
+        }
+    }
+
+    @Override
+    public void finished(String stationName) {
+        Station station = stations.get(stationName);
+        if (station != null && station.finished() == 0) {
+            changed(station);
+        }
+    }
+
+    void recorded(ResultRecord result) {
+        Station station = stations.get(result.part().station());
+        if (station != null) {
+            boolean overran = station.results().add(result);
+            listeners.forEach(listener -> listener.resultReady(station, result, overran));
+        }
+    }
+
+    /**
+     * Acknowledges the station's results up to {@code resultId}.
+     *
+     * @return how many it acknowledged
+     * @throws RejectedRequestException NOT_FOUND for an unknown station
+     */
+    public int acknowledge(String stationName, long resultId) {
+        Station station = station(stationName).orElseThrow(() -> new RejectedRequestException(Rejection.NOT_FOUND,
+                "no station '" + stationName + "'"));
+        int acknowledged = station.results().acknowledge(resultId);
+        changed(station);
+        return acknowledged;
+    }
+
+    private void changed(Station station) {
+        listeners.forEach(listener -> listener.changed(station));
+    }
+}
