@@ -11,6 +11,7 @@ import dev.kdedge.node.api.ConnectionLog;
 import dev.kdedge.node.api.HealthEndpoint;
 import dev.kdedge.node.api.ResultsEndpoint;
 import dev.kdedge.node.api.InspectionEndpoint;
+import dev.kdedge.node.api.LineEndpoint;
 import dev.kdedge.node.api.MalformedCallGate;
 import dev.kdedge.node.api.ModelsEndpoint;
 import dev.kdedge.node.api.StoppingGate;
@@ -182,6 +183,7 @@ public final class NodeServer implements AutoCloseable {
                 config.server.maxMessageBytes, calls));
         journal.ifPresent(j -> grpc.addService(new ResultsEndpoint(vertx, j, evidence, config.server.maxMessageBytes,
                 calls)));
+        grpc.addService(new LineEndpoint(vertx, stations, evidence, config.server.maxMessageBytes, calls));
         grpc.addService(health);
         grpc.addService(ReflectionService.v1());
 

@@ -5,10 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.api.v1.GetResultRequest;
+import dev.kdedge.api.v1.GetStationRequest;
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.InspectionRecord;
+import dev.kdedge.api.v1.LineGrpc;
 import dev.kdedge.api.v1.ListProductsRequest;
 import dev.kdedge.api.v1.ModelsGrpc;
+import dev.kdedge.api.v1.PrepareRecipeRequest;
 import dev.kdedge.api.v1.PromoteRequest;
 import dev.kdedge.api.v1.ResultsGrpc;
 import dev.kdedge.api.v1.Verdict;
@@ -30,6 +33,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -69,8 +73,10 @@ class MutualTlsTest {
         line = plantCa.client("line").written(dir, "line");
         visitor = plantCa.client("visitors").written(dir, "visitor");
         TestPki.PemFiles server = plantCa.server().written(dir, "node");
-        node = new RunningNode(DemoFixture.copyOfStore(dir.resolve("store")),
-                c -> mutualTls(c, server, plantCaFile, 30));
+        node = new RunningNode(DemoFixture.copyOfStore(dir.resolve("store")), c -> {
+            mutualTls(c, server, plantCaFile, 30);
+            c.line.stations = Map.of("press-3", DemoFixture.PRODUCT);
+        });
     }
 
     static void mutualTls(NodeConfig config, TestPki.PemFiles server, Path clientCa, int reloadSeconds) {
@@ -115,6 +121,10 @@ class MutualTlsTest {
 
     private static ResultsGrpc.ResultsBlockingStub results(ManagedChannel channel) {
         return ResultsGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
+
+    private static LineGrpc.LineBlockingStub line(ManagedChannel channel) {
+        return LineGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
 
     private static ModelsGrpc.ModelsBlockingStub models(ManagedChannel channel) {
@@ -164,11 +174,20 @@ class MutualTlsTest {
                 + "grants no role (OU: ['visitors'])",
                 () -> models(asVisitor).listProducts(ListProductsRequest.getDefaultInstance()));
 
-        // a line PLC's gateway follows the results, and scores nothing
+        // a line PLC's gateway follows the results and switches recipes, and scores nothing; an observer only looks
         ManagedChannel asLine = channel(line);
         assertEquals(recorded, results(asLine).getResult(SN_4711));
         assertDenied("Score needs role camera or engineer; this client's certificate grants role line",
                 () -> inspection(asLine).score(DemoRequests.scoreRequest(DemoFixture.sampleGood())));
+        PrepareRecipeRequest prepare = PrepareRecipeRequest.newBuilder().setStation("press-3")
+                .setProduct(DemoFixture.PRODUCT).build();
+        assertEquals(DemoFixture.PRODUCT, line(asLine).prepareRecipe(prepare).getRecipe());
+        assertEquals("press-3", line(asObserver).getStation(GetStationRequest.newBuilder().setStation("press-3")
+                .build()).getName());
+        assertDenied("PrepareRecipe needs role engineer or line; this client's certificate grants role observer",
+                () -> line(asObserver).prepareRecipe(prepare));
+        assertDenied("PrepareRecipe needs role engineer or line; this client's certificate grants role camera",
+                () -> line(asCamera).prepareRecipe(prepare));
     }
 
     /**

@@ -9,12 +9,10 @@ import dev.kdedge.api.v1.ListResultsRequest;
 import dev.kdedge.api.v1.ListResultsResponse;
 import dev.kdedge.api.v1.ResultImage;
 import dev.kdedge.api.v1.ResultsGrpcService;
-import dev.kdedge.api.v1.StageTimings;
 import dev.kdedge.api.v1.WatchResultsRequest;
 import dev.kdedge.api.v1.WatchResultsResponse;
 import dev.kdedge.calibration.text.Echo;
 import dev.kdedge.node.inspection.Evaluation;
-import dev.kdedge.node.inspection.InspectionResult.StageTimes;
 import dev.kdedge.node.metrics.CallMetrics;
 import dev.kdedge.node.results.EvidenceStore;
 import dev.kdedge.node.results.ResultFilter;
@@ -49,6 +47,7 @@ public final class ResultsEndpoint implements Service {
     private final Optional<EvidenceStore> evidence;
     private final RequestMessages messages;
     private final UnaryReplies replies;
+    private final ResultWire wire;
 
     public ResultsEndpoint(Vertx vertx, ResultJournal journal, Optional<EvidenceStore> evidence, long maxMessageBytes,
             CallMetrics metrics) {
@@ -57,6 +56,7 @@ public final class ResultsEndpoint implements Service {
         this.evidence = evidence;
         this.messages = new RequestMessages(maxMessageBytes);
         this.replies = new UnaryReplies(vertx, messages, metrics);
+        this.wire = new ResultWire(evidence);
     }
 
     @Override
@@ -87,7 +87,7 @@ public final class ResultsEndpoint implements Service {
             case KEY_NOT_SET -> CompletableFuture.failedFuture(
                     new IllegalArgumentException("a result_id or a part_id is required"));
         };
-        return found.thenApply(result -> record(result.orElseThrow(() -> new NoSuchElementException(
+        return found.thenApply(result -> wire.record(result.orElseThrow(() -> new NoSuchElementException(
                 request.getKeyCase() == GetResultRequest.KeyCase.RESULT_ID
                         ? "no result " + Long.toUnsignedString(request.getResultId()) + " in the journal"
                         : "no result for part " + Echo.quoted(request.getPartId()) + " in the journal"))));
@@ -126,7 +126,7 @@ public final class ResultsEndpoint implements Service {
         return journal.page(request.getOldestFirst(), from, filter(request.getFilter()), instant("since",
                 request.getSince()), instant("until", request.getUntil()), pageSize).thenApply(page -> {
                     ListResultsResponse.Builder response = ListResultsResponse.newBuilder()
-                            .addAllResults(page.stream().map(this::record).toList());
+                            .addAllResults(page.stream().map(wire::record).toList());
                     if (page.size() == pageSize) {
                         response.setNextPageToken(Long.toString(page.get(page.size() - 1).resultId()));
                     }
@@ -229,7 +229,7 @@ public final class ResultsEndpoint implements Service {
                 cursor = lastMissed;
             }
             for (ResultRecord result : window.results()) {
-                client.write(() -> response.write(WatchResultsResponse.newBuilder().setResult(record(result)).build()));
+                client.write(() -> response.write(WatchResultsResponse.newBuilder().setResult(wire.record(result)).build()));
                 cursor = result.resultId();
             }
             if (window.results().size() < WATCH_WINDOW) {
@@ -265,21 +265,5 @@ public final class ResultsEndpoint implements Service {
             throw new IllegalArgumentException(field + " must be an RFC 3339 time such as 2026-12-04T08:00:00Z, was "
                     + Echo.quoted(rfc3339));
         }
-    }
-
-    private InspectionRecord record(ResultRecord result) {
-        StageTimes t = result.timings();
-        return InspectionRecord.newBuilder().setResultId(result.resultId()).setPartId(result.part().id())
-                .setStation(result.part().station()).setView(result.part().view()).setProduct(result.product())
-                .setModelVersion(result.version()).setPrecision(result.precision()).setRawScore(result.rawScore())
-                .setNormalizedScore(result.normalizedScore()).setThreshold(result.threshold())
-                .setEvaluation(InspectionWire.evaluation(result.evaluation()))
-                .setTimings(StageTimings.newBuilder().setDecodeMs(t.decodeMs()).setPreprocessMs(t.preprocessMs())
-                        .setInferenceMs(t.inferenceMs()).setAnomalyMapMs(t.anomalyMapMs()).setHeatmapMs(t.heatmapMs())
-                        .setTotalMs(t.totalMs()).setBatchSize(t.batchSize()))
-                .setRecordedAt(result.recordedAt().toString()).setClient(result.client())
-                .setImageKept(evidence.map(store -> store.holds(result.resultId())).orElse(false))
-                .setPartResult(result.partResult()).addAllViewResultIds(result.viewResultIds()).setNote(result.note())
-                .build();
     }
 }

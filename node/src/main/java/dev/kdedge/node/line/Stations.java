@@ -1,5 +1,6 @@
 package dev.kdedge.node.line;
 
+import dev.kdedge.calibration.text.Echo;
 import dev.kdedge.node.health.ServingState;
 import dev.kdedge.node.inspection.InspectionRequest;
 import dev.kdedge.node.inspection.RejectedRequestException;
@@ -73,11 +74,11 @@ public final class Stations implements StationRecipes {
     public void prepareRecipe(String stationName, String product) {
         Station station = stations.get(stationName);
         if (station == null) {
-            throw new RejectedRequestException(Rejection.NOT_FOUND, "no station '" + stationName
-                    + "' (stations: " + String.join(", ", stations.keySet()) + ")");
+            throw new RejectedRequestException(Rejection.NOT_FOUND, "no station " + Echo.quoted(stationName)
+                    + " (stations: " + String.join(", ", stations.keySet()) + ")");
         }
         ServingState.Product served = serving.product(product).orElseThrow(() -> new RejectedRequestException(
-                Rejection.NOT_FOUND, "no product '" + product + "' on this node"));
+                Rejection.NOT_FOUND, "no product " + Echo.quoted(product) + " on this node"));
         if (!served.serves()) {
             throw new RejectedRequestException(Rejection.FAILED_PRECONDITION, "product '" + product
                     + "' cannot be scored now: " + served.problem().orElse("its active version is not loaded"));
@@ -109,7 +110,7 @@ public final class Stations implements StationRecipes {
         }
         if (!recipe.isEmpty() && !recipe.equals(request.product())) {
             throw new RejectedRequestException(Rejection.FAILED_PRECONDITION, "station '" + station.name()
-                    + "' is prepared for recipe '" + recipe + "', not '" + request.product() + "'");
+                    + "' is prepared for recipe '" + recipe + "', not " + Echo.quoted(request.product()));
         }
         return request;
     }
@@ -147,7 +148,7 @@ public final class Stations implements StationRecipes {
      */
     public int acknowledge(String stationName, long resultId) {
         Station station = station(stationName).orElseThrow(() -> new RejectedRequestException(Rejection.NOT_FOUND,
-                "no station '" + stationName + "'"));
+                "no station " + Echo.quoted(stationName)));
         int acknowledged = station.results().acknowledge(resultId);
         changed(station);
         return acknowledged;

@@ -40,6 +40,7 @@ public final class AccessRules {
         allowed.put(CallKind.CHANGE_STORE, EnumSet.of(Role.ENGINEER));
         // a camera sees its own results in its replies, not those of the others
         allowed.put(CallKind.READ_RESULTS, EnumSet.of(Role.OBSERVER, Role.ENGINEER, Role.LINE));
+        allowed.put(CallKind.LINE_CONTROL, EnumSet.of(Role.ENGINEER, Role.LINE));
         allowed.put(CallKind.READ, reads);
     }
 
