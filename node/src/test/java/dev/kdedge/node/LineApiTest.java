@@ -112,6 +112,16 @@ class LineApiTest {
             assertFalse(acknowledged.getStation().getOverrun());
             assertEquals(0, acknowledged.getStation().getUnacknowledgedCount());
             assertEquals("SN-3", acknowledged.getStation().getLatestResult().getPartId());
+            // the same, as the field engineer reads it
+            CalibrateCli.Run stations = CalibrateCli.run("line", "stations", "--node=127.0.0.1:" + node.server.port());
+            assertEquals(0, stations.exitCode(), stations.err());
+            assertTrue(stations.out().startsWith("press-4: READY, recipe demo, 0 of 2 unacknowledged\n  latest result "
+                    + verdicts.get(2).getResultId() + ", part SN-3: "), stations.out());
+            CalibrateCli.Run wrong = CalibrateCli.run("line", "prepare-recipe", "--node=127.0.0.1:"
+                    + node.server.port(), "--station=press-4", "--product=tile-q");
+            assertEquals(1, wrong.exitCode());
+            assertTrue(wrong.err().contains("NOT_FOUND: no product 'tile-q' on this node"), wrong.err());
+
             StatusRuntimeException noStation = assertThrows(StatusRuntimeException.class, () -> line.getStation(
                     GetStationRequest.newBuilder().setStation("press-9").build()));
             assertEquals(Status.Code.NOT_FOUND, noStation.getStatus().getCode());
