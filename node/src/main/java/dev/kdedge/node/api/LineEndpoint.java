@@ -3,7 +3,6 @@ package dev.kdedge.node.api;
 import com.google.protobuf.Descriptors;
 import dev.kdedge.api.v1.AcknowledgeResultsRequest;
 import dev.kdedge.api.v1.AcknowledgeResultsResponse;
-import dev.kdedge.api.v1.GetStationRequest;
 import dev.kdedge.api.v1.LineGrpcService;
 import dev.kdedge.api.v1.ListStationsRequest;
 import dev.kdedge.api.v1.ListStationsResponse;

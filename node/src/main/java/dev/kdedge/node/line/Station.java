@@ -42,12 +42,12 @@ public final class Station {
         return results;
     }
 
-    int started() {
-        return inFlight.incrementAndGet();
+    void started() {
+        inFlight.incrementAndGet();
     }
 
-    int finished() {
-        return inFlight.decrementAndGet();
+    void finished() {
+        inFlight.decrementAndGet();
     }
 
     boolean busy() {

@@ -21,16 +21,13 @@ public final class StationResults {
         this.capacity = capacity;
     }
 
-    /** @return whether the buffer overran with it */
-    synchronized boolean add(ResultRecord result) {
+    synchronized void add(ResultRecord result) {
         latest = result;
-        boolean overran = unacknowledged.size() >= capacity;
-        if (overran) {
+        if (unacknowledged.size() >= capacity) {
             unacknowledged.removeFirst();
             overrun = true;
         }
         unacknowledged.addLast(result);
-        return overran;
     }
 
     /**

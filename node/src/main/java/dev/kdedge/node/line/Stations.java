@@ -9,35 +9,22 @@ import dev.kdedge.node.inspection.StationRecipes;
 import dev.kdedge.node.results.ResultRecord;
 import java.util.Collection;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The line's stations the node is configured with (node.yaml {@code line.stations}), each with the recipe it scores:
  * a request that names such a station and no product is scored against the station's recipe, and a PLC switches the
- * recipe between parts ({@link #prepareRecipe}). Doors (OPC UA) listen for a station's changes and its results.
+ * recipe between parts ({@link #prepareRecipe}).
  */
 public final class Stations implements StationRecipes {
-    /** Told of what a PLC sees change; called on the node's threads, so it must return at once. */
-    public interface Listener {
-        /** Its recipe or state changed. */
-        void changed(Station station);
-
-        /** A part's result of this station was recorded; {@code overran} when it pushed an unacknowledged one out. */
-        void resultReady(Station station, ResultRecord result, boolean overran);
-    }
-
     private final Map<String, Station> stations = new LinkedHashMap<>();
     private final ServingState serving;
-    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
     /** @param recipes each station's recipe at start ("" for none yet) */
     public Stations(Map<String, String> recipes, int bufferSize, ServingState serving) {
         recipes.forEach((name, recipe) -> stations.put(name, new Station(name, recipe, bufferSize)));
         this.serving = serving;
-        serving.onChange(() -> stations.values().forEach(this::changed));
     }
 
     public Collection<Station> all() {
@@ -46,14 +33,6 @@ public final class Stations implements StationRecipes {
 
     public Optional<Station> station(String name) {
         return Optional.ofNullable(stations.get(name));
-    }
-
-    public void addListener(Listener listener) {
-        listeners.add(listener);
-    }
-
-    public void removeListener(Listener listener) {
-        listeners.remove(listener);
     }
 
     public Station.State state(Station station) {
@@ -84,7 +63,6 @@ public final class Stations implements StationRecipes {
                     + "' cannot be scored now: " + served.problem().orElse("its active version is not loaded"));
         }
         station.prepare(product);
-        changed(station);
     }
 
     /**
@@ -119,24 +97,23 @@ public final class Stations implements StationRecipes {
     @Override
     public void started(String stationName) {
         Station station = stations.get(stationName);
-        if (station != null && station.started() == 1) {
-            changed(station);
+        if (station != null) {
+            station.started();
         }
     }
 
     @Override
     public void finished(String stationName) {
         Station station = stations.get(stationName);
-        if (station != null && station.finished() == 0) {
-            changed(station);
+        if (station != null) {
+            station.finished();
         }
     }
 
     void recorded(ResultRecord result) {
         Station station = stations.get(result.part().station());
         if (station != null) {
-            boolean overran = station.results().add(result);
-            listeners.forEach(listener -> listener.resultReady(station, result, overran));
+            station.results().add(result);
         }
     }
 
@@ -149,12 +126,6 @@ public final class Stations implements StationRecipes {
     public int acknowledge(String stationName, long resultId) {
         Station station = station(stationName).orElseThrow(() -> new RejectedRequestException(Rejection.NOT_FOUND,
                 "no station " + Echo.quoted(stationName)));
-        int acknowledged = station.results().acknowledge(resultId);
-        changed(station);
-        return acknowledged;
-    }
-
-    private void changed(Station station) {
-        listeners.forEach(listener -> listener.changed(station));
+        return station.results().acknowledge(resultId);
     }
 }

@@ -13,7 +13,6 @@ import dev.kdedge.node.inspection.Part;
 import dev.kdedge.node.inspection.RejectedRequestException;
 import dev.kdedge.node.inspection.Rejection;
 import dev.kdedge.node.results.ResultJournal;
-import dev.kdedge.node.results.ResultRecord;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,16 +63,6 @@ class StationsTest {
     @Test
     void aStationIsReadyBusyOrInErrorAsAPlcSeesIt() {
         Stations stations = stations();
-        List<String> changes = new CopyOnWriteArrayList<>();
-        stations.addListener(new Stations.Listener() {
-            @Override
-            public void changed(Station station) {
-                changes.add(station.name() + " " + stations.state(station));
-            }
-
-            @Override
-            public void resultReady(Station station, ResultRecord result, boolean overran) {}
-        });
         Station press3 = stations.station("press-3").orElseThrow();
         assertEquals(Station.State.READY, stations.state(press3));
         assertEquals(Station.State.ERROR, stations.state(stations.station("press-4").orElseThrow()), "no recipe");
@@ -82,9 +70,9 @@ class StationsTest {
         stations.started("press-3");
         assertEquals(Station.State.BUSY, stations.state(press3));
         stations.finished("press-3");
-        assertEquals(Station.State.BUSY, stations.state(press3));
+        assertEquals(Station.State.BUSY, stations.state(press3), "one frame still in flight");
         stations.finished("press-3");
-        assertEquals(List.of("press-3 BUSY", "press-3 READY"), changes);
+        assertEquals(Station.State.READY, stations.state(press3));
         serving.cannotServe("tile-a", 4, "promotion failed");
         assertEquals(Station.State.ERROR, stations.state(press3), "its recipe no longer served");
     }
@@ -96,16 +84,7 @@ class StationsTest {
     @Test
     void resultsReachTheirStationAndAPlcThatFallsBehindSeesTheOverrun() throws Exception {
         Stations stations = stations();
-        List<String> ready = new CopyOnWriteArrayList<>();
-        stations.addListener(new Stations.Listener() {
-            @Override
-            public void changed(Station station) {}
-
-            @Override
-            public void resultReady(Station station, ResultRecord result, boolean overran) {
-                ready.add(station.name() + " " + result.part().id() + (overran ? " overrun" : ""));
-            }
-        });
+        StationResults press3 = stations.station("press-3").orElseThrow().results();
         try (ResultJournal journal = ResultJournal.open(new ResultJournal.Settings(dir.resolve("results.db"), 1000,
                 Duration.ZERO, ResultJournal.Sync.NORMAL), serving);
                 LineFeed feed = new LineFeed(journal, stations)) {
@@ -119,14 +98,12 @@ class StationsTest {
                 one.get(30, TimeUnit.SECONDS);
             }
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (ready.size() < 5 && System.nanoTime() < until) {
+            while (!press3.latest().map(r -> r.part().id().equals("SN-5")).orElse(false)
+                    && System.nanoTime() < until) {
                 Thread.sleep(10);
             }
         }
-        assertEquals(List.of("press-3 SN-1", "press-3 SN-2", "press-3 SN-3", "press-3 SN-4 overrun",
-                "press-3 SN-5 overrun"), ready, "parts only, this station's only, in order");
-        StationResults press3 = stations.station("press-3").orElseThrow().results();
-        assertTrue(press3.overrun());
+        assertTrue(press3.overrun(), "SN-1 and SN-2 were pushed out unacknowledged");
         assertEquals(List.of("SN-3", "SN-4", "SN-5"), press3.unacknowledged().stream().map(r -> r.part().id())
                 .toList());
         assertEquals("SN-5", press3.latest().orElseThrow().part().id());
