@@ -94,17 +94,10 @@ class LargeImagesTest {
      */
     @Test
     void aColumnOfTwelveMillionPixelsIsScoredInMemoryOfItsOwnSize() throws Exception {
-        int height = 12_000_000;
-        BufferedImage column = new BufferedImage(1, height, BufferedImage.TYPE_BYTE_GRAY);
-        ByteArrayOutputStream png = new ByteArrayOutputStream();
-        ImageIO.write(column, "png", png);
-        byte[] pixels = new byte[height];
         try (RunningNode node = new RunningNode(DemoFixture.store(), c -> {})) {
             InspectionGrpc.InspectionBlockingStub inspection = InspectionGrpc.newBlockingStub(node.channel)
                     .withDeadlineAfter(2, TimeUnit.MINUTES);
-            for (Image image : List.of(Image.newBuilder().setEncoded(ByteString.copyFrom(png.toByteArray())).build(),
-                    Image.newBuilder().setRaw(RawImage.newBuilder().setFormat(RawImage.PixelFormat.GRAY8).setWidth(1)
-                            .setHeight(height).setPixels(ByteString.copyFrom(pixels))).build())) {
+            for (Image image : columnAsPngAndRaw()) {
                 var verdict = inspection.score(ScoreRequest.newBuilder().setProduct(DemoFixture.PRODUCT)
                         .setImage(image).build()).getVerdict();
                 assertEquals(DemoFixture.PRODUCT, verdict.getProduct());
@@ -121,12 +114,7 @@ class LargeImagesTest {
      */
     @Test
     void sixteenColumnsAtOnceStayWithinTheStatedMemoryBound() throws Exception {
-        int height = 12_000_000;
-        ByteArrayOutputStream png = new ByteArrayOutputStream();
-        ImageIO.write(new BufferedImage(1, height, BufferedImage.TYPE_BYTE_GRAY), "png", png);
-        Image encoded = Image.newBuilder().setEncoded(ByteString.copyFrom(png.toByteArray())).build();
-        Image raw = Image.newBuilder().setRaw(RawImage.newBuilder().setFormat(RawImage.PixelFormat.GRAY8).setWidth(1)
-                .setHeight(height).setPixels(ByteString.copyFrom(new byte[height]))).build();
+        List<Image> column = columnAsPngAndRaw();
         Path config = Files.writeString(dir.resolve("node.yaml"),
                 "server:\n  host: 127.0.0.1\n  plaintext: true\nmetrics:\n  enabled: false\n");
         try (NodeProcess node = new NodeProcess(config, DemoFixture.copyOfStore(dir.resolve("store")), null, HEAP_FOR_IMAGES)) {
@@ -136,7 +124,7 @@ class LargeImagesTest {
                     .withDeadlineAfter(5, TimeUnit.MINUTES);
             List<CompletableFuture<Status.Code>> calls = new ArrayList<>();
             for (int i = 0; i < 8; i++) {
-                for (Image image : List.of(encoded, raw)) {
+                for (Image image : column) {
                     calls.add(ScoreCalls.status(async, ScoreRequest.newBuilder().setProduct(DemoFixture.PRODUCT)
                             .setImage(image).build()));
                 }
@@ -154,6 +142,16 @@ class LargeImagesTest {
             assertTrue(peak < RESIDENT_BOUND_BYTES, "peak resident memory " + (peak >> 20) + " MiB");
             node.score();
         }
+    }
+
+    /** A black column one pixel wide and 12 million high (within the pixel limit), as a PNG and as raw GRAY8. */
+    private static List<Image> columnAsPngAndRaw() throws Exception {
+        int height = 12_000_000;
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(new BufferedImage(1, height, BufferedImage.TYPE_BYTE_GRAY), "png", png);
+        return List.of(Image.newBuilder().setEncoded(ByteString.copyFrom(png.toByteArray())).build(),
+                Image.newBuilder().setRaw(RawImage.newBuilder().setFormat(RawImage.PixelFormat.GRAY8).setWidth(1)
+                        .setHeight(height).setPixels(ByteString.copyFrom(new byte[height]))).build());
     }
 
     /** A flat gray progressive JPEG: a few kilobytes that declare {@code side}^2 pixels. */

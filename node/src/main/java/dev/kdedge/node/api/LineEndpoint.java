@@ -7,9 +7,6 @@ import dev.kdedge.api.v1.LineGrpcService;
 import dev.kdedge.api.v1.ListStationsRequest;
 import dev.kdedge.api.v1.ListStationsResponse;
 import dev.kdedge.api.v1.PrepareRecipeRequest;
-import dev.kdedge.calibration.text.Echo;
-import dev.kdedge.node.inspection.RejectedRequestException;
-import dev.kdedge.node.inspection.Rejection;
 import dev.kdedge.node.line.Station;
 import dev.kdedge.node.line.StationResults;
 import dev.kdedge.node.line.Stations;
@@ -53,7 +50,7 @@ public final class LineEndpoint implements Service {
         server.callHandler(LineGrpcService.ListStations, call -> replies.answer(call, LineGrpcService.ListStations,
                 this::listStations));
         server.callHandler(LineGrpcService.GetStation, call -> replies.answer(call, LineGrpcService.GetStation,
-                request -> CompletableFuture.completedFuture(station(named(request.getStation())))));
+                request -> CompletableFuture.completedFuture(station(stations.named(request.getStation())))));
         server.callHandler(LineGrpcService.PrepareRecipe, call -> replies.answer(call, LineGrpcService.PrepareRecipe,
                 this::prepareRecipe));
         server.callHandler(LineGrpcService.AcknowledgeResults, call -> replies.answer(call,
@@ -68,18 +65,13 @@ public final class LineEndpoint implements Service {
 
     private CompletableFuture<dev.kdedge.api.v1.Station> prepareRecipe(PrepareRecipeRequest request) {
         stations.prepareRecipe(request.getStation(), request.getProduct());
-        return CompletableFuture.completedFuture(station(named(request.getStation())));
+        return CompletableFuture.completedFuture(station(stations.named(request.getStation())));
     }
 
     private CompletableFuture<AcknowledgeResultsResponse> acknowledge(AcknowledgeResultsRequest request) {
         int acknowledged = stations.acknowledge(request.getStation(), request.getResultId());
         return CompletableFuture.completedFuture(AcknowledgeResultsResponse.newBuilder().setAcknowledged(acknowledged)
-                .setStation(station(named(request.getStation()))).build());
-    }
-
-    private Station named(String name) {
-        return stations.station(name).orElseThrow(() -> new RejectedRequestException(Rejection.NOT_FOUND,
-                "no station " + Echo.quoted(name)));
+                .setStation(station(stations.named(request.getStation()))).build());
     }
 
     private dev.kdedge.api.v1.Station station(Station station) {

@@ -35,6 +35,12 @@ public final class Stations implements StationRecipes {
         return Optional.ofNullable(stations.get(name));
     }
 
+    /** @throws RejectedRequestException NOT_FOUND for a station the node is not configured with */
+    public Station named(String name) {
+        return station(name).orElseThrow(() -> new RejectedRequestException(Rejection.NOT_FOUND, "no station "
+                + Echo.quoted(name) + " (stations: " + String.join(", ", stations.keySet()) + ")"));
+    }
+
     public Station.State state(Station station) {
         boolean served = !station.recipe().isEmpty() && serving.product(station.recipe())
                 .map(ServingState.Product::serves).orElse(false);
@@ -51,11 +57,7 @@ public final class Stations implements StationRecipes {
      *     the node cannot score now, with the reason
      */
     public void prepareRecipe(String stationName, String product) {
-        Station station = stations.get(stationName);
-        if (station == null) {
-            throw new RejectedRequestException(Rejection.NOT_FOUND, "no station " + Echo.quoted(stationName)
-                    + " (stations: " + String.join(", ", stations.keySet()) + ")");
-        }
+        Station station = named(stationName);
         ServingState.Product served = serving.product(product).orElseThrow(() -> new RejectedRequestException(
                 Rejection.NOT_FOUND, "no product " + Echo.quoted(product) + " on this node"));
         if (!served.serves()) {
@@ -124,8 +126,6 @@ public final class Stations implements StationRecipes {
      * @throws RejectedRequestException NOT_FOUND for an unknown station
      */
     public int acknowledge(String stationName, long resultId) {
-        Station station = station(stationName).orElseThrow(() -> new RejectedRequestException(Rejection.NOT_FOUND,
-                "no station " + Echo.quoted(stationName)));
-        return station.results().acknowledge(resultId);
+        return named(stationName).results().acknowledge(resultId);
     }
 }
