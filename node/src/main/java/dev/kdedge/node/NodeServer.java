@@ -32,6 +32,7 @@ import dev.kdedge.node.line.Stations;
 import dev.kdedge.node.metrics.CallMetrics;
 import dev.kdedge.node.metrics.NodeMetrics;
 import dev.kdedge.node.models.ProductAdministration;
+import dev.kdedge.node.opcua.OpcUaLineServer;
 import dev.kdedge.node.security.AccessRules;
 import dev.kdedge.node.security.TlsFiles;
 import dev.kdedge.node.security.TlsReloader;
@@ -65,7 +66,8 @@ import org.slf4j.LoggerFactory;
 /**
  * A running node: the model store, the engine cache, the scoring pipeline, the results journal, the fine-tune jobs and
  * one HTTP/2 port serving {@code kdedge.v1.Inspection}, {@code kdedge.v1.Results}, {@code kdedge.v1.Models},
- * {@code grpc.health.v1.Health} and server reflection.
+ * {@code kdedge.v1.Line}, {@code grpc.health.v1.Health} and server reflection; with {@code opcua.enabled}, the
+ * stations over OPC UA on a port of their own.
  */
 public final class NodeServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeServer.class);
@@ -82,6 +84,7 @@ public final class NodeServer implements AutoCloseable {
     private final Optional<EvidenceStore> evidence;
     private final Optional<PartResults> parts;
     private final Optional<LineFeed> lineFeed;
+    private final Optional<OpcUaLineServer> opcua;
     private final ExecutorService loader;
     private final ModelStore store;
     private final FineTuneJobs jobs;
@@ -95,7 +98,7 @@ public final class NodeServer implements AutoCloseable {
     private NodeServer(HttpServer http, Optional<HttpServer> metricsHttp, List<TlsReloader> tlsReloaders,
             EngineCache engines, ScoringPipeline pipeline, Optional<ResultJournal> journal,
             Optional<EvidenceStore> evidence, Optional<PartResults> parts, Optional<LineFeed> lineFeed,
-            ExecutorService loader, ModelStore store, FineTuneJobs jobs, ExecutorService administration,
+            Optional<OpcUaLineServer> opcua, ExecutorService loader, ModelStore store, FineTuneJobs jobs, ExecutorService administration,
             Shutdown shutdown) {
         this.shutdown = shutdown;
         this.http = http;
@@ -107,6 +110,7 @@ public final class NodeServer implements AutoCloseable {
         this.evidence = evidence;
         this.parts = parts;
         this.lineFeed = lineFeed;
+        this.opcua = opcua;
         this.loader = loader;
         this.store = store;
         this.jobs = jobs;
@@ -227,7 +231,10 @@ public final class NodeServer implements AutoCloseable {
                     })
                     .requestHandler(resetLimit).listen()
                     .onFailure(e -> metricsHttp.ifPresent(HttpServer::close))
-                    .map(http -> {
+                    .compose(http -> startOpcUa(vertx, config, stations, journal).onFailure(e -> {
+                        http.close();
+                        metricsHttp.ifPresent(HttpServer::close);
+                    }).map(opcua -> {
                         List<TlsReloader> reloaders = new ArrayList<>();
                         files.ifPresent(f -> reloaders.add(new TlsReloader(vertx, http, config.tls,
                                 options.getSslOptions(), f)));
@@ -235,10 +242,10 @@ public final class NodeServer implements AutoCloseable {
                                 f.secure(new HttpServerOptions()).getSslOptions(), f))).ifPresent(reloaders::add);
                         serving.started();
                         return new NodeServer(http, metricsHttp, reloaders, engines, pipeline, journal, evidence,
-                                parts, lineFeed, loader, store, jobs,
+                                parts, lineFeed, opcua, loader, store, jobs,
                                 administration, new Shutdown(serving, health, inspection,
                                         config.server.shutdownGraceSeconds));
-                    }));
+                    })));
         })).onFailure(e -> {
             lineFeed.ifPresent(LineFeed::close);
             jobs.close();
@@ -247,6 +254,16 @@ public final class NodeServer implements AutoCloseable {
             engines.close();
             loader.shutdownNow();
         });
+    }
+
+    /** The OPC UA server for the stations' PLCs, when {@code opcua.enabled}; started off the event loop. */
+    private static Future<Optional<OpcUaLineServer>> startOpcUa(Vertx vertx, NodeConfig config, Stations stations,
+            Optional<ResultJournal> journal) {
+        if (!config.opcua.enabled) {
+            return Future.succeededFuture(Optional.empty());
+        }
+        return vertx.executeBlocking(() -> Optional.of(OpcUaLineServer.start(config.opcua, stations, journal,
+                AccessRules.of(config.access))));
     }
 
     /** The images of results, beside the journal; without them (logged) when their directory cannot be made. */
@@ -336,6 +353,9 @@ public final class NodeServer implements AutoCloseable {
         shutdown.health().endWatches();
         shutdown.inspection().drainStreams();
         tlsReloaders.forEach(TlsReloader::close);
+        if (opcua.isPresent()) {
+            opcua.get().close();
+        }
         http.shutdown(shutdown.graceSeconds(), TimeUnit.SECONDS).await();
         if (metricsHttp.isPresent()) {
             metricsHttp.get().close().await();

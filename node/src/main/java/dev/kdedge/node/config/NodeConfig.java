@@ -42,6 +42,7 @@ public final class NodeConfig {
     @JsonProperty public Journal journal = new Journal();
     @JsonProperty public Parts parts = new Parts();
     @JsonProperty public Line line = new Line();
+    @JsonProperty public OpcUa opcua = new OpcUa();
 
     public static final class Server {
         @JsonProperty public String host = "0.0.0.0";
@@ -316,6 +317,40 @@ public final class NodeConfig {
         @JsonProperty public int bufferSize = 8;
     }
 
+    /**
+     * The stations' handshake over OPC UA, for PLCs that speak it themselves (README "OPC UA"). Message security with
+     * the node's own application certificate; a client's application certificate must be in {@code pki}/trusted/certs
+     * (or issued by a CA in {@code pki}/issuer/certs), and its roles are read from it as {@link Access} says.
+     */
+    public static final class OpcUa {
+        @JsonProperty public boolean enabled = false;
+        /** Address to listen on. */
+        @JsonProperty public String host = "0.0.0.0";
+        /** 4840 is OPC UA's registered port. */
+        @JsonProperty public int port = 4840;
+        /** The host name clients are told to connect to (the endpoint URL); "" means this machine's name. */
+        @JsonProperty public String hostname = "";
+        /** The node's application certificate (PEM, RSA 2048-4096, SHA-256), whose SubjectAltName URI names it. */
+        @JsonProperty public String certificate;
+        /** Its private key (PEM: PKCS#8, or PKCS#1). */
+        @JsonProperty public String key;
+        /** trusted/certs, issuer/certs (and their crl folders) and rejected/certs, made when missing. */
+        @JsonProperty public String pki = "/var/lib/kdedge/opcua-pki";
+        /**
+         * Also offer security None with anonymous sessions, which may do what the line role may: for trying it on a
+         * bench, as {@code server.plaintext} is for gRPC. Never on a line.
+         */
+        @JsonProperty public boolean allowInsecure = false;
+        /** Sessions open at once; one more is refused Bad_TooManySessions. */
+        @JsonProperty public int maxSessions = 8;
+        /** A session's subscriptions; one more is refused Bad_TooManySubscriptions. */
+        @JsonProperty public int maxSubscriptionsPerSession = 4;
+        /** A session's monitored items; each one more is refused Bad_TooManyMonitoredItems. */
+        @JsonProperty public int maxMonitoredItemsPerSession = 256;
+        /** The fastest publishing and sampling a client may ask for; faster requests are revised to this. */
+        @JsonProperty public double minPublishingIntervalMillis = 10;
+    }
+
     /** The images of the results that matter, kept beside the journal within a disk budget. */
     public static final class Images {
         @JsonProperty public boolean enabled = true;
@@ -416,6 +451,7 @@ public final class NodeConfig {
             check(errors, recipe == null || recipe.isEmpty() || ModelStore.PRODUCT_ID.matcher(recipe).matches(),
                     "line.stations." + station + ": invalid product id " + Echo.quoted(String.valueOf(recipe)));
         });
+        checkOpcUa(errors);
         check(errors, journal.maxResults >= 1000, "journal.maxResults must be at least 1000");
         check(errors, journal.maxAgeDays >= 0, "journal.maxAgeDays must be 0 (no limit) or more");
         check(errors, parts.timeoutMillis >= 1 && parts.timeoutMillis <= 600_000,
@@ -449,6 +485,25 @@ public final class NodeConfig {
             throw new IllegalArgumentException("invalid configuration: " + String.join("; ", errors));
         }
         return this;
+    }
+
+    private void checkOpcUa(List<String> errors) {
+        if (!opcua.enabled) {
+            return;
+        }
+        check(errors, opcua.certificate != null && opcua.key != null,
+                "opcua.certificate and opcua.key must name PEM files (the node's OPC UA application certificate)");
+        check(errors, opcua.pki != null && !opcua.pki.isBlank(), "opcua.pki must name a directory");
+        check(errors, opcua.port >= 1 && opcua.port <= 65535, "opcua.port must be 1..65535");
+        check(errors, opcua.port != server.port && (!metrics.enabled || opcua.port != metrics.port),
+                "opcua.port must differ from server.port and metrics.port");
+        check(errors, opcua.maxSessions >= 1 && opcua.maxSessions <= 1000, "opcua.maxSessions must be 1..1000");
+        check(errors, opcua.maxSubscriptionsPerSession >= 1 && opcua.maxSubscriptionsPerSession <= 100,
+                "opcua.maxSubscriptionsPerSession must be 1..100");
+        check(errors, opcua.maxMonitoredItemsPerSession >= 1 && opcua.maxMonitoredItemsPerSession <= 100_000,
+                "opcua.maxMonitoredItemsPerSession must be 1..100000");
+        check(errors, opcua.minPublishingIntervalMillis >= 1 && opcua.minPublishingIntervalMillis <= 10_000,
+                "opcua.minPublishingIntervalMillis must be 1..10000");
     }
 
     private static void checkTls(List<String> errors, Tls tls, String setting) {

@@ -9,8 +9,13 @@ import dev.kdedge.node.inspection.StationRecipes;
 import dev.kdedge.node.results.ResultRecord;
 import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The line's stations the node is configured with (node.yaml {@code line.stations}), each with the recipe it scores:
@@ -18,8 +23,11 @@ import java.util.Optional;
  * recipe between parts ({@link #prepareRecipe}).
  */
 public final class Stations implements StationRecipes {
+    private static final Logger LOG = LoggerFactory.getLogger(Stations.class);
+
     private final Map<String, Station> stations = new LinkedHashMap<>();
     private final ServingState serving;
+    private final List<BiConsumer<Station, ResultRecord>> resultListeners = new CopyOnWriteArrayList<>();
 
     /** @param recipes each station's recipe at start ("" for none yet) */
     public Stations(Map<String, String> recipes, int bufferSize, ServingState serving) {
@@ -48,6 +56,12 @@ public final class Stations implements StationRecipes {
             return Station.State.ERROR;
         }
         return station.busy() ? Station.State.BUSY : Station.State.READY;
+    }
+
+    /** The active version of the station's recipe, which its frames are scored with; empty without a recipe. */
+    public Optional<Integer> modelVersion(Station station) {
+        return station.recipe().isEmpty() ? Optional.empty()
+                : serving.product(station.recipe()).map(ServingState.Product::version);
     }
 
     /**
@@ -112,10 +126,27 @@ public final class Stations implements StationRecipes {
         }
     }
 
+    /**
+     * {@code listener} hears every part's result a station takes, in the order of their ids, once the station's
+     * buffer holds it; on the line feed's thread, so it must be quick.
+     */
+    public void onResult(BiConsumer<Station, ResultRecord> listener) {
+        resultListeners.add(listener);
+    }
+
     void recorded(ResultRecord result) {
         Station station = stations.get(result.part().station());
-        if (station != null) {
-            station.results().add(result);
+        if (station == null) {
+            return;
+        }
+        station.results().add(result);
+        for (BiConsumer<Station, ResultRecord> listener : resultListeners) {
+            try {
+                listener.accept(station, result);
+            } catch (RuntimeException e) {
+                LOG.warn("a door could not be told of result {} of station '{}': {}", result.resultId(),
+                        station.name(), e.toString());
+            }
         }
     }
 

@@ -51,16 +51,24 @@ public final class AccessRules {
 
     /** Why the holder of {@code certificate} may not call {@code fullMethodName}, or empty when it may. */
     public Optional<String> refusal(String fullMethodName, X509Certificate certificate) {
-        Set<Role> needed = allowed.get(CallKind.of(fullMethodName));
+        return refusal(CallKind.of(fullMethodName), fullMethodName.substring(fullMethodName.lastIndexOf('/') + 1),
+                certificate);
+    }
+
+    /**
+     * Why the holder of {@code certificate} may not do {@code action}, a call of {@code kind} (by any door), or empty
+     * when it may.
+     */
+    public Optional<String> refusal(CallKind kind, String action, X509Certificate certificate) {
+        Set<Role> needed = allowed.get(kind);
         List<String> values = values(roleFrom, certificate);
         Set<Role> held = EnumSet.noneOf(Role.class);
         values.forEach(value -> held.addAll(rolesByValue.getOrDefault(value, Set.of())));
         if (held.stream().anyMatch(needed::contains)) {
             return Optional.empty();
         }
-        String method = fullMethodName.substring(fullMethodName.lastIndexOf('/') + 1);
-        String need = needed.isEmpty() ? method + " is open to no role (access.reads is empty)"
-                : method + " needs role " + names(needed);
+        String need = needed.isEmpty() ? action + " is open to no role (access.reads is empty)"
+                : action + " needs role " + names(needed);
         String has = held.isEmpty()
                 ? "this client's certificate grants no role (" + roleFrom + ": "
                         + values.stream().map(Echo::quoted).collect(Collectors.joining(", ", "[", "]")) + ")"

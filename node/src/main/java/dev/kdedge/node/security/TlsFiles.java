@@ -9,11 +9,6 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.core.net.ServerSSLOptions;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.PrivateKey;
-import java.security.PublicKey;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
 import javax.net.ssl.KeyManager;
@@ -85,7 +80,7 @@ public record TlsFiles(String setting, Buffer certificate, Buffer key, Optional<
                 String[] aliases = keys.getServerAliases(keyType, null);
                 if (aliases != null && aliases.length > 0) {
                     X509Certificate leaf = keys.getCertificateChain(aliases[0])[0];
-                    if (!signsFor(keys.getPrivateKey(aliases[0]), leaf.getPublicKey())) {
+                    if (!KeyPairs.signsFor(keys.getPrivateKey(aliases[0]), leaf.getPublicKey())) {
                         throw new IllegalArgumentException(setting + ".key is not the key of " + setting + ".certificate (" +
                                 leaf.getSubjectX500Principal().getName() + ")");
                     }
@@ -98,22 +93,5 @@ public record TlsFiles(String setting, Buffer certificate, Buffer key, Optional<
         } catch (Exception e) {
             throw new IllegalArgumentException(setting + " files cannot be used: " + e.getMessage(), e);
         }
-    }
-
-    private static boolean signsFor(PrivateKey key, PublicKey publicKey) throws GeneralSecurityException {
-        String algorithm = switch (key.getAlgorithm()) {
-            case "RSA" -> "SHA256withRSA";
-            case "EC" -> "SHA256withECDSA";
-            default -> key.getAlgorithm();
-        };
-        byte[] probe = "kdedge tls key check".getBytes(StandardCharsets.US_ASCII);
-        Signature signer = Signature.getInstance(algorithm);
-        signer.initSign(key);
-        signer.update(probe);
-        byte[] signature = signer.sign();
-        Signature verifier = Signature.getInstance(algorithm);
-        verifier.initVerify(publicKey);
-        verifier.update(probe);
-        return verifier.verify(signature);
     }
 }

@@ -56,6 +56,18 @@ class NodeConfigTest {
     }
 
     @Test
+    void anOpcUaServerNeedsItsCertificateAPortOfItsOwnAndBoundedClients() throws Exception {
+        Path file = Files.writeString(dir.resolve("node.yaml"), "server:\n  plaintext: true\nopcua:\n"
+                + "  enabled: true\n  port: 50051\n  maxSessions: 0\n");
+        var e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(file).validate());
+        assertTrue(e.getMessage().contains("opcua.certificate and opcua.key must name PEM files"), e.getMessage());
+        assertTrue(e.getMessage().contains("opcua.port must differ from server.port and metrics.port"), e.getMessage());
+        assertTrue(e.getMessage().contains("opcua.maxSessions must be 1..1000"), e.getMessage());
+        Files.writeString(file, "server:\n  plaintext: true\nopcua:\n  enabled: false\n  port: 50051\n");
+        NodeConfig.load(file).validate();
+    }
+
+    @Test
     void precisionsAreNamedWhenWrong() throws Exception {
         Path file = Files.writeString(dir.resolve("node.yaml"), "server:\n  plaintext: true\nprecision:\n"
                 + "  default: int8\n  products:\n    line-3: int4\n");
