@@ -99,7 +99,10 @@ class OpcUaLineTest {
         }
     }
 
-    /** A PLC that never acknowledges sees Overrun once its buffer has overflowed, and the camera is answered all along. */
+    /**
+     * A PLC that never acknowledges sees Overrun once its buffer has overflowed, and the camera is answered all along;
+     * when it loses power mid-session and comes back, the station's buffer and flag are as it left them.
+     */
     @Test
     void aPlcThatNeverAcknowledgesSeesTheOverrunWhileScoringGoesOn() throws Exception {
         TestPlc.Application node = TestPlc.Application.of("node", "kdedge");
@@ -121,6 +124,15 @@ class OpcUaLineTest {
             assertEquals("SN-3", station.path("LatestResult/PartId").path("value").asText());
             assertEquals(Evaluation.OK, score(running, "SN-4", DemoFixture.sampleGood()).getEvaluation(),
                     "the line goes on whatever the PLC does");
+            line.kill();
+            assertEquals(Evaluation.OK, score(running, "SN-5", DemoFixture.sampleGood()).getEvaluation());
+            try (TestPlc restarted = TestPlc.connect(port, STATION, plc, node, dir)) {
+                restarted.connected();
+                JsonNode after = restarted.read("Overrun", "UnacknowledgedResultIds", "LatestResult/PartId");
+                assertTrue(after.path("Overrun").path("value").asBoolean(),
+                        "the buffer is the station's: a PLC that lost power finds it as it was, " + after);
+                assertEquals("SN-5", after.path("LatestResult/PartId").path("value").asText());
+            }
         }
     }
 

@@ -186,8 +186,9 @@ final class TestPlc implements AutoCloseable {
         }
     }
 
-    boolean alive() {
-        return process.isAlive();
+    /** The PLC loses power: its process ends without closing its session. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
 
     @Override
