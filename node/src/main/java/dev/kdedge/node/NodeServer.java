@@ -24,10 +24,10 @@ import dev.kdedge.node.inference.ScoringPipeline;
 import dev.kdedge.node.results.EvidenceStore;
 import dev.kdedge.node.results.Inspections;
 import dev.kdedge.node.results.LineNormals;
+import dev.kdedge.node.results.PartFeed;
 import dev.kdedge.node.results.PartResults;
 import dev.kdedge.node.results.ResultJournal;
 import dev.kdedge.node.jobs.FineTuneJobs;
-import dev.kdedge.node.line.LineFeed;
 import dev.kdedge.node.line.Stations;
 import dev.kdedge.node.metrics.CallMetrics;
 import dev.kdedge.node.metrics.NodeMetrics;
@@ -83,7 +83,7 @@ public final class NodeServer implements AutoCloseable {
     private final Optional<ResultJournal> journal;
     private final Optional<EvidenceStore> evidence;
     private final Optional<PartResults> parts;
-    private final Optional<LineFeed> lineFeed;
+    private final Optional<PartFeed> partFeed;
     private final Optional<OpcUaLineServer> opcua;
     private final ExecutorService loader;
     private final ModelStore store;
@@ -97,7 +97,7 @@ public final class NodeServer implements AutoCloseable {
 
     private NodeServer(HttpServer http, Optional<HttpServer> metricsHttp, List<TlsReloader> tlsReloaders,
             EngineCache engines, ScoringPipeline pipeline, Optional<ResultJournal> journal,
-            Optional<EvidenceStore> evidence, Optional<PartResults> parts, Optional<LineFeed> lineFeed,
+            Optional<EvidenceStore> evidence, Optional<PartResults> parts, Optional<PartFeed> partFeed,
             Optional<OpcUaLineServer> opcua, ExecutorService loader, ModelStore store, FineTuneJobs jobs, ExecutorService administration,
             Shutdown shutdown) {
         this.shutdown = shutdown;
@@ -109,7 +109,7 @@ public final class NodeServer implements AutoCloseable {
         this.journal = journal;
         this.evidence = evidence;
         this.parts = parts;
-        this.lineFeed = lineFeed;
+        this.partFeed = partFeed;
         this.opcua = opcua;
         this.loader = loader;
         this.store = store;
@@ -176,8 +176,9 @@ public final class NodeServer implements AutoCloseable {
         vertx.exceptionHandler(NodeServer::unhandled);
         GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.server.maxMessageBytes));
         Stations stations = new Stations(config.line.stations, config.line.bufferSize, serving);
-        Optional<LineFeed> lineFeed = journal.filter(j -> !config.line.stations.isEmpty())
-                .map(j -> new LineFeed(j, stations));
+        Optional<PartFeed> partFeed = journal.filter(j -> !config.line.stations.isEmpty())
+                .map(PartFeed::new);
+        partFeed.ifPresent(feed -> feed.onPart(stations::recorded));
         InspectionEndpoint inspection = new InspectionEndpoint(vertx, new Inspections(pipeline, journal, evidence, parts,
                 stations), config.scoring.streamWindow, config.server.maxMessageBytes, calls);
         HealthEndpoint health = new HealthEndpoint(vertx, serving, config.server.maxMessageBytes);
@@ -242,12 +243,12 @@ public final class NodeServer implements AutoCloseable {
                                 f.secure(new HttpServerOptions()).getSslOptions(), f))).ifPresent(reloaders::add);
                         serving.started();
                         return new NodeServer(http, metricsHttp, reloaders, engines, pipeline, journal, evidence,
-                                parts, lineFeed, opcua, loader, store, jobs,
+                                parts, partFeed, opcua, loader, store, jobs,
                                 administration, new Shutdown(serving, health, inspection,
                                         config.server.shutdownGraceSeconds));
                     })));
         })).onFailure(e -> {
-            lineFeed.ifPresent(LineFeed::close);
+            partFeed.ifPresent(PartFeed::close);
             jobs.close();
             journal.ifPresent(NodeServer::closeQuietly);
             administration.shutdownNow();
@@ -365,7 +366,7 @@ public final class NodeServer implements AutoCloseable {
         jobs.close();
         pipeline.close();
         parts.ifPresent(PartResults::close);
-        lineFeed.ifPresent(LineFeed::close);
+        partFeed.ifPresent(PartFeed::close);
         if (journal.isPresent()) {
             journal.get().close();
         }

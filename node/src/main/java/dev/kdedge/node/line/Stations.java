@@ -134,7 +134,8 @@ public final class Stations implements StationRecipes {
         resultListeners.add(listener);
     }
 
-    void recorded(ResultRecord result) {
+    /** A part's result the journal recorded: its station (if configured) takes it. */
+    public void recorded(ResultRecord result) {
         Station station = stations.get(result.part().station());
         if (station == null) {
             return;

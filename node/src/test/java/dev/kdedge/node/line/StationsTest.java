@@ -12,6 +12,7 @@ import dev.kdedge.node.inspection.InspectionResult;
 import dev.kdedge.node.inspection.Part;
 import dev.kdedge.node.inspection.RejectedRequestException;
 import dev.kdedge.node.inspection.Rejection;
+import dev.kdedge.node.results.PartFeed;
 import dev.kdedge.node.results.ResultJournal;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -87,7 +88,8 @@ class StationsTest {
         StationResults press3 = stations.station("press-3").orElseThrow().results();
         try (ResultJournal journal = ResultJournal.open(new ResultJournal.Settings(dir.resolve("results.db"), 1000,
                 Duration.ZERO, ResultJournal.Sync.NORMAL), serving);
-                LineFeed feed = new LineFeed(journal, stations)) {
+                PartFeed feed = new PartFeed(journal)) {
+            feed.onPart(stations::recorded);
             List<CompletableFuture<InspectionResult>> recorded = new ArrayList<>();
             for (int i = 1; i <= 5; i++) {
                 recorded.add(journal.record(result(new Part("SN-" + i, "press-3", "")), "camera", true));
