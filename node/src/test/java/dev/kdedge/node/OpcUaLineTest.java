@@ -154,7 +154,9 @@ class OpcUaLineTest {
         int port = freePort();
         try (RunningNode running = new RunningNode(DemoFixture.store(), opcua(dir, node, port,
                 c -> c.opcua.maxMonitoredItemsPerSession = 100))) {
-            try (TestPlc watching = TestPlc.connect(port, STATION, observer, node, dir)) {
+            // Sign only, with the other current policy
+            try (TestPlc watching = TestPlc.connect(port, STATION, observer, node, dir, "Sign",
+                    "Aes128_Sha256_RsaOaep")) {
                 watching.connected();
                 assertEquals(DemoFixture.PRODUCT, watching.read("Recipe").path("Recipe").path("value").asText());
                 assertEquals("BadUserAccessDenied", watching.call("PrepareRecipe", "String", DemoFixture.PRODUCT)
