@@ -8,6 +8,7 @@ import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.evaluation.AnomalyMapSource;
 import dev.kdedge.calibration.evaluation.BundleMaps;
 import dev.kdedge.calibration.evaluation.EvaluationResult;
+import dev.kdedge.cli.report.GroundTruthOutline;
 import dev.kdedge.cli.report.HtmlReport;
 import dev.kdedge.cli.remote.NodeMaps;
 import dev.kdedge.cli.report.ReportGallery;
@@ -19,8 +20,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
@@ -96,7 +99,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(json.toFile(), result);
             }
             if (report != null) {
-                writeReport(result, maps);
+                writeReport(result, maps, samples);
             }
             printSummary(result);
         }
@@ -121,12 +124,20 @@ final class EvaluateCommand implements Callable<Integer> {
                 InferenceOptions.cpu(threads));
     }
 
-    private void writeReport(EvaluationResult result, AnomalyMapSource maps) throws IOException {
+    /** The report, its gallery's defects outlined where their masks say they are. */
+    private void writeReport(EvaluationResult result, AnomalyMapSource maps, List<MvtecTestSet.Sample> samples)
+            throws IOException {
+        Map<String, Path> masks = new HashMap<>();
+        samples.stream().filter(sample -> sample.mask() != null)
+                .forEach(sample -> masks.put(sample.image().toString(), sample.mask()));
         List<ReportGallery.Pick> picks = ReportGallery.pick(result.scores(), galleryPerGroup);
         List<HtmlReport.GalleryImage> gallery = new ArrayList<>();
         try (ProgressBar bar = progressBar("report", picks.size())) {
             for (ReportGallery.Pick pick : picks) {
-                gallery.add(new HtmlReport.GalleryImage(pick, maps.overlayPng(Path.of(pick.image().image()))));
+                byte[] overlay = maps.overlayPng(Path.of(pick.image().image()));
+                Path mask = masks.get(pick.image().image());
+                gallery.add(new HtmlReport.GalleryImage(pick, mask == null ? overlay
+                        : GroundTruthOutline.drawn(overlay, mask)));
                 bar.step();
             }
         }

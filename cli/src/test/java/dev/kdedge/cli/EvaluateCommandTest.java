@@ -10,11 +10,14 @@ import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.metrics.RocCurve;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.cli.report.GroundTruthOutline;
 import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -75,7 +78,32 @@ class EvaluateCommandTest {
         String html = Files.readString(report);
         assertTrue(html.contains("Evaluation of demo@1"));
         assertTrue(referencesNothingOutside(html), "the report references nothing outside itself");
+        assertGalleryDefectsOutlined(html);
         renderInChromium(report, countGalleryImages(html));
+    }
+
+    /** Every gallery picture of a defect with a mask shows the mask's outline; a good part's shows none. */
+    private static void assertGalleryDefectsOutlined(String html) throws Exception {
+        Matcher figure = Pattern.compile("data:image/png;base64,([^\"]+)\" alt=\"[^\"]*\">\\s*<figcaption><b>[^<]*</b> "
+                + "([^/]+)/").matcher(html);
+        int defects = 0;
+        while (figure.find()) {
+            BufferedImage picture = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(
+                    figure.group(1).replace("&#x3D;", "=")) /* the template escapes the padding */));
+            int outlined = 0;
+            for (int y = 0; y < picture.getHeight(); y++) {
+                for (int x = 0; x < picture.getWidth(); x++) {
+                    outlined += (picture.getRGB(x, y) & 0xFFFFFF) == GroundTruthOutline.COLOUR ? 1 : 0;
+                }
+            }
+            if (figure.group(2).equals("good")) {
+                assertEquals(0, outlined, "a good part (a false reject) has no outline");
+            } else {
+                assertTrue(outlined > 0, "the " + figure.group(2) + " defect is outlined");
+                defects++;
+            }
+        }
+        assertTrue(defects > 0, "the demo's gallery shows its detected scratches");
     }
 
     @Test
