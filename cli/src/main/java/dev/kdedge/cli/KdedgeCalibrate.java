@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 @Command(name = "kdedge-calibrate", mixinStandardHelpOptions = true, version = "kdedge-calibrate 0.1.0",
         description = "Fit KD-Edge products from normal images and talk to a running node.",
         subcommands = {FitCommand.class, DemoCommand.class, EvaluateCommand.class, ScoreCommand.class,
-            LatencyCommand.class, DoctorCommand.class, RemoteCommand.class, LineCommand.class, JournalCommand.class})
+            LatencyCommand.class, DoctorCommand.class, RemoteCommand.class, LineCommand.class, JournalCommand.class,
+            SynthesizeCommand.class})
 public final class KdedgeCalibrate {
     public static void main(String[] args) {
         // The node and this tool never download anything: DJL's natives come from the Maven jars on the class path.
