@@ -62,6 +62,12 @@ final class ConsoleFitProgress implements FitProgress, AutoCloseable {
     public void thresholdProposed(Manifest.Threshold threshold) {
         System.err.printf("threshold %.6g (%s, %d %s)%n", threshold.calibration().threshold(), threshold.policy(),
                 threshold.images(), threshold.source());
+        Manifest.SyntheticCheck synthetic = threshold.synthetic();
+        if (synthetic != null) {
+            System.err.printf("  catches %.0f%% of %d synthetic defects painted on the held-out normals (rejects %.1f%% "
+                    + "of them)%n",
+                    100 * synthetic.caught(), synthetic.defects(), 100 * synthetic.normalsRejected());
+        }
     }
 
     @Override

@@ -40,6 +40,11 @@ final class TrainingOptions {
             description = "Target false-reject rate on good parts (default: ${DEFAULT-VALUE}).")
     double targetFalseRejectRate;
 
+    @Option(names = "--target-synthetic-recall",
+            description = "Instead of --target-frr: the threshold catches this share (0.5..0.999) of synthetic "
+                    + "defects painted on the held-out normals; the fit reports the false rejects it costs.")
+    Double targetSyntheticRecall;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed for initialization and shuffling (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -63,7 +68,9 @@ final class TrainingOptions {
         }
         TrainingSettings settings = new TrainingSettings(recipe, epochs != null ? epochs : recipe.defaultEpochs(), seed);
         return FitRequest.fromScratch(product, teacher, images, m, m.preprocessing(inputSize), settings,
-                holdoutFraction, ThresholdPolicy.targetFalseRejectRate(targetFalseRejectRate), !noActivate);
+                holdoutFraction, targetSyntheticRecall != null
+                        ? ThresholdPolicy.targetSyntheticRecall(targetSyntheticRecall)
+                        : ThresholdPolicy.targetFalseRejectRate(targetFalseRejectRate), !noActivate);
     }
 
     InferenceOptions inference() {

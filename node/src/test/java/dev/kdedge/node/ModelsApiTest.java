@@ -262,6 +262,21 @@ class ModelsApiTest {
             assertEquals(2, described.getVersionsCount());
             assertEquals(0.321, described.getVersions(1).getThreshold(), 1e-12);
             assertEquals("fixed", described.getVersions(1).getThresholdPolicy());
+            assertEquals(24, described.getVersions(0).getSyntheticDefects(), "the demo's fit: one per held-out normal");
+
+            // a threshold set by what it catches of synthetic defects painted on the held-out normals
+            ThresholdPolicy recall = models.setThresholdPolicy(SetThresholdPolicyRequest.newBuilder()
+                    .setProduct(DemoFixture.PRODUCT).setPolicy(ThresholdPolicy.newBuilder()
+                            .setTargetSyntheticRecall(0.9)).build());
+            assertEquals(0.9, recall.getTargetSyntheticRecall());
+            Job third = models.startFineTune(request.setEpochs(1).build());
+            List<JobEvent> thirdEvents = watch(node, third.getJobId(), e -> {});
+            assertEquals(3, thirdEvents.get(thirdEvents.size() - 1).getDone().getVersion(), thirdEvents.toString());
+            VersionInfo byRecall = models.describeProduct(DescribeProductRequest.newBuilder()
+                    .setProduct(DemoFixture.PRODUCT).build()).getVersions(2);
+            assertEquals("target-synthetic-recall", byRecall.getThresholdPolicy());
+            assertEquals(byRecall.getThresholdImages(), byRecall.getSyntheticDefects());
+            assertTrue(byRecall.getSyntheticCaught() >= 0.9, byRecall.toString());
             assertEquals(Status.Code.FAILED_PRECONDITION, code(() -> models.cancelJob(CancelJobRequest.newBuilder()
                     .setJobId(next.getJobId()).build())));
         }
@@ -313,6 +328,11 @@ class ModelsApiTest {
             assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> models.setThresholdPolicy(SetThresholdPolicyRequest
                     .newBuilder().setProduct(DemoFixture.PRODUCT)
                     .setPolicy(ThresholdPolicy.newBuilder().setTargetFalseRejectRate(0.9)).build())));
+            var lowRecall = assertThrows(StatusRuntimeException.class, () -> models.setThresholdPolicy(
+                    SetThresholdPolicyRequest.newBuilder().setProduct(DemoFixture.PRODUCT)
+                            .setPolicy(ThresholdPolicy.newBuilder().setTargetSyntheticRecall(0.2)).build()));
+            assertEquals(Status.Code.INVALID_ARGUMENT, lowRecall.getStatus().getCode());
+            assertEquals("target synthetic recall must be 0.5..0.999, was 0.2", lowRecall.getStatus().getDescription());
             assertEquals(Status.Code.NOT_FOUND, code(() -> models.describeProduct(DescribeProductRequest.newBuilder()
                     .setProduct("nope").build())));
 

@@ -48,6 +48,7 @@ class RemoteCliTest {
             CalibrateCli.Run status = remote(node, "status", "--product=demo");
             assertTrue(status.out().contains("active version 1"), status.out());
             assertTrue(status.out().contains("v2") && status.out().contains("from v1"), status.out());
+            assertTrue(status.out().contains("catches 100% of 24 synthetic defects"), "the demo's v1: " + status.out());
 
             CalibrateCli.Run promote = remote(node, "promote", "--product=demo", "--version=2");
             assertEquals(0, promote.exitCode(), promote.err());
@@ -57,6 +58,10 @@ class RemoteCliTest {
 
             CalibrateCli.Run policy = remote(node, "threshold-policy", "--product=demo", "--target-frr=0.01");
             assertTrue(policy.out().contains("0.01 false-reject rate"), policy.out());
+            CalibrateCli.Run recall = remote(node, "threshold-policy", "--product=demo",
+                    "--target-synthetic-recall=0.95");
+            assertTrue(recall.out().contains("demo: next fine-tunes use threshold catching 0.95 of synthetic defects"),
+                    recall.out());
             CalibrateCli.Run jobs = remote(node, "status");
             assertTrue(jobs.out().contains("SUCCEEDED  created"), jobs.out());
             String metrics = MetricsScrape.of(node);

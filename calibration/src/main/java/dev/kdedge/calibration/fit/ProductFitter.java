@@ -3,6 +3,7 @@ package dev.kdedge.calibration.fit;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.image.ImageDecoder;
+import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.method.MapTolerance;
 import dev.kdedge.calibration.metrics.F1Threshold;
@@ -17,6 +18,7 @@ import dev.kdedge.calibration.digest.Digests;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.synthetic.SyntheticDefects;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
 import dev.kdedge.calibration.training.ExportParityException;
@@ -24,6 +26,8 @@ import dev.kdedge.calibration.training.StudentExport;
 import dev.kdedge.calibration.training.StudentTrainer;
 import dev.kdedge.calibration.training.TrainedStudent;
 import dev.kdedge.onnx.ModelProto;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.Random;
+import javax.imageio.ImageIO;
 
 /**
  * Fits a product from normal images and publishes it as a new version in a {@link ModelStore}: train the student
@@ -50,6 +55,8 @@ public final class ProductFitter {
     private static final long MAX_IMAGE_PIXELS = 64L * 1024 * 1024;
     private static final int PARITY_SAMPLES = 4;
     private static final String STUDENT_FILE = "student.onnx";
+    /** The seed of the synthetic defect on the first held-out normal; the i-th's is this plus i. */
+    private static final long SYNTHETIC_SEED = 1;
     private static final Map<QdqScheme, String> INT8_FILES = Map.of(QdqScheme.ONNX_RUNTIME, "served-int8.onnx",
             QdqScheme.TENSORRT, "served-int8-tensorrt.onnx");
     /** Training normals whose activations set the INT8 ranges: the ranges hardly move beyond a few dozen. */
@@ -141,7 +148,7 @@ public final class ProductFitter {
                                     tolerance.max()));
                         }
                         threshold = threshold(request, new Scorer(served, request.preprocessing()), calibrationImages,
-                                defectImages, calibrationSource);
+                                defectImages, calibrationSource, holdout > 0 ? calibrationFiles : List.of());
                     }
                     progress.thresholdProposed(threshold);
                     progress.stage("quantizing");
@@ -219,10 +226,11 @@ public final class ProductFitter {
 
     /**
      * Scores the calibration normals (and any labeled defects) through the served path: the policy sets the
-     * threshold from the normals; with defects, the F1-optimal threshold is reported beside it.
+     * threshold from the normals (or from synthetic defects painted on them); with defects, the F1-optimal threshold is
+     * reported beside it, and with held-out normals, what the threshold does to synthetic defects.
      */
     private static Manifest.Threshold threshold(FitRequest request, Scorer scorer, List<FloatTensor> normals,
-            List<FloatTensor> defects, String source) {
+            List<FloatTensor> defects, String source, List<Path> heldOutFiles) throws IOException {
         double[] scores = new double[normals.size() + defects.size()];
         boolean[] defective = new boolean[scores.length];
         double pixelMin = Double.POSITIVE_INFINITY;
@@ -239,15 +247,48 @@ public final class ProductFitter {
                 }
             }
         }
-        ScoreCalibration calibration = request.thresholdPolicy().apply(
-                Arrays.copyOf(scores, normals.size()), pixelMin, pixelMax);
+        double[] normalScores = Arrays.copyOf(scores, normals.size());
+        double[] syntheticScores = syntheticScores(request, scorer, heldOutFiles);
+        ScoreCalibration calibration = request.thresholdPolicy().apply(normalScores, syntheticScores, pixelMin,
+                pixelMax);
         OptionalDouble mapBoundary = request.method().mapBoundary();
         if (mapBoundary.isPresent()) {
             calibration = calibration.withPixelThreshold(mapBoundary.getAsDouble());
         }
         F1Threshold f1 = defects.isEmpty() ? null : F1Threshold.of(scores, defective);
+        Manifest.SyntheticCheck synthetic = syntheticScores.length == 0 ? null : new Manifest.SyntheticCheck(
+                syntheticScores.length, SYNTHETIC_SEED, shareAtOrAbove(syntheticScores, calibration.threshold()),
+                shareAtOrAbove(normalScores, calibration.threshold()));
         return Manifest.Threshold.of(request.thresholdPolicy(), source, normals.size(), calibration,
-                f1 == null ? null : f1.threshold(), f1 == null ? null : f1.f1());
+                f1 == null ? null : f1.threshold(), f1 == null ? null : f1.f1(), synthetic);
+    }
+
+    /** A synthetic defect painted on each held-out normal, scored through the served path. */
+    private static double[] syntheticScores(FitRequest request, Scorer scorer, List<Path> heldOutFiles)
+            throws IOException {
+        SyntheticDefects painter = new SyntheticDefects(SyntheticDefects.Settings.DEFAULT);
+        ImageDecoder decoder = new ImageDecoder(MAX_IMAGE_PIXELS);
+        double[] scores = new double[heldOutFiles.size()];
+        for (int i = 0; i < scores.length; i++) {
+            BufferedImage normal = ImageIO.read(heldOutFiles.get(i).toFile());
+            if (normal == null) {
+                throw new IOException("cannot read " + heldOutFiles.get(i) + " to paint a synthetic defect on");
+            }
+            ByteArrayOutputStream png = new ByteArrayOutputStream();
+            ImageIO.write(painter.paint(normal, SYNTHETIC_SEED + i).image(), "png", png);
+            try {
+                scores[i] = scorer.anomalyMap(scorer.infer(request.preprocessing().apply(
+                        decoder.decode(png.toByteArray()))), 0).score();
+            } catch (InvalidImageException e) {
+                throw new IOException("the synthetic defect painted on " + heldOutFiles.get(i) + " cannot be "
+                        + "decoded: " + e.getMessage(), e);
+            }
+        }
+        return scores;
+    }
+
+    private static double shareAtOrAbove(double[] scores, double threshold) {
+        return (double) Arrays.stream(scores).filter(score -> score >= threshold).count() / scores.length;
     }
 
     private static List<FloatTensor> load(FitRequest request, List<Path> files, FitProgress progress)

@@ -97,16 +97,34 @@ public record Manifest(
      * @param f1OptimalThreshold with labeled defect images at fit time: the threshold that maximizes F1 on them and
      *     the held-out normals, for the engineer's information (the policy's threshold is the one served); else null
      */
-    public record Threshold(String policy, Double targetFalseRejectRate, String source, int images,
-            ScoreCalibration calibration, Double f1OptimalThreshold, Double f1) {
+    /**
+     * @param targetSyntheticRecall the policy's share of synthetic defects to catch, if that is the policy
+     * @param synthetic what the threshold does to synthetic defects painted on the held-out normals; null without
+     *     held-out normals (and in versions fitted before it existed)
+     */
+    public record Threshold(String policy, Double targetFalseRejectRate, Double targetSyntheticRecall, String source,
+            int images, ScoreCalibration calibration, Double f1OptimalThreshold, Double f1,
+            SyntheticCheck synthetic) {
 
         public static Threshold of(ThresholdPolicy policy, String source, int images, ScoreCalibration calibration,
-                Double f1OptimalThreshold, Double f1) {
-            boolean rate = ThresholdPolicy.TARGET_FALSE_REJECT_RATE.equals(policy.policy());
-            return new Threshold(policy.policy(), rate ? policy.value() : null, source, images, calibration,
-                    f1OptimalThreshold, f1);
+                Double f1OptimalThreshold, Double f1, SyntheticCheck synthetic) {
+            return new Threshold(policy.policy(),
+                    ThresholdPolicy.TARGET_FALSE_REJECT_RATE.equals(policy.policy()) ? policy.value() : null,
+                    ThresholdPolicy.TARGET_SYNTHETIC_RECALL.equals(policy.policy()) ? policy.value() : null,
+                    source, images, calibration, f1OptimalThreshold, f1, synthetic);
         }
     }
+
+    /**
+     * The threshold against synthetic defects (kdedge-calibrate synthesize's, one on each held-out normal): an
+     * estimate of what it lets through before any real defect is seen.
+     *
+     * @param defects how many were painted
+     * @param seed the seed of the first (the i-th has seed + i)
+     * @param caught the share scored at or above the threshold
+     * @param normalsRejected the share of the held-out normals scored at or above it
+     */
+    public record SyntheticCheck(int defects, long seed, double caught, double normalsRejected) {}
 
     public record Training(int images, String dataDigest, int epochs, TrainingRecipe recipe, long seed,
             List<Double> lossPerEpoch, List<Double> secondsPerEpoch, double parityMaxAbsDifference) {}

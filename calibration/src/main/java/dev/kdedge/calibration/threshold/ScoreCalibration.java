@@ -21,6 +21,11 @@ public record ScoreCalibration(double threshold, double imageMin, double imageMa
         this(threshold, imageMin, imageMax, pixelMin, pixelMax, null);
     }
 
+    /** The same normalization ranges around another threshold. */
+    public ScoreCalibration withThreshold(double other) {
+        return new ScoreCalibration(other, imageMin, imageMax, pixelMin, pixelMax);
+    }
+
     public ScoreCalibration withPixelThreshold(double boundary) {
         return new ScoreCalibration(threshold, imageMin, imageMax, pixelMin, pixelMax, boundary);
     }

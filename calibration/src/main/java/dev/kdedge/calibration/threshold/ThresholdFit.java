@@ -47,6 +47,22 @@ public final class ThresholdFit {
         return new ScoreCalibration(threshold, sorted[0], largest, pixelMin, pixelMax);
     }
 
+    /**
+     * The highest threshold at or above which at least {@code share} of the defects' scores lie.
+     *
+     * @throws IllegalArgumentException without defect scores
+     */
+    public static double atRecall(double[] defectScores, double share) {
+        if (defectScores.length == 0) {
+            throw new IllegalArgumentException("a synthetic recall target needs held-out normals to paint the "
+                    + "synthetic defects on (a hold-out fraction above 0)");
+        }
+        double[] sorted = defectScores.clone();
+        Arrays.sort(sorted);
+        int caught = (int) Math.ceil(share * sorted.length - 1e-9);
+        return sorted[sorted.length - Math.max(1, caught)];
+    }
+
     /** The q-quantile of the log-normal distribution with the mean and standard deviation of the scores' logs. */
     static double logNormalQuantile(double[] positiveScores, double q) {
         double mean = Arrays.stream(positiveScores).map(Math::log).average().orElseThrow();

@@ -5,13 +5,16 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 
 /**
  * How a product's threshold is set when a version is fitted: at a target false-reject rate on held-out normal
- * images (the default), or at a fixed raw score the engineer chose.
+ * images (the default), at a target share of synthetic defects caught (painted on those held-out normals: the
+ * threshold then says what it catches, and the fit reports what it costs in false rejects), or at a fixed raw score
+ * the engineer chose.
  *
- * @param policy {@value #TARGET_FALSE_REJECT_RATE} or {@value #FIXED}
- * @param value the rate (0.0001..0.5) or the raw score
+ * @param policy {@value #TARGET_FALSE_REJECT_RATE}, {@value #TARGET_SYNTHETIC_RECALL} or {@value #FIXED}
+ * @param value the rate (0.0001..0.5), the share caught (0.5..0.999) or the raw score
  */
 public record ThresholdPolicy(String policy, double value) {
     public static final String TARGET_FALSE_REJECT_RATE = "target-false-reject-rate";
+    public static final String TARGET_SYNTHETIC_RECALL = "target-synthetic-recall";
     public static final String FIXED = "fixed";
     public static final ThresholdPolicy DEFAULT = targetFalseRejectRate(0.005);
     static final double MAX_FIXED_THRESHOLD = 1e6;
@@ -21,6 +24,10 @@ public record ThresholdPolicy(String policy, double value) {
         if (TARGET_FALSE_REJECT_RATE.equals(policy)) {
             if (!(value >= 0.0001 && value <= 0.5)) {
                 throw new IllegalArgumentException("target false-reject rate must be 0.0001..0.5, was " + value);
+            }
+        } else if (TARGET_SYNTHETIC_RECALL.equals(policy)) {
+            if (!(value >= 0.5 && value <= 0.999)) {
+                throw new IllegalArgumentException("target synthetic recall must be 0.5..0.999, was " + value);
             }
         } else if (FIXED.equals(policy)) {
             // Every method's raw scores are small non-negative numbers: a threshold at or below 0 rejects every
@@ -40,16 +47,27 @@ public record ThresholdPolicy(String policy, double value) {
         return new ThresholdPolicy(TARGET_FALSE_REJECT_RATE, rate);
     }
 
+    public static ThresholdPolicy targetSyntheticRecall(double share) {
+        return new ThresholdPolicy(TARGET_SYNTHETIC_RECALL, share);
+    }
+
     public static ThresholdPolicy fixed(double threshold) {
         return new ThresholdPolicy(FIXED, threshold);
     }
 
-    /** The calibration of a version whose held-out normals scored {@code normalScores}. */
-    public ScoreCalibration apply(double[] normalScores, double pixelMin, double pixelMax) {
+    /**
+     * The calibration of a version whose held-out normals scored {@code normalScores} and the synthetic defects
+     * painted on them {@code syntheticScores} (empty without held-out normals).
+     *
+     * @throws IllegalArgumentException for a synthetic recall target without synthetic defects
+     */
+    public ScoreCalibration apply(double[] normalScores, double[] syntheticScores, double pixelMin, double pixelMax) {
         ScoreCalibration atRate = ThresholdFit.atFalseRejectRate(normalScores,
-                FIXED.equals(policy) ? 0 : value, pixelMin, pixelMax);
-        return FIXED.equals(policy)
-                ? new ScoreCalibration(value, atRate.imageMin(), atRate.imageMax(), pixelMin, pixelMax)
-                : atRate;
+                TARGET_FALSE_REJECT_RATE.equals(policy) ? value : 0, pixelMin, pixelMax);
+        return switch (policy) {
+            case FIXED -> atRate.withThreshold(value);
+            case TARGET_SYNTHETIC_RECALL -> atRate.withThreshold(ThresholdFit.atRecall(syntheticScores, value));
+            default -> atRate;
+        };
     }
 }

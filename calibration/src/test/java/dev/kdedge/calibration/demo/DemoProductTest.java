@@ -9,6 +9,7 @@ import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.evaluation.BundleMaps;
 import dev.kdedge.calibration.evaluation.EvaluationResult;
 import dev.kdedge.calibration.evaluation.TestSetEvaluator;
+import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ProductBundle;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,5 +55,17 @@ class DemoProductTest {
             assertTrue(result.atThreshold().falsePositives() <= 1, result.atThreshold() + ": good tiles rejected");
             assertEquals(0, result.atThreshold().falseNegatives(), "scratches missed");
         }
+    }
+
+    /** The fit says what its threshold does to synthetic defects, one painted on each held-out normal. */
+    @Test
+    void theFitReportsWhatItsThresholdCatchesOfSyntheticDefects() throws Exception {
+        Manifest.Threshold threshold = DemoFixture.bundle().manifest().threshold();
+        Manifest.SyntheticCheck synthetic = threshold.synthetic();
+        System.out.println("demo: " + synthetic);
+        assertEquals(threshold.images(), synthetic.defects(), "one on each held-out normal");
+        assertEquals(1, synthetic.seed());
+        assertTrue(synthetic.caught() >= 0 && synthetic.caught() <= 1);
+        assertTrue(synthetic.normalsRejected() <= 0.1, "the 0.5% target rejects few of the held-out normals");
     }
 }

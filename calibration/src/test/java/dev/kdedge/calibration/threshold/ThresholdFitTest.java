@@ -82,4 +82,30 @@ class ThresholdFitTest {
     void noNormalsIsAnError() {
         assertThrows(IllegalArgumentException.class, () -> ThresholdFit.atFalseRejectRate(new double[0], 0.01, 0, 1));
     }
+
+    @Test
+    void aRecallTargetCatchesAtLeastThatShareOfTheDefects() {
+        double[] defects = {0.9, 0.1, 0.5, 0.7, 0.3, 0.8, 0.2, 0.6, 0.4, 1.0};
+        assertEquals(0.2, ThresholdFit.atRecall(defects, 0.9), "9 of 10 at or above it");
+        assertEquals(0.6, ThresholdFit.atRecall(defects, 0.5));
+        assertEquals(0.1, ThresholdFit.atRecall(defects, 0.95), "a share between two counts rounds up");
+        var none = assertThrows(IllegalArgumentException.class, () -> ThresholdFit.atRecall(new double[0], 0.9));
+        assertEquals("a synthetic recall target needs held-out normals to paint the synthetic defects on (a hold-out "
+                + "fraction above 0)", none.getMessage());
+    }
+
+    /** The synthetic recall policy moves the threshold, never the normalization ranges the normals set. */
+    @Test
+    void theSyntheticRecallPolicySetsTheThresholdFromTheDefects() {
+        double[] normals = {0.1, 0.2, 0.3, 0.4};
+        double[] synthetic = {0.25, 0.5, 0.75, 1.0};
+        ScoreCalibration byRecall = ThresholdPolicy.targetSyntheticRecall(0.75).apply(normals, synthetic, 0, 2);
+        ScoreCalibration byRate = ThresholdPolicy.targetFalseRejectRate(0.01).apply(normals, synthetic, 0, 2);
+        assertEquals(0.5, byRecall.threshold());
+        assertEquals(byRate.imageMin(), byRecall.imageMin());
+        assertEquals(byRate.imageMax(), byRecall.imageMax());
+        var outOfRange = assertThrows(IllegalArgumentException.class,
+                () -> ThresholdPolicy.targetSyntheticRecall(0.3));
+        assertEquals("target synthetic recall must be 0.5..0.999, was 0.3", outOfRange.getMessage());
+    }
 }

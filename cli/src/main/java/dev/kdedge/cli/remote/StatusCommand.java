@@ -46,19 +46,25 @@ final class StatusCommand extends RemoteCall {
         }
         for (VersionInfo v : d.getVersionsList()) {
             System.out.printf(Locale.ROOT, "  %s v%d  %s  %s  %s, %d images, %d epochs, loss %.5f, parity %.1e, "
-                    + "threshold %.6g (%s on %d %s)%s; precisions %s%s%n", v.getActive() ? "*" : " ", v.getVersion(),
+                    + "threshold %.6g (%s on %d %s)%s%s; precisions %s%s%n", v.getActive() ? "*" : " ", v.getVersion(),
                     v.getCreatedAt(),
                     v.getMethod(), v.getParentVersion() == 0 ? "from scratch" : "from v" + v.getParentVersion(),
                     v.getTrainingImages(), v.getEpochs(), v.getFinalLoss(), v.getParityMaxAbsDifference(),
                     v.getThreshold(), v.getThresholdPolicy(), v.getThresholdImages(), v.getThresholdSource(),
                     v.hasF1OptimalThreshold() ? String.format(Locale.ROOT, ", F1-optimal %.6g", v.getF1OptimalThreshold())
-                            : "", String.join(", ", v.getPrecisionsList()),
+                            : "", v.getSyntheticDefects() == 0 ? "" : String.format(Locale.ROOT,
+                                    ", catches %.0f%% of %d synthetic defects", 100 * v.getSyntheticCaught(),
+                                    v.getSyntheticDefects()), String.join(", ", v.getPrecisionsList()),
                     v.getInt8Refusal().isEmpty() ? "" : " (no int8: " + v.getInt8Refusal() + ")");
         }
     }
 
     static String describe(ThresholdPolicy policy) {
-        return policy.hasFixedThreshold() ? "fixed threshold " + policy.getFixedThreshold()
-                : "threshold at " + policy.getTargetFalseRejectRate() + " false-reject rate";
+        return switch (policy.getPolicyCase()) {
+            case FIXED_THRESHOLD -> "fixed threshold " + policy.getFixedThreshold();
+            case TARGET_SYNTHETIC_RECALL -> "threshold catching " + policy.getTargetSyntheticRecall()
+                    + " of synthetic defects";
+            default -> "threshold at " + policy.getTargetFalseRejectRate() + " false-reject rate";
+        };
     }
 }

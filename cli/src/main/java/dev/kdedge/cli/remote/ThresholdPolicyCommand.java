@@ -18,6 +18,11 @@ final class ThresholdPolicyCommand extends RemoteCall {
                 description = "Share of held-out normal images the threshold may reject, 0.0001..0.5.")
         Double targetFalseRejectRate;
 
+        @Option(names = "--target-synthetic-recall", required = true,
+                description = "Share of synthetic defects (one painted on each held-out normal) the threshold must "
+                        + "catch, 0.5..0.999.")
+        Double targetSyntheticRecall;
+
         @Option(names = "--fixed", required = true, description = "A fixed raw-score threshold.")
         Double fixed;
     }
@@ -30,6 +35,8 @@ final class ThresholdPolicyCommand extends RemoteCall {
         ThresholdPolicy.Builder p = ThresholdPolicy.newBuilder();
         if (policy.fixed != null) {
             p.setFixedThreshold(policy.fixed);
+        } else if (policy.targetSyntheticRecall != null) {
+            p.setTargetSyntheticRecall(policy.targetSyntheticRecall);
         } else {
             p.setTargetFalseRejectRate(policy.targetFalseRejectRate);
         }

@@ -36,15 +36,19 @@ final class ProductWire {
         return switch (policy.getPolicyCase()) {
             case TARGET_FALSE_REJECT_RATE -> ThresholdPolicy.targetFalseRejectRate(policy.getTargetFalseRejectRate());
             case FIXED_THRESHOLD -> ThresholdPolicy.fixed(policy.getFixedThreshold());
+            case TARGET_SYNTHETIC_RECALL -> ThresholdPolicy.targetSyntheticRecall(policy.getTargetSyntheticRecall());
             case POLICY_NOT_SET -> throw new IllegalArgumentException(
-                    "a policy is required: target_false_reject_rate or fixed_threshold");
+                    "a policy is required: target_false_reject_rate, target_synthetic_recall or fixed_threshold");
         };
     }
 
     static dev.kdedge.api.v1.ThresholdPolicy policy(ThresholdPolicy policy) {
-        return ThresholdPolicy.FIXED.equals(policy.policy())
-                ? dev.kdedge.api.v1.ThresholdPolicy.newBuilder().setFixedThreshold(policy.value()).build()
-                : dev.kdedge.api.v1.ThresholdPolicy.newBuilder().setTargetFalseRejectRate(policy.value()).build();
+        dev.kdedge.api.v1.ThresholdPolicy.Builder wire = dev.kdedge.api.v1.ThresholdPolicy.newBuilder();
+        return switch (policy.policy()) {
+            case ThresholdPolicy.FIXED -> wire.setFixedThreshold(policy.value()).build();
+            case ThresholdPolicy.TARGET_SYNTHETIC_RECALL -> wire.setTargetSyntheticRecall(policy.value()).build();
+            default -> wire.setTargetFalseRejectRate(policy.value()).build();
+        };
     }
 
     private static VersionInfo version(VersionDetails version) {
@@ -61,6 +65,11 @@ final class ProductWire {
                 .addAllPrecisions(version.precisions().stream().map(Precision::label).toList());
         if (m.threshold().f1OptimalThreshold() != null) {
             v.setF1OptimalThreshold(m.threshold().f1OptimalThreshold()).setF1(m.threshold().f1());
+        }
+        Manifest.SyntheticCheck synthetic = m.threshold().synthetic();
+        if (synthetic != null) {
+            v.setSyntheticDefects(synthetic.defects()).setSyntheticCaught(synthetic.caught())
+                    .setSyntheticNormalsRejected(synthetic.normalsRejected());
         }
         if (version.int8() != null) {
             v.setInt8ScoreDeviation(version.int8().scoreDeviation());
