@@ -23,18 +23,9 @@ final class AcknowledgeResultsMethod extends StationMethod {
     private final Stations stations;
 
     AcknowledgeResultsMethod(UaMethodNode node, String station, SessionAccess access, Stations stations) {
-        super(node, station, access, CallKind.LINE_CONTROL);
+        super(node, station, access, CallKind.LINE_CONTROL, new Argument[] {RESULT_ID},
+                new Argument[] {ACKNOWLEDGED});
         this.stations = stations;
-    }
-
-    @Override
-    public Argument[] getInputArguments() {
-        return new Argument[] {RESULT_ID};
-    }
-
-    @Override
-    public Argument[] getOutputArguments() {
-        return new Argument[] {ACKNOWLEDGED};
     }
 
     @Override

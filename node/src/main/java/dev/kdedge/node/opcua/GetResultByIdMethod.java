@@ -31,19 +31,9 @@ final class GetResultByIdMethod extends StationMethod {
 
     GetResultByIdMethod(UaMethodNode node, String station, SessionAccess access, ResultJournal journal,
             ResultFields fields) {
-        super(node, station, access, CallKind.READ_RESULTS);
+        super(node, station, access, CallKind.READ_RESULTS, new Argument[] {RESULT_ID}, fields.arguments());
         this.journal = journal;
         this.fields = fields;
-    }
-
-    @Override
-    public Argument[] getInputArguments() {
-        return new Argument[] {RESULT_ID};
-    }
-
-    @Override
-    public Argument[] getOutputArguments() {
-        return fields.arguments();
     }
 
     @Override

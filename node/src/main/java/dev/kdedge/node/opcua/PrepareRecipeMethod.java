@@ -21,18 +21,8 @@ final class PrepareRecipeMethod extends StationMethod {
     private final Stations stations;
 
     PrepareRecipeMethod(UaMethodNode node, String station, SessionAccess access, Stations stations) {
-        super(node, station, access, CallKind.LINE_CONTROL);
+        super(node, station, access, CallKind.LINE_CONTROL, new Argument[] {PRODUCT}, new Argument[0]);
         this.stations = stations;
-    }
-
-    @Override
-    public Argument[] getInputArguments() {
-        return new Argument[] {PRODUCT};
-    }
-
-    @Override
-    public Argument[] getOutputArguments() {
-        return new Argument[0];
     }
 
     @Override

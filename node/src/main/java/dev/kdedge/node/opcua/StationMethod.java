@@ -12,6 +12,7 @@ import org.eclipse.milo.opcua.stack.core.StatusCodes;
 import org.eclipse.milo.opcua.stack.core.UaException;
 import org.eclipse.milo.opcua.stack.core.types.builtin.StatusCode;
 import org.eclipse.milo.opcua.stack.core.types.builtin.Variant;
+import org.eclipse.milo.opcua.stack.core.types.structured.Argument;
 
 /**
  * A method of a station's object. The session's roles are checked first (Bad_UserAccessDenied naming the role the
@@ -20,13 +21,28 @@ import org.eclipse.milo.opcua.stack.core.types.builtin.Variant;
 abstract class StationMethod extends AbstractMethodInvocationHandler {
     private final SessionAccess access;
     private final CallKind kind;
+    private final Argument[] inputs;
+    private final Argument[] outputs;
     final String station;
 
-    StationMethod(UaMethodNode node, String station, SessionAccess access, CallKind kind) {
+    StationMethod(UaMethodNode node, String station, SessionAccess access, CallKind kind, Argument[] inputs,
+            Argument[] outputs) {
         super(node);
         this.station = station;
         this.access = access;
         this.kind = kind;
+        this.inputs = inputs;
+        this.outputs = outputs;
+    }
+
+    @Override
+    public final Argument[] getInputArguments() {
+        return inputs.clone();
+    }
+
+    @Override
+    public final Argument[] getOutputArguments() {
+        return outputs.clone();
     }
 
     @Override
