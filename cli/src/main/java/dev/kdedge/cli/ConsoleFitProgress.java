@@ -38,6 +38,7 @@ final class ConsoleFitProgress implements FitProgress, AutoCloseable {
     public void batchDone(int epoch, int epochs, int batch, int batches, double loss) {
         if (epoch == 1 && batch == 1) {
             open("training", epochs * batches);
+            trainingSeconds = 0;
         }
         bar.stepTo((long) (epoch - 1) * batches + batch);
         bar.setExtraMessage(String.format(" epoch %d/%d, loss %.4f", epoch, epochs, loss));
@@ -68,6 +69,12 @@ final class ConsoleFitProgress implements FitProgress, AutoCloseable {
                     + "of them)%n",
                     100 * synthetic.caught(), synthetic.defects(), 100 * synthetic.normalsRejected());
         }
+        Double reviewFrom = threshold.calibration().reviewFrom();
+        if (reviewFrom != null && synthetic != null) {
+            System.err.printf("  review band from %.6g: %.0f%% of the synthetic defects and %.1f%% of the held-out "
+                    + "normals go to a person%n", reviewFrom, 100 * synthetic.toReview(),
+                    100 * synthetic.normalsToReview());
+        }
     }
 
     @Override
@@ -77,6 +84,21 @@ final class ConsoleFitProgress implements FitProgress, AutoCloseable {
                 ? "int8 variant for %6$s published: scores within %1$.1f%% of the threshold (%2$d %3$s%4$s)%n"
                 : "no int8 variant for %6$s: %5$s%n", 100 * int8.scoreDeviation(), int8.checkImages(),
                 int8.checkSource(), blocks, int8.refusal(), scheme.label());
+    }
+
+    @Override
+    public void candidateStarted(String method, int index, int count, int epochs) {
+        closeBar();
+        System.err.printf("method auto: short fit %d of %d, %s, %d epoch%s%n", index, count, method, epochs,
+                epochs == 1 ? "" : "s");
+    }
+
+    @Override
+    public void methodChosen(Manifest.MethodChoice choice) {
+        System.err.println("methods ranked on the synthetic defects (image AUROC, pixel AUROC, short fit):");
+        choice.candidates().forEach(c -> System.err.printf("  %-6s %.3f  %.3f  %4.0f s%n", c.method(),
+                c.imageAuroc(), c.pixelAuroc(), c.seconds()));
+        System.err.printf("fitting %s fully%n", choice.chosen());
     }
 
     private void open(String task, int max) {

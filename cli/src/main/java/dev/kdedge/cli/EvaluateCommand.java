@@ -141,7 +141,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 bar.step();
             }
         }
-        new HtmlReport().write(report, result, maps.modelDescription(), gallery);
+        new HtmlReport().write(report, result, maps.modelDescription(), maps.manifest().orElse(null), gallery);
     }
 
     private static ProgressBar progressBar(String task, int images) {

@@ -3,7 +3,6 @@ package dev.kdedge.cli;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.fit.FitRequest;
 import dev.kdedge.calibration.method.DistillationMethod;
-import dev.kdedge.calibration.method.Methods;
 import dev.kdedge.calibration.method.TrainingRecipe;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.calibration.training.TrainingSettings;
@@ -13,8 +12,16 @@ import picocli.CommandLine.Option;
 
 /** Options shared by the commands that fit a product. */
 final class TrainingOptions {
-    @Option(names = "--method", defaultValue = "stfpm", description = "Distillation method (default: ${DEFAULT-VALUE}).")
+    static final String AUTO = "auto";
+
+    @Option(names = "--method", defaultValue = "stfpm", description = "Distillation method: stfpm, rd4ad, mkd, or "
+            + "auto (fit each briefly, keep the one that best tells synthetic defects from the held-out normals, fit "
+            + "it fully; default: ${DEFAULT-VALUE}).")
     String method;
+
+    @Option(names = "--auto-epochs", defaultValue = "3",
+            description = "With --method auto: epochs of each method's short fit (default: ${DEFAULT-VALUE}).")
+    int autoEpochs;
 
     @Option(names = "--epochs", description = "Training epochs (default: the method's official count).")
     Integer epochs;
@@ -45,6 +52,12 @@ final class TrainingOptions {
                     + "defects painted on the held-out normals; the fit reports the false rejects it costs.")
     Double targetSyntheticRecall;
 
+    @Option(names = "--review-synthetic-recall",
+            description = "Add a review band below the threshold: parts scoring from the threshold that catches this "
+                    + "share (0.5..0.999) of the synthetic defects up to the threshold are NOT_DECIDABLE, for a person "
+                    + "to decide.")
+    Double reviewSyntheticRecall;
+
     @Option(names = "--seed", defaultValue = "42", description = "Seed for initialization and shuffling (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -54,8 +67,21 @@ final class TrainingOptions {
     @Option(names = "--no-activate", description = "Publish the new version without making it the serving one.")
     boolean noActivate;
 
-    FitRequest request(String product, Path teacher, List<Path> images) {
-        DistillationMethod m = Methods.named(method);
+    boolean choosesMethod() {
+        if (!AUTO.equals(method)) {
+            return false;
+        }
+        String methodSpecific = localization != null ? "--localization" : learningRate != null ? "--learning-rate"
+                : batchSize != null ? "--batch-size" : null;
+        if (methodSpecific != null) {
+            throw new IllegalArgumentException("with --method auto every method trains with its own recipe: "
+                    + methodSpecific + " applies to a method named with --method");
+        }
+        return true;
+    }
+
+    /** The fit of {@code m} with these options (the named method's, or the one {@code --method auto} chose). */
+    FitRequest request(String product, Path teacher, List<Path> images, DistillationMethod m) {
         if (localization != null) {
             m = m.localizing(localization);
         }
@@ -67,10 +93,12 @@ final class TrainingOptions {
             recipe = recipe.withBatchSize(batchSize);
         }
         TrainingSettings settings = new TrainingSettings(recipe, epochs != null ? epochs : recipe.defaultEpochs(), seed);
+        ThresholdPolicy policy = targetSyntheticRecall != null
+                ? ThresholdPolicy.targetSyntheticRecall(targetSyntheticRecall)
+                : ThresholdPolicy.targetFalseRejectRate(targetFalseRejectRate);
         return FitRequest.fromScratch(product, teacher, images, m, m.preprocessing(inputSize), settings,
-                holdoutFraction, targetSyntheticRecall != null
-                        ? ThresholdPolicy.targetSyntheticRecall(targetSyntheticRecall)
-                        : ThresholdPolicy.targetFalseRejectRate(targetFalseRejectRate), !noActivate);
+                holdoutFraction, reviewSyntheticRecall != null ? policy.withReviewBand(reviewSyntheticRecall) : policy,
+                !noActivate);
     }
 
     InferenceOptions inference() {

@@ -31,8 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code kdedge-calibrate evaluate} as an engineer runs it, on the demo product and its generated test set with
  * masks: the JSON is complete and self-consistent, and the HTML report opens in a real browser (Debian's chromium,
- * headless, every request to the network refused) with no console message, all three charts drawn and every gallery
- * image decoded. The screenshot is kept at {@code target/evaluation-report.png}. Without chromium the browser part
+ * headless, every request to the network refused) with no console message, all four charts drawn (the fourth: the
+ * fit's synthetic defects against its held-out normals) and every gallery image decoded. The screenshot is kept at {@code target/evaluation-report.png}. Without chromium the browser part
  * is skipped on a developer's machine and fails under CI, where .ci/run installs it.
  */
 class EvaluateCommandTest {
@@ -199,7 +199,8 @@ class EvaluateCommandTest {
         assertEquals(List.of(), console, "the report logs nothing to the console");
         Matcher body = Pattern.compile("<body([^>]*)>").matcher(dom);
         assertTrue(body.find(), "no DOM dumped; chromium log:\n" + log);
-        assertTrue(body.group(1).contains("data-charts=\"3\""), "ROC, histogram and PRO charts drawn: " + body.group(1));
+        assertTrue(body.group(1).contains("data-charts=\"4\""),
+                "ROC, histogram, PRO and the fit's synthetic defects drawn: " + body.group(1));
         assertTrue(body.group(1).contains("data-images-decoded=\"" + galleryImages + "\""),
                 galleryImages + " gallery images decoded: " + body.group(1));
         assertTrue(dom.contains("id=\"errors\"></div>"), "no script error shown on the page");

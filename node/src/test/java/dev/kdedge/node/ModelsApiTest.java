@@ -263,12 +263,16 @@ class ModelsApiTest {
             assertEquals(0.321, described.getVersions(1).getThreshold(), 1e-12);
             assertEquals("fixed", described.getVersions(1).getThresholdPolicy());
             assertEquals(24, described.getVersions(0).getSyntheticDefects(), "the demo's fit: one per held-out normal");
+            assertEquals(DemoFixture.bundle().manifest().threshold().synthetic().imageAuroc(),
+                    described.getVersions(0).getSyntheticImageAuroc());
 
-            // a threshold set by what it catches of synthetic defects painted on the held-out normals
+            // a threshold set by what it catches of synthetic defects painted on the held-out normals, with a
+            // review band below it
             ThresholdPolicy recall = models.setThresholdPolicy(SetThresholdPolicyRequest.newBuilder()
                     .setProduct(DemoFixture.PRODUCT).setPolicy(ThresholdPolicy.newBuilder()
-                            .setTargetSyntheticRecall(0.9)).build());
+                            .setTargetSyntheticRecall(0.9).setReviewSyntheticRecall(0.99)).build());
             assertEquals(0.9, recall.getTargetSyntheticRecall());
+            assertEquals(0.99, recall.getReviewSyntheticRecall());
             Job third = models.startFineTune(request.setEpochs(1).build());
             List<JobEvent> thirdEvents = watch(node, third.getJobId(), e -> {});
             assertEquals(3, thirdEvents.get(thirdEvents.size() - 1).getDone().getVersion(), thirdEvents.toString());
@@ -277,6 +281,8 @@ class ModelsApiTest {
             assertEquals("target-synthetic-recall", byRecall.getThresholdPolicy());
             assertEquals(byRecall.getThresholdImages(), byRecall.getSyntheticDefects());
             assertTrue(byRecall.getSyntheticCaught() >= 0.9, byRecall.toString());
+            assertTrue(byRecall.hasReviewFrom() && byRecall.getReviewFrom() <= byRecall.getThreshold(),
+                    byRecall.toString());
             assertEquals(Status.Code.FAILED_PRECONDITION, code(() -> models.cancelJob(CancelJobRequest.newBuilder()
                     .setJobId(next.getJobId()).build())));
         }
@@ -333,6 +339,11 @@ class ModelsApiTest {
                             .setPolicy(ThresholdPolicy.newBuilder().setTargetSyntheticRecall(0.2)).build()));
             assertEquals(Status.Code.INVALID_ARGUMENT, lowRecall.getStatus().getCode());
             assertEquals("target synthetic recall must be 0.5..0.999, was 0.2", lowRecall.getStatus().getDescription());
+            var wideBand = assertThrows(StatusRuntimeException.class, () -> models.setThresholdPolicy(
+                    SetThresholdPolicyRequest.newBuilder().setProduct(DemoFixture.PRODUCT).setPolicy(ThresholdPolicy
+                            .newBuilder().setTargetFalseRejectRate(0.01).setReviewSyntheticRecall(1)).build()));
+            assertEquals("the review band's synthetic recall must be 0.5..0.999, was 1.0",
+                    wideBand.getStatus().getDescription());
             assertEquals(Status.Code.NOT_FOUND, code(() -> models.describeProduct(DescribeProductRequest.newBuilder()
                     .setProduct("nope").build())));
 

@@ -134,7 +134,7 @@ class ResultImagesTest {
         }
     }
 
-    private static ResultImage awaitImage(RunningNode node, long resultId) throws Exception {
+    static ResultImage awaitImage(RunningNode node, long resultId) throws Exception {
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {
             try {

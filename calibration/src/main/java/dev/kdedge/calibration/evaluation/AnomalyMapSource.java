@@ -1,8 +1,10 @@
 package dev.kdedge.calibration.evaluation;
 
 import dev.kdedge.calibration.method.AnomalyMap;
+import dev.kdedge.calibration.store.Manifest;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Where an evaluation gets its maps: a product version scored in this process ({@link BundleMaps}) or the version a
@@ -32,6 +34,9 @@ public interface AnomalyMapSource extends AutoCloseable {
 
     /** What the report shows as the model: its manifest, or as much as the source can tell. */
     String modelDescription();
+
+    /** The version's manifest where this process reads its store; empty for a version a node serves. */
+    Optional<Manifest> manifest();
 
     @Override
     void close() throws IOException;

@@ -13,10 +13,12 @@ import dev.kdedge.calibration.precision.QdqScheme;
 import dev.kdedge.calibration.scoring.HeatmapImages;
 import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.scoring.ServedGraph;
+import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /** A product version from a model store, scored in this process through the same code the node serves it with. */
 public final class BundleMaps implements AnomalyMapSource {
@@ -92,6 +94,11 @@ public final class BundleMaps implements AnomalyMapSource {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("manifest of " + bundle.label() + " does not serialize", e);
         }
+    }
+
+    @Override
+    public Optional<Manifest> manifest() {
+        return Optional.of(bundle.manifest());
     }
 
     @Override

@@ -4,7 +4,6 @@ import dev.kdedge.calibration.dataset.MvtecTestSet;
 import dev.kdedge.calibration.dataset.MvtecTestSet.Sample;
 import dev.kdedge.calibration.evaluation.EvaluationResult.ImageScore;
 import dev.kdedge.calibration.image.ImageDecoder;
-import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.metrics.F1Threshold;
 import dev.kdedge.calibration.metrics.PixelMetrics;
@@ -57,7 +56,8 @@ public final class TestSetEvaluator {
                 inferenceMs[i] = scored.inferenceMs();
                 scores[i] = map.score();
                 defective[i] = s.defective();
-                pixels.add(map.values(), s.mask() != null ? mask(s, map.width(), map.height()) : null, map.width());
+                pixels.add(map.values(), s.mask() != null ? decoder.decodeFile(s.mask()).maskAt(map.width(), map.height())
+                        : null, map.width());
                 progress.accept(i + 1);
             }
             if (pixels.hasDefectPixels()) {
@@ -120,19 +120,5 @@ public final class TestSetEvaluator {
         double[] timed = Arrays.copyOfRange(inferenceMs, Math.min(WARM_UP, inferenceMs.length - 1), inferenceMs.length);
         Arrays.sort(timed);
         return timed[timed.length / 2];
-    }
-
-    /** The mask at model resolution: nearest-neighbour resize, anomalous where the value is above 127. */
-    private boolean[] mask(Sample s, int width, int height) throws IOException {
-        Pixels m = decoder.decodeFile(s.mask());
-        boolean[] out = new boolean[width * height];
-        for (int y = 0; y < height; y++) {
-            int sy = Math.min(m.height() - 1, (int) Math.floor(y * (double) m.height() / height));
-            for (int x = 0; x < width; x++) {
-                int sx = Math.min(m.width() - 1, (int) Math.floor(x * (double) m.width() / width));
-                out[y * width + x] = (m.data()[(sy * m.width() + sx) * m.channels()] & 0xff) > 127;
-            }
-        }
-        return out;
     }
 }

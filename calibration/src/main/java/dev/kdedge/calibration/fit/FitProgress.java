@@ -21,4 +21,9 @@ public interface FitProgress extends TrainingProgress {
 
     /** The INT8 variant in {@code scheme}'s form: published, or why not. */
     default void quantized(QdqScheme scheme, Manifest.Int8 int8) {}
+
+    /** {@link MethodChooser} starts the short fit of the {@code index}-th of {@code count} methods. */
+    default void candidateStarted(String method, int index, int count, int epochs) {}
+
+    default void methodChosen(Manifest.MethodChoice choice) {}
 }

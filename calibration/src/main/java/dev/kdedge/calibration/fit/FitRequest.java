@@ -3,6 +3,7 @@ package dev.kdedge.calibration.fit;
 import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.Methods;
+import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.calibration.training.TrainingSettings;
@@ -16,10 +17,11 @@ import java.util.List;
  *     the training images themselves (recorded as such in the manifest)
  * @param parent the version whose student training continues from, or null to train from random initialization
  * @param defectImages labeled defective images, to report the F1-optimal threshold with the held-out normals
+ * @param methodChoice how {@code method} was chosen, recorded in the manifest; null when the engineer named it
  */
 public record FitRequest(String product, Path teacherOnnx, List<Path> images, DistillationMethod method,
         Preprocessing preprocessing, TrainingSettings training, double holdoutFraction, ThresholdPolicy thresholdPolicy,
-        boolean activate, ProductBundle parent, List<Path> defectImages) {
+        boolean activate, ProductBundle parent, List<Path> defectImages, Manifest.MethodChoice methodChoice) {
     public FitRequest {
         if (!(holdoutFraction >= 0 && holdoutFraction < 1)) {
             throw new IllegalArgumentException("hold-out fraction must be in [0, 1), was " + holdoutFraction);
@@ -33,7 +35,7 @@ public record FitRequest(String product, Path teacherOnnx, List<Path> images, Di
             Preprocessing preprocessing, TrainingSettings training, double holdoutFraction,
             ThresholdPolicy thresholdPolicy, boolean activate) {
         return new FitRequest(product, teacherOnnx, images, method, preprocessing, training, holdoutFraction,
-                thresholdPolicy, activate, null, List.of());
+                thresholdPolicy, activate, null, List.of(), null);
     }
 
     /**
@@ -49,6 +51,19 @@ public record FitRequest(String product, Path teacherOnnx, List<Path> images, Di
         return new FitRequest(base.product(), base.teacherFile(), images,
                 Methods.named(base.manifest().method(), base.manifest().anomalyMap()), base.manifest().preprocessing(),
                 training,
-                holdoutFraction, thresholdPolicy, false, continueFromBase ? base : null, defectImages);
+                holdoutFraction, thresholdPolicy, false, continueFromBase ? base : null, defectImages, null);
+    }
+
+    /** The same fit with another method, as one of {@link MethodChooser}'s candidates: never activated. */
+    FitRequest candidate(DistillationMethod candidate, TrainingSettings shortTraining) {
+        return new FitRequest(product, teacherOnnx, images, candidate,
+                candidate.preprocessing(preprocessing.size()), shortTraining, holdoutFraction, thresholdPolicy, false,
+                null, defectImages, null);
+    }
+
+    /** The same fit, recording how its method was chosen. */
+    public FitRequest withMethodChoice(Manifest.MethodChoice choice) {
+        return new FitRequest(product, teacherOnnx, images, method, preprocessing, training, holdoutFraction,
+                thresholdPolicy, activate, parent, defectImages, choice);
     }
 }

@@ -3,7 +3,6 @@ package dev.kdedge.calibration.fit;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.image.ImageDecoder;
-import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.method.MapTolerance;
 import dev.kdedge.calibration.metrics.F1Threshold;
@@ -18,7 +17,6 @@ import dev.kdedge.calibration.digest.Digests;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
-import dev.kdedge.calibration.synthetic.SyntheticDefects;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
 import dev.kdedge.calibration.training.ExportParityException;
@@ -26,8 +24,6 @@ import dev.kdedge.calibration.training.StudentExport;
 import dev.kdedge.calibration.training.StudentTrainer;
 import dev.kdedge.calibration.training.TrainedStudent;
 import dev.kdedge.onnx.ModelProto;
-import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +36,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.Random;
-import javax.imageio.ImageIO;
 
 /**
  * Fits a product from normal images and publishes it as a new version in a {@link ModelStore}: train the student
@@ -55,8 +50,6 @@ public final class ProductFitter {
     private static final long MAX_IMAGE_PIXELS = 64L * 1024 * 1024;
     private static final int PARITY_SAMPLES = 4;
     private static final String STUDENT_FILE = "student.onnx";
-    /** The seed of the synthetic defect on the first held-out normal; the i-th's is this plus i. */
-    private static final long SYNTHETIC_SEED = 1;
     private static final Map<QdqScheme, String> INT8_FILES = Map.of(QdqScheme.ONNX_RUNTIME, "served-int8.onnx",
             QdqScheme.TENSORRT, "served-int8-tensorrt.onnx");
     /** Training normals whose activations set the INT8 ranges: the ranges hardly move beyond a few dozen. */
@@ -168,7 +161,7 @@ public final class ProductFitter {
                             request.parent() == null ? null : request.parent().version(),
                             new Manifest.Served(ServedGraph.FILE, Digests.sha256(servedFile), mapParity.max(),
                                     mapParity.mapMean()), int8.get(QdqScheme.ONNX_RUNTIME),
-                            int8.get(QdqScheme.TENSORRT));
+                            int8.get(QdqScheme.TENSORRT), request.methodChoice());
                 });
                 if (request.activate()) {
                     store.activate(request.product(), bundle.version());
@@ -235,60 +228,36 @@ public final class ProductFitter {
         boolean[] defective = new boolean[scores.length];
         double pixelMin = Double.POSITIVE_INFINITY;
         double pixelMax = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < scores.length; i++) {
-            defective[i] = i >= normals.size();
-            AnomalyMap map = scorer.anomalyMap(scorer.infer(defective[i] ? defects.get(i - normals.size())
-                    : normals.get(i)), 0);
-            scores[i] = map.score();
-            if (!defective[i]) {
-                for (float v : map.values()) {
-                    pixelMin = Math.min(pixelMin, v);
-                    pixelMax = Math.max(pixelMax, v);
+        try (SyntheticDefectCheck synthetic = heldOutFiles.isEmpty() ? null
+                : new SyntheticDefectCheck(scorer, request.preprocessing(), new ImageDecoder(MAX_IMAGE_PIXELS))) {
+            for (int i = 0; i < scores.length; i++) {
+                defective[i] = i >= normals.size();
+                AnomalyMap map = scorer.anomalyMap(scorer.infer(defective[i] ? defects.get(i - normals.size())
+                        : normals.get(i)), 0);
+                scores[i] = map.score();
+                if (!defective[i]) {
+                    for (float v : map.values()) {
+                        pixelMin = Math.min(pixelMin, v);
+                        pixelMax = Math.max(pixelMax, v);
+                    }
+                    if (synthetic != null) {
+                        synthetic.addNormal(map);
+                    }
                 }
             }
-        }
-        double[] normalScores = Arrays.copyOf(scores, normals.size());
-        double[] syntheticScores = syntheticScores(request, scorer, heldOutFiles);
-        ScoreCalibration calibration = request.thresholdPolicy().apply(normalScores, syntheticScores, pixelMin,
-                pixelMax);
-        OptionalDouble mapBoundary = request.method().mapBoundary();
-        if (mapBoundary.isPresent()) {
-            calibration = calibration.withPixelThreshold(mapBoundary.getAsDouble());
-        }
-        F1Threshold f1 = defects.isEmpty() ? null : F1Threshold.of(scores, defective);
-        Manifest.SyntheticCheck synthetic = syntheticScores.length == 0 ? null : new Manifest.SyntheticCheck(
-                syntheticScores.length, SYNTHETIC_SEED, shareAtOrAbove(syntheticScores, calibration.threshold()),
-                shareAtOrAbove(normalScores, calibration.threshold()));
-        return Manifest.Threshold.of(request.thresholdPolicy(), source, normals.size(), calibration,
-                f1 == null ? null : f1.threshold(), f1 == null ? null : f1.f1(), synthetic);
-    }
-
-    /** A synthetic defect painted on each held-out normal, scored through the served path. */
-    private static double[] syntheticScores(FitRequest request, Scorer scorer, List<Path> heldOutFiles)
-            throws IOException {
-        SyntheticDefects painter = new SyntheticDefects(SyntheticDefects.Settings.DEFAULT);
-        ImageDecoder decoder = new ImageDecoder(MAX_IMAGE_PIXELS);
-        double[] scores = new double[heldOutFiles.size()];
-        for (int i = 0; i < scores.length; i++) {
-            BufferedImage normal = ImageIO.read(heldOutFiles.get(i).toFile());
-            if (normal == null) {
-                throw new IOException("cannot read " + heldOutFiles.get(i) + " to paint a synthetic defect on");
+            double[] normalScores = Arrays.copyOf(scores, normals.size());
+            double[] syntheticScores = synthetic == null ? new double[0] : synthetic.scoreDefects(heldOutFiles);
+            ScoreCalibration calibration = request.thresholdPolicy().apply(normalScores, syntheticScores, pixelMin,
+                    pixelMax);
+            OptionalDouble mapBoundary = request.method().mapBoundary();
+            if (mapBoundary.isPresent()) {
+                calibration = calibration.withPixelThreshold(mapBoundary.getAsDouble());
             }
-            ByteArrayOutputStream png = new ByteArrayOutputStream();
-            ImageIO.write(painter.paint(normal, SYNTHETIC_SEED + i).image(), "png", png);
-            try {
-                scores[i] = scorer.anomalyMap(scorer.infer(request.preprocessing().apply(
-                        decoder.decode(png.toByteArray()))), 0).score();
-            } catch (InvalidImageException e) {
-                throw new IOException("the synthetic defect painted on " + heldOutFiles.get(i) + " cannot be "
-                        + "decoded: " + e.getMessage(), e);
-            }
+            F1Threshold f1 = defects.isEmpty() ? null : F1Threshold.of(scores, defective);
+            return Manifest.Threshold.of(request.thresholdPolicy(), source, normals.size(), calibration,
+                    f1 == null ? null : f1.threshold(), f1 == null ? null : f1.f1(),
+                    synthetic == null ? null : synthetic.result(calibration));
         }
-        return scores;
-    }
-
-    private static double shareAtOrAbove(double[] scores, double threshold) {
-        return (double) Arrays.stream(scores).filter(score -> score >= threshold).count() / scores.length;
     }
 
     private static List<FloatTensor> load(FitRequest request, List<Path> files, FitProgress progress)

@@ -42,4 +42,20 @@ public record Pixels(int width, int height, int channels, byte[] data) {
         }
         return plane;
     }
+
+    /**
+     * Read as a defect mask at another resolution (a map's): nearest-neighbour, a defect where the first channel is
+     * above 127.
+     */
+    public boolean[] maskAt(int targetWidth, int targetHeight) {
+        boolean[] mask = new boolean[targetWidth * targetHeight];
+        for (int y = 0; y < targetHeight; y++) {
+            int sy = Math.min(height - 1, (int) Math.floor(y * (double) height / targetHeight));
+            for (int x = 0; x < targetWidth; x++) {
+                int sx = Math.min(width - 1, (int) Math.floor(x * (double) width / targetWidth));
+                mask[y * targetWidth + x] = (data[(sy * width + sx) * channels] & 0xff) > 127;
+            }
+        }
+        return mask;
+    }
 }

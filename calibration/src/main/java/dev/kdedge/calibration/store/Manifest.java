@@ -21,6 +21,7 @@ import java.util.stream.Stream;
  *     a version fitted before INT8 variants existed
  * @param int8TensorRt the INT8 variant written for TensorRT ({@link QdqScheme#TENSORRT}), or why there is none; null
  *     for a version fitted before it existed
+ * @param methodChoice how the method was chosen, when {@code fit --method auto} chose it; else null
  */
 public record Manifest(
         int format,
@@ -37,7 +38,8 @@ public record Manifest(
         Integer parentVersion,
         Served served,
         Int8 int8,
-        Int8 int8TensorRt) {
+        Int8 int8TensorRt,
+        MethodChoice methodChoice) {
 
     public static final int FORMAT = 1;
     public static final String FILE = "manifest.json";
@@ -91,27 +93,28 @@ public record Manifest(
 
     /**
      * @param policy how the threshold was set: {@link ThresholdPolicy#TARGET_FALSE_REJECT_RATE} (with
-     *     {@code targetFalseRejectRate}) or {@link ThresholdPolicy#FIXED}
+     *     {@code targetFalseRejectRate}), {@link ThresholdPolicy#TARGET_SYNTHETIC_RECALL} or {@link
+     *     ThresholdPolicy#FIXED}
      * @param source which images the calibration came from: "held-out-normals", or "training-images" when nothing
      *     was held out (the threshold is then optimistic)
      * @param f1OptimalThreshold with labeled defect images at fit time: the threshold that maximizes F1 on them and
      *     the held-out normals, for the engineer's information (the policy's threshold is the one served); else null
-     */
-    /**
      * @param targetSyntheticRecall the policy's share of synthetic defects to catch, if that is the policy
+     * @param reviewSyntheticRecall the share of synthetic defects at or above the review band's lower edge
+     *     ({@code calibration.reviewFrom()}), where the policy has a review band; else null
      * @param synthetic what the threshold does to synthetic defects painted on the held-out normals; null without
      *     held-out normals (and in versions fitted before it existed)
      */
-    public record Threshold(String policy, Double targetFalseRejectRate, Double targetSyntheticRecall, String source,
-            int images, ScoreCalibration calibration, Double f1OptimalThreshold, Double f1,
-            SyntheticCheck synthetic) {
+    public record Threshold(String policy, Double targetFalseRejectRate, Double targetSyntheticRecall,
+            Double reviewSyntheticRecall, String source, int images, ScoreCalibration calibration,
+            Double f1OptimalThreshold, Double f1, SyntheticCheck synthetic) {
 
         public static Threshold of(ThresholdPolicy policy, String source, int images, ScoreCalibration calibration,
                 Double f1OptimalThreshold, Double f1, SyntheticCheck synthetic) {
             return new Threshold(policy.policy(),
                     ThresholdPolicy.TARGET_FALSE_REJECT_RATE.equals(policy.policy()) ? policy.value() : null,
                     ThresholdPolicy.TARGET_SYNTHETIC_RECALL.equals(policy.policy()) ? policy.value() : null,
-                    source, images, calibration, f1OptimalThreshold, f1, synthetic);
+                    policy.reviewSyntheticRecall(), source, images, calibration, f1OptimalThreshold, f1, synthetic);
         }
     }
 
@@ -123,8 +126,37 @@ public record Manifest(
      * @param seed the seed of the first (the i-th has seed + i)
      * @param caught the share scored at or above the threshold
      * @param normalsRejected the share of the held-out normals scored at or above it
+     * @param imageAuroc how well the scores separate the synthetic defects from the held-out normals; null in
+     *     versions fitted before it was recorded (as are the fields below)
+     * @param pixelAuroc how well the maps find the synthetic defects' pixels (their masks are exactly the pixels the
+     *     paint changed, so this runs higher than on real defects, whose masks outline whole flaws)
+     * @param toReview with a review band, the share of the defects in it (sent to a person), and {@code
+     *     normalsToReview} the share of the held-out normals; null without one
+     * @param normalScores the held-out normals' image scores, and {@code defectScores} the synthetic defects' (the
+     *     i-th painted on the i-th normal): the distributions the report draws against the threshold
      */
-    public record SyntheticCheck(int defects, long seed, double caught, double normalsRejected) {}
+    public record SyntheticCheck(int defects, long seed, double caught, double normalsRejected, Double imageAuroc,
+            Double pixelAuroc, Double toReview, Double normalsToReview, List<Double> normalScores,
+            List<Double> defectScores) {}
+
+    /**
+     * How {@code kdedge-calibrate fit --method auto} chose this version's method: each registered method fitted
+     * briefly on the same images, ranked by how well it tells synthetic defects from the held-out normals.
+     *
+     * @param epochs the length of each short fit
+     * @param candidates best first; the first is the method this version was fitted with
+     */
+    public record MethodChoice(int epochs, List<Candidate> candidates) {
+        /**
+         * @param imageAuroc and {@code pixelAuroc}: the short fit's {@link SyntheticCheck}
+         * @param seconds the short fit's wall time
+         */
+        public record Candidate(String method, double imageAuroc, double pixelAuroc, double seconds) {}
+
+        public String chosen() {
+            return candidates.get(0).method();
+        }
+    }
 
     public record Training(int images, String dataDigest, int epochs, TrainingRecipe recipe, long seed,
             List<Double> lossPerEpoch, List<Double> secondsPerEpoch, double parityMaxAbsDifference) {}

@@ -9,10 +9,13 @@ import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.evaluation.BundleMaps;
 import dev.kdedge.calibration.evaluation.EvaluationResult;
 import dev.kdedge.calibration.evaluation.TestSetEvaluator;
+import dev.kdedge.calibration.metrics.RocCurve;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ProductBundle;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.DoubleStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -62,10 +65,25 @@ class DemoProductTest {
     void theFitReportsWhatItsThresholdCatchesOfSyntheticDefects() throws Exception {
         Manifest.Threshold threshold = DemoFixture.bundle().manifest().threshold();
         Manifest.SyntheticCheck synthetic = threshold.synthetic();
-        System.out.println("demo: " + synthetic);
+        System.out.printf("demo: %d synthetic defects, %.0f%% caught, %.0f%% of the normals rejected, image AUROC %.3f, "
+                + "pixel AUROC %.3f%n", synthetic.defects(), 100 * synthetic.caught(), 100 * synthetic.normalsRejected(),
+                synthetic.imageAuroc(), synthetic.pixelAuroc());
         assertEquals(threshold.images(), synthetic.defects(), "one on each held-out normal");
         assertEquals(1, synthetic.seed());
-        assertTrue(synthetic.caught() >= 0 && synthetic.caught() <= 1);
         assertTrue(synthetic.normalsRejected() <= 0.1, "the 0.5% target rejects few of the held-out normals");
+
+        double at = threshold.calibration().threshold();
+        assertEquals(synthetic.defects(), synthetic.defectScores().size());
+        assertEquals(threshold.images(), synthetic.normalScores().size());
+        assertEquals(synthetic.caught(), synthetic.defectScores().stream().filter(s -> s >= at).count()
+                / (double) synthetic.defects(), 1e-12, "the recorded scores are the ones the shares count");
+        assertEquals(synthetic.normalsRejected(), synthetic.normalScores().stream().filter(s -> s >= at).count()
+                / (double) threshold.images(), 1e-12);
+        double[] scores = DoubleStream.concat(synthetic.normalScores().stream().mapToDouble(Double::doubleValue),
+                synthetic.defectScores().stream().mapToDouble(Double::doubleValue)).toArray();
+        boolean[] defective = new boolean[scores.length];
+        Arrays.fill(defective, synthetic.normalScores().size(), scores.length, true);
+        assertEquals(RocCurve.auroc(scores, defective), synthetic.imageAuroc(), 1e-12);
+        assertTrue(synthetic.pixelAuroc() > 0.5, "the maps point at the painted defects: " + synthetic.pixelAuroc());
     }
 }

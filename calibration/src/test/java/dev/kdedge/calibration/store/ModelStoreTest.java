@@ -40,7 +40,7 @@ class ModelStoreTest {
                 Manifest.Threshold.of(ThresholdPolicy.targetFalseRejectRate(0.01), "held-out-normals", 3,
                         new ScoreCalibration(1, 0, 2, 0, 3), null, null, null),
                 new Manifest.Training(10, "d", 1, TrainingRecipe.sgd(0.4f, 0.9f, 1e-4f, 32, 100), 1, List.of(1.0),
-                        List.of(1.0), 0), null, null, null, null);
+                        List.of(1.0), 0), null, null, null, null, null);
     }
 
     private ProductBundle write(String product) throws Exception {

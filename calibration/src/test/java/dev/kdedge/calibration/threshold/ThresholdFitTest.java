@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
 
 class ThresholdFitTest {
@@ -107,5 +108,41 @@ class ThresholdFitTest {
         var outOfRange = assertThrows(IllegalArgumentException.class,
                 () -> ThresholdPolicy.targetSyntheticRecall(0.3));
         assertEquals("target synthetic recall must be 0.5..0.999, was 0.3", outOfRange.getMessage());
+    }
+
+    /**
+     * A review band: from the score that catches the band's share of the synthetic defects up to the policy's
+     * threshold, a part goes to a person; empty where that score is not below the threshold. Stored policies
+     * without a band read as before.
+     */
+    @Test
+    void aReviewBandSendsTheScoresBetweenItsEdgesToAPerson() throws Exception {
+        double[] normals = {0.1, 0.2, 0.3, 0.4};
+        double[] synthetic = {0.25, 0.5, 0.75, 1.0};
+        ScoreCalibration band = ThresholdPolicy.fixed(0.8).withReviewBand(0.75).apply(normals, synthetic, 0, 2);
+        assertEquals(0.8, band.threshold());
+        assertEquals(0.5, band.reviewFrom(), "3 of the 4 synthetic defects at or above the band's lower edge");
+        assertFalse(band.inReviewBand(0.49));
+        assertTrue(band.inReviewBand(0.5));
+        assertTrue(band.inReviewBand(0.79));
+        assertFalse(band.inReviewBand(0.8), "at the threshold: rejected, not reviewed");
+        assertTrue(band.isAnomalous(0.8));
+
+        ScoreCalibration empty = ThresholdPolicy.fixed(0.4).withReviewBand(0.5).apply(normals, synthetic, 0, 2);
+        assertEquals(0.4, empty.reviewFrom(), "the share is caught above the threshold already");
+        assertFalse(empty.inReviewBand(0.39));
+        assertFalse(empty.inReviewBand(0.4));
+        assertEquals(0.5, band.withPixelThreshold(0.3).reviewFrom(), "a map boundary keeps the band");
+
+        var outOfRange = assertThrows(IllegalArgumentException.class,
+                () -> ThresholdPolicy.DEFAULT.withReviewBand(1.0));
+        assertEquals("the review band's synthetic recall must be 0.5..0.999, was 1.0", outOfRange.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> new ScoreCalibration(0.5, 0, 1, 0, 1, null, 0.6));
+
+        ObjectMapper json = new ObjectMapper();
+        ThresholdPolicy withBand = ThresholdPolicy.targetFalseRejectRate(0.01).withReviewBand(0.8);
+        assertEquals(withBand, json.readValue(json.writeValueAsString(withBand), ThresholdPolicy.class));
+        assertEquals(ThresholdPolicy.targetFalseRejectRate(0.01), json.readValue(
+                "{\"policy\":\"target-false-reject-rate\",\"value\":0.01}", ThresholdPolicy.class));
     }
 }

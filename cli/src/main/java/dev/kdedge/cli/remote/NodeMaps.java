@@ -10,6 +10,7 @@ import dev.kdedge.api.v1.ScoreResponse;
 import dev.kdedge.api.v1.Verdict;
 import dev.kdedge.calibration.evaluation.AnomalyMapSource;
 import dev.kdedge.calibration.method.AnomalyMap;
+import dev.kdedge.calibration.store.Manifest;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
@@ -17,6 +18,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -109,6 +111,11 @@ public final class NodeMaps implements AnomalyMapSource {
     public String modelDescription() {
         return "served by the node at " + address + " as " + bundleLabel() + " in " + precision() + ", threshold " + threshold()
                 + ".\nThe manifest is in the node's model store: evaluate with --store to include it here.";
+    }
+
+    @Override
+    public Optional<Manifest> manifest() {
+        return Optional.empty();
     }
 
     private Verdict verdict() {

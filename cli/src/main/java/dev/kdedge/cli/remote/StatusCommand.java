@@ -51,20 +51,24 @@ final class StatusCommand extends RemoteCall {
                     v.getMethod(), v.getParentVersion() == 0 ? "from scratch" : "from v" + v.getParentVersion(),
                     v.getTrainingImages(), v.getEpochs(), v.getFinalLoss(), v.getParityMaxAbsDifference(),
                     v.getThreshold(), v.getThresholdPolicy(), v.getThresholdImages(), v.getThresholdSource(),
-                    v.hasF1OptimalThreshold() ? String.format(Locale.ROOT, ", F1-optimal %.6g", v.getF1OptimalThreshold())
-                            : "", v.getSyntheticDefects() == 0 ? "" : String.format(Locale.ROOT,
-                                    ", catches %.0f%% of %d synthetic defects", 100 * v.getSyntheticCaught(),
-                                    v.getSyntheticDefects()), String.join(", ", v.getPrecisionsList()),
+                    (v.hasReviewFrom() ? String.format(Locale.ROOT, ", review band from %.6g", v.getReviewFrom()) : "")
+                            + (v.hasF1OptimalThreshold() ? String.format(Locale.ROOT, ", F1-optimal %.6g",
+                            v.getF1OptimalThreshold()) : ""), v.getSyntheticDefects() == 0 ? "" : String.format(Locale.ROOT,
+                                    ", catches %.0f%% of %d synthetic defects%s", 100 * v.getSyntheticCaught(),
+                                    v.getSyntheticDefects(), v.hasSyntheticImageAuroc() ? String.format(Locale.ROOT,
+                                            " (image AUROC %.3f)", v.getSyntheticImageAuroc()) : ""), String.join(", ", v.getPrecisionsList()),
                     v.getInt8Refusal().isEmpty() ? "" : " (no int8: " + v.getInt8Refusal() + ")");
         }
     }
 
     static String describe(ThresholdPolicy policy) {
-        return switch (policy.getPolicyCase()) {
+        String threshold = switch (policy.getPolicyCase()) {
             case FIXED_THRESHOLD -> "fixed threshold " + policy.getFixedThreshold();
             case TARGET_SYNTHETIC_RECALL -> "threshold catching " + policy.getTargetSyntheticRecall()
                     + " of synthetic defects";
             default -> "threshold at " + policy.getTargetFalseRejectRate() + " false-reject rate";
         };
+        return policy.hasReviewSyntheticRecall() ? threshold + ", review band from the threshold catching "
+                + policy.getReviewSyntheticRecall() + " of synthetic defects" : threshold;
     }
 }

@@ -30,6 +30,11 @@ final class ThresholdPolicyCommand extends RemoteCall {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Policy policy;
 
+    @Option(names = "--review-synthetic-recall", description = "Add a review band below the threshold: parts scoring "
+            + "from the threshold that catches this share (0.5..0.999) of the synthetic defects up to the policy's "
+            + "threshold are NOT_DECIDABLE, for a person to decide.")
+    Double reviewSyntheticRecall;
+
     @Override
     int run(ManagedChannel channel) {
         ThresholdPolicy.Builder p = ThresholdPolicy.newBuilder();
@@ -39,6 +44,9 @@ final class ThresholdPolicyCommand extends RemoteCall {
             p.setTargetSyntheticRecall(policy.targetSyntheticRecall);
         } else {
             p.setTargetFalseRejectRate(policy.targetFalseRejectRate);
+        }
+        if (reviewSyntheticRecall != null) {
+            p.setReviewSyntheticRecall(reviewSyntheticRecall);
         }
         ThresholdPolicy set = models(channel).setThresholdPolicy(SetThresholdPolicyRequest.newBuilder()
                 .setProduct(product).setPolicy(p).build());

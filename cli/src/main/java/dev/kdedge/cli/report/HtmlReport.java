@@ -6,6 +6,7 @@ import com.samskivert.mustache.Template;
 import dev.kdedge.calibration.evaluation.EvaluationResult;
 import dev.kdedge.calibration.evaluation.EvaluationResult.Confusion;
 import dev.kdedge.calibration.metrics.F1Threshold;
+import dev.kdedge.calibration.store.Manifest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -23,7 +24,9 @@ import java.util.Properties;
 
 /**
  * The evaluation as one self-contained HTML file a person can read at a glance: headline figures, ROC curve, score
- * histograms with the threshold, PRO curve, a gallery of heat-map overlays and the model's manifest. Chart.js comes
+ * histograms with the threshold, PRO curve, a gallery of heat-map overlays, what the fit found on synthetic defects
+ * (their scores against the held-out normals', and the ranking of the methods where it chose one) and the model's
+ * manifest. Chart.js comes
  * from its WebJar and is inlined with the data and the images, and the page's content security policy forbids any
  * fetch, so it works with no network and shows the same thing anywhere.
  */
@@ -46,8 +49,11 @@ public final class HtmlReport {
         chartJs = chartJs();
     }
 
-    /** @param model the manifest, or what is known of the model when it was evaluated on a node */
-    public void write(Path file, EvaluationResult result, String model, List<GalleryImage> gallery)
+    /**
+     * @param model the manifest, or what is known of the model when it was evaluated on a node
+     * @param fitted the evaluated version's manifest, or null when a node served it (its store is elsewhere)
+     */
+    public void write(Path file, EvaluationResult result, String model, Manifest fitted, List<GalleryImage> gallery)
             throws IOException {
         Map<String, Object> page = new LinkedHashMap<>();
         page.put("bundle", result.bundle());
@@ -76,9 +82,36 @@ public final class HtmlReport {
         page.put("notes", result.notes());
         page.put("gallery", gallery.stream().map(HtmlReport::galleryItem).toList());
         page.put("model", model);
+        if (fitted != null && fitted.threshold().synthetic() != null
+                && fitted.threshold().synthetic().defectScores() != null) {
+            page.put("synthetic", syntheticSection(fitted.threshold()));
+        }
+        if (fitted != null && fitted.methodChoice() != null) {
+            page.put("methodChoice", methodChoiceSection(fitted.methodChoice()));
+        }
         page.put("chartData", scriptSafe(new ObjectMapper().writeValueAsString(result)));
         page.put("chartJs", chartJs);
         Files.writeString(file, template.execute(page), StandardCharsets.UTF_8);
+    }
+
+    /** The fit's synthetic defects: the figures, and both score distributions for the chart. */
+    private static Map<String, Object> syntheticSection(Manifest.Threshold threshold) throws IOException {
+        Manifest.SyntheticCheck synthetic = threshold.synthetic();
+        double at = threshold.calibration().threshold();
+        return Map.of("defects", synthetic.defects(), "caught", percent(synthetic.caught()),
+                "normalsRejected", percent(synthetic.normalsRejected()), "imageAuroc", percent(synthetic.imageAuroc()),
+                "pixelAuroc", percent(synthetic.pixelAuroc()), "threshold", number(at),
+                "chartData", scriptSafe(new ObjectMapper().writeValueAsString(Map.of(
+                        "normalScores", synthetic.normalScores(), "defectScores", synthetic.defectScores(),
+                        "threshold", at))));
+    }
+
+    private static Map<String, Object> methodChoiceSection(Manifest.MethodChoice choice) {
+        return Map.of("epochs", choice.epochs() + (choice.epochs() == 1 ? " epoch" : " epochs"), "candidates", choice.candidates().stream()
+                .map(candidate -> Map.of("method", candidate.method(), "imageAuroc", percent(candidate.imageAuroc()),
+                        "pixelAuroc", percent(candidate.pixelAuroc()),
+                        "seconds", String.format(Locale.ROOT, "%.0f", candidate.seconds())))
+                .toList());
     }
 
     private static Map<String, Object> galleryItem(GalleryImage g) {

@@ -98,6 +98,9 @@ final class InspectionWire {
                         .setHeatmapMs(timings.heatmapMs())
                         .setTotalMs(timings.totalMs())
                         .setBatchSize(timings.batchSize())));
+        if (verdict.reviewFrom() != null) {
+            response.getVerdictBuilder().setReviewFrom(verdict.reviewFrom());
+        }
         // the rendered bytes are the reply's own: wrapped, not copied
         result.heatmap().ifPresent(heatmap -> response.setHeatmap(Heatmap.newBuilder()
                 .setFormat(HeatmapOptions.Format.valueOf(heatmap.format().name())).setWidth(heatmap.width())

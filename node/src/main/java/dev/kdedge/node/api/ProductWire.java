@@ -33,22 +33,28 @@ final class ProductWire {
 
     /** @throws IllegalArgumentException when the message holds no policy, or one out of bounds */
     static ThresholdPolicy policy(dev.kdedge.api.v1.ThresholdPolicy policy) {
-        return switch (policy.getPolicyCase()) {
+        ThresholdPolicy threshold = switch (policy.getPolicyCase()) {
             case TARGET_FALSE_REJECT_RATE -> ThresholdPolicy.targetFalseRejectRate(policy.getTargetFalseRejectRate());
             case FIXED_THRESHOLD -> ThresholdPolicy.fixed(policy.getFixedThreshold());
             case TARGET_SYNTHETIC_RECALL -> ThresholdPolicy.targetSyntheticRecall(policy.getTargetSyntheticRecall());
             case POLICY_NOT_SET -> throw new IllegalArgumentException(
                     "a policy is required: target_false_reject_rate, target_synthetic_recall or fixed_threshold");
         };
+        return policy.hasReviewSyntheticRecall() ? threshold.withReviewBand(policy.getReviewSyntheticRecall())
+                : threshold;
     }
 
     static dev.kdedge.api.v1.ThresholdPolicy policy(ThresholdPolicy policy) {
         dev.kdedge.api.v1.ThresholdPolicy.Builder wire = dev.kdedge.api.v1.ThresholdPolicy.newBuilder();
-        return switch (policy.policy()) {
-            case ThresholdPolicy.FIXED -> wire.setFixedThreshold(policy.value()).build();
-            case ThresholdPolicy.TARGET_SYNTHETIC_RECALL -> wire.setTargetSyntheticRecall(policy.value()).build();
-            default -> wire.setTargetFalseRejectRate(policy.value()).build();
-        };
+        switch (policy.policy()) {
+            case ThresholdPolicy.FIXED -> wire.setFixedThreshold(policy.value());
+            case ThresholdPolicy.TARGET_SYNTHETIC_RECALL -> wire.setTargetSyntheticRecall(policy.value());
+            default -> wire.setTargetFalseRejectRate(policy.value());
+        }
+        if (policy.reviewSyntheticRecall() != null) {
+            wire.setReviewSyntheticRecall(policy.reviewSyntheticRecall());
+        }
+        return wire.build();
     }
 
     private static VersionInfo version(VersionDetails version) {
@@ -63,6 +69,9 @@ final class ProductWire {
                 .setThresholdSource(m.threshold().source()).setThresholdImages(m.threshold().images())
                 .setActive(version.active())
                 .addAllPrecisions(version.precisions().stream().map(Precision::label).toList());
+        if (m.threshold().calibration().reviewFrom() != null) {
+            v.setReviewFrom(m.threshold().calibration().reviewFrom());
+        }
         if (m.threshold().f1OptimalThreshold() != null) {
             v.setF1OptimalThreshold(m.threshold().f1OptimalThreshold()).setF1(m.threshold().f1());
         }
@@ -70,6 +79,9 @@ final class ProductWire {
         if (synthetic != null) {
             v.setSyntheticDefects(synthetic.defects()).setSyntheticCaught(synthetic.caught())
                     .setSyntheticNormalsRejected(synthetic.normalsRejected());
+            if (synthetic.imageAuroc() != null) {
+                v.setSyntheticImageAuroc(synthetic.imageAuroc());
+            }
         }
         if (version.int8() != null) {
             v.setInt8ScoreDeviation(version.int8().scoreDeviation());

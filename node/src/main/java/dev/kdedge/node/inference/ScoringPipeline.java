@@ -11,6 +11,7 @@ import dev.kdedge.calibration.tensor.FloatTensor;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
 import dev.kdedge.node.engine.EngineCache;
 import dev.kdedge.node.engine.EngineLease;
+import dev.kdedge.node.inspection.Evaluation;
 import dev.kdedge.node.inspection.HeatmapWish;
 import dev.kdedge.node.inspection.ImageInput;
 import dev.kdedge.node.inspection.InspectionRequest;
@@ -362,13 +363,14 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
             Optional<RenderedHeatmap> heatmap = request.heatmap().format() == HeatmapWish.Format.NONE ? Optional.empty()
                     : Optional.of(HeatmapRenderer.render(map, calibration, pixels, request.heatmap()));
             long done = System.nanoTime();
-            boolean anomalous = calibration.isAnomalous(map.score());
-            // after the stage times: what the node keeps of a rejected part is not the client's wait
-            Optional<RenderedHeatmap> evidence = anomalous
+            Evaluation evaluation = calibration.isAnomalous(map.score()) ? Evaluation.NOT_OK
+                    : calibration.inReviewBand(map.score()) ? Evaluation.NOT_DECIDABLE : Evaluation.OK;
+            // after the stage times: what the node keeps of a part it did not accept is not the client's wait
+            Optional<RenderedHeatmap> evidence = evaluation != Evaluation.OK
                     ? Optional.of(HeatmapRenderer.render(map, calibration, pixels, EVIDENCE)) : Optional.empty();
             return new InspectionResult(new Verdict(bundle.product(), bundle.version(), map.score(),
-                    calibration.normalizeImage(map.score()), anomalous,
-                    calibration.threshold(), lease.engine().precision().label(),
+                    calibration.normalizeImage(map.score()), evaluation, calibration.threshold(),
+                    calibration.reviewFrom(), lease.engine().precision().label(),
                     new StageTimes(ms(start, decoded), ms(decoded, preprocessed), ms(preprocessed, inferredAt),
                             ms(inferredAt, mapped), ms(mapped, done), ms(start, done), inferred.batchSize())),
                     heatmap, evidence, request.part(), 0);

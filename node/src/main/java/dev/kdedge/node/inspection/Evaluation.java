@@ -4,10 +4,6 @@ package dev.kdedge.node.inspection;
 public enum Evaluation {
     OK,
     NOT_OK,
-    /** No decision could be made: a view failed or never came. */
-    NOT_DECIDABLE;
-
-    public static Evaluation of(boolean anomalous) {
-        return anomalous ? NOT_OK : OK;
-    }
+    /** No decision could be made: the score lies in the product's review band, or a view failed or never came. */
+    NOT_DECIDABLE
 }

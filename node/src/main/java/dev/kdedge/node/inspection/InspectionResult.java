@@ -14,7 +14,7 @@ public record InspectionResult(Verdict verdict, Optional<RenderedHeatmap> heatma
         Part part, long resultId) {
 
     public Evaluation evaluation() {
-        return Evaluation.of(verdict.anomalous());
+        return verdict.evaluation();
     }
 
     /** The result as recorded under {@code id}, for {@code recordedPart}. */
@@ -24,10 +24,18 @@ public record InspectionResult(Verdict verdict, Optional<RenderedHeatmap> heatma
 
     /**
      * @param normalizedScore anomalib's normalization: 0.5 is the threshold
+     * @param evaluation NOT_OK at or above the threshold; NOT_DECIDABLE in the version's review band below it; else OK
+     * @param reviewFrom the review band's lower edge, or null where the version has none
      * @param precision the precision that produced it: fp32, int8, fp16
      */
-    public record Verdict(String product, int version, double rawScore, double normalizedScore, boolean anomalous,
-            double threshold, String precision, StageTimes timings) {}
+    public record Verdict(String product, int version, double rawScore, double normalizedScore, Evaluation evaluation,
+            double threshold, Double reviewFrom, String precision, StageTimes timings) {
+
+        /** Not accepted as good: rejected, or sent to a person (a client that reads only this never passes those). */
+        public boolean anomalous() {
+            return evaluation != Evaluation.OK;
+        }
+    }
 
     /** Where the time went on the node, in milliseconds, and how many frames the inference ran with. */
     public record StageTimes(double decodeMs, double preprocessMs, double inferenceMs, double anomalyMapMs,

@@ -63,7 +63,11 @@ public final class CallMetrics {
         stage(product, version, "anomaly_map", timings.anomalyMapMs());
         stage(product, version, "heatmap", timings.heatmapMs());
         Counter.builder("kdedge.verdicts").tags("product", product, "version", version,
-                "verdict", verdict.anomalous() ? "defect" : "ok").register(registry).increment();
+                "verdict", switch (verdict.evaluation()) {
+                    case OK -> "ok";
+                    case NOT_OK -> "defect";
+                    case NOT_DECIDABLE -> "review";
+                }).register(registry).increment();
         DistributionSummary.builder("kdedge.score.normalized").description("0.5 is the threshold")
                 .tags("product", product, "version", version).serviceLevelObjectives(SCORE_BUCKETS)
                 .register(registry).record(verdict.normalizedScore());

@@ -117,6 +117,11 @@ public final class PartResults implements AutoCloseable {
         List<InspectionResult> scored = new ArrayList<>(part.scored.values());
         boolean anyNotOk = scored.stream().anyMatch(view -> view.evaluation() == Evaluation.NOT_OK);
         List<String> problems = new ArrayList<>();
+        part.scored.forEach((view, result) -> {
+            if (result.evaluation() == Evaluation.NOT_DECIDABLE) {
+                problems.add("view " + view + " scored in the review band");
+            }
+        });
         part.failed.forEach((view, why) -> problems.add("view " + view + " failed: " + why));
         if (!lateWhy.isEmpty()) {
             problems.add(lateWhy);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.node.health.ServingState;
+import dev.kdedge.node.inspection.Evaluation;
 import dev.kdedge.node.inspection.HeatmapWish;
 import dev.kdedge.node.inspection.InspectionRequest;
 import dev.kdedge.node.inspection.InspectionResult;
@@ -121,7 +122,7 @@ class StationsTest {
     }
 
     private static InspectionResult result(Part part) {
-        return new InspectionResult(new InspectionResult.Verdict("tile-a", 3, 0.1, 0.2, false, 0.5, "fp32",
+        return new InspectionResult(new InspectionResult.Verdict("tile-a", 3, 0.1, 0.2, Evaluation.OK, 0.5, null, "fp32",
                 new InspectionResult.StageTimes(1, 2, 3, 4, 0, 10, 1)), Optional.empty(), Optional.empty(), part, 0);
     }
 

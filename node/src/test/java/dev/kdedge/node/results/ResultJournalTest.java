@@ -223,7 +223,7 @@ class ResultJournalTest {
     }
 
     static InspectionResult result(Part part, boolean anomalous) {
-        return new InspectionResult(new Verdict("demo", 1, anomalous ? 0.9 : 0.1, anomalous ? 0.8 : 0.2, anomalous,
-                0.5, "fp32", new StageTimes(1, 2, 3, 4, 0, 10, 1)), Optional.empty(), Optional.empty(), part, 0);
+        return new InspectionResult(new Verdict("demo", 1, anomalous ? 0.9 : 0.1, anomalous ? 0.8 : 0.2,
+                anomalous ? Evaluation.NOT_OK : Evaluation.OK, 0.5, null, "fp32", new StageTimes(1, 2, 3, 4, 0, 10, 1)), Optional.empty(), Optional.empty(), part, 0);
     }
 }

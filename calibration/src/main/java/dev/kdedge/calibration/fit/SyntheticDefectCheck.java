@@ -1,0 +1,106 @@
+package dev.kdedge.calibration.fit;
+
+import dev.kdedge.calibration.evaluation.TestSetEvaluator;
+import dev.kdedge.calibration.image.ImageDecoder;
+import dev.kdedge.calibration.image.InvalidImageException;
+import dev.kdedge.calibration.image.Pixels;
+import dev.kdedge.calibration.image.Preprocessing;
+import dev.kdedge.calibration.method.AnomalyMap;
+import dev.kdedge.calibration.metrics.PixelMetrics;
+import dev.kdedge.calibration.metrics.RocCurve;
+import dev.kdedge.calibration.scoring.Scorer;
+import dev.kdedge.calibration.store.Manifest;
+import dev.kdedge.calibration.synthetic.SyntheticDefects;
+import dev.kdedge.calibration.threshold.ScoreCalibration;
+import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.DoublePredicate;
+import java.util.stream.DoubleStream;
+import javax.imageio.ImageIO;
+
+/**
+ * A version judged against synthetic defects before any real one is seen: one painted on each held-out normal (the
+ * i-th with seed {@link #SEED} + i), each scored through the served graph as a camera's PNG would be, and the scores
+ * and maps set against the held-out normals'. The normals' maps are added first, then the defects scored.
+ */
+final class SyntheticDefectCheck implements AutoCloseable {
+    static final long SEED = 1;
+
+    private final Scorer scorer;
+    private final Preprocessing preprocessing;
+    private final ImageDecoder decoder;
+    private final PixelMetrics pixels;
+    private final DoubleStream.Builder normalScores = DoubleStream.builder();
+    private double[] defectScores;
+
+    SyntheticDefectCheck(Scorer scorer, Preprocessing preprocessing, ImageDecoder decoder) throws IOException {
+        this.scorer = scorer;
+        this.preprocessing = preprocessing;
+        this.decoder = decoder;
+        this.pixels = new PixelMetrics(Path.of(System.getProperty("java.io.tmpdir")));
+    }
+
+    void addNormal(AnomalyMap map) throws IOException {
+        normalScores.add(map.score());
+        pixels.add(map.values(), null, map.width());
+    }
+
+    /** Paints a defect on each of the held-out normals and returns their image scores, in the files' order. */
+    double[] scoreDefects(List<Path> heldOutFiles) throws IOException {
+        SyntheticDefects painter = new SyntheticDefects(SyntheticDefects.Settings.DEFAULT);
+        defectScores = new double[heldOutFiles.size()];
+        for (int i = 0; i < defectScores.length; i++) {
+            Path file = heldOutFiles.get(i);
+            SyntheticDefects.Defect defect = painter.paint(decoder.decodeFile(file).toImage(), SEED + i);
+            ByteArrayOutputStream png = new ByteArrayOutputStream();
+            ImageIO.write(defect.image(), "png", png);
+            AnomalyMap map;
+            try {
+                map = scorer.anomalyMap(scorer.infer(preprocessing.apply(decoder.decode(png.toByteArray()))), 0);
+            } catch (InvalidImageException e) {
+                throw new IOException("the synthetic defect painted on " + file + " cannot be decoded: "
+                        + e.getMessage(), e);
+            }
+            defectScores[i] = map.score();
+            pixels.add(map.values(), grayPixels(defect.mask()).maskAt(map.width(), map.height()), map.width());
+        }
+        return defectScores.clone();
+    }
+
+    /** What {@code calibration} does to the defects and the normals, and how well the version separates them. */
+    Manifest.SyntheticCheck result(ScoreCalibration calibration) throws IOException {
+        double threshold = calibration.threshold();
+        double[] normals = normalScores.build().toArray();
+        double[] scores = DoubleStream.concat(Arrays.stream(normals), Arrays.stream(defectScores)).toArray();
+        boolean[] defective = new boolean[scores.length];
+        Arrays.fill(defective, normals.length, scores.length, true);
+        Double pixelAuroc = pixels.hasDefectPixels()
+                ? pixels.compute(TestSetEvaluator.PRO_MAX_FPR).pixelAuroc() : null;
+        boolean band = calibration.reviewFrom() != null;
+        return new Manifest.SyntheticCheck(defectScores.length, SEED, share(defectScores, calibration::isAnomalous),
+                share(normals, calibration::isAnomalous), RocCurve.auroc(scores, defective), pixelAuroc,
+                band ? share(defectScores, calibration::inReviewBand) : null,
+                band ? share(normals, calibration::inReviewBand) : null,
+                Arrays.stream(normals).boxed().toList(), Arrays.stream(defectScores).boxed().toList());
+    }
+
+    private static double share(double[] scores, DoublePredicate which) {
+        return (double) Arrays.stream(scores).filter(which).count() / scores.length;
+    }
+
+    /** A mask painted as 8-bit gray. */
+    private static Pixels grayPixels(BufferedImage mask) {
+        return new Pixels(mask.getWidth(), mask.getHeight(), 1,
+                ((DataBufferByte) mask.getRaster().getDataBuffer()).getData());
+    }
+
+    @Override
+    public void close() throws IOException {
+        pixels.close();
+    }
+}

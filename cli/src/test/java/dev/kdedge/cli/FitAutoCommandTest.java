@@ -1,0 +1,149 @@
+package dev.kdedge.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kdedge.calibration.dataset.ImageFolders;
+import dev.kdedge.calibration.demo.DemoFixture;
+import dev.kdedge.calibration.method.Methods;
+import dev.kdedge.calibration.store.Manifest;
+import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.calibration.store.ProductBundle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code fit --method auto} as the field engineer runs it on a new product's normals (the demo's): every registered
+ * method fitted briefly, ranked on synthetic defects painted on the held-out normals, the first fitted fully, the
+ * ranking in the manifest and the report; and the ranking's figure is the one {@code synthesize} and
+ * {@code evaluate} give for the same defects.
+ */
+class FitAutoCommandTest {
+    private static final String SEED = "42";
+    private static final double HOLDOUT = 0.2;
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void everyMethodIsRankedOnSyntheticDefectsAndTheFirstFittedFully() throws Exception {
+        Path store = dir.resolve("store");
+        Path candidates = dir.resolve("candidates");
+        CliRun fit = fit("--store", store.toString(), "--candidates-store", candidates.toString(), "--auto-epochs",
+                "1", "--epochs", "2");
+        assertEquals(0, fit.exitCode(), fit.err());
+
+        ProductBundle chosen = new ModelStore(store).activeBundle("tiles");
+        Manifest.MethodChoice choice = chosen.manifest().methodChoice();
+        assertEquals(1, choice.epochs());
+        assertEquals(Methods.names(), choice.candidates().stream().map(Manifest.MethodChoice.Candidate::method)
+                .sorted().toList(), "every registered method is a candidate");
+        for (int i = 1; i < choice.candidates().size(); i++) {
+            assertTrue(choice.candidates().get(i - 1).imageAuroc() >= choice.candidates().get(i).imageAuroc(),
+                    "best first: " + choice.candidates());
+        }
+        assertEquals(choice.chosen(), chosen.manifest().method());
+        assertEquals(2, chosen.manifest().training().epochs(), "the chosen method is fitted with --epochs");
+
+        ModelStore kept = new ModelStore(candidates);
+        assertTrue(kept.activeVersion("tiles").isEmpty(), "short fits are never activated");
+        List<ProductBundle> shortFits = kept.versions("tiles").stream().map(v -> bundle(kept, v)).toList();
+        assertEquals(Methods.names().size(), shortFits.size());
+        for (Manifest.MethodChoice.Candidate candidate : choice.candidates()) {
+            ProductBundle shortFit = shortFits.stream().filter(b -> b.manifest().method().equals(candidate.method()))
+                    .findFirst().orElseThrow();
+            assertEquals(1, shortFit.manifest().training().epochs());
+            assertEquals(candidate.imageAuroc(), shortFit.manifest().threshold().synthetic().imageAuroc());
+        }
+
+        // The same synthetic defects through synthesize and evaluate: the held-out normals in the fit's order
+        // (sorted, shuffled with the seed, the first fifth), the i-th painted with seed 1 + i.
+        ProductBundle best = shortFits.stream().filter(b -> b.manifest().method().equals(choice.chosen()))
+                .findFirst().orElseThrow();
+        Path heldOut = Files.createDirectories(dir.resolve("held-out"));
+        List<Path> normals = heldOutNormals();
+        for (int i = 0; i < normals.size(); i++) {
+            Files.copy(normals.get(i), heldOut.resolve(String.format("%04d.png", i)));
+        }
+        Path synthetic = dir.resolve("synthetic");
+        CliRun synthesize = CliRun.of(List.of("synthesize", "--normals", heldOut.toString(), "--out",
+                synthetic.toString(), "--count", String.valueOf(normals.size()), "--seed", "1"));
+        assertEquals(0, synthesize.exitCode(), synthesize.err());
+        Path json = dir.resolve("synthetic.json");
+        Path report = dir.resolve("report.html");
+        CliRun evaluate = CliRun.of(List.of("evaluate", "--store", candidates.toString(), "--product", "tiles",
+                "--version", String.valueOf(best.version()), "--data", synthetic.toString(), "--json",
+                json.toString()));
+        assertEquals(0, evaluate.exitCode(), evaluate.err());
+        JsonNode evaluated = new ObjectMapper().readTree(json.toFile());
+        Manifest.SyntheticCheck check = best.manifest().threshold().synthetic();
+        assertEquals(evaluated.get("imageAuroc").asDouble(), check.imageAuroc(), 1e-9);
+        assertEquals(evaluated.get("pixelAuroc").asDouble(), check.pixelAuroc(), 1e-6);
+
+        CliRun reported = CliRun.of(List.of("evaluate", "--store", store.toString(), "--product", "tiles", "--data",
+                DemoFixture.testSet().toString(), "--report", report.toString()));
+        assertEquals(0, reported.exitCode(), reported.err());
+        String html = Files.readString(report);
+        assertTrue(html.contains("How the method was chosen"), "the report shows the ranking");
+        for (Manifest.MethodChoice.Candidate candidate : choice.candidates()) {
+            assertTrue(html.contains("<tr><td>" + candidate.method() + "</td>"), candidate.method() + " ranked");
+        }
+        assertTrue(html.contains("What the fit found on synthetic defects"));
+    }
+
+    @Test
+    void choosingRefusesWhatItCannotDo() throws Exception {
+        Path store = dir.resolve("store");
+        CliRun noHoldout = fit("--store", store.toString(), "--holdout-fraction", "0");
+        assertEquals(1, noHoldout.exitCode());
+        assertTrue(noHoldout.err().contains("choosing a method needs held-out normals to paint synthetic defects on"),
+                noHoldout.err());
+        CliRun recipe = fit("--store", store.toString(), "--batch-size", "4");
+        assertEquals(1, recipe.exitCode());
+        assertTrue(recipe.err().contains("with --method auto every method trains with its own recipe: --batch-size "
+                + "applies to a method named with --method"), recipe.err());
+        CliRun named = CliRun.of(List.of("fit", "--store", store.toString(), "--product", "tiles", "--data",
+                DemoFixture.work().resolve("normal").toString(), "--teacher", teacher().toString(),
+                "--candidates-store", dir.resolve("c").toString()));
+        assertEquals(1, named.exitCode());
+        assertTrue(named.err().contains("--candidates-store applies with --method auto"), named.err());
+        assertFalse(Files.exists(store.resolve("products").resolve("tiles")), "nothing was fitted");
+    }
+
+    private static CliRun fit(String... options) throws Exception {
+        List<String> args = new ArrayList<>(List.of("fit", "--product", "tiles", "--data",
+                DemoFixture.work().resolve("normal").toString(), "--teacher", teacher().toString(), "--method",
+                "auto", "--input-size", "64", "--seed", SEED));
+        args.addAll(List.of(options));
+        return CliRun.of(args);
+    }
+
+    private static Path teacher() throws Exception {
+        return DemoFixture.work().resolve("toy-teacher.onnx");
+    }
+
+    /** ProductFitter's hold-out, as it draws it. */
+    private static List<Path> heldOutNormals() throws Exception {
+        List<Path> shuffled = new ArrayList<>(ImageFolders.normalTrainingImages(DemoFixture.work().resolve("normal")));
+        Collections.sort(shuffled);
+        Collections.shuffle(shuffled, new Random(Long.parseLong(SEED)));
+        return shuffled.subList(0, (int) Math.round(shuffled.size() * HOLDOUT));
+    }
+
+    private static ProductBundle bundle(ModelStore store, int version) {
+        try {
+            return store.bundle("tiles", version);
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+}
