@@ -72,7 +72,7 @@ class MultiViewPartsTest {
     }
 
     /** The parts' own results, by part id, once {@code count} are recorded. */
-    private static Map<String, InspectionRecord> awaitParts(ResultsGrpc.ResultsBlockingStub results, int count)
+    static Map<String, InspectionRecord> awaitParts(ResultsGrpc.ResultsBlockingStub results, int count)
             throws Exception {
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (true) {

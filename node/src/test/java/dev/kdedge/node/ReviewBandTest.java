@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kdedge.api.v1.Evaluation;
 import dev.kdedge.api.v1.GetResultRequest;
 import dev.kdedge.api.v1.InspectionGrpc;
+import dev.kdedge.api.v1.InspectionRecord;
 import dev.kdedge.api.v1.ResultsGrpc;
 import dev.kdedge.api.v1.Verdict;
 import dev.kdedge.calibration.dataset.ImageFolders;
@@ -35,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A version with a review band, as the line and the people behind it see it: a part scoring in the band is
  * NOT_DECIDABLE (with is_anomalous set, so a client reading only that never passes it), recorded so in the journal
  * with its image kept for whoever decides, counted as {@code verdict="review"}; below the band OK, at the threshold
- * NOT_OK; {@code remote status} shows the band.
+ * NOT_OK; {@code remote status} shows the band; a part seen by two cameras with one view in the band is
+ * NOT_DECIDABLE, naming the view.
  */
 class ReviewBandTest {
     @TempDir
@@ -101,6 +103,21 @@ class ReviewBandTest {
             assertEquals(0, status.exitCode(), status.err());
             assertTrue(status.out().contains(String.format(Locale.ROOT, "review band from %.6g",
                     reviewFrom)), status.out());
+        }
+
+        // a part two cameras see, one view in the band: the part goes to a person too, saying which view
+        try (RunningNode node = new RunningNode(store, c -> c.parts.views = Map.of(DemoFixture.PRODUCT,
+                List.of("top", "side")))) {
+            InspectionGrpc.InspectionBlockingStub inspection = InspectionGrpc.newBlockingStub(node.channel)
+                    .withDeadlineAfter(60, TimeUnit.SECONDS);
+            inspection.score(DemoRequests.scoreRequest(aroundTheEdge.get(0)).toBuilder().setPartId("SN-1")
+                    .setView("top").build());
+            inspection.score(DemoRequests.scoreRequest(aroundTheEdge.get(1)).toBuilder().setPartId("SN-1")
+                    .setView("side").build());
+            InspectionRecord part = MultiViewPartsTest.awaitParts(ResultsGrpc.newBlockingStub(node.channel)
+                    .withDeadlineAfter(60, TimeUnit.SECONDS), 1).get("SN-1");
+            assertEquals(Evaluation.NOT_DECIDABLE, part.getEvaluation());
+            assertEquals("view side scored in the review band", part.getNote());
         }
     }
 
