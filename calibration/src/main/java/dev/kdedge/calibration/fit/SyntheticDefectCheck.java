@@ -74,7 +74,6 @@ final class SyntheticDefectCheck implements AutoCloseable {
 
     /** What {@code calibration} does to the defects and the normals, and how well the version separates them. */
     Manifest.SyntheticCheck result(ScoreCalibration calibration) throws IOException {
-        double threshold = calibration.threshold();
         double[] normals = normalScores.build().toArray();
         double[] scores = DoubleStream.concat(Arrays.stream(normals), Arrays.stream(defectScores)).toArray();
         boolean[] defective = new boolean[scores.length];
