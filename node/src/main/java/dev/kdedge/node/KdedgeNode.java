@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
 
 /** {@code kdedge-node}: serves every product in the model store over gRPC until stopped. */
 @Command(name = "kdedge-node", mixinStandardHelpOptions = true, version = "kdedge-node 0.1.0",
-        description = "Serve KD-Edge products over gRPC.")
+        description = "Serve KD-Edge products over gRPC.", subcommands = HashPasswordCommand.class)
 public final class KdedgeNode implements Callable<Integer> {
     private static final Logger LOG = LoggerFactory.getLogger(KdedgeNode.class);
 

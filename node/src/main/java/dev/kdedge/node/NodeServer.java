@@ -15,7 +15,9 @@ import dev.kdedge.node.api.LineEndpoint;
 import dev.kdedge.node.api.MalformedCallGate;
 import dev.kdedge.node.api.ModelsEndpoint;
 import dev.kdedge.node.api.StoppingGate;
+import dev.kdedge.node.audit.AuditTrail;
 import dev.kdedge.node.config.NodeConfig;
+import dev.kdedge.node.console.ConsoleServer;
 import dev.kdedge.node.engine.EngineCache;
 import dev.kdedge.node.health.ServingState;
 import dev.kdedge.node.inference.InferenceBatcher;
@@ -53,6 +55,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -67,7 +70,7 @@ import org.slf4j.LoggerFactory;
  * A running node: the model store, the engine cache, the scoring pipeline, the results journal, the fine-tune jobs and
  * one HTTP/2 port serving {@code kdedge.v1.Inspection}, {@code kdedge.v1.Results}, {@code kdedge.v1.Models},
  * {@code kdedge.v1.Line}, {@code grpc.health.v1.Health} and server reflection; with {@code opcua.enabled}, the
- * stations over OPC UA on a port of their own.
+ * stations over OPC UA on a port of their own; with {@code console.enabled}, the web console on another.
  */
 public final class NodeServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(NodeServer.class);
@@ -85,6 +88,8 @@ public final class NodeServer implements AutoCloseable {
     private final Optional<PartResults> parts;
     private final Optional<PartFeed> partFeed;
     private final Optional<OpcUaLineServer> opcua;
+    private final Optional<ConsoleServer> console;
+    private final AuditTrail audit;
     private final ExecutorService loader;
     private final ModelStore store;
     private final FineTuneJobs jobs;
@@ -98,8 +103,8 @@ public final class NodeServer implements AutoCloseable {
     private NodeServer(HttpServer http, Optional<HttpServer> metricsHttp, List<TlsReloader> tlsReloaders,
             EngineCache engines, ScoringPipeline pipeline, Optional<ResultJournal> journal,
             Optional<EvidenceStore> evidence, Optional<PartResults> parts, Optional<PartFeed> partFeed,
-            Optional<OpcUaLineServer> opcua, ExecutorService loader, ModelStore store, FineTuneJobs jobs, ExecutorService administration,
-            Shutdown shutdown) {
+            Optional<OpcUaLineServer> opcua, Optional<ConsoleServer> console, AuditTrail audit, ExecutorService loader,
+            ModelStore store, FineTuneJobs jobs, ExecutorService administration, Shutdown shutdown) {
         this.shutdown = shutdown;
         this.http = http;
         this.metricsHttp = metricsHttp;
@@ -111,6 +116,8 @@ public final class NodeServer implements AutoCloseable {
         this.parts = parts;
         this.partFeed = partFeed;
         this.opcua = opcua;
+        this.console = console;
+        this.audit = audit;
         this.loader = loader;
         this.store = store;
         this.jobs = jobs;
@@ -176,15 +183,17 @@ public final class NodeServer implements AutoCloseable {
         vertx.exceptionHandler(NodeServer::unhandled);
         GrpcServer grpc = GrpcServer.server(vertx, new GrpcServerOptions().setMaxMessageSize(config.server.maxMessageBytes));
         Stations stations = new Stations(config.line.stations, config.line.bufferSize, serving);
-        Optional<PartFeed> partFeed = journal.filter(j -> !config.line.stations.isEmpty())
+        Optional<PartFeed> partFeed = journal.filter(j -> !config.line.stations.isEmpty() || config.console.enabled)
                 .map(PartFeed::new);
         partFeed.ifPresent(feed -> feed.onPart(stations::recorded));
         InspectionEndpoint inspection = new InspectionEndpoint(vertx, new Inspections(pipeline, journal, evidence, parts,
                 stations), config.scoring.streamWindow, config.server.maxMessageBytes, calls);
         HealthEndpoint health = new HealthEndpoint(vertx, serving, config.server.maxMessageBytes);
         grpc.addService(inspection);
-        grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines, serving,
-                config.scoring.maxImagePixels), jobs, new LineNormals(journal, evidence), administration,
+        AuditTrail audit = new AuditTrail(store.root().resolve("audit/changes.db"));
+        ProductAdministration products = new ProductAdministration(store, engines, serving,
+                config.scoring.maxImagePixels, audit);
+        grpc.addService(new ModelsEndpoint(vertx, products, jobs, new LineNormals(journal, evidence), administration,
                 config.server.maxMessageBytes, calls));
         journal.ifPresent(j -> grpc.addService(new ResultsEndpoint(vertx, j, evidence, config.server.maxMessageBytes,
                 calls)));
@@ -232,10 +241,15 @@ public final class NodeServer implements AutoCloseable {
                     })
                     .requestHandler(resetLimit).listen()
                     .onFailure(e -> metricsHttp.ifPresent(HttpServer::close))
-                    .compose(http -> startOpcUa(vertx, config, stations, journal).onFailure(e -> {
+                    .compose(http -> startOpcUa(vertx, config, stations, journal).compose(opcua -> startConsole(
+                            vertx, config, files, new ConsoleServer.Core(products, journal, evidence, partFeed, audit,
+                                    administration, writesRefused)).onFailure(e -> opcua.ifPresent(
+                                            NodeServer::closeQuietly)).map(console -> Map.entry(opcua, console)))
+                    .onFailure(e -> {
                         http.close();
                         metricsHttp.ifPresent(HttpServer::close);
-                    }).map(opcua -> {
+                    }).map(doors -> {
+                        Optional<OpcUaLineServer> opcua = doors.getKey();
                         List<TlsReloader> reloaders = new ArrayList<>();
                         files.ifPresent(f -> reloaders.add(new TlsReloader(vertx, http, config.tls,
                                 options.getSslOptions(), f)));
@@ -243,12 +257,13 @@ public final class NodeServer implements AutoCloseable {
                                 f.secure(new HttpServerOptions()).getSslOptions(), f))).ifPresent(reloaders::add);
                         serving.started();
                         return new NodeServer(http, metricsHttp, reloaders, engines, pipeline, journal, evidence,
-                                parts, partFeed, opcua, loader, store, jobs,
+                                parts, partFeed, opcua, doors.getValue(), audit, loader, store, jobs,
                                 administration, new Shutdown(serving, health, inspection,
                                         config.server.shutdownGraceSeconds));
                     })));
         })).onFailure(e -> {
             partFeed.ifPresent(PartFeed::close);
+            audit.close();
             jobs.close();
             journal.ifPresent(NodeServer::closeQuietly);
             administration.shutdownNow();
@@ -265,6 +280,23 @@ public final class NodeServer implements AutoCloseable {
         }
         return vertx.executeBlocking(() -> Optional.of(OpcUaLineServer.start(config.opcua, stations, journal,
                 AccessRules.of(config.access))));
+    }
+
+    /** The field engineer's web console, when {@code console.enabled}. */
+    private static Future<Optional<ConsoleServer>> startConsole(Vertx vertx, NodeConfig config,
+            Optional<TlsFiles> tls, ConsoleServer.Core core) {
+        if (!config.console.enabled) {
+            return Future.succeededFuture(Optional.empty());
+        }
+        return ConsoleServer.start(vertx, config.console, config.tls, tls, core).map(Optional::of);
+    }
+
+    private static void closeQuietly(OpcUaLineServer opcua) {
+        try {
+            opcua.close();
+        } catch (Exception e) {
+            LOG.warn("closing the OPC UA server", e);
+        }
     }
 
     /** The images of results, beside the journal; without them (logged) when their directory cannot be made. */
@@ -329,6 +361,11 @@ public final class NodeServer implements AutoCloseable {
         return http.actualPort();
     }
 
+    /** The port serving the web console, if it is enabled. */
+    public Optional<Integer> consolePort() {
+        return console.map(ConsoleServer::port);
+    }
+
     /** The port serving {@code /metrics}, if metrics are enabled. */
     public Optional<Integer> metricsPort() {
         return metricsHttp.map(HttpServer::actualPort);
@@ -357,6 +394,7 @@ public final class NodeServer implements AutoCloseable {
         if (opcua.isPresent()) {
             opcua.get().close();
         }
+        console.ifPresent(ConsoleServer::close);
         http.shutdown(shutdown.graceSeconds(), TimeUnit.SECONDS).await();
         if (metricsHttp.isPresent()) {
             metricsHttp.get().close().await();
@@ -373,6 +411,7 @@ public final class NodeServer implements AutoCloseable {
         if (evidence.isPresent()) {
             evidence.get().close();
         }
+        audit.close();
         engines.close();
         loader.shutdown();
     }

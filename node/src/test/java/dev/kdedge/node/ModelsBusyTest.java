@@ -13,6 +13,7 @@ import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.fit.ProductFitter;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.node.api.ModelsEndpoint;
+import dev.kdedge.node.audit.AuditTrail;
 import dev.kdedge.node.engine.EngineCache;
 import dev.kdedge.node.config.ProductPrecisions;
 import dev.kdedge.node.health.ServingState;
@@ -62,10 +63,11 @@ class ModelsBusyTest {
         try (EngineCache engines = new EngineCache(store, InferenceOptions.cpu(1), ProductPrecisions.FP32, 1 << 30, loader,
                 EngineCache.ServingReports.NONE);
                 FineTuneJobs jobs = new FineTuneJobs(store, dir.resolve("jobs"),
-                        new ProductFitter(store, InferenceOptions.cpu(1)))) {
+                        new ProductFitter(store, InferenceOptions.cpu(1)));
+                AuditTrail audit = new AuditTrail(dir.resolve("audit.db"))) {
             GrpcServer grpc = GrpcServer.server(vertx);
             grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines,
-                    new ServingState(true), 1 << 24), jobs, new LineNormals(Optional.empty(), Optional.empty()), work,
+                    new ServingState(true), 1 << 24, audit), jobs, new LineNormals(Optional.empty(), Optional.empty()), work,
                     1 << 24, new CallMetrics(new SimpleMeterRegistry())));
             HttpServer http = vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1").await();
             ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", http.actualPort()).usePlaintext()

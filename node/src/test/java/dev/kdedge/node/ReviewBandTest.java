@@ -11,24 +11,13 @@ import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.InspectionRecord;
 import dev.kdedge.api.v1.ResultsGrpc;
 import dev.kdedge.api.v1.Verdict;
-import dev.kdedge.calibration.dataset.ImageFolders;
 import dev.kdedge.calibration.demo.DemoFixture;
-import dev.kdedge.calibration.engine.InferenceOptions;
-import dev.kdedge.calibration.evaluation.BundleMaps;
-import dev.kdedge.calibration.precision.Precision;
-import dev.kdedge.calibration.store.Manifest;
-import dev.kdedge.calibration.store.ModelStore;
-import dev.kdedge.calibration.store.ProductBundle;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,37 +35,9 @@ class ReviewBandTest {
     @Test
     void aScoreInTheBandIsNotDecidedButSentToAPerson() throws Exception {
         Path store = DemoFixture.copyOfStore(dir.resolve("store"));
-        ModelStore modelStore = new ModelStore(store);
-        ProductBundle current = modelStore.activeBundle(DemoFixture.PRODUCT);
-        // the demo's good test tiles scored offline by the same served graph: the band starts in the widest gap
-        // between two neighbouring scores below the threshold, far from any difference threads make in the sums
-        Map<Path, Double> scores;
-        try (BundleMaps maps = new BundleMaps(current, Precision.FP32, InferenceOptions.cpu(1))) {
-            scores = ImageFolders.list(DemoFixture.testSet().resolve("test/good")).stream()
-                    .collect(Collectors.toMap(image -> image, image -> score(maps, image)));
-        }
-        Manifest.Threshold t = current.manifest().threshold();
-        List<Path> below = scores.keySet().stream().filter(image -> scores.get(image) < t.calibration().threshold())
-                .sorted(Comparator.comparing(scores::get)).toList();
-        int widest = 0;
-        for (int i = 1; i + 1 < below.size(); i++) {
-            if (gap(scores, below, i) > gap(scores, below, widest)) {
-                widest = i;
-            }
-        }
-        List<Path> aroundTheEdge = below.subList(widest, widest + 2);
-        double reviewFrom = (scores.get(aroundTheEdge.get(0)) + scores.get(aroundTheEdge.get(1))) / 2;
-        ProductBundle banded = modelStore.writeVersion(DemoFixture.PRODUCT, (staging, version) -> {
-            Files.copy(current.studentFile(), staging.resolve("student.onnx"));
-            Files.copy(current.servedFile(), staging.resolve(current.servedFile().getFileName()));
-            Manifest m = current.manifest();
-            return new Manifest(m.format(), m.product(), version, m.method(), m.anomalyMap(), m.createdAt(),
-                    m.teacher(), m.student(), m.preprocessing(), new Manifest.Threshold(t.policy(),
-                            t.targetFalseRejectRate(), t.targetSyntheticRecall(), 0.9, t.source(), t.images(),
-                            t.calibration().withReviewFrom(reviewFrom), t.f1OptimalThreshold(), t.f1(),
-                            t.synthetic()), m.training(), m.version(), m.served(), null, null, null);
-        });
-        modelStore.activate(DemoFixture.PRODUCT, banded.version());
+        BandedDemo banded = BandedDemo.publish(store);
+        double reviewFrom = banded.reviewFrom();
+        List<Path> aroundTheEdge = List.of(banded.accepted(), banded.toReview());
 
         try (RunningNode node = new RunningNode(store, c -> c.models.enabled = true)) {
             Verdict accepted = score(node, aroundTheEdge.get(0));
@@ -118,18 +79,6 @@ class ReviewBandTest {
                     .withDeadlineAfter(60, TimeUnit.SECONDS), 1).get("SN-1");
             assertEquals(Evaluation.NOT_DECIDABLE, part.getEvaluation());
             assertEquals("view side scored in the review band", part.getNote());
-        }
-    }
-
-    private static double gap(Map<Path, Double> scores, List<Path> sorted, int i) {
-        return scores.get(sorted.get(i + 1)) - scores.get(sorted.get(i));
-    }
-
-    private static double score(BundleMaps maps, Path image) {
-        try {
-            return maps.score(image).map().score();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
     }
 

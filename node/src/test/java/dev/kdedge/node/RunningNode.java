@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.kdedge.node.config.NodeConfig;
 import dev.kdedge.node.metrics.NodeMetrics;
+import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
+import io.grpc.TlsChannelCredentials;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import java.nio.file.Files;
@@ -31,6 +33,11 @@ final class RunningNode implements AutoCloseable {
     private final Path journalDir;
 
     RunningNode(Path store, Consumer<NodeConfig> tweak) throws Exception {
+        this(store, tweak, null);
+    }
+
+    /** @param trustedCa the CA that signed the tls section's certificate, for a node serving TLS; else null */
+    RunningNode(Path store, Consumer<NodeConfig> tweak, Path trustedCa) throws Exception {
         NodeConfig config = new NodeConfig();
         config.store = store.toString();
         config.server.host = "127.0.0.1";
@@ -53,8 +60,9 @@ final class RunningNode implements AutoCloseable {
             }
             nodeHandler.handle(e);
         });
-        channel = ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
-                .maxInboundMessageSize(64 * 1024 * 1024).build();
+        channel = (trustedCa == null ? ManagedChannelBuilder.forAddress("127.0.0.1", server.port()).usePlaintext()
+                : Grpc.newChannelBuilderForAddress("localhost", server.port(), TlsChannelCredentials.newBuilder()
+                        .trustManager(trustedCa.toFile()).build())).maxInboundMessageSize(64 * 1024 * 1024).build();
     }
 
     /** The node's results journal: its SQLite file. */

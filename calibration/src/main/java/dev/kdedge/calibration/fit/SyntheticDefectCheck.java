@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.DoublePredicate;
 import java.util.stream.DoubleStream;
 import javax.imageio.ImageIO;
 
@@ -80,16 +79,9 @@ final class SyntheticDefectCheck implements AutoCloseable {
         Arrays.fill(defective, normals.length, scores.length, true);
         Double pixelAuroc = pixels.hasDefectPixels()
                 ? pixels.compute(TestSetEvaluator.PRO_MAX_FPR).pixelAuroc() : null;
-        boolean band = calibration.reviewFrom() != null;
-        return new Manifest.SyntheticCheck(defectScores.length, SEED, share(defectScores, calibration::isAnomalous),
-                share(normals, calibration::isAnomalous), RocCurve.auroc(scores, defective), pixelAuroc,
-                band ? share(defectScores, calibration::inReviewBand) : null,
-                band ? share(normals, calibration::inReviewBand) : null,
-                Arrays.stream(normals).boxed().toList(), Arrays.stream(defectScores).boxed().toList());
-    }
-
-    private static double share(double[] scores, DoublePredicate which) {
-        return (double) Arrays.stream(scores).filter(which).count() / scores.length;
+        return new Manifest.SyntheticCheck(defectScores.length, SEED, 0, 0, RocCurve.auroc(scores, defective),
+                pixelAuroc, null, null, Arrays.stream(normals).boxed().toList(),
+                Arrays.stream(defectScores).boxed().toList()).at(calibration);
     }
 
     /** A mask painted as 8-bit gray. */

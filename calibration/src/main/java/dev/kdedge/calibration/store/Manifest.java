@@ -7,6 +7,7 @@ import dev.kdedge.calibration.threshold.ScoreCalibration;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import java.util.List;
 import java.util.Map;
+import java.util.function.DoublePredicate;
 import java.util.stream.Stream;
 
 /**
@@ -43,6 +44,15 @@ public record Manifest(
 
     public static final int FORMAT = 1;
     public static final String FILE = "manifest.json";
+
+    /**
+     * This version's graphs served as {@code version} with {@code moved} as its threshold: fine-tuned from nothing,
+     * its parent this version.
+     */
+    public Manifest asVersionWith(int version, Threshold moved, String createdAt) {
+        return new Manifest(format, product, version, method, anomalyMap, createdAt, teacher, student, preprocessing,
+                moved, training, this.version, served, int8, int8TensorRt, methodChoice);
+    }
 
     /** The INT8 variant in {@code scheme}'s form; null where the version was fitted before it existed. */
     public Int8 int8(QdqScheme scheme) {
@@ -104,17 +114,39 @@ public record Manifest(
      *     ({@code calibration.reviewFrom()}), where the policy has a review band; else null
      * @param synthetic what the threshold does to synthetic defects painted on the held-out normals; null without
      *     held-out normals (and in versions fitted before it existed)
+     * @param fitted the threshold the fit set, where a person has since moved it ({@link #movedTo}); else null
      */
     public record Threshold(String policy, Double targetFalseRejectRate, Double targetSyntheticRecall,
             Double reviewSyntheticRecall, String source, int images, ScoreCalibration calibration,
-            Double f1OptimalThreshold, Double f1, SyntheticCheck synthetic) {
+            Double f1OptimalThreshold, Double f1, SyntheticCheck synthetic, Double fitted) {
 
         public static Threshold of(ThresholdPolicy policy, String source, int images, ScoreCalibration calibration,
                 Double f1OptimalThreshold, Double f1, SyntheticCheck synthetic) {
             return new Threshold(policy.policy(),
                     ThresholdPolicy.TARGET_FALSE_REJECT_RATE.equals(policy.policy()) ? policy.value() : null,
                     ThresholdPolicy.TARGET_SYNTHETIC_RECALL.equals(policy.policy()) ? policy.value() : null,
-                    policy.reviewSyntheticRecall(), source, images, calibration, f1OptimalThreshold, f1, synthetic);
+                    policy.reviewSyntheticRecall(), source, images, calibration, f1OptimalThreshold, f1, synthetic,
+                    null);
+        }
+
+        /** The threshold the fit set, whether or not a person has moved it since. */
+        public double fittedThreshold() {
+            return fitted != null ? fitted : calibration.threshold();
+        }
+
+        /**
+         * This threshold moved by a person to {@code threshold} ({@code why} says who and from where): a fixed policy,
+         * the review band kept where it still lies below, the synthetic check's shares at the new threshold.
+         */
+        public Threshold movedTo(double threshold, String why) {
+            ThresholdPolicy.fixed(threshold);
+            ScoreCalibration moved = calibration.withThreshold(threshold);
+            if (calibration.reviewFrom() != null && calibration.reviewFrom() < threshold) {
+                moved = moved.withReviewFrom(calibration.reviewFrom());
+            }
+            return new Threshold(ThresholdPolicy.FIXED, null, null, moved.reviewFrom() != null ? reviewSyntheticRecall
+                    : null, why, images, moved, f1OptimalThreshold, f1, synthetic == null ? null
+                    : synthetic.at(moved), fittedThreshold());
         }
     }
 
@@ -137,7 +169,24 @@ public record Manifest(
      */
     public record SyntheticCheck(int defects, long seed, double caught, double normalsRejected, Double imageAuroc,
             Double pixelAuroc, Double toReview, Double normalsToReview, List<Double> normalScores,
-            List<Double> defectScores) {}
+            List<Double> defectScores) {
+
+        /** The same defects and normals under {@code calibration}'s threshold and review band. */
+        public SyntheticCheck at(ScoreCalibration calibration) {
+            if (normalScores == null || defectScores == null) {
+                return this;
+            }
+            boolean band = calibration.reviewFrom() != null;
+            return new SyntheticCheck(defects, seed, share(defectScores, calibration::isAnomalous),
+                    share(normalScores, calibration::isAnomalous), imageAuroc, pixelAuroc,
+                    band ? share(defectScores, calibration::inReviewBand) : null,
+                    band ? share(normalScores, calibration::inReviewBand) : null, normalScores, defectScores);
+        }
+
+        private static double share(List<Double> scores, DoublePredicate which) {
+            return (double) scores.stream().filter(which::test).count() / scores.size();
+        }
+    }
 
     /**
      * How {@code kdedge-calibrate fit --method auto} chose this version's method: each registered method fitted

@@ -20,6 +20,7 @@ import dev.kdedge.api.v1.UploadSummary;
 import dev.kdedge.api.v1.WatchJobRequest;
 import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.calibration.text.Echo;
+import dev.kdedge.node.audit.Actor;
 import dev.kdedge.node.inspection.ImageInput;
 import dev.kdedge.node.inspection.RejectedRequestException;
 import dev.kdedge.node.inspection.Rejection;
@@ -30,6 +31,7 @@ import dev.kdedge.node.metrics.CallMetrics;
 import dev.kdedge.node.models.ProductAdministration;
 import dev.kdedge.node.models.ProductDetails;
 import dev.kdedge.node.results.LineNormals;
+import dev.kdedge.node.security.ClientIdentity;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.grpc.common.ServiceMethod;
@@ -131,17 +133,23 @@ public final class ModelsEndpoint implements Service {
         server.callHandler(ModelsGrpcService.CancelJob, call -> unary(call, ModelsGrpcService.CancelJob,
                 (CancelJobRequest r) -> JobMessages.job(jobs.cancel(r.getJobId()))));
         server.callHandler(ModelsGrpcService.Promote, call -> unary(call, ModelsGrpcService.Promote,
-                (PromoteRequest r) -> ProductWire.description(products.promote(r.getProduct(), r.getVersion()))));
+                (PromoteRequest r) -> ProductWire.description(products.promote(r.getProduct(), r.getVersion(),
+                        actor(call)))));
         server.callHandler(ModelsGrpcService.Rollback, call -> unary(call, ModelsGrpcService.Rollback,
-                (RollbackRequest r) -> ProductWire.description(products.rollback(r.getProduct()))));
+                (RollbackRequest r) -> ProductWire.description(products.rollback(r.getProduct(), actor(call)))));
         server.callHandler(ModelsGrpcService.SetThresholdPolicy, call -> unary(call,
                 ModelsGrpcService.SetThresholdPolicy,
                 (SetThresholdPolicyRequest r) -> ProductWire.policy(products.setThresholdPolicy(r.getProduct(),
-                        ProductWire.policy(r.getPolicy())))));
+                        ProductWire.policy(r.getPolicy()), actor(call)))));
         server.callHandler(ModelsGrpcService.KeepResultAsNormal, call -> replies.answer(call,
                 ModelsGrpcService.KeepResultAsNormal, this::keepResultAsNormal));
         server.callHandler(ModelsGrpcService.WatchJob, this::watchJob);
         server.callHandler(ModelsGrpcService.UploadNormals, this::uploadNormals);
+    }
+
+    /** Who changes the store, as the audit trail names them: as the journal names a camera. */
+    private static Actor actor(GrpcServerRequest<?, ?> call) {
+        return Actor.grpc(ClientIdentity.acrossConnections(call.connection()).toString());
     }
 
     /** A blocking action, on the administration threads. */

@@ -22,12 +22,14 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Pattern;
 
 /**
  * The node's configuration ({@code edge-config/node.yaml}). Every default lives here; {@link #validate()} checks every
  * setting at start and names each one that is wrong.
  */
 public final class NodeConfig {
+    private static final Pattern BCRYPT = Pattern.compile("\\$2[aby]\\$(0[4-9]|[12][0-9]|3[01])\\$[./A-Za-z0-9]{53}");
     @JsonProperty public Server server = new Server();
     @JsonProperty public String store = "/var/lib/kdedge/store";
     @JsonProperty public Cache cache = new Cache();
@@ -43,6 +45,7 @@ public final class NodeConfig {
     @JsonProperty public Parts parts = new Parts();
     @JsonProperty public Line line = new Line();
     @JsonProperty public OpcUa opcua = new OpcUa();
+    @JsonProperty public Console console = new Console();
 
     public static final class Server {
         @JsonProperty public String host = "0.0.0.0";
@@ -351,6 +354,27 @@ public final class NodeConfig {
         @JsonProperty public double minPublishingIntervalMillis = 10;
     }
 
+    /**
+     * The field engineer's web console (README "Web console"): served on a port of its own over the node's TLS
+     * certificate, to people who sign in with an account below.
+     */
+    public static final class Console {
+        @JsonProperty public boolean enabled = false;
+        /** Address to listen on. */
+        @JsonProperty public String host = "0.0.0.0";
+        @JsonProperty public int port = 8443;
+        /** A signed-in browser idle this long signs in again. */
+        @JsonProperty public int sessionMinutes = 30;
+        /** Account name to its role and bcrypt password hash ({@code kdedge-node hash-password} makes one). */
+        @JsonProperty public Map<String, Account> accounts = Map.of();
+
+        public static final class Account {
+            /** engineer (sees and changes) or observer (sees). */
+            @JsonProperty public String role;
+            @JsonProperty public String passwordHash;
+        }
+    }
+
     /** The images of the results that matter, kept beside the journal within a disk budget. */
     public static final class Images {
         @JsonProperty public boolean enabled = true;
@@ -452,6 +476,7 @@ public final class NodeConfig {
                     "line.stations." + station + ": invalid product id " + Echo.quoted(String.valueOf(recipe)));
         });
         checkOpcUa(errors);
+        checkConsole(errors);
         check(errors, journal.maxResults >= 1000, "journal.maxResults must be at least 1000");
         check(errors, journal.maxAgeDays >= 0, "journal.maxAgeDays must be 0 (no limit) or more");
         check(errors, parts.timeoutMillis >= 1 && parts.timeoutMillis <= 600_000,
@@ -504,6 +529,33 @@ public final class NodeConfig {
                 "opcua.maxMonitoredItemsPerSession must be 1..100000");
         check(errors, opcua.minPublishingIntervalMillis >= 1 && opcua.minPublishingIntervalMillis <= 10_000,
                 "opcua.minPublishingIntervalMillis must be 1..10000");
+    }
+
+    private void checkConsole(List<String> errors) {
+        if (!console.enabled) {
+            return;
+        }
+        check(errors, console.port >= 0 && console.port <= 65535,
+                "console.port must be 0..65535 (0 picks a free port)");
+        check(errors, console.port == 0 || console.port != server.port && (!metrics.enabled
+                || console.port != metrics.port) && (!opcua.enabled || console.port != opcua.port),
+                "console.port must differ from server.port, metrics.port and opcua.port");
+        check(errors, console.sessionMinutes >= 1 && console.sessionMinutes <= 24 * 60,
+                "console.sessionMinutes must be 1..1440");
+        Map<String, Console.Account> accounts = Objects.requireNonNullElse(console.accounts, Map.of());
+        check(errors, !accounts.isEmpty(), "console.accounts must name at least one account (nobody could sign in)");
+        accounts.forEach((name, account) -> {
+            check(errors, name.length() >= 1 && name.length() <= 64
+                    && name.chars().allMatch(c -> c > 0x20 && c != 0x7F),
+                    "console.accounts: an account's name is 1..64 printable characters without spaces, not "
+                            + Echo.quoted(name));
+            check(errors, account != null && ("engineer".equals(account.role) || "observer".equals(account.role)),
+                    "console.accounts." + name + ".role must be engineer or observer");
+            check(errors, account != null && account.passwordHash != null
+                    && BCRYPT.matcher(account.passwordHash).matches(), "console.accounts." + name
+                    + ".passwordHash must be a bcrypt hash ($2a$, $2b$ or $2y$, 60 characters: kdedge-node "
+                    + "hash-password makes one)");
+        });
     }
 
     private static void checkTls(List<String> errors, Tls tls, String setting) {

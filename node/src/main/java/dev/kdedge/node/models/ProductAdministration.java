@@ -6,30 +6,39 @@ import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.scoring.HeatmapImages;
+import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.store.StoreException;
 import dev.kdedge.calibration.store.UnknownProductException;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
+import dev.kdedge.node.audit.Actor;
+import dev.kdedge.node.audit.AuditTrail;
 import dev.kdedge.node.engine.EngineCache;
 import dev.kdedge.node.health.ServingState;
 import dev.kdedge.node.inspection.EncodedFormat;
 import dev.kdedge.node.inspection.ImageInput;
 import dev.kdedge.node.inspection.RawImages;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * What the engineer's RPCs do to the store, as blocking calls for a worker thread: describe products, keep uploaded
  * images, promote and roll back (loading the version before it becomes active, so the line sees no slow request),
- * set the threshold policy. Jobs are {@link dev.kdedge.node.jobs.FineTuneJobs}.
+ * set the threshold policy, move the served threshold. Each change is refused unless the audit trail can be written, and
+ * recorded there once made. Jobs are {@link dev.kdedge.node.jobs.FineTuneJobs}.
  */
 public final class ProductAdministration {
     private final ModelStore store;
     private final ServingState serving;
     private final EngineCache engines;
     private final ImageDecoder decoder;
+    private final AuditTrail audit;
 
     /** The outcome of one uploaded image: stored, already there, or refused with the reason. */
     public record Upload(Outcome outcome, String reason) {
@@ -43,8 +52,10 @@ public final class ProductAdministration {
         }
     }
 
-    public ProductAdministration(ModelStore store, EngineCache engines, ServingState serving, long maxImagePixels) {
+    public ProductAdministration(ModelStore store, EngineCache engines, ServingState serving, long maxImagePixels,
+            AuditTrail audit) {
         this.store = store;
+        this.audit = audit;
         this.engines = engines;
         this.serving = serving;
         this.decoder = new ImageDecoder(maxImagePixels);
@@ -101,36 +112,108 @@ public final class ProductAdministration {
         return stored ? Upload.STORED : Upload.DUPLICATE;
     }
 
-    public ProductDetails promote(String product, int version) throws IOException {
+    public ProductDetails promote(String product, int version, Actor who) throws IOException {
         requireProduct(product);
+        audit.requireWritable();
         if (version <= 0) {
             throw new IllegalArgumentException(version == 0 ? "version is required"
                     : "version " + Integer.toUnsignedString(version) + " is out of range (1.." + Integer.MAX_VALUE
                             + ")");
         }
+        store.bundle(product, version);
+        String before = activeNamed(product);
         engines.warm(product, version);
         store.activate(product, version);
         engines.activated(product, version);
+        audit.record(who, "promote", product, before, "version " + version);
         return describe(product);
     }
 
-    public ProductDetails rollback(String product) throws IOException {
+    public ProductDetails rollback(String product, Actor who) throws IOException {
         requireProduct(product);
+        audit.requireWritable();
         List<Integer> previous = store.previousActiveVersions(product);
         if (previous.isEmpty()) {
             throw new StoreException("product " + product + " has no earlier active version to roll back to");
         }
+        String before = activeNamed(product);
         engines.warm(product, previous.get(0));
         int version = store.rollback(product);
         engines.activated(product, version);
+        audit.record(who, "rollback", product, before, "version " + version);
         return describe(product);
     }
 
     /** @return the policy as stored, which the next fit or fine-tune of the product applies */
-    public ThresholdPolicy setThresholdPolicy(String product, ThresholdPolicy policy) throws IOException {
+    public ThresholdPolicy setThresholdPolicy(String product, ThresholdPolicy policy, Actor who) throws IOException {
         requireProduct(product);
+        audit.requireWritable();
+        ThresholdPolicy before = store.thresholdPolicy(product);
         store.setThresholdPolicy(product, policy);
+        audit.record(who, "threshold-policy", product, describe(before), describe(policy));
         return policy;
+    }
+
+    /**
+     * Serves the active version's graph at another threshold, now: a new version (its parent the active one, the same
+     * graphs, the threshold {@code threshold} with a fixed policy), built and promoted as any other, so a rollback
+     * undoes it.
+     *
+     * @throws IllegalArgumentException for a threshold a fixed policy refuses
+     */
+    public ProductDetails moveThreshold(String product, double threshold, Actor who) throws IOException {
+        requireProduct(product);
+        audit.requireWritable();
+        ProductBundle active = store.activeBundle(product);
+        Manifest.Threshold current = active.manifest().threshold();
+        return serveWithThreshold(active, current.movedTo(threshold, "set to " + threshold + " by " + who.name()
+                + " (" + who.door() + ") from version " + active.version() + "'s " + current.calibration().threshold()),
+                "threshold", who);
+    }
+
+    /**
+     * Serves the active version's graph at the threshold its fit set, with the fit's own policy and review band: a
+     * new version, as {@link #moveThreshold}.
+     */
+    public ProductDetails resetThreshold(String product, Actor who) throws IOException {
+        requireProduct(product);
+        audit.requireWritable();
+        ProductBundle active = store.activeBundle(product);
+        ProductBundle fitted = active;
+        while (fitted.manifest().threshold().fitted() != null && fitted.manifest().parentVersion() != null) {
+            fitted = store.bundle(product, fitted.manifest().parentVersion());
+        }
+        return serveWithThreshold(active, fitted.manifest().threshold(), "threshold-reset", who);
+    }
+
+    private ProductDetails serveWithThreshold(ProductBundle active, Manifest.Threshold threshold, String action,
+            Actor who) throws IOException {
+        ProductBundle moved = store.writeVersion(active.product(), (staging, version) -> {
+            try (Stream<Path> files = Files.list(active.directory())) {
+                for (Path file : files.filter(Files::isRegularFile).toList()) {
+                    if (!file.getFileName().toString().equals(Manifest.FILE)) {
+                        Files.copy(file, staging.resolve(file.getFileName()));
+                    }
+                }
+            }
+            return active.manifest().asVersionWith(version, threshold, Instant.now().toString());
+        });
+        engines.warm(active.product(), moved.version());
+        store.activate(active.product(), moved.version());
+        engines.activated(active.product(), moved.version());
+        audit.record(who, action, active.product(), "version " + active.version() + ", threshold "
+                + active.manifest().threshold().calibration().threshold(), "version " + moved.version()
+                + ", threshold " + threshold.calibration().threshold());
+        return describe(active.product());
+    }
+
+    private String activeNamed(String product) throws IOException {
+        return store.activeVersion(product).stream().mapToObj(v -> "version " + v).findFirst().orElse("none");
+    }
+
+    private static String describe(ThresholdPolicy policy) {
+        return policy.policy() + " " + policy.value() + (policy.reviewSyntheticRecall() == null ? ""
+                : ", review band from synthetic recall " + policy.reviewSyntheticRecall());
     }
 
     /** @throws UnknownProductException unless the store has versions of the product */

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kdedge.calibration.engine.ExecutionProvider;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.precision.Precision;
+import dev.kdedge.node.console.ConsoleAccounts;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -64,6 +65,25 @@ class NodeConfigTest {
         assertTrue(e.getMessage().contains("opcua.port must differ from server.port and metrics.port"), e.getMessage());
         assertTrue(e.getMessage().contains("opcua.maxSessions must be 1..1000"), e.getMessage());
         Files.writeString(file, "server:\n  plaintext: true\nopcua:\n  enabled: false\n  port: 50051\n");
+        NodeConfig.load(file).validate();
+    }
+
+    @Test
+    void aConsoleNeedsAccountsWithARoleAndABcryptHash() throws Exception {
+        Path file = Files.writeString(dir.resolve("node.yaml"), "server:\n  plaintext: true\nconsole:\n"
+                + "  enabled: true\n  port: 50051\n");
+        var e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(file).validate());
+        assertTrue(e.getMessage().contains("console.port must differ from server.port"), e.getMessage());
+        assertTrue(e.getMessage().contains("console.accounts must name at least one account"), e.getMessage());
+        Files.writeString(file, "server:\n  plaintext: true\nconsole:\n  enabled: true\n  accounts:\n"
+                + "    erin: {role: admin, passwordHash: secret}\n");
+        e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(file).validate());
+        assertTrue(e.getMessage().contains("console.accounts.erin.role must be engineer or observer"), e.getMessage());
+        assertTrue(e.getMessage().contains("console.accounts.erin.passwordHash must be a bcrypt hash"),
+                e.getMessage());
+        Files.writeString(file, "server:\n  plaintext: true\nconsole:\n  enabled: true\n  accounts:\n"
+                + "    erin: {role: engineer, passwordHash: '"
+                + ConsoleAccounts.hash("a password".toCharArray()) + "'}\n");
         NodeConfig.load(file).validate();
     }
 

@@ -1,0 +1,361 @@
+package dev.kdedge.node.console;
+
+import dev.kdedge.calibration.store.StoreException;
+import dev.kdedge.calibration.store.StoreFullException;
+import dev.kdedge.calibration.store.UnknownProductException;
+import dev.kdedge.calibration.store.UnknownVersionException;
+import dev.kdedge.calibration.text.Echo;
+import dev.kdedge.node.audit.Actor;
+import dev.kdedge.node.audit.AuditTrail;
+import dev.kdedge.node.audit.Review;
+import dev.kdedge.node.inspection.Evaluation;
+import dev.kdedge.node.inspection.ImageInput;
+import dev.kdedge.node.inspection.RejectedRequestException;
+import dev.kdedge.node.models.ProductAdministration;
+import dev.kdedge.node.models.ProductOverview;
+import dev.kdedge.node.results.EvidenceStore;
+import dev.kdedge.node.results.ResultFilter;
+import dev.kdedge.node.results.ResultJournal;
+import dev.kdedge.node.results.ResultRecord;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the console's page asks of the core, as JSON over HTTP: products, the line's parts, a product's recent scores,
+ * kept images, the review queue and the audit trail to read; reviews, threshold moves, promote and rollback to
+ * change. Blocking work runs on the node's administration threads, journal reads on the journal's; failures are
+ * answered with the HTTP status that fits and a message saying what was wrong.
+ */
+final class ConsoleApi {
+    private static final Logger LOG = LoggerFactory.getLogger(ConsoleApi.class);
+    static final int MAX_RESULTS = 2000;
+    private static final int MAX_LINE_MINUTES = 24 * 60;
+
+    private final Vertx vertx;
+    private final ProductAdministration products;
+    private final Optional<ResultJournal> journal;
+    private final Optional<EvidenceStore> evidence;
+    private final AuditTrail audit;
+    private final ExecutorService administration;
+    private final Optional<String> writesRefused;
+
+    ConsoleApi(Vertx vertx, ProductAdministration products, Optional<ResultJournal> journal,
+            Optional<EvidenceStore> evidence, AuditTrail audit, ExecutorService administration,
+            Optional<String> writesRefused) {
+        this.vertx = vertx;
+        this.products = products;
+        this.journal = journal;
+        this.evidence = evidence;
+        this.audit = audit;
+        this.administration = administration;
+        this.writesRefused = writesRefused;
+    }
+
+    JsonObject resultJson(ResultRecord result) {
+        return ConsoleJson.result(result, evidence.map(e -> e.holds(result.resultId())).orElse(false),
+                Optional.empty());
+    }
+
+    void products(RoutingContext ctx) {
+        answer(ctx, blocking(() -> {
+            JsonArray all = new JsonArray();
+            for (ProductOverview product : products.products()) {
+                all.add(ConsoleJson.product(products.describe(product.product())));
+            }
+            return all;
+        }));
+    }
+
+    /** The line's latest parts, newest first: {@code minutes} back, at most {@code limit}. */
+    void parts(RoutingContext ctx) {
+        int limit = intParam(ctx, "limit", 200, 1, MAX_RESULTS);
+        int minutes = intParam(ctx, "minutes", 10, 1, MAX_LINE_MINUTES);
+        answer(ctx, journal().thenCompose(j -> j.page(false, Long.MAX_VALUE,
+                new ResultFilter("", "", null, true), Instant.now().minus(Duration.ofMinutes(minutes)), null, limit))
+                .thenApply(results -> new JsonArray(results.stream().map(this::resultJson).toList())));
+    }
+
+    /**
+     * A product's latest scored images, newest first, each with its review where a person gave one: what the
+     * histogram and the threshold slider show. Parts decided from their views are left out (their views are in).
+     */
+    void results(RoutingContext ctx) {
+        String product = requiredParam(ctx, "product");
+        int limit = intParam(ctx, "limit", 500, 1, MAX_RESULTS);
+        answer(ctx, journal().thenCompose(j -> j.page(false, Long.MAX_VALUE,
+                new ResultFilter(product, "", null, false), null, null, limit))
+                .thenCompose(results -> blocking(() -> reviewsOf(product)).thenApply(reviews -> new JsonArray(
+                        results.stream().filter(r -> r.viewResultIds().isEmpty())
+                                .map(r -> ConsoleJson.result(r, evidence.map(e -> e.holds(r.resultId())).orElse(false),
+                                        Optional.ofNullable(reviews.get(r.resultId())))).toList()))));
+    }
+
+    /** The results no one has decided yet: NOT_DECIDABLE, not reviewed, newest first. */
+    void reviewQueue(RoutingContext ctx) {
+        String product = Optional.ofNullable(ctx.request().getParam("product")).orElse("");
+        int limit = intParam(ctx, "limit", 200, 1, MAX_RESULTS);
+        answer(ctx, journal().thenCompose(j -> j.page(false, Long.MAX_VALUE,
+                new ResultFilter(product, "", Evaluation.NOT_DECIDABLE, false), null, null, limit))
+                .thenCompose(results -> blocking(() -> reviewsOf(product)).thenApply(reviews -> new JsonArray(
+                        results.stream().filter(r -> !reviews.containsKey(r.resultId())).map(this::resultJson)
+                                .toList()))));
+    }
+
+    /**
+     * A person decides a result: {@code {"evaluation": "OK" | "NOT_OK", "asNormal": bool}}; with asNormal an OK
+     * part's kept image becomes a normal for the product's next fine-tune.
+     */
+    void review(RoutingContext ctx, Actor who) {
+        long resultId = longPathParam(ctx, "resultId");
+        JsonObject body = jsonBody(ctx);
+        Evaluation evaluation = switch (String.valueOf(body.getValue("evaluation"))) {
+            case "OK" -> Evaluation.OK;
+            case "NOT_OK" -> Evaluation.NOT_OK;
+            default -> throw new IllegalArgumentException("evaluation must be OK or NOT_OK, not "
+                    + Echo.quoted(String.valueOf(body.getValue("evaluation"))));
+        };
+        boolean asNormal = Boolean.TRUE.equals(body.getValue("asNormal"));
+        if (asNormal && evaluation != Evaluation.OK) {
+            throw new IllegalArgumentException("only a part reviewed OK can be a normal");
+        }
+        if (asNormal && writesRefused.isPresent()) {
+            throw new IllegalStateException(writesRefused.get());
+        }
+        answer(ctx, journal().thenCompose(j -> j.byId(resultId)).thenCompose(found -> {
+            ResultRecord result = found.orElseThrow(() -> new NoSuchElementException("no result " + resultId
+                    + " in the journal"));
+            CompletableFuture<Optional<EvidenceStore.Kept>> image = asNormal ? kept(resultId)
+                    : CompletableFuture.completedFuture(Optional.empty());
+            return image.thenCompose(kept -> blocking(() -> {
+                if (asNormal) {
+                    products.upload(result.product(), new ImageInput.Encoded(ByteBuffer.wrap(kept.orElseThrow(
+                            () -> new NoSuchElementException("the image of result " + resultId + " is not kept"))
+                            .image())), false);
+                }
+                return ConsoleJson.review(audit.review(resultId, result.product(), result.version(),
+                        result.rawScore(), evaluation, who)).put("keptAsNormal", asNormal);
+            }));
+        }));
+    }
+
+    void changes(RoutingContext ctx) {
+        String product = Optional.ofNullable(ctx.request().getParam("product")).orElse("");
+        int limit = intParam(ctx, "limit", 100, 1, MAX_RESULTS);
+        answer(ctx, blocking(() -> new JsonArray(audit.changes(product, limit).stream().map(ConsoleJson::change)
+                .toList())));
+    }
+
+    /** The kept image of a result; with {@code overlay=true} its heatmap overlay where one was kept. */
+    void image(RoutingContext ctx) {
+        long resultId = longPathParam(ctx, "resultId");
+        boolean overlay = "true".equals(ctx.request().getParam("overlay"));
+        kept(resultId).whenComplete((found, failure) -> vertx.runOnContext(v -> {
+            if (failure != null) {
+                fail(ctx, failure);
+                return;
+            }
+            if (found.isEmpty()) {
+                fail(ctx, new NoSuchElementException("the image of result " + resultId + " is not kept"));
+                return;
+            }
+            EvidenceStore.Kept kept = found.get();
+            boolean heatmap = overlay && kept.heatmapOverlay().length > 0;
+            ctx.response().putHeader("content-type", heatmap ? "image/png" : "image/" + kept.format().extension()
+                            .replace("jpg", "jpeg")).putHeader("cache-control", "private, max-age=3600")
+                    .end(Buffer.buffer(heatmap ? kept.heatmapOverlay() : kept.image()));
+        }));
+    }
+
+    void moveThreshold(RoutingContext ctx, Actor who) {
+        String product = ctx.pathParam("product");
+        Object value = jsonBody(ctx).getValue("threshold");
+        if (!(value instanceof Number threshold)) {
+            throw new IllegalArgumentException("threshold must be a number, not " + Echo.quoted(String.valueOf(value)));
+        }
+        answer(ctx, storeChange(() -> ConsoleJson.product(products.moveThreshold(product, threshold.doubleValue(),
+                who))));
+    }
+
+    void resetThreshold(RoutingContext ctx, Actor who) {
+        String product = ctx.pathParam("product");
+        answer(ctx, storeChange(() -> ConsoleJson.product(products.resetThreshold(product, who))));
+    }
+
+    void promote(RoutingContext ctx, Actor who) {
+        String product = ctx.pathParam("product");
+        Object value = jsonBody(ctx).getValue("version");
+        if (!(value instanceof Integer version)) {
+            throw new IllegalArgumentException("version must be a whole number, not "
+                    + Echo.quoted(String.valueOf(value)));
+        }
+        answer(ctx, storeChange(() -> ConsoleJson.product(products.promote(product, version, who))));
+    }
+
+    void rollback(RoutingContext ctx, Actor who) {
+        String product = ctx.pathParam("product");
+        answer(ctx, storeChange(() -> ConsoleJson.product(products.rollback(product, who))));
+    }
+
+    private Map<Long, Review> reviewsOf(String product) throws IOException {
+        return audit.reviews(product, MAX_RESULTS * 5).stream()
+                .collect(Collectors.toMap(Review::resultId, Function.identity()));
+    }
+
+    private CompletableFuture<Optional<EvidenceStore.Kept>> kept(long resultId) {
+        return evidence.isEmpty() ? CompletableFuture.failedFuture(new IllegalStateException(
+                "this node keeps no images of results (journal.images.enabled is false)"))
+                : evidence.get().read(resultId);
+    }
+
+    private CompletableFuture<ResultJournal> journal() {
+        return journal.map(CompletableFuture::completedFuture).orElseGet(() -> CompletableFuture.failedFuture(
+                new IllegalStateException("this node keeps no journal of results (journal.enabled is false)")));
+    }
+
+    private <T> CompletableFuture<T> storeChange(Callable<T> change) {
+        if (writesRefused.isPresent()) {
+            return CompletableFuture.failedFuture(new ForbiddenException(writesRefused.get()));
+        }
+        return blocking(change);
+    }
+
+    private <T> CompletableFuture<T> blocking(Callable<T> work) {
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return work.call();
+                } catch (Exception e) {
+                    throw new CompletionException(e);
+                }
+            }, administration);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new RejectedExecutionException(
+                    "the node is busy with other changes; try again in a moment"));
+        }
+    }
+
+    private void answer(RoutingContext ctx, CompletableFuture<?> reply) {
+        Future.fromCompletionStage(reply, vertx.getOrCreateContext()).onComplete(done -> {
+            if (done.failed()) {
+                fail(ctx, done.cause());
+            } else if (!ctx.response().ended()) {
+                ctx.json(done.result());
+            }
+        });
+    }
+
+    /** A refusal: the person may not do this here, whatever their role. */
+    static final class ForbiddenException extends RuntimeException {
+        ForbiddenException(String message) {
+            super(message);
+        }
+    }
+
+    static void fail(RoutingContext ctx, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                ? failure.getCause() : failure;
+        int status;
+        if (cause instanceof ForbiddenException) {
+            status = 403;
+        } else if (cause instanceof IllegalArgumentException || cause instanceof DecodeException) {
+            status = 400;
+        } else if (cause instanceof UnknownProductException || cause instanceof UnknownVersionException
+                || cause instanceof NoSuchElementException) {
+            status = 404;
+        } else if (cause instanceof StoreFullException || cause instanceof RejectedExecutionException) {
+            status = 503;
+        } else if (cause instanceof StoreException || cause instanceof IllegalStateException) {
+            status = 409;
+        } else if (cause instanceof RejectedRequestException rejected) {
+            status = switch (rejected.reason()) {
+                case INVALID_ARGUMENT -> 400;
+                case NOT_FOUND -> 404;
+                case FAILED_PRECONDITION -> 409;
+                case RESOURCE_EXHAUSTED, UNAVAILABLE -> 503;
+                case DEADLINE_EXCEEDED -> 504;
+                case CANCELLED, INTERNAL -> 500;
+            };
+        } else if (cause instanceof IOException) {
+            status = 503;
+        } else {
+            LOG.error("console request {} failed", ctx.request().path(), cause);
+            status = 500;
+        }
+        if (!ctx.response().ended()) {
+            ctx.response().setStatusCode(status).putHeader("content-type", "application/json")
+                    .end(new JsonObject().put("error", String.valueOf(cause.getMessage())).encode());
+        }
+    }
+
+    private static JsonObject jsonBody(RoutingContext ctx) {
+        try {
+            JsonObject body = ctx.body().asJsonObject();
+            if (body == null) {
+                throw new IllegalArgumentException("the request needs a JSON object as its body");
+            }
+            return body;
+        } catch (DecodeException | ClassCastException e) {
+            throw new IllegalArgumentException("the request's body is not a JSON object: " + e.getMessage());
+        }
+    }
+
+    private static String requiredParam(RoutingContext ctx, String name) {
+        String value = ctx.request().getParam(name);
+        if (value == null || value.isEmpty()) {
+            throw new IllegalArgumentException(name + " is required");
+        }
+        return value;
+    }
+
+    private static int intParam(RoutingContext ctx, String name, int fallback, int min, int max) {
+        String value = ctx.request().getParam(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= min && n <= max) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException(name + " must be a whole number " + min + ".." + max + ", not "
+                + Echo.quoted(value));
+    }
+
+    private static long longPathParam(RoutingContext ctx, String name) {
+        String value = ctx.pathParam(name);
+        try {
+            long n = Long.parseLong(value);
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // said below
+        }
+        throw new IllegalArgumentException(name + " must be a result id (a whole number above 0), not "
+                + Echo.quoted(value));
+    }
+}

@@ -1,0 +1,505 @@
+'use strict';
+// The KD-Edge console: one page, no build step. It reads the node's JSON API and its event stream; every change is
+// sent with the CSRF token from the XSRF-TOKEN cookie and checked again by the node, whatever this page shows.
+
+const LINE_MINUTES = 5;
+const PARTS_PER_STATION = 12;
+const state = {
+  role: null,
+  writable: false,
+  parts: [],          // the line's parts of the last minutes, newest first
+  paused: false,
+  waiting: [],        // parts that arrived while paused, oldest first
+  products: [],
+  results: [],        // the selected product's latest results
+  events: null,
+  confirm: null,
+};
+
+const $ = (id) => document.getElementById(id);
+
+function csrfToken() {
+  const cookie = document.cookie.split('; ').find((c) => c.startsWith('XSRF-TOKEN='));
+  return cookie ? decodeURIComponent(cookie.substring('XSRF-TOKEN='.length)) : '';
+}
+
+async function api(method, path, body) {
+  const headers = { 'X-XSRF-TOKEN': csrfToken() };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(path, {
+    method, headers, credentials: 'same-origin',
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 204) return null;
+  const json = await response.json().catch(() => ({ error: 'HTTP ' + response.status }));
+  if (!response.ok) {
+    const error = new Error(json.error || 'HTTP ' + response.status);
+    error.status = response.status;
+    throw error;
+  }
+  return json;
+}
+
+function say(text, isError) {
+  const message = $('message');
+  message.textContent = text;
+  message.className = isError ? 'error' : '';
+}
+
+function fixed(x) {
+  return x === null || x === undefined ? '—' : Number(x).toPrecision(4);
+}
+
+function el(tag, attributes, ...children) {
+  const node = document.createElement(tag);
+  Object.entries(attributes || {}).forEach(([k, v]) => {
+    if (k === 'class') node.className = v; else if (k === 'text') node.textContent = v; else node.setAttribute(k, v);
+  });
+  children.forEach((child) => node.append(child));
+  return node;
+}
+
+function isEngineer() {
+  return state.role === 'engineer';
+}
+
+// ---- signing in
+
+async function start() {
+  try {
+    const me = await api('GET', '/api/session');
+    signedIn(me);
+  } catch (e) {
+    if (e.status === 401) showSignIn(); else say(e.message, true);
+  }
+}
+
+function showSignIn() {
+  $('console').hidden = true;
+  $('who').hidden = true;
+  $('sign-in').hidden = false;
+  $('account-name').focus();
+}
+
+function signedIn(me) {
+  state.role = me.role;
+  state.writable = me.writable;
+  $('account').textContent = me.account;
+  $('role').textContent = me.role;
+  $('who').hidden = false;
+  $('sign-in').hidden = true;
+  $('console').hidden = false;
+  if (!isEngineer()) {
+    // an observer gets no write controls at all (the node refuses their writes anyway)
+    document.querySelectorAll('.engineer-only').forEach((node) => node.remove());
+  } else if (!me.writable) {
+    say('Changes to the model store are off on this node: ' + me.writesRefused);
+  }
+  loadLine();
+  loadProducts();
+  loadReviewQueue();
+}
+
+$('sign-in').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  $('sign-in-error').textContent = '';
+  try {
+    const me = await api('POST', '/api/session', { account: $('account-name').value, password: $('password').value });
+    $('password').value = '';
+    const session = await api('GET', '/api/session');
+    signedIn(Object.assign(me, session));
+  } catch (e) {
+    $('sign-in-error').textContent = e.message;
+  }
+});
+
+$('sign-out').addEventListener('click', async () => {
+  await api('DELETE', '/api/session').catch(() => null);
+  window.location.reload();
+});
+
+// ---- views
+
+document.querySelectorAll('.tab').forEach((tab) => tab.addEventListener('click', () => showView(tab.dataset.view)));
+
+function showView(name) {
+  document.querySelectorAll('.tab').forEach((tab) => tab.setAttribute('aria-pressed', String(tab.dataset.view === name)));
+  document.querySelectorAll('.view').forEach((view) => { view.hidden = view.id !== 'view-' + name; });
+  if (name === 'product') loadResults();
+  if (name === 'review') loadReviewQueue();
+  if (name === 'changes') loadChanges();
+}
+
+// ---- line
+
+async function loadLine() {
+  try {
+    state.parts = await api('GET', '/api/parts?minutes=' + LINE_MINUTES + '&limit=2000');
+    renderLine();
+  } catch (e) {
+    say(e.message, true);
+  }
+  if (!state.events) {
+    state.events = new EventSource('/api/events');
+    state.events.addEventListener('part', (event) => arrived(JSON.parse(event.data)));
+  }
+}
+
+function arrived(part) {
+  if (state.parts.some((p) => p.resultId === part.resultId) || state.waiting.some((p) => p.resultId === part.resultId)) {
+    return;
+  }
+  if (state.paused) {
+    state.waiting.push(part);
+    $('step').disabled = false;
+    $('waiting').textContent = state.waiting.length + ' waiting';
+  } else {
+    state.parts.unshift(part);
+    renderLine();
+  }
+  if (part.evaluation === 'NOT_DECIDABLE') loadReviewQueue();
+}
+
+$('pause').addEventListener('click', () => {
+  state.paused = !state.paused;
+  $('pause').textContent = state.paused ? 'Resume' : 'Pause';
+  $('pause').setAttribute('aria-pressed', String(state.paused));
+  if (!state.paused) {
+    state.waiting.reverse().forEach((part) => state.parts.unshift(part));
+    state.waiting = [];
+    $('waiting').textContent = '';
+    $('step').disabled = true;
+    renderLine();
+  }
+});
+
+$('step').addEventListener('click', () => {
+  const next = state.waiting.shift();
+  if (next) {
+    state.parts.unshift(next);
+    renderLine();
+  }
+  $('step').disabled = state.waiting.length === 0;
+  $('waiting').textContent = state.waiting.length ? state.waiting.length + ' waiting' : '';
+});
+
+function percentile(values, p) {
+  if (!values.length) return null;
+  const sorted = values.slice().sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)];
+}
+
+function renderLine() {
+  const since = Date.now() - LINE_MINUTES * 60000;
+  state.parts = state.parts.filter((p) => p.recordedAt >= since || state.parts.indexOf(p) < PARTS_PER_STATION);
+  const recent = state.parts.filter((p) => p.recordedAt >= since);
+  const rejected = recent.filter((p) => p.evaluation === 'NOT_OK').length;
+  const review = recent.filter((p) => p.evaluation === 'NOT_DECIDABLE').length;
+  const p99 = percentile(recent.map((p) => p.totalMs).filter((ms) => ms > 0), 0.99);
+  $('line-stats').textContent = 'Last ' + LINE_MINUTES + ' minutes: ' + recent.length + ' parts, reject rate '
+    + (recent.length ? (100 * rejected / recent.length).toFixed(1) : '0.0') + '%, ' + review + ' to review, p99 latency '
+    + (p99 === null ? '—' : p99.toFixed(1) + ' ms');
+  const byStation = new Map();
+  state.parts.forEach((p) => {
+    const station = p.station || '(no station)';
+    if (!byStation.has(station)) byStation.set(station, []);
+    if (byStation.get(station).length < PARTS_PER_STATION) byStation.get(station).push(p);
+  });
+  const stations = $('stations');
+  stations.replaceChildren();
+  [...byStation.keys()].sort().forEach((station) => {
+    const list = el('ul', { class: 'cards' });
+    byStation.get(station).forEach((part) => list.append(partCard(part)));
+    stations.append(el('section', { class: 'station', 'aria-label': 'Station ' + station },
+      el('h3', { text: station }), list));
+  });
+}
+
+function thumbnail(part) {
+  if (!part.imageKept) return el('div', { class: 'no-image', text: 'image not kept' });
+  return el('img', { src: '/api/results/' + part.resultId + '/image?overlay=true',
+    alt: 'Part ' + part.partId + ' with its heatmap', loading: 'lazy' });
+}
+
+function partCard(part, ...extra) {
+  return el('li', { class: 'card part', 'data-result-id': String(part.resultId) }, thumbnail(part),
+    el('div', {},
+      el('div', { text: part.partId + (part.view ? ' · ' + part.view : '') }),
+      el('div', { class: 'evaluation ' + part.evaluation, text: part.evaluation.replace('_', ' ') }),
+      el('div', { text: part.product + ' v' + part.version + ' · score ' + fixed(part.rawScore)
+        + ' / ' + fixed(part.threshold) }),
+      el('div', { text: new Date(part.recordedAt).toLocaleTimeString() + (part.note ? ' · ' + part.note : '') }),
+      ...extra));
+}
+
+// ---- product: histogram, threshold slider, versions
+
+async function loadProducts() {
+  try {
+    state.products = await api('GET', '/api/products');
+  } catch (e) {
+    say(e.message, true);
+    return;
+  }
+  const select = $('product');
+  const chosen = select.value;
+  select.replaceChildren(...state.products.map((p) => el('option', { value: p.product, text: p.product })));
+  if (chosen) select.value = chosen;
+  renderVersions();
+}
+
+function product() {
+  return state.products.find((p) => p.product === $('product').value);
+}
+
+function activeVersion() {
+  const p = product();
+  return p && p.versions.find((v) => v.active);
+}
+
+$('product').addEventListener('change', () => { renderVersions(); loadResults(); });
+$('last-n').addEventListener('change', loadResults);
+
+async function loadResults() {
+  const p = product();
+  if (!p) return;
+  try {
+    state.results = await api('GET', '/api/results?product=' + encodeURIComponent(p.product) + '&limit=' + $('last-n').value);
+  } catch (e) {
+    say(e.message, true);
+    return;
+  }
+  const active = activeVersion();
+  const scores = state.results.map((r) => r.rawScore).concat(active ? [active.threshold] : []);
+  const slider = $('threshold-slider');
+  const low = Math.min(...scores);
+  const high = Math.max(...scores);
+  const pad = (high - low) * 0.05 || Math.abs(high) * 0.05 || 0.01;
+  slider.min = String(Math.max(0, low - pad));
+  slider.max = String(high + pad);
+  slider.value = String(active ? active.threshold : high);
+  $('product-summary').textContent = state.results.length + ' latest results of ' + p.product
+    + (active ? '; version ' + active.version + ' (' + active.method + ') serves threshold ' + fixed(active.threshold)
+      + (active.reviewFrom !== null ? ', review from ' + fixed(active.reviewFrom) : '')
+      + (active.fittedThreshold !== active.threshold ? ', fitted ' + fixed(active.fittedThreshold) : '') : '');
+  renderHistogram();
+  preview();
+}
+
+/** The evaluation a score gets at threshold t, with the active version's review band kept where it lies below t. */
+function evaluationAt(score, t, reviewFrom) {
+  if (score >= t) return 'NOT_OK';
+  if (reviewFrom !== null && reviewFrom !== undefined && reviewFrom < t && score >= reviewFrom) return 'NOT_DECIDABLE';
+  return 'OK';
+}
+
+function flipsAt(t) {
+  const active = activeVersion();
+  const reviewFrom = active ? active.reviewFrom : null;
+  return state.results.map((r) => ({ result: r, wouldBe: evaluationAt(r.rawScore, t, reviewFrom) }))
+    .filter((f) => f.wouldBe !== f.result.evaluation);
+}
+
+function preview() {
+  const t = Number($('threshold-slider').value);
+  $('threshold-value').textContent = fixed(t);
+  const flips = flipsAt(t);
+  $('preview').textContent = flips.length + ' of the last ' + state.results.length
+    + ' results would change evaluation at threshold ' + fixed(t);
+  $('preview').dataset.changes = String(flips.length);
+  const body = $('flips').querySelector('tbody');
+  body.replaceChildren(...flips.slice(0, 200).map((f) => el('tr', {},
+    el('td', { text: String(f.result.resultId) }), el('td', { text: f.result.partId }),
+    el('td', { text: fixed(f.result.rawScore) }),
+    el('td', { class: f.result.evaluation, text: f.result.evaluation }),
+    el('td', { class: f.wouldBe, text: f.wouldBe }))));
+  $('flips').hidden = flips.length === 0;
+  drawThreshold();
+}
+
+$('threshold-slider').addEventListener('input', preview);
+
+let histogram = null;
+
+function renderHistogram() {
+  const container = $('histogram');
+  container.replaceChildren();
+  histogram = null;
+  if (!state.results.length || typeof uPlot === 'undefined') return;
+  const slider = $('threshold-slider');
+  const low = Number(slider.min);
+  const high = Number(slider.max);
+  const bins = 40;
+  const width = (high - low) / bins || 1;
+  const centers = [];
+  const counts = { OK: [], NOT_OK: [], NOT_DECIDABLE: [] };
+  for (let i = 0; i < bins; i++) {
+    centers.push(low + (i + 0.5) * width);
+    Object.values(counts).forEach((c) => c.push(0));
+  }
+  state.results.forEach((r) => {
+    const label = r.review ? r.review.evaluation : r.evaluation;
+    const bin = Math.min(bins - 1, Math.max(0, Math.floor((r.rawScore - low) / width)));
+    counts[label][bin] += 1;
+  });
+  const bars = uPlot.paths.bars({ size: [0.9, 40] });
+  histogram = new uPlot({
+    width: Math.min(container.parentElement.clientWidth || 800, 900),
+    height: 240,
+    scales: { x: { time: false, range: [low, high] } },
+    axes: [{ label: 'raw score' }, { label: 'results' }],
+    series: [
+      {},
+      { label: 'OK', stroke: '#1e6b34', fill: 'rgba(30,107,52,0.5)', paths: bars },
+      { label: 'NOT OK', stroke: '#a4161a', fill: 'rgba(164,22,26,0.5)', paths: bars },
+      { label: 'to review', stroke: '#8a5a00', fill: 'rgba(138,90,0,0.5)', paths: bars },
+    ],
+    hooks: { draw: [(u) => drawThresholdLine(u)] },
+  }, [centers, counts.OK, counts.NOT_OK, counts.NOT_DECIDABLE], container);
+}
+
+function drawThresholdLine(u) {
+  const x = u.valToPos(Number($('threshold-slider').value), 'x', true);
+  const ctx = u.ctx;
+  ctx.save();
+  ctx.strokeStyle = '#0b57d0';
+  ctx.lineWidth = 2 * devicePixelRatio;
+  ctx.beginPath();
+  ctx.moveTo(x, u.bbox.top);
+  ctx.lineTo(x, u.bbox.top + u.bbox.height);
+  ctx.stroke();
+  ctx.restore();
+}
+
+function drawThreshold() {
+  if (histogram) histogram.redraw(false, false);
+}
+
+function renderVersions() {
+  const p = product();
+  const body = $('versions').querySelector('tbody');
+  if (!p) {
+    body.replaceChildren();
+    return;
+  }
+  body.replaceChildren(...p.versions.slice().reverse().map((v) => {
+    const stateCell = el('td', { text: v.active ? 'active' : '' });
+    if (!v.active && isEngineer() && state.writable) {
+      const promote = el('button', { type: 'button', class: 'promote', text: 'Promote v' + v.version + '…' });
+      promote.addEventListener('click', () => ask('Serve version ' + v.version + ' of ' + p.product + ' on the line?',
+        () => change('POST', '/api/products/' + encodeURIComponent(p.product) + '/promote', { version: v.version },
+          'version ' + v.version + ' promoted')));
+      stateCell.append(promote);
+    }
+    return el('tr', { 'data-version': String(v.version) }, el('td', { text: String(v.version) }),
+      el('td', { text: v.method }), el('td', { text: fixed(v.threshold) }), el('td', { text: fixed(v.reviewFrom) }),
+      el('td', { text: v.createdAt }), stateCell);
+  }));
+  const rollback = $('rollback');
+  if (rollback) rollback.disabled = !state.writable || p.previousActiveVersions.length === 0;
+}
+
+/** Shows what a change will do and runs it only on Confirm. */
+function ask(text, action) {
+  const box = $('confirm-box');
+  if (!box) return;
+  $('confirm-text').textContent = text;
+  state.confirm = action;
+  box.hidden = false;
+  $('confirm-yes').focus();
+}
+
+if ($('confirm-yes')) {
+  $('confirm-yes').addEventListener('click', async () => {
+    const action = state.confirm;
+    state.confirm = null;
+    $('confirm-box').hidden = true;
+    if (action) await action();
+  });
+  $('confirm-no').addEventListener('click', () => { state.confirm = null; $('confirm-box').hidden = true; });
+  $('apply-threshold').addEventListener('click', () => {
+    const p = product();
+    const t = Number($('threshold-slider').value);
+    const flips = flipsAt(t).length;
+    ask('Serve ' + p.product + ' at threshold ' + fixed(t) + ' from now on (a new version with the same model; '
+      + flips + ' of the last ' + state.results.length + ' results would have changed)?',
+      () => change('POST', '/api/products/' + encodeURIComponent(p.product) + '/threshold', { threshold: t },
+        'threshold ' + fixed(t) + ' applied'));
+  });
+  $('reset-threshold').addEventListener('click', () => {
+    const p = product();
+    const active = activeVersion();
+    ask('Serve ' + p.product + ' at the threshold its fit set (' + fixed(active.fittedThreshold) + ')?',
+      () => change('POST', '/api/products/' + encodeURIComponent(p.product) + '/threshold/reset', {},
+        'threshold reset to the fitted ' + fixed(active.fittedThreshold)));
+  });
+  $('rollback').addEventListener('click', () => {
+    const p = product();
+    ask('Roll ' + p.product + ' back to version ' + p.previousActiveVersions[0] + '?',
+      () => change('POST', '/api/products/' + encodeURIComponent(p.product) + '/rollback', {}, 'rolled back'));
+  });
+}
+
+async function change(method, path, body, done) {
+  try {
+    await api(method, path, body);
+    say(done);
+    await loadProducts();
+    await loadResults();
+  } catch (e) {
+    say(e.message, true);
+  }
+}
+
+// ---- review queue
+
+async function loadReviewQueue() {
+  let queue;
+  try {
+    queue = await api('GET', '/api/review');
+  } catch (e) {
+    say(e.message, true);
+    return;
+  }
+  $('review-count').textContent = queue.length ? '(' + queue.length + ')' : '';
+  $('review-queue').replaceChildren(...queue.map((part) => {
+    const buttons = [];
+    if (isEngineer()) {
+      buttons.push(reviewButton(part, 'OK', false, 'OK'),
+        reviewButton(part, 'OK', true, 'OK, keep as normal'), reviewButton(part, 'NOT_OK', false, 'NOT OK'));
+      if (!part.imageKept || !state.writable) buttons[1].disabled = true;
+    }
+    return partCard(part, el('div', { class: 'toolbar' }, ...buttons));
+  }));
+}
+
+function reviewButton(part, evaluation, asNormal, text) {
+  const button = el('button', { type: 'button', class: 'review-' + evaluation + (asNormal ? ' as-normal' : ''),
+    text, 'aria-label': text + ': part ' + part.partId });
+  button.addEventListener('click', async () => {
+    try {
+      await api('POST', '/api/results/' + part.resultId + '/review', { evaluation, asNormal });
+      say('part ' + part.partId + ' marked ' + evaluation + (asNormal ? ' and kept as a normal' : ''));
+      loadReviewQueue();
+    } catch (e) {
+      say(e.message, true);
+    }
+  });
+  return button;
+}
+
+// ---- changes
+
+async function loadChanges() {
+  try {
+    const changes = await api('GET', '/api/changes?limit=200');
+    $('changes').querySelector('tbody').replaceChildren(...changes.map((c) => el('tr', {},
+      el('td', { text: new Date(c.at).toLocaleString() }), el('td', { text: c.who }), el('td', { text: c.door }),
+      el('td', { text: c.action }), el('td', { text: c.product }), el('td', { text: c.subject }),
+      el('td', { text: c.before }), el('td', { text: c.after }))));
+  } catch (e) {
+    say(e.message, true);
+  }
+}
+
+start();
