@@ -216,9 +216,13 @@ function renderLine() {
 }
 
 function thumbnail(part) {
-  if (!part.imageKept) return el('div', { class: 'no-image', text: 'image not kept' });
-  return el('img', { src: '/api/results/' + part.resultId + '/image?overlay=true',
-    alt: 'Part ' + part.partId + ' with its heatmap', loading: 'lazy' });
+  // every part that is not OK has its image kept (written just after its result: try it even when the result said
+  // not yet); an OK part's only when it is in the sample
+  if (!part.imageKept && part.evaluation === 'OK') return el('div', { class: 'no-image', text: 'image not kept' });
+  const image = el('img', { src: '/api/results/' + part.resultId + '/image?overlay=true',
+    alt: 'Part ' + part.partId + (part.evaluation === 'OK' ? '' : ' with its heatmap'), loading: 'lazy' });
+  image.addEventListener('error', () => image.replaceWith(el('div', { class: 'no-image', text: 'image not kept' })));
+  return image;
 }
 
 function partCard(part, ...extra) {
@@ -348,11 +352,12 @@ function renderHistogram() {
     height: 240,
     scales: { x: { time: false, range: [low, high] } },
     axes: [{ label: 'raw score' }, { label: 'results' }],
+    legend: { live: false },
     series: [
       {},
-      { label: 'OK', stroke: '#1e6b34', fill: 'rgba(30,107,52,0.5)', paths: bars },
-      { label: 'NOT OK', stroke: '#a4161a', fill: 'rgba(164,22,26,0.5)', paths: bars },
-      { label: 'to review', stroke: '#8a5a00', fill: 'rgba(138,90,0,0.5)', paths: bars },
+      { label: 'OK', stroke: '#1e6b34', fill: 'rgba(30,107,52,0.5)', paths: bars, points: { show: false } },
+      { label: 'NOT OK', stroke: '#a4161a', fill: 'rgba(164,22,26,0.5)', paths: bars, points: { show: false } },
+      { label: 'to review', stroke: '#8a5a00', fill: 'rgba(138,90,0,0.5)', paths: bars, points: { show: false } },
     ],
     hooks: { draw: [(u) => drawThresholdLine(u)] },
   }, [centers, counts.OK, counts.NOT_OK, counts.NOT_DECIDABLE], container);

@@ -1,0 +1,235 @@
+package dev.kdedge.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kdedge.api.v1.Evaluation;
+import dev.kdedge.api.v1.InspectionRecord;
+import dev.kdedge.api.v1.ListResultsRequest;
+import dev.kdedge.api.v1.ResultFilter;
+import dev.kdedge.api.v1.ResultsGrpc;
+import dev.kdedge.calibration.demo.DemoFixture;
+import dev.kdedge.calibration.store.ModelStore;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.Dimension;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web console in a real browser (Debian's chromium, driven through chromium-driver by Selenium) against a node
+ * serving TLS, as the field engineer uses it: sign in, see the parts a camera sends appear on the line, move the
+ * threshold and see the preview count what the journal says, apply it, decide a part in the review queue, roll back;
+ * and as an observer: no write controls, and a write sent by hand from the page refused by the node. Screenshots at
+ * 1280 and 800 px wide and the page's weight and time to first render go to {@code target/console/}.
+ */
+class ConsoleBrowserTest {
+    private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
+    private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
+    private static final Path OUT = Path.of("target/console");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void anEngineerWatchesTunesAndDecidesAnObserverOnlyWatches() throws Exception {
+        if (System.getenv("CI") == null) {
+            assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                    "Debian's chromium and chromium-driver are not installed");
+        }
+        Files.createDirectories(OUT);
+        Path store = DemoFixture.copyOfStore(dir.resolve("store"));
+        BandedDemo banded = BandedDemo.publish(store);
+        ModelStore modelStore = new ModelStore(store);
+        Path ca = dir.resolve("ca.crt");
+        try (RunningNode node = new RunningNode(store, config -> {
+            ConsoleApiTest.console(config);
+            try {
+                ConsoleApiTest.tls(config, dir);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }, ca)) {
+            String page = "https://localhost:" + node.server.consolePort().orElseThrow() + "/";
+            WebDriver browser = chromium(dir.resolve("engineer-profile"));
+            try {
+                browser.get(page);
+                Map<?, ?> firstLoad = pageLoad(browser);
+                signIn(browser, ConsoleApiTest.ENGINEER, ConsoleApiTest.ENGINEER_PASSWORD);
+
+                ConsoleApiTest.score(node, banded.accepted(), "SN-1");
+                ConsoleApiTest.score(node, banded.toReview(), "SN-2");
+                ConsoleApiTest.score(node, DemoFixture.sampleDefect(), "SN-3");
+                wait(browser).until(b -> b.findElements(By.cssSelector("#stations .part")).size() == 3);
+                List<String> shown = browser.findElements(By.cssSelector("#stations .part .evaluation")).stream()
+                        .map(WebElement::getText).toList();
+                assertEquals(List.of("NOT OK", "NOT DECIDABLE", "OK"), shown, "parts appear as they come, newest first");
+                assertTrue(browser.findElement(By.id("line-stats")).getText().contains("3 parts, reject rate 33.3%"),
+                        browser.findElement(By.id("line-stats")).getText());
+                screenshot(browser, "line-1280.png");
+
+                browser.findElement(By.cssSelector(".tab[data-view=product]")).click();
+                wait(browser).until(b -> b.findElement(By.id("preview")).getText().contains("of the last 3 results"));
+                double fitted = banded.version().manifest().threshold().calibration().threshold();
+                double moved = (banded.reviewFrom() + fitted) / 2;
+                double chosen = setSlider(browser, moved);
+                int previewed = Integer.parseInt(browser.findElement(By.id("preview")).getAttribute("data-changes"));
+                assertEquals(changesAt(node, chosen, banded.reviewFrom()), previewed,
+                        "the preview counts what the journal's results would become");
+                double low = setSlider(browser, 1e-6);
+                assertEquals(changesAt(node, low, banded.reviewFrom()), Integer.parseInt(browser.findElement(
+                        By.id("preview")).getAttribute("data-changes")));
+                assertTrue(Integer.parseInt(browser.findElement(By.id("preview")).getAttribute("data-changes")) >= 2,
+                        "at a threshold below every score, the OK and the in-band parts would be rejected");
+                chosen = setSlider(browser, moved);
+                screenshot(browser, "product-1280.png");
+                browser.findElement(By.id("apply-threshold")).click();
+                wait(browser).until(b -> b.findElement(By.id("confirm-box")).isDisplayed());
+                browser.findElement(By.id("confirm-yes")).click();
+                wait(browser).until(b -> b.findElement(By.id("message")).getText().contains("applied"));
+                assertEquals(chosen, modelStore.activeBundle(DemoFixture.PRODUCT).manifest().threshold()
+                        .calibration().threshold(), 1e-12, "the threshold the slider showed is served");
+                int applied = modelStore.activeVersion(DemoFixture.PRODUCT).orElseThrow();
+
+                browser.findElement(By.cssSelector(".tab[data-view=review]")).click();
+                wait(browser).until(b -> b.findElements(By.cssSelector("#review-queue .part")).size() == 1);
+                screenshot(browser, "review-1280.png");
+                browser.findElement(By.cssSelector("#review-queue .review-NOT_OK")).click();
+                wait(browser).until(b -> b.findElements(By.cssSelector("#review-queue .part")).isEmpty());
+
+                browser.findElement(By.cssSelector(".tab[data-view=product]")).click();
+                wait(browser).until(b -> b.findElement(By.id("rollback")).isEnabled());
+                browser.findElement(By.id("rollback")).click();
+                browser.findElement(By.id("confirm-yes")).click();
+                wait(browser).until(b -> b.findElement(By.id("message")).getText().contains("rolled back"));
+                assertEquals(banded.version().version(), modelStore.activeVersion(DemoFixture.PRODUCT).orElseThrow());
+
+                browser.findElement(By.cssSelector(".tab[data-view=changes]")).click();
+                wait(browser).until(b -> b.findElements(By.cssSelector("#changes tbody tr")).size() == 3);
+                List<String> actions = browser.findElements(By.cssSelector("#changes tbody tr td:nth-child(4)"))
+                        .stream().map(WebElement::getText).toList();
+                assertEquals(List.of("rollback", "review", "threshold"), actions);
+                assertTrue(browser.findElement(By.cssSelector("#changes tbody tr:nth-child(3)")).getText()
+                        .contains("version " + applied), "the threshold's change names the version it made");
+
+                browser.manage().window().setSize(new Dimension(800, 1100));
+                browser.findElement(By.cssSelector(".tab[data-view=line]")).click();
+                screenshot(browser, "line-800.png");
+                browser.findElement(By.cssSelector(".tab[data-view=product]")).click();
+                wait(browser).until(b -> b.findElement(By.id("preview")).getText().contains("of the last"));
+                screenshot(browser, "product-800.png");
+                Files.writeString(OUT.resolve("page.txt"), "first load of the console (sign-in page), chromium "
+                        + "headless, node on the same machine over TLS: " + firstLoad + "\n");
+            } finally {
+                browser.quit();
+            }
+
+            WebDriver observer = chromium(dir.resolve("observer-profile"));
+            try {
+                observer.get(page);
+                signIn(observer, ConsoleApiTest.OBSERVER, ConsoleApiTest.OBSERVER_PASSWORD);
+                ConsoleApiTest.score(node, banded.toReview(), "SN-5");
+                wait(observer).until(b -> b.findElements(By.cssSelector("#stations .part")).size() == 4);
+                observer.findElement(By.cssSelector(".tab[data-view=review]")).click();
+                wait(observer).until(b -> b.findElements(By.cssSelector("#review-queue .part")).size() == 1);
+                assertEquals(List.of(), observer.findElements(By.cssSelector("#review-queue button")),
+                        "an observer is offered no decision");
+                observer.findElement(By.cssSelector(".tab[data-view=product]")).click();
+                assertEquals(List.of(), observer.findElements(By.cssSelector(".engineer-only, .promote, "
+                        + "#apply-threshold, #rollback")), "nor any change");
+                Object answer = ((JavascriptExecutor) observer).executeAsyncScript("const done = arguments[0];"
+                        + "fetch('/api/products/demo/rollback', {method: 'POST', headers: {'X-XSRF-TOKEN': "
+                        + "csrfToken(), 'Content-Type': 'application/json'}, body: '{}'})"
+                        + ".then(r => r.json().then(j => done(r.status + ' ' + j.error)));");
+                assertEquals("403 to roll back needs role engineer; account olga is observer", answer,
+                        "a write sent by hand from the observer's page");
+                assertEquals(banded.version().version(), modelStore.activeVersion(DemoFixture.PRODUCT).orElseThrow());
+                observer.manage().window().setSize(new Dimension(800, 1100));
+                observer.findElement(By.cssSelector(".tab[data-view=review]")).click();
+                screenshot(observer, "review-observer-800.png");
+            } finally {
+                observer.quit();
+            }
+        }
+    }
+
+    /** How many of the product's results in the journal would change evaluation at {@code threshold}. */
+    private static int changesAt(RunningNode node, double threshold, double reviewFrom) {
+        List<InspectionRecord> results = ResultsGrpc.newBlockingStub(node.channel)
+                .withDeadlineAfter(30, TimeUnit.SECONDS).listResults(ListResultsRequest.newBuilder()
+                        .setFilter(ResultFilter.newBuilder().setProduct(DemoFixture.PRODUCT)).setPageSize(1000).build())
+                .getResultsList();
+        return (int) results.stream().filter(r -> {
+            Evaluation at = r.getRawScore() >= threshold ? Evaluation.NOT_OK
+                    : reviewFrom < threshold && r.getRawScore() >= reviewFrom ? Evaluation.NOT_DECIDABLE
+                    : Evaluation.OK;
+            return at != r.getEvaluation();
+        }).count();
+    }
+
+    /** Moves the slider as a person would drag it (the value, then the input event); returns what it holds. */
+    private static double setSlider(WebDriver browser, double value) {
+        return ((Number) ((JavascriptExecutor) browser).executeScript("const s = document.getElementById("
+                + "'threshold-slider'); s.value = String(arguments[0]); s.dispatchEvent(new Event('input'));"
+                + "return Number(s.value);", value)).doubleValue();
+    }
+
+    private static void signIn(WebDriver browser, String account, String password) {
+        wait(browser).until(b -> b.findElement(By.id("sign-in")).isDisplayed());
+        browser.findElement(By.id("account-name")).sendKeys(account);
+        browser.findElement(By.id("password")).sendKeys(password);
+        browser.findElement(By.cssSelector("#sign-in button[type=submit]")).click();
+        wait(browser).until(b -> b.findElement(By.id("console")).isDisplayed());
+        assertEquals(account, browser.findElement(By.id("account")).getText());
+    }
+
+    /** The page's bytes over the wire and its first contentful paint, from the browser's own timings. */
+    private static Map<?, ?> pageLoad(WebDriver browser) {
+        wait(browser).until(b -> b.findElement(By.id("sign-in")).isDisplayed());
+        return (Map<?, ?>) ((JavascriptExecutor) browser).executeScript("const nav = performance"
+                + ".getEntriesByType('navigation')[0]; const resources = performance.getEntriesByType('resource');"
+                + "const paint = performance.getEntriesByName('first-contentful-paint')[0];"
+                + "return {transferredBytes: resources.reduce((n, r) => n + r.transferSize, nav.transferSize),"
+                + " decodedBytes: resources.reduce((n, r) => n + r.decodedBodySize, nav.decodedBodySize),"
+                + " requests: resources.length + 1, firstContentfulPaintMs: paint ? Math.round(paint.startTime) : -1,"
+                + " domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd)};");
+    }
+
+    private static WebDriver chromium(Path profile) {
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(CHROMIUM.toFile());
+        // the node's certificate is issued by the test's own CA
+        options.setAcceptInsecureCerts(true);
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1280,1100", "--user-data-dir=" + profile, "--no-first-run");
+        ChromeDriverService service = new ChromeDriverService.Builder()
+                .usingDriverExecutable(new File(CHROMEDRIVER.toString())).usingAnyFreePort().build();
+        return new ChromeDriver(service, options);
+    }
+
+    private static WebDriverWait wait(WebDriver browser) {
+        return new WebDriverWait(browser, Duration.ofSeconds(30));
+    }
+
+    private static void screenshot(WebDriver browser, String name) throws Exception {
+        Files.write(OUT.resolve(name), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
+    }
+}
