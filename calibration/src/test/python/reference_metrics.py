@@ -1,6 +1,6 @@
 """Reference values for MetricsCrossCheckTest, computed independently of the Java code.
 
-Image AUROC, F1 and pixel AUROC come from scikit-learn; PRO from scipy's connected-component labelling and a
+Image AUROC, F1 and pixel AUROC come from scikit-learn; the two-sample Kolmogorov-Smirnov statistic from scipy; PRO from scipy's connected-component labelling and a
 per-region cumulative count, integrated with numpy's trapezoid rule up to the FPR limit, as the MVTec AD
 evaluation code does. The STFPM code's "PRO" is written out from that code's description: 4000 evenly spaced
 thresholds from the highest score down, pixels strictly above count, FPR and overlap each min-max rescaled.
@@ -11,7 +11,7 @@ import json
 import sys
 
 import numpy as np
-from scipy import ndimage
+from scipy import ndimage, stats
 from sklearn.metrics import precision_recall_curve, roc_auc_score
 
 
@@ -94,6 +94,7 @@ def main():
                                     np.concatenate([m.ravel() for m in maps])),
         "pro": pro(maps, masks, fixture["maxFpr"]),
         "proAsStfpmCode": pro_as_stfpm_code(maps, masks, fixture["maxFpr"]),
+        "ks": stats.ks_2samp(fixture["ks"]["a"], fixture["ks"]["b"]).statistic,
     }))
 
 

@@ -285,9 +285,17 @@ async function loadResults() {
   $('product-summary').textContent = state.results.length + ' latest results of ' + p.product
     + (active ? '; version ' + active.version + ' (' + active.method + ') serves threshold ' + fixed(active.threshold)
       + (active.reviewFrom !== null ? ', review from ' + fixed(active.reviewFrom) : '')
-      + (active.fittedThreshold !== active.threshold ? ', fitted ' + fixed(active.fittedThreshold) : '') : '');
+      + (active.fittedThreshold !== active.threshold ? ', fitted ' + fixed(active.fittedThreshold) : '') : '')
+    + '. ' + driftText(p);
   renderHistogram();
   preview();
+}
+
+function driftText(p) {
+  if (!p.drift) return 'Drift: no reading yet (too few OK results of the active version, or no held-out scores).';
+  return 'Drift: ' + p.drift.statistic.toFixed(3) + ' (Kolmogorov-Smirnov, the latest ' + p.drift.recent
+    + ' OK results of version ' + p.drift.version + ' against its ' + p.drift.heldOut
+    + ' held-out normals; 0 alike, 1 apart)';
 }
 
 /** The evaluation a score gets at threshold t, with the active version's review band kept where it lies below t. */

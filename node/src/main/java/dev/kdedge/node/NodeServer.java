@@ -29,6 +29,7 @@ import dev.kdedge.node.results.LineNormals;
 import dev.kdedge.node.results.PartFeed;
 import dev.kdedge.node.results.PartResults;
 import dev.kdedge.node.results.ResultJournal;
+import dev.kdedge.node.results.ScoreDrift;
 import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.line.Stations;
 import dev.kdedge.node.metrics.CallMetrics;
@@ -87,6 +88,7 @@ public final class NodeServer implements AutoCloseable {
     private final Optional<EvidenceStore> evidence;
     private final Optional<PartResults> parts;
     private final Optional<PartFeed> partFeed;
+    private final Optional<ScoreDrift> drift;
     private final Optional<OpcUaLineServer> opcua;
     private final Optional<ConsoleServer> console;
     private final AuditTrail audit;
@@ -103,7 +105,7 @@ public final class NodeServer implements AutoCloseable {
     private NodeServer(HttpServer http, Optional<HttpServer> metricsHttp, List<TlsReloader> tlsReloaders,
             EngineCache engines, ScoringPipeline pipeline, Optional<ResultJournal> journal,
             Optional<EvidenceStore> evidence, Optional<PartResults> parts, Optional<PartFeed> partFeed,
-            Optional<OpcUaLineServer> opcua, Optional<ConsoleServer> console, AuditTrail audit, ExecutorService loader,
+            Optional<ScoreDrift> drift, Optional<OpcUaLineServer> opcua, Optional<ConsoleServer> console, AuditTrail audit, ExecutorService loader,
             ModelStore store, FineTuneJobs jobs, ExecutorService administration, Shutdown shutdown) {
         this.shutdown = shutdown;
         this.http = http;
@@ -115,6 +117,7 @@ public final class NodeServer implements AutoCloseable {
         this.evidence = evidence;
         this.parts = parts;
         this.partFeed = partFeed;
+        this.drift = drift;
         this.opcua = opcua;
         this.console = console;
         this.audit = audit;
@@ -166,6 +169,8 @@ public final class NodeServer implements AutoCloseable {
         }
         Optional<EvidenceStore> evidence = journal.isPresent() && config.journal.images.enabled
                 ? openEvidence(config, journalFile) : Optional.empty();
+        Optional<ScoreDrift> drift = journal.map(j -> new ScoreDrift(j, store, new ScoreDrift.Settings(
+                config.drift.window, config.drift.minResults, config.drift.everySeconds)));
         Optional<PartResults> parts = journal.map(j -> new PartResults(config.parts.views, config.parts.timeoutMillis,
                 j::recordPart));
         ExecutorService administration = new ThreadPoolExecutor(ADMINISTRATION_THREADS, ADMINISTRATION_THREADS, 0,
@@ -177,6 +182,7 @@ public final class NodeServer implements AutoCloseable {
         jobs.bindTo(registry);
         journal.ifPresent(j -> j.bindTo(registry));
         evidence.ifPresent(e -> e.bindTo(registry));
+        drift.ifPresent(d -> d.bindTo(registry));
         new ExecutorServiceMetrics(administration, "models", List.of()).bindTo(registry);
         CallMetrics calls = new CallMetrics(registry);
 
@@ -242,8 +248,8 @@ public final class NodeServer implements AutoCloseable {
                     .requestHandler(resetLimit).listen()
                     .onFailure(e -> metricsHttp.ifPresent(HttpServer::close))
                     .compose(http -> startOpcUa(vertx, config, stations, journal).compose(opcua -> startConsole(
-                            vertx, config, files, new ConsoleServer.Core(products, journal, evidence, partFeed, audit,
-                                    administration, writesRefused)).onFailure(e -> opcua.ifPresent(
+                            vertx, config, files, new ConsoleServer.Core(products, journal, evidence, partFeed, drift,
+                                    audit, administration, writesRefused)).onFailure(e -> opcua.ifPresent(
                                             NodeServer::closeQuietly)).map(console -> Map.entry(opcua, console)))
                     .onFailure(e -> {
                         http.close();
@@ -257,12 +263,13 @@ public final class NodeServer implements AutoCloseable {
                                 f.secure(new HttpServerOptions()).getSslOptions(), f))).ifPresent(reloaders::add);
                         serving.started();
                         return new NodeServer(http, metricsHttp, reloaders, engines, pipeline, journal, evidence,
-                                parts, partFeed, opcua, doors.getValue(), audit, loader, store, jobs,
+                                parts, partFeed, drift, opcua, doors.getValue(), audit, loader, store, jobs,
                                 administration, new Shutdown(serving, health, inspection,
                                         config.server.shutdownGraceSeconds));
                     })));
         })).onFailure(e -> {
             partFeed.ifPresent(PartFeed::close);
+            drift.ifPresent(ScoreDrift::close);
             audit.close();
             jobs.close();
             journal.ifPresent(NodeServer::closeQuietly);
@@ -405,6 +412,7 @@ public final class NodeServer implements AutoCloseable {
         pipeline.close();
         parts.ifPresent(PartResults::close);
         partFeed.ifPresent(PartFeed::close);
+        drift.ifPresent(ScoreDrift::close);
         if (journal.isPresent()) {
             journal.get().close();
         }

@@ -17,7 +17,7 @@ public final class StoreFullException extends IOException {
      * {@code failure}, from writing {@code bytes} bytes to {@code target}, as a StoreFullException when the file system
      * is out of space (the system said so, or less room is left than the write needed); otherwise {@code failure}.
      */
-    static IOException classify(IOException failure, Path target, long bytes) {
+    public static IOException classify(IOException failure, Path target, long bytes) {
         String reason = String.valueOf(failure.getMessage());
         long usable;
         try {

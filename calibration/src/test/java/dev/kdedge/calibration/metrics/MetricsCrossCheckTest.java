@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The metric code against independent implementations: scikit-learn (Debian's python3-sklearn) for image AUROC, the
- * F1-optimal threshold and pixel AUROC, and scipy labelling plus numpy integration for PRO (both MVTec's and the
+ * F1-optimal threshold and pixel AUROC, scipy's two-sample Kolmogorov-Smirnov statistic, and scipy labelling plus numpy integration for PRO (both MVTec's and the
  * STFPM code's), on random fixtures with
  * ties, several defect regions per image and maps that are not square. Without those packages the test is skipped
  * on a developer's machine and fails under CI, where .ci/run installs them.
@@ -66,11 +66,15 @@ class MetricsCrossCheckTest {
             masks.add(mask);
         }
         double maxFpr = 0.3;
+        // recent scores against held-out ones: shifted, fewer, ties within and across the samples
+        double[] recent = random.doubles(180).map(x -> Math.round((x + 0.15) * 50) / 50.0).toArray();
+        double[] heldOut = random.doubles(61).map(x -> Math.round(x * 50) / 50.0).toArray();
 
         Path fixture = dir.resolve("fixture.json");
         new ObjectMapper().writeValue(fixture.toFile(), Map.of("maxFpr", maxFpr,
                 "image", Map.of("scores", scores, "labels", labels),
-                "pixel", Map.of("width", WIDTH, "height", HEIGHT, "maps", maps, "masks", masks)));
+                "pixel", Map.of("width", WIDTH, "height", HEIGHT, "maps", maps, "masks", masks),
+                "ks", Map.of("a", recent, "b", heldOut)));
         Process python = new ProcessBuilder(PYTHON.toString(),
                 Path.of(System.getProperty("kdedge.testPython"), "reference_metrics.py").toString(), fixture.toString())
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
@@ -83,6 +87,8 @@ class MetricsCrossCheckTest {
         F1Threshold f1 = F1Threshold.of(scores, labels);
         assertEquals(reference.get("f1").asDouble(), f1.f1(), 1e-12);
         assertEquals(reference.get("f1Threshold").asDouble(), f1.threshold(), 0);
+
+        assertEquals(reference.get("ks").asDouble(), KolmogorovSmirnov.statistic(recent, heldOut), 1e-12);
 
         try (PixelMetrics pixels = new PixelMetrics(dir)) {
             for (int m = 0; m < maps.size(); m++) {

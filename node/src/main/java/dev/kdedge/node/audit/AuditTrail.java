@@ -1,5 +1,6 @@
 package dev.kdedge.node.audit;
 
+import dev.kdedge.calibration.store.StoreFullException;
 import dev.kdedge.node.inspection.Evaluation;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,6 +24,8 @@ import org.sqlite.SQLiteConfig;
  * loop; one connection, one writer at a time.
  */
 public final class AuditTrail implements AutoCloseable {
+    /** What recording a change needs at least: one page of SQLite's. */
+    private static final long PAGE_BYTES = 4096;
     private final Path file;
     private Connection db;
 
@@ -194,7 +197,9 @@ public final class AuditTrail implements AutoCloseable {
             }
             db = null;
         }
-        return new IOException("the audit trail " + file + " cannot be written or read: " + e.getMessage(), e);
+        // a full disk is said as the store says it, so that every door answers it as it answers a full store
+        return StoreFullException.classify(new IOException("the audit trail " + file + " cannot be written or read: "
+                + e.getMessage(), e), file, PAGE_BYTES);
     }
 
     @Override

@@ -46,6 +46,7 @@ public final class NodeConfig {
     @JsonProperty public Line line = new Line();
     @JsonProperty public OpcUa opcua = new OpcUa();
     @JsonProperty public Console console = new Console();
+    @JsonProperty public Drift drift = new Drift();
 
     public static final class Server {
         @JsonProperty public String host = "0.0.0.0";
@@ -375,6 +376,19 @@ public final class NodeConfig {
         }
     }
 
+    /**
+     * Score drift: per product, the latest OK results of its active version against the held-out normals its fit
+     * scored (Kolmogorov-Smirnov), for the console and {@code kdedge_score_drift}.
+     */
+    public static final class Drift {
+        /** The latest OK results compared. */
+        @JsonProperty public int window = 200;
+        /** Fewer OK results of the active version than this give no reading yet. */
+        @JsonProperty public int minResults = 50;
+        /** How often the journal is read for it. */
+        @JsonProperty public int everySeconds = 30;
+    }
+
     /** The images of the results that matter, kept beside the journal within a disk budget. */
     public static final class Images {
         @JsonProperty public boolean enabled = true;
@@ -477,6 +491,10 @@ public final class NodeConfig {
         });
         checkOpcUa(errors);
         checkConsole(errors);
+        check(errors, drift.window >= 10 && drift.window <= 100_000, "drift.window must be 10..100000");
+        check(errors, drift.minResults >= 2 && drift.minResults <= drift.window, "drift.minResults must be 2.."
+                + "drift.window");
+        check(errors, drift.everySeconds >= 1 && drift.everySeconds <= 86_400, "drift.everySeconds must be 1..86400");
         check(errors, journal.maxResults >= 1000, "journal.maxResults must be at least 1000");
         check(errors, journal.maxAgeDays >= 0, "journal.maxAgeDays must be 0 (no limit) or more");
         check(errors, parts.timeoutMillis >= 1 && parts.timeoutMillis <= 600_000,

@@ -12,11 +12,13 @@ import dev.kdedge.node.inspection.Evaluation;
 import dev.kdedge.node.inspection.ImageInput;
 import dev.kdedge.node.inspection.RejectedRequestException;
 import dev.kdedge.node.models.ProductAdministration;
+import dev.kdedge.node.models.ProductDetails;
 import dev.kdedge.node.models.ProductOverview;
 import dev.kdedge.node.results.EvidenceStore;
 import dev.kdedge.node.results.ResultFilter;
 import dev.kdedge.node.results.ResultJournal;
 import dev.kdedge.node.results.ResultRecord;
+import dev.kdedge.node.results.ScoreDrift;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -56,17 +58,19 @@ final class ConsoleApi {
     private final ProductAdministration products;
     private final Optional<ResultJournal> journal;
     private final Optional<EvidenceStore> evidence;
+    private final Optional<ScoreDrift> drift;
     private final AuditTrail audit;
     private final ExecutorService administration;
     private final Optional<String> writesRefused;
 
     ConsoleApi(Vertx vertx, ProductAdministration products, Optional<ResultJournal> journal,
-            Optional<EvidenceStore> evidence, AuditTrail audit, ExecutorService administration,
-            Optional<String> writesRefused) {
+            Optional<EvidenceStore> evidence, Optional<ScoreDrift> drift, AuditTrail audit,
+            ExecutorService administration, Optional<String> writesRefused) {
         this.vertx = vertx;
         this.products = products;
         this.journal = journal;
         this.evidence = evidence;
+        this.drift = drift;
         this.audit = audit;
         this.administration = administration;
         this.writesRefused = writesRefused;
@@ -81,7 +85,7 @@ final class ConsoleApi {
         answer(ctx, blocking(() -> {
             JsonArray all = new JsonArray();
             for (ProductOverview product : products.products()) {
-                all.add(ConsoleJson.product(products.describe(product.product())));
+                all.add(product(products.describe(product.product())));
             }
             return all;
         }));
@@ -193,13 +197,12 @@ final class ConsoleApi {
         if (!(value instanceof Number threshold)) {
             throw new IllegalArgumentException("threshold must be a number, not " + Echo.quoted(String.valueOf(value)));
         }
-        answer(ctx, storeChange(() -> ConsoleJson.product(products.moveThreshold(product, threshold.doubleValue(),
-                who))));
+        answer(ctx, storeChange(() -> product(products.moveThreshold(product, threshold.doubleValue(), who))));
     }
 
     void resetThreshold(RoutingContext ctx, Actor who) {
         String product = ctx.pathParam("product");
-        answer(ctx, storeChange(() -> ConsoleJson.product(products.resetThreshold(product, who))));
+        answer(ctx, storeChange(() -> product(products.resetThreshold(product, who))));
     }
 
     void promote(RoutingContext ctx, Actor who) {
@@ -209,12 +212,16 @@ final class ConsoleApi {
             throw new IllegalArgumentException("version must be a whole number, not "
                     + Echo.quoted(String.valueOf(value)));
         }
-        answer(ctx, storeChange(() -> ConsoleJson.product(products.promote(product, version, who))));
+        answer(ctx, storeChange(() -> product(products.promote(product, version, who))));
     }
 
     void rollback(RoutingContext ctx, Actor who) {
         String product = ctx.pathParam("product");
-        answer(ctx, storeChange(() -> ConsoleJson.product(products.rollback(product, who))));
+        answer(ctx, storeChange(() -> product(products.rollback(product, who))));
+    }
+
+    private JsonObject product(ProductDetails details) {
+        return ConsoleJson.product(details, drift.flatMap(d -> d.reading(details.product())));
     }
 
     private Map<Long, Review> reviewsOf(String product) throws IOException {

@@ -7,6 +7,7 @@ import dev.kdedge.node.audit.Review;
 import dev.kdedge.node.models.ProductDetails;
 import dev.kdedge.node.models.VersionDetails;
 import dev.kdedge.node.results.ResultRecord;
+import dev.kdedge.node.results.ScoreDrift;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Optional;
@@ -37,13 +38,16 @@ final class ConsoleJson {
                 .put("after", change.after());
     }
 
-    static JsonObject product(ProductDetails product) {
+    static JsonObject product(ProductDetails product, Optional<ScoreDrift.Reading> drift) {
         JsonArray versions = new JsonArray();
         JsonObject json = new JsonObject().put("product", product.product())
                 .put("activeVersion", product.activeVersion())
                 .put("previousActiveVersions", new JsonArray(product.previousActiveVersions()))
                 .put("versions", versions);
         product.servingProblem().ifPresent(problem -> json.put("servingProblem", problem));
+        drift.ifPresent(reading -> json.put("drift", new JsonObject().put("version", reading.version())
+                .put("statistic", reading.statistic()).put("recent", reading.recent())
+                .put("heldOut", reading.heldOut()).put("at", reading.at().toEpochMilli())));
         for (VersionDetails version : product.versions()) {
             Manifest m = version.manifest();
             ScoreCalibration c = m.threshold().calibration();

@@ -8,6 +8,7 @@ import dev.kdedge.node.models.ProductAdministration;
 import dev.kdedge.node.results.EvidenceStore;
 import dev.kdedge.node.results.PartFeed;
 import dev.kdedge.node.results.ResultJournal;
+import dev.kdedge.node.results.ScoreDrift;
 import dev.kdedge.node.security.TlsFiles;
 import dev.kdedge.node.security.TlsReloader;
 import io.vertx.core.Future;
@@ -48,7 +49,7 @@ public final class ConsoleServer implements AutoCloseable {
 
     /** What the console shows and changes: the core's parts it reaches. */
     public record Core(ProductAdministration products, Optional<ResultJournal> journal,
-            Optional<EvidenceStore> evidence, Optional<PartFeed> parts, AuditTrail audit,
+            Optional<EvidenceStore> evidence, Optional<PartFeed> parts, Optional<ScoreDrift> drift, AuditTrail audit,
             ExecutorService administration, Optional<String> writesRefused) {}
 
     private final HttpServer http;
@@ -65,8 +66,8 @@ public final class ConsoleServer implements AutoCloseable {
     public static Future<ConsoleServer> start(Vertx vertx, NodeConfig.Console config, NodeConfig.Tls tlsSettings,
             Optional<TlsFiles> tls, Core core) {
         ConsoleAccounts accounts = new ConsoleAccounts(config.accounts);
-        ConsoleApi api = new ConsoleApi(vertx, core.products(), core.journal(), core.evidence(), core.audit(),
-                core.administration(), core.writesRefused());
+        ConsoleApi api = new ConsoleApi(vertx, core.products(), core.journal(), core.evidence(), core.drift(),
+                core.audit(), core.administration(), core.writesRefused());
         LineEvents events = new LineEvents(vertx, api::resultJson);
         core.parts().ifPresent(feed -> feed.onPart(events::recorded));
         boolean secure = tls.isPresent();
