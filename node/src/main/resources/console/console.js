@@ -289,6 +289,7 @@ async function loadResults() {
     + '. ' + driftText(p);
   renderHistogram();
   preview();
+  renderRecalibrate();
 }
 
 function driftText(p) {
@@ -460,6 +461,119 @@ async function change(method, path, body, done) {
     await loadProducts();
     await loadResults();
   } catch (e) {
+    say(e.message, true);
+  }
+}
+
+// ---- recalibrate: normals from kept OK parts, fine-tune, compare, promote
+
+function renderRecalibrate() {
+  const p = product();
+  if (!$('recalibrate') || !p) return;
+  $('normals-summary').textContent = p.uploadedNormals + ' normals collected for the next fine-tune. Select kept images '
+    + 'of OK parts to add them.';
+  const kept = state.results.filter((r) => r.imageKept && (r.review ? r.review.evaluation : r.evaluation) === 'OK')
+    .slice(0, 60);
+  $('kept-ok').replaceChildren(...kept.map((r) => {
+    const box = el('input', { type: 'checkbox', value: String(r.resultId), 'aria-label': 'Part ' + r.partId });
+    return el('li', {}, el('label', {}, el('img', { src: '/api/results/' + r.resultId + '/image', alt: '',
+      loading: 'lazy' }), box, document.createTextNode(r.partId || String(r.resultId))));
+  }));
+  const select = $('compare-version');
+  const chosen = select.value;
+  select.replaceChildren(...p.versions.filter((v) => !v.active).slice().reverse()
+    .map((v) => el('option', { value: String(v.version), text: 'version ' + v.version })));
+  if (chosen && [...select.options].some((o) => o.value === chosen)) select.value = chosen;
+  $('add-normals').disabled = !state.writable;
+  $('start-fine-tune').disabled = !state.writable;
+}
+
+if ($('add-normals')) {
+  $('add-normals').addEventListener('click', async () => {
+    const ids = [...document.querySelectorAll('#kept-ok input:checked')].map((box) => Number(box.value));
+    if (!ids.length) {
+      say('Select the kept images to add first', true);
+      return;
+    }
+    try {
+      const added = await api('POST', '/api/products/' + encodeURIComponent(product().product) + '/normals',
+        { resultIds: ids });
+      say(added.stored + ' added as normals' + (added.duplicates ? ', ' + added.duplicates + ' already there' : '')
+        + added.refused.map((r) => '; result ' + r.resultId + ' refused: ' + r.reason).join('') + ' ('
+        + added.normals + ' collected)', added.refused.length > 0);
+      await loadProducts();
+      renderRecalibrate();
+    } catch (e) {
+      say(e.message, true);
+    }
+  });
+  $('start-fine-tune').addEventListener('click', async () => {
+    try {
+      const job = await api('POST', '/api/products/' + encodeURIComponent(product().product) + '/fine-tune',
+        { epochs: Number($('epochs').value) });
+      say('fine-tune ' + job.jobId + ' started');
+      followJob(job.jobId);
+    } catch (e) {
+      say(e.message, true);
+    }
+  });
+  $('compare').addEventListener('click', compareCandidate);
+  $('promote-candidate').addEventListener('click', () => {
+    const p = product();
+    const version = Number($('compare-version').value);
+    ask('Serve version ' + version + ' of ' + p.product + ' on the line?',
+      () => change('POST', '/api/products/' + encodeURIComponent(p.product) + '/promote', { version },
+        'version ' + version + ' promoted'));
+  });
+  $('discard-candidate').addEventListener('click', () => {
+    $('comparison').hidden = true;
+    $('candidate-actions').hidden = true;
+    $('comparison-summary').textContent = 'Not promoted: version ' + $('compare-version').value
+      + ' stays in the store, unused (versions are never deleted, so what was fitted can always be shown).';
+  });
+}
+
+async function followJob(jobId) {
+  const jobs = await api('GET', '/api/jobs').catch(() => []);
+  const job = jobs.find((j) => j.jobId === jobId);
+  if (!job) return;
+  $('job').textContent = 'Fine-tune ' + job.jobId.substring(0, 8) + ': ' + job.state + (job.progress ? ', ' + job.progress : '')
+    + (job.reason ? ' (' + job.reason + ')' : '');
+  $('job').dataset.state = job.state;
+  if (job.state === 'QUEUED' || job.state === 'RUNNING') {
+    setTimeout(() => followJob(jobId), 1000);
+  } else if (job.state === 'SUCCEEDED') {
+    await loadProducts();
+    renderRecalibrate();
+    $('compare-version').value = String(job.version);
+  }
+}
+
+async function compareCandidate() {
+  const p = product();
+  const version = Number($('compare-version').value);
+  if (!version) return;
+  $('comparison-summary').textContent = 'Scoring the kept images with both versions…';
+  try {
+    const c = await api('POST', '/api/products/' + encodeURIComponent(p.product) + '/compare', { version, last: 50 });
+    $('comparison-summary').textContent = 'Version ' + c.candidateVersion + ' agrees with the active version '
+      + c.activeVersion + ' on ' + c.agreeing + ' of the ' + c.compared + ' kept images of the latest results.';
+    $('comparison-summary').dataset.compared = String(c.compared);
+    $('comparison-summary').dataset.agreeing = String(c.agreeing);
+    const flips = c.judged.filter((j) => j.flips);
+    const heatmap = (png, who) => (png ? el('img', { src: 'data:image/png;base64,' + png, alt: who + ' heatmap' })
+      : el('span', { text: '—' }));
+    $('comparison').querySelector('tbody').replaceChildren(...flips.map((j) => el('tr', {},
+      el('td', { text: j.partId || String(j.resultId) }),
+      el('td', { class: j.active, text: j.active + ' ' + fixed(j.activeScore) }),
+      el('td', { class: j.candidate, text: j.candidate + ' ' + fixed(j.candidateScore) }),
+      el('td', {}, heatmap(j.activeOverlay, 'Active')), el('td', {}, heatmap(j.candidateOverlay, 'Candidate')))));
+    $('comparison').hidden = flips.length === 0;
+    $('candidate-actions').hidden = false;
+    $('promote-candidate').textContent = 'Promote version ' + c.candidateVersion + '…';
+    $('promote-candidate').disabled = !state.writable;
+  } catch (e) {
+    $('comparison-summary').textContent = '';
     say(e.message, true);
   }
 }

@@ -30,6 +30,7 @@ import dev.kdedge.node.results.PartFeed;
 import dev.kdedge.node.results.PartResults;
 import dev.kdedge.node.results.ResultJournal;
 import dev.kdedge.node.results.ScoreDrift;
+import dev.kdedge.node.results.VersionComparison;
 import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.line.Stations;
 import dev.kdedge.node.metrics.CallMetrics;
@@ -137,12 +138,13 @@ public final class NodeServer implements AutoCloseable {
         // Fine-tuning shares the device with scoring: PyTorch gets only the threads configured for it.
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.models.trainingThreads));
         InferenceOptions inference = config.inferenceOptions();
+        AuditTrail audit = new AuditTrail(store.root().resolve("audit/changes.db"));
         FineTuneJobs jobs;
         try {
             inference.provider().requireAvailable();
             store.sweepStaging();
             jobs = new FineTuneJobs(store, store.root().resolve("jobs"),
-                    new ProductFitter(store, InferenceOptions.cpu(config.models.trainingThreads)));
+                    new ProductFitter(store, InferenceOptions.cpu(config.models.trainingThreads)), audit);
         } catch (IOException | ProviderUnavailableException e) {
             return Future.failedFuture(e);
         }
@@ -171,6 +173,8 @@ public final class NodeServer implements AutoCloseable {
                 ? openEvidence(config, journalFile) : Optional.empty();
         Optional<ScoreDrift> drift = journal.map(j -> new ScoreDrift(j, store, new ScoreDrift.Settings(
                 config.drift.window, config.drift.minResults, config.drift.everySeconds)));
+        Optional<VersionComparison> comparison = journal.flatMap(j -> evidence.map(e -> new VersionComparison(
+                pipeline, j, e)));
         Optional<PartResults> parts = journal.map(j -> new PartResults(config.parts.views, config.parts.timeoutMillis,
                 j::recordPart));
         ExecutorService administration = new ThreadPoolExecutor(ADMINISTRATION_THREADS, ADMINISTRATION_THREADS, 0,
@@ -196,7 +200,6 @@ public final class NodeServer implements AutoCloseable {
                 stations), config.scoring.streamWindow, config.server.maxMessageBytes, calls);
         HealthEndpoint health = new HealthEndpoint(vertx, serving, config.server.maxMessageBytes);
         grpc.addService(inspection);
-        AuditTrail audit = new AuditTrail(store.root().resolve("audit/changes.db"));
         ProductAdministration products = new ProductAdministration(store, engines, serving,
                 config.scoring.maxImagePixels, audit);
         grpc.addService(new ModelsEndpoint(vertx, products, jobs, new LineNormals(journal, evidence), administration,
@@ -248,8 +251,8 @@ public final class NodeServer implements AutoCloseable {
                     .requestHandler(resetLimit).listen()
                     .onFailure(e -> metricsHttp.ifPresent(HttpServer::close))
                     .compose(http -> startOpcUa(vertx, config, stations, journal).compose(opcua -> startConsole(
-                            vertx, config, files, new ConsoleServer.Core(products, journal, evidence, partFeed, drift,
-                                    audit, administration, writesRefused)).onFailure(e -> opcua.ifPresent(
+                            vertx, config, files, new ConsoleServer.Core(products, jobs, journal, evidence, partFeed,
+                                    drift, comparison, audit, administration, writesRefused)).onFailure(e -> opcua.ifPresent(
                                             NodeServer::closeQuietly)).map(console -> Map.entry(opcua, console)))
                     .onFailure(e -> {
                         http.close();

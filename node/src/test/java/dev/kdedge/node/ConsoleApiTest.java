@@ -10,6 +10,7 @@ import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.ModelsGrpc;
 import dev.kdedge.api.v1.PromoteRequest;
 import dev.kdedge.api.v1.Verdict;
+import dev.kdedge.calibration.dataset.ImageFolders;
 import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
@@ -233,6 +234,99 @@ class ConsoleApiTest {
             assertEquals("account olga failed to sign in 5 times; try again in a minute", paused.error());
             assertEquals(200, observer.get("/api/products").status(), "a session already open goes on");
             assertEquals(401, anonymous.get("/api/session").status(), "failed sign-ins open no session");
+        }
+    }
+
+    @Test
+    void aFineTuneOnTheLinesKeptGoodPartsIsComparedWithTheActiveVersionThenPromoted() throws Exception {
+        Path store = DemoFixture.copyOfStore(dir.resolve("store"));
+        List<Path> good = ImageFolders.list(DemoFixture.testSet().resolve("test/good")).subList(0, 10);
+        try (RunningNode node = new RunningNode(store, ConsoleApiTest::console)) {
+            int port = node.server.consolePort().orElseThrow();
+            ConsoleClient engineer = new ConsoleClient(port, null);
+            assertEquals(200, engineer.signIn(ENGINEER, ENGINEER_PASSWORD).status());
+            Map<Long, Path> images = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < good.size(); i++) {
+                Verdict verdict = score(node, good.get(i), "G-" + i);
+                assertEquals(Evaluation.OK, verdict.getEvaluation(), good.get(i).toString());
+                images.put(verdict.getResultId(), good.get(i));
+            }
+            Verdict defect = score(node, DemoFixture.sampleDefect(), "D-1");
+            images.put(defect.getResultId(), DemoFixture.sampleDefect());
+            for (long resultId : images.keySet()) {
+                ResultImagesTest.awaitImage(node, resultId);
+            }
+
+            JsonArray ids = new JsonArray(new java.util.ArrayList<Object>(images.keySet())).add(999_999);
+            ConsoleClient.Reply kept = engineer.post("/api/products/demo/normals", new JsonObject().put("resultIds",
+                    ids));
+            assertEquals(200, kept.status(), String.valueOf(kept.json()));
+            assertEquals(good.size(), kept.object().getInteger("stored"));
+            assertEquals(List.of("result " + defect.getResultId() + " was NOT_OK: only an OK result's image is a "
+                    + "normal", "no result 999999 in the journal"), kept.object().getJsonArray("refused").stream()
+                    .map(r -> ((JsonObject) r).getString("reason")).toList());
+
+            assertRefused(engineer.post("/api/products/demo/fine-tune", new JsonObject().put("epochs", 999)), 400,
+                    "epochs must be 1..200, was 999");
+            ConsoleClient.Reply started = engineer.post("/api/products/demo/fine-tune",
+                    new JsonObject().put("epochs", 1));
+            assertEquals(200, started.status(), String.valueOf(started.json()));
+            String jobId = started.object().getString("jobId");
+            JsonObject job = awaitJob(engineer, jobId);
+            assertEquals("SUCCEEDED", job.getString("state"), job.encode());
+            int candidate = job.getInteger("version");
+
+            ConsoleClient observer = new ConsoleClient(port, null);
+            observer.signIn(OBSERVER, OBSERVER_PASSWORD);
+            assertEquals(403, observer.post("/api/products/demo/compare", new JsonObject().put("version", candidate))
+                    .status());
+            ConsoleClient.Reply compared = engineer.post("/api/products/demo/compare",
+                    new JsonObject().put("version", candidate).put("last", 50));
+            assertEquals(200, compared.status(), String.valueOf(compared.json()));
+            JsonObject comparison = compared.object();
+            assertEquals(images.size(), comparison.getInteger("compared"), "every kept image of the latest results");
+            JsonArray judged = comparison.getJsonArray("judged");
+            long flips = judged.stream().filter(j -> ((JsonObject) j).getBoolean("flips")).count();
+            assertEquals(images.size() - flips, comparison.getLong("agreeing"));
+            for (Object each : judged) {
+                JsonObject part = (JsonObject) each;
+                Path image = images.get(part.getLong("resultId"));
+                double byCandidate = scoreAt(node, image, candidate);
+                assertEquals(byCandidate, part.getDouble("candidateScore"), 1e-6 * byCandidate,
+                        "the candidate's score is what the node gives for that version");
+                double byActive = scoreAt(node, image, 1);
+                assertEquals(byActive, part.getDouble("activeScore"), 1e-6 * byActive);
+                assertEquals(part.getBoolean("flips"), part.containsKey("candidateOverlay"),
+                        "heatmaps side by side for the parts that flip");
+            }
+            assertRefused(engineer.post("/api/products/demo/compare", new JsonObject().put("version", 99)), 404,
+                    "product demo has no version 99");
+            assertRefused(engineer.post("/api/products/demo/compare", new JsonObject().put("version", candidate)
+                    .put("last", 0)), 400, "last must be 1..200, not '0'");
+
+            assertEquals(candidate, engineer.post("/api/products/demo/promote", new JsonObject().put("version",
+                    candidate)).object().getInteger("activeVersion"));
+            assertEquals(List.of("promote", "fine-tune", "normals"), engineer.get("/api/changes").array().stream()
+                    .map(c -> ((JsonObject) c).getString("action")).toList());
+        }
+    }
+
+    private static double scoreAt(RunningNode node, Path image, int version) throws Exception {
+        return InspectionGrpc.newBlockingStub(node.channel).withDeadlineAfter(60, TimeUnit.SECONDS)
+                .score(DemoRequests.scoreRequest(image).toBuilder().setModelVersion(version).build()).getVerdict()
+                .getRawScore();
+    }
+
+    static JsonObject awaitJob(ConsoleClient client, String jobId) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
+        while (true) {
+            JsonObject job = client.get("/api/jobs").array().stream().map(JsonObject.class::cast)
+                    .filter(j -> j.getString("jobId").equals(jobId)).findFirst().orElseThrow();
+            String state = job.getString("state");
+            if (!state.equals("QUEUED") && !state.equals("RUNNING") || System.nanoTime() > deadline) {
+                return job;
+            }
+            Thread.sleep(200);
         }
     }
 

@@ -9,6 +9,7 @@ import dev.kdedge.api.v1.InspectionRecord;
 import dev.kdedge.api.v1.ListResultsRequest;
 import dev.kdedge.api.v1.ResultFilter;
 import dev.kdedge.api.v1.ResultsGrpc;
+import dev.kdedge.calibration.dataset.ImageFolders;
 import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.store.ModelStore;
 import java.io.File;
@@ -167,6 +168,67 @@ class ConsoleBrowserTest {
                 screenshot(observer, "review-observer-800.png");
             } finally {
                 observer.quit();
+            }
+        }
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void anEngineerRecalibratesFromTheLinesGoodPartsComparesAndPromotes() throws Exception {
+        if (System.getenv("CI") == null) {
+            assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                    "Debian's chromium and chromium-driver are not installed");
+        }
+        Files.createDirectories(OUT);
+        Path store = DemoFixture.copyOfStore(dir.resolve("store"));
+        ModelStore modelStore = new ModelStore(store);
+        List<Path> good = ImageFolders.list(DemoFixture.testSet().resolve("test/good")).subList(0, 10);
+        try (RunningNode node = new RunningNode(store, ConsoleApiTest::console)) {
+            for (int i = 0; i < good.size(); i++) {
+                long resultId = ConsoleApiTest.score(node, good.get(i), "G-" + i).getResultId();
+                ResultImagesTest.awaitImage(node, resultId);
+            }
+            WebDriver browser = chromium(dir.resolve("profile"));
+            try {
+                browser.get("http://localhost:" + node.server.consolePort().orElseThrow() + "/");
+                signIn(browser, ConsoleApiTest.ENGINEER, ConsoleApiTest.ENGINEER_PASSWORD);
+                browser.findElement(By.cssSelector(".tab[data-view=product]")).click();
+                wait(browser).until(b -> b.findElements(By.cssSelector("#kept-ok input")).size() == good.size());
+                browser.findElements(By.cssSelector("#kept-ok input")).forEach(WebElement::click);
+                browser.findElement(By.id("add-normals")).click();
+                wait(browser).until(b -> b.findElement(By.id("message")).getText()
+                        .startsWith(good.size() + " added as normals"));
+                assertEquals(good.size(), modelStore.uploads(DemoFixture.PRODUCT, ModelStore.UploadKind.NORMAL)
+                        .size());
+
+                WebElement epochs = browser.findElement(By.id("epochs"));
+                epochs.clear();
+                epochs.sendKeys("1");
+                browser.findElement(By.id("start-fine-tune")).click();
+                new WebDriverWait(browser, Duration.ofMinutes(4)).until(b -> List.of("SUCCEEDED", "FAILED",
+                        "CANCELLED").contains(String.valueOf(b.findElement(By.id("job")).getAttribute("data-state"))));
+                assertEquals("SUCCEEDED", browser.findElement(By.id("job")).getAttribute("data-state"),
+                        browser.findElement(By.id("job")).getText());
+                int candidate = modelStore.versions(DemoFixture.PRODUCT).stream().mapToInt(Integer::intValue).max()
+                        .orElseThrow();
+                wait(browser).until(b -> String.valueOf(candidate).equals(b.findElement(By.id("compare-version"))
+                        .getAttribute("value")));
+                browser.findElement(By.id("compare")).click();
+                wait(browser).until(b -> String.valueOf(good.size()).equals(b.findElement(
+                        By.id("comparison-summary")).getAttribute("data-compared")));
+                screenshot(browser, "recalibrate-1280.png");
+
+                browser.findElement(By.id("promote-candidate")).click();
+                browser.findElement(By.id("confirm-yes")).click();
+                wait(browser).until(b -> b.findElement(By.id("message")).getText().contains("promoted"));
+                assertEquals(candidate, modelStore.activeVersion(DemoFixture.PRODUCT).orElseThrow());
+                wait(browser).until(b -> b.findElement(By.id("rollback")).isEnabled());
+                browser.findElement(By.id("rollback")).click();
+                browser.findElement(By.id("confirm-yes")).click();
+                wait(browser).until(b -> b.findElement(By.id("message")).getText().contains("rolled back"));
+                assertEquals(1, modelStore.activeVersion(DemoFixture.PRODUCT).orElseThrow());
+            } finally {
+                browser.quit();
             }
         }
     }

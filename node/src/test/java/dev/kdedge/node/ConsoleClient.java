@@ -61,10 +61,17 @@ final class ConsoleClient {
         base = URI.create((trustedCa != null ? "https" : "http") + "://localhost:" + port);
     }
 
-    /** Loads the page (which sets the CSRF cookie) and signs in. */
+    /**
+     * Loads the page (which sets the CSRF cookie), signs in and, as the page does, reads the session back: signing in
+     * gives a new session, whose CSRF token that read sets.
+     */
     Reply signIn(String account, String password) throws Exception {
         get("/");
-        return post("/api/session", new JsonObject().put("account", account).put("password", password));
+        Reply reply = post("/api/session", new JsonObject().put("account", account).put("password", password));
+        if (reply.status() == 200) {
+            get("/api/session");
+        }
+        return reply;
     }
 
     Reply get(String path) throws Exception {

@@ -62,9 +62,9 @@ class ModelsBusyTest {
         CountDownLatch release = new CountDownLatch(1);
         try (EngineCache engines = new EngineCache(store, InferenceOptions.cpu(1), ProductPrecisions.FP32, 1 << 30, loader,
                 EngineCache.ServingReports.NONE);
+                AuditTrail audit = new AuditTrail(dir.resolve("audit.db"));
                 FineTuneJobs jobs = new FineTuneJobs(store, dir.resolve("jobs"),
-                        new ProductFitter(store, InferenceOptions.cpu(1)));
-                AuditTrail audit = new AuditTrail(dir.resolve("audit.db"))) {
+                        new ProductFitter(store, InferenceOptions.cpu(1)), audit)) {
             GrpcServer grpc = GrpcServer.server(vertx);
             grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines,
                     new ServingState(true), 1 << 24, audit), jobs, new LineNormals(Optional.empty(), Optional.empty()), work,

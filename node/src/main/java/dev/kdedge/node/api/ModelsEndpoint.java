@@ -124,14 +124,14 @@ public final class ModelsEndpoint implements Service {
         server.callHandler(ModelsGrpcService.DescribeProduct, call -> unary(call, ModelsGrpcService.DescribeProduct,
                 (DescribeProductRequest r) -> ProductWire.description(products.describe(r.getProduct()))));
         server.callHandler(ModelsGrpcService.StartFineTune, call -> unary(call, ModelsGrpcService.StartFineTune,
-                (StartFineTuneRequest r) -> JobMessages.job(jobs.start(JobMessages.settings(r)))));
+                (StartFineTuneRequest r) -> JobMessages.job(jobs.start(JobMessages.settings(r), actor(call)))));
         server.callHandler(ModelsGrpcService.GetJob, call -> unary(call, ModelsGrpcService.GetJob,
                 (GetJobRequest r) -> JobMessages.job(jobs.get(r.getJobId()))));
         server.callHandler(ModelsGrpcService.ListJobs, call -> unary(call, ModelsGrpcService.ListJobs,
                 (ListJobsRequest r) -> ListJobsResponse.newBuilder()
                         .addAllJobs(jobs.list().stream().map(JobMessages::job).toList()).build()));
         server.callHandler(ModelsGrpcService.CancelJob, call -> unary(call, ModelsGrpcService.CancelJob,
-                (CancelJobRequest r) -> JobMessages.job(jobs.cancel(r.getJobId()))));
+                (CancelJobRequest r) -> JobMessages.job(jobs.cancel(r.getJobId(), actor(call)))));
         server.callHandler(ModelsGrpcService.Promote, call -> unary(call, ModelsGrpcService.Promote,
                 (PromoteRequest r) -> ProductWire.description(products.promote(r.getProduct(), r.getVersion(),
                         actor(call)))));

@@ -11,14 +11,18 @@ import dev.kdedge.node.audit.Review;
 import dev.kdedge.node.inspection.Evaluation;
 import dev.kdedge.node.inspection.ImageInput;
 import dev.kdedge.node.inspection.RejectedRequestException;
+import dev.kdedge.node.jobs.FineTuneJobs;
+import dev.kdedge.node.jobs.FineTuneSettings;
 import dev.kdedge.node.models.ProductAdministration;
 import dev.kdedge.node.models.ProductDetails;
 import dev.kdedge.node.models.ProductOverview;
 import dev.kdedge.node.results.EvidenceStore;
+import dev.kdedge.node.results.LineNormals;
 import dev.kdedge.node.results.ResultFilter;
 import dev.kdedge.node.results.ResultJournal;
 import dev.kdedge.node.results.ResultRecord;
 import dev.kdedge.node.results.ScoreDrift;
+import dev.kdedge.node.results.VersionComparison;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -30,14 +34,17 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -52,28 +59,34 @@ import org.slf4j.LoggerFactory;
 final class ConsoleApi {
     private static final Logger LOG = LoggerFactory.getLogger(ConsoleApi.class);
     static final int MAX_RESULTS = 2000;
+    private static final int MAX_NORMALS_AT_ONCE = 500;
+    private static final int MAX_COMPARED = 200;
     private static final int MAX_LINE_MINUTES = 24 * 60;
 
     private final Vertx vertx;
     private final ProductAdministration products;
+    private final FineTuneJobs jobs;
     private final Optional<ResultJournal> journal;
     private final Optional<EvidenceStore> evidence;
     private final Optional<ScoreDrift> drift;
+    private final Optional<VersionComparison> comparison;
+    private final LineNormals lineNormals;
     private final AuditTrail audit;
     private final ExecutorService administration;
     private final Optional<String> writesRefused;
 
-    ConsoleApi(Vertx vertx, ProductAdministration products, Optional<ResultJournal> journal,
-            Optional<EvidenceStore> evidence, Optional<ScoreDrift> drift, AuditTrail audit,
-            ExecutorService administration, Optional<String> writesRefused) {
+    ConsoleApi(Vertx vertx, ConsoleServer.Core core) {
         this.vertx = vertx;
-        this.products = products;
-        this.journal = journal;
-        this.evidence = evidence;
-        this.drift = drift;
-        this.audit = audit;
-        this.administration = administration;
-        this.writesRefused = writesRefused;
+        this.products = core.products();
+        this.jobs = core.jobs();
+        this.journal = core.journal();
+        this.evidence = core.evidence();
+        this.drift = core.drift();
+        this.comparison = core.comparison();
+        this.lineNormals = new LineNormals(core.journal(), core.evidence());
+        this.audit = core.audit();
+        this.administration = core.administration();
+        this.writesRefused = core.writesRefused();
     }
 
     JsonObject resultJson(ResultRecord result) {
@@ -218,6 +231,99 @@ final class ConsoleApi {
     void rollback(RoutingContext ctx, Actor who) {
         String product = ctx.pathParam("product");
         answer(ctx, storeChange(() -> product(products.rollback(product, who))));
+    }
+
+    /**
+     * Kept images of OK results become normals of the product for its next fine-tune: {@code {"resultIds": [..]}}.
+     * Answers how many were stored, already there, and each refused with why.
+     */
+    void keepNormals(RoutingContext ctx, Actor who) {
+        String product = ctx.pathParam("product");
+        Object ids = jsonBody(ctx).getValue("resultIds");
+        if (!(ids instanceof JsonArray list) || list.isEmpty() || list.size() > MAX_NORMALS_AT_ONCE
+                || !list.stream().allMatch(id -> id instanceof Number n && n.longValue() > 0)) {
+            throw new IllegalArgumentException("resultIds must list 1.." + MAX_NORMALS_AT_ONCE + " result ids");
+        }
+        List<Long> resultIds = list.stream().map(id -> ((Number) id).longValue()).distinct().toList();
+        answer(ctx, storeChange(() -> {
+            int stored = 0;
+            int duplicates = 0;
+            JsonArray refused = new JsonArray();
+            for (long resultId : resultIds) {
+                try {
+                    LineNormals.Normal normal = lineNormals.of(resultId).get(60, TimeUnit.SECONDS);
+                    if (!normal.product().equals(product)) {
+                        throw new IllegalArgumentException("result " + resultId + " is of product "
+                                + normal.product());
+                    }
+                    ProductAdministration.Upload upload = products.upload(product,
+                            new ImageInput.Encoded(ByteBuffer.wrap(normal.image())), false);
+                    switch (upload.outcome()) {
+                        case STORED -> stored++;
+                        case DUPLICATE -> duplicates++;
+                        case REFUSED -> throw new IllegalArgumentException(upload.reason());
+                    }
+                } catch (ExecutionException e) {
+                    refused.add(new JsonObject().put("resultId", resultId).put("reason", e.getCause().getMessage()));
+                } catch (IllegalArgumentException e) {
+                    refused.add(new JsonObject().put("resultId", resultId).put("reason", e.getMessage()));
+                }
+            }
+            if (stored > 0) {
+                audit.record(who, "normals", product, "", stored + " kept images of OK results added as normals");
+            }
+            return new JsonObject().put("stored", stored).put("duplicates", duplicates).put("refused", refused)
+                    .put("normals", products.describe(product).uploadedNormals());
+        }));
+    }
+
+    /** {@code {"epochs": n, "fromScratch": bool}}: a fine-tune of the product on its uploaded normals. */
+    void startFineTune(RoutingContext ctx, Actor who) {
+        String product = ctx.pathParam("product");
+        JsonObject body = jsonBody(ctx);
+        Object epochs = body.getValue("epochs", 0);
+        if (!(epochs instanceof Integer count)) {
+            throw new IllegalArgumentException("epochs must be a whole number, not " + Echo.quoted(String.valueOf(epochs)));
+        }
+        FineTuneSettings settings = FineTuneSettings.requested(product, Boolean.TRUE.equals(body.getValue(
+                "fromScratch")), count, 0, 0);
+        answer(ctx, storeChange(() -> ConsoleJson.job(jobs.start(settings, who))));
+    }
+
+    void jobs(RoutingContext ctx) {
+        answer(ctx, blocking(() -> new JsonArray(jobs.list().stream().map(ConsoleJson::job).toList())));
+    }
+
+    void cancelJob(RoutingContext ctx, Actor who) {
+        String jobId = ctx.pathParam("jobId");
+        answer(ctx, storeChange(() -> ConsoleJson.job(jobs.cancel(jobId, who))));
+    }
+
+    /**
+     * A candidate version against the active one on the kept images of the product's latest {@code last} results:
+     * {@code {"version": n, "last": 50}}.
+     */
+    void compare(RoutingContext ctx, Actor who) {
+        String product = ctx.pathParam("product");
+        JsonObject body = jsonBody(ctx);
+        if (!(body.getValue("version") instanceof Integer candidate) || candidate < 1) {
+            throw new IllegalArgumentException("version must be a version number, not "
+                    + Echo.quoted(String.valueOf(body.getValue("version"))));
+        }
+        Object last = body.getValue("last", 50);
+        if (!(last instanceof Integer count) || count < 1 || count > MAX_COMPARED) {
+            throw new IllegalArgumentException("last must be 1.." + MAX_COMPARED + ", not "
+                    + Echo.quoted(String.valueOf(last)));
+        }
+        VersionComparison versions = comparison.orElseThrow(() -> new IllegalStateException(
+                "this node keeps no images of results to compare on (journal.images.enabled is false)"));
+        answer(ctx, blocking(() -> {
+            ProductDetails details = products.describe(product);
+            if (details.versions().stream().noneMatch(v -> v.version() == candidate)) {
+                throw new NoSuchElementException("product " + product + " has no version " + candidate);
+            }
+            return details.activeVersion();
+        }).thenCompose(active -> versions.compare(product, active, candidate, count)).thenApply(ConsoleJson::comparison));
     }
 
     private JsonObject product(ProductDetails details) {

@@ -4,12 +4,17 @@ import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
 import dev.kdedge.node.audit.Change;
 import dev.kdedge.node.audit.Review;
+import dev.kdedge.node.jobs.FineTuneJob;
+import dev.kdedge.node.jobs.JobEvent;
 import dev.kdedge.node.models.ProductDetails;
 import dev.kdedge.node.models.VersionDetails;
 import dev.kdedge.node.results.ResultRecord;
 import dev.kdedge.node.results.ScoreDrift;
+import dev.kdedge.node.results.VersionComparison;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.Base64;
+import java.util.Locale;
 import java.util.Optional;
 
 /** The console's JSON: the core's products, results, reviews and changes as the page reads them. */
@@ -24,6 +29,55 @@ final class ConsoleJson {
                 .put("recordedAt", r.recordedAt().toEpochMilli()).put("note", r.note()).put("imageKept", imageKept);
         review.ifPresent(reviewed -> json.put("review", review(reviewed)));
         return json;
+    }
+
+    static JsonObject job(FineTuneJob job) {
+        JsonObject json = new JsonObject().put("jobId", job.id()).put("product", job.product())
+                .put("state", job.state().name()).put("epochs", job.settings().epochs())
+                .put("createdAt", job.createdAt().toEpochMilli()).put("version", job.version())
+                .put("reason", job.reason());
+        if (job.lastEvent() != null) {
+            json.put("progress", progress(job.lastEvent().what()));
+        }
+        return json;
+    }
+
+    /** A job's last event, as the engineer reads it. */
+    private static String progress(JobEvent.What what) {
+        if (what instanceof JobEvent.Queued q) {
+            return "queued, " + q.position() + " ahead";
+        } else if (what instanceof JobEvent.Stage stage) {
+            return stage.description();
+        } else if (what instanceof JobEvent.Epoch e) {
+            return String.format(Locale.ROOT, "epoch %d of %d, loss %.4g, about %.0f s left", e.epoch(), e.epochs(),
+                    e.loss(), e.etaSeconds());
+        } else if (what instanceof JobEvent.ParityChecked p) {
+            return "exported; ONNX Runtime within " + p.maxAbsDifference() + " of PyTorch";
+        } else if (what instanceof JobEvent.ThresholdProposed t) {
+            return "threshold " + t.threshold() + " proposed";
+        } else if (what instanceof JobEvent.Done d) {
+            return "version " + d.version() + " written";
+        } else if (what instanceof JobEvent.Failed f) {
+            return "failed: " + f.reason();
+        }
+        return "cancelled";
+    }
+
+    static JsonObject comparison(VersionComparison.Comparison comparison) {
+        JsonArray judged = new JsonArray();
+        for (VersionComparison.Judged j : comparison.judged()) {
+            JsonObject part = new JsonObject().put("resultId", j.resultId()).put("partId", j.partId())
+                    .put("activeScore", j.activeScore()).put("active", j.active().name())
+                    .put("candidateScore", j.candidateScore()).put("candidate", j.candidate().name())
+                    .put("flips", j.flips());
+            j.activeOverlay().ifPresent(png -> part.put("activeOverlay", Base64.getEncoder().encodeToString(png)));
+            j.candidateOverlay().ifPresent(png -> part.put("candidateOverlay",
+                    Base64.getEncoder().encodeToString(png)));
+            judged.add(part);
+        }
+        return new JsonObject().put("product", comparison.product()).put("activeVersion", comparison.activeVersion())
+                .put("candidateVersion", comparison.candidateVersion()).put("compared", comparison.judged().size())
+                .put("agreeing", comparison.agreeing()).put("judged", judged);
     }
 
     static JsonObject review(Review review) {
@@ -43,6 +97,7 @@ final class ConsoleJson {
         JsonObject json = new JsonObject().put("product", product.product())
                 .put("activeVersion", product.activeVersion())
                 .put("previousActiveVersions", new JsonArray(product.previousActiveVersions()))
+                .put("uploadedNormals", product.uploadedNormals())
                 .put("versions", versions);
         product.servingProblem().ifPresent(problem -> json.put("servingProblem", problem));
         drift.ifPresent(reading -> json.put("drift", new JsonObject().put("version", reading.version())

@@ -4,11 +4,13 @@ import dev.kdedge.node.audit.Actor;
 import dev.kdedge.node.audit.AuditTrail;
 import dev.kdedge.node.config.NodeConfig;
 import dev.kdedge.node.config.Role;
+import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.models.ProductAdministration;
 import dev.kdedge.node.results.EvidenceStore;
 import dev.kdedge.node.results.PartFeed;
 import dev.kdedge.node.results.ResultJournal;
 import dev.kdedge.node.results.ScoreDrift;
+import dev.kdedge.node.results.VersionComparison;
 import dev.kdedge.node.security.TlsFiles;
 import dev.kdedge.node.security.TlsReloader;
 import io.vertx.core.Future;
@@ -48,9 +50,10 @@ public final class ConsoleServer implements AutoCloseable {
     private static final long MAX_BODY_BYTES = 64 * 1024;
 
     /** What the console shows and changes: the core's parts it reaches. */
-    public record Core(ProductAdministration products, Optional<ResultJournal> journal,
-            Optional<EvidenceStore> evidence, Optional<PartFeed> parts, Optional<ScoreDrift> drift, AuditTrail audit,
-            ExecutorService administration, Optional<String> writesRefused) {}
+    public record Core(ProductAdministration products, FineTuneJobs jobs, Optional<ResultJournal> journal,
+            Optional<EvidenceStore> evidence, Optional<PartFeed> parts, Optional<ScoreDrift> drift,
+            Optional<VersionComparison> comparison, AuditTrail audit, ExecutorService administration,
+            Optional<String> writesRefused) {}
 
     private final HttpServer http;
     private final LineEvents events;
@@ -66,8 +69,7 @@ public final class ConsoleServer implements AutoCloseable {
     public static Future<ConsoleServer> start(Vertx vertx, NodeConfig.Console config, NodeConfig.Tls tlsSettings,
             Optional<TlsFiles> tls, Core core) {
         ConsoleAccounts accounts = new ConsoleAccounts(config.accounts);
-        ConsoleApi api = new ConsoleApi(vertx, core.products(), core.journal(), core.evidence(), core.drift(),
-                core.audit(), core.administration(), core.writesRefused());
+        ConsoleApi api = new ConsoleApi(vertx, core);
         LineEvents events = new LineEvents(vertx, api::resultJson);
         core.parts().ifPresent(feed -> feed.onPart(events::recorded));
         boolean secure = tls.isPresent();
@@ -80,7 +82,7 @@ public final class ConsoleServer implements AutoCloseable {
         router.route().handler(ctx -> {
             ctx.response().putHeader("x-content-type-options", "nosniff").putHeader("x-frame-options", "DENY")
                     .putHeader("referrer-policy", "no-referrer")
-                    .putHeader("content-security-policy", "default-src 'self'; img-src 'self' blob:; "
+                    .putHeader("content-security-policy", "default-src 'self'; img-src 'self' data:; "
                             + "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'");
             ctx.next();
         });
@@ -116,6 +118,11 @@ public final class ConsoleServer implements AutoCloseable {
                 api::resetThreshold));
         router.post("/api/products/:product/promote").handler(engineer("promote a version", api::promote));
         router.post("/api/products/:product/rollback").handler(engineer("roll back", api::rollback));
+        router.post("/api/products/:product/normals").handler(engineer("keep normals", api::keepNormals));
+        router.post("/api/products/:product/fine-tune").handler(engineer("start a fine-tune", api::startFineTune));
+        router.post("/api/products/:product/compare").handler(engineer("compare versions", api::compare));
+        router.get("/api/jobs").handler(api::jobs);
+        router.post("/api/jobs/:jobId/cancel").handler(engineer("cancel a fine-tune", api::cancelJob));
         router.route("/api/*").handler(ctx -> refuse(ctx, 404, "no such request: " + ctx.request().method() + " "
                 + ctx.request().path()));
         router.route("/webjars/*").handler(StaticHandler.create("META-INF/resources/webjars"));

@@ -11,6 +11,8 @@ import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.text.Echo;
 import dev.kdedge.calibration.training.TrainingSettings;
+import dev.kdedge.node.audit.Actor;
+import dev.kdedge.node.audit.AuditTrail;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -46,6 +48,7 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
     private static final Logger LOG = LoggerFactory.getLogger(FineTuneJobs.class);
 
     private final ModelStore store;
+    private final AuditTrail audit;
     private final JobStore records;
     private final ProductFitter fitter;
     private final Map<String, JobLog> jobs = new ConcurrentHashMap<>();
@@ -73,8 +76,9 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
      * @param fitter fits the jobs' versions into {@code store}, with the ONNX Runtime settings for the job's own
      *     sessions (teacher features, parity, threshold)
      */
-    public FineTuneJobs(ModelStore store, Path recordDir, ProductFitter fitter) throws IOException {
+    public FineTuneJobs(ModelStore store, Path recordDir, ProductFitter fitter, AuditTrail audit) throws IOException {
         this.store = store;
+        this.audit = audit;
         this.records = new JobStore(recordDir);
         this.fitter = fitter;
         for (String product : store.products()) {
@@ -100,9 +104,10 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
      * @throws IllegalStateException when the product has too few uploaded normals
      * @throws IOException when the product has no active version ({@code UnknownProductException}) or the store fails
      */
-    public FineTuneJob start(FineTuneSettings settings) throws IOException {
-        store.activeBundle(settings.product());
+    public FineTuneJob start(FineTuneSettings settings, Actor who) throws IOException {
+        ProductBundle active = store.activeBundle(settings.product());
         requireEnoughNormals(settings.product());
+        audit.requireWritable();
         FineTuneJob job = FineTuneJob.queued(UUID.randomUUID().toString(), settings, Instant.now());
         JobLog log = new JobLog(records, job, List.of());
         synchronized (this) {
@@ -111,6 +116,9 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
             jobs.put(job.id(), log);
             runner.execute(() -> run(log));
         }
+        audit.record(who, "fine-tune", settings.product(), "version " + active.version() + " active",
+                "job " + job.id() + " queued: " + settings.epochs() + " epochs " + (settings.fromScratch()
+                        ? "from scratch" : "from version " + active.version()));
         return log.job();
     }
 
@@ -129,8 +137,9 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
      *
      * @throws IllegalStateException when the job has already ended
      */
-    public FineTuneJob cancel(String jobId) {
+    public FineTuneJob cancel(String jobId, Actor who) throws IOException {
         JobLog log = log(jobId);
+        audit.requireWritable();
         synchronized (log) {
             JobState state = log.job().state();
             if (state.ended()) {
@@ -142,8 +151,10 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
             } else {
                 log.requestCancel("cancelled by request; no version was written");
             }
-            return log.job();
         }
+        audit.record(who, "cancel-fine-tune", log.job().product(), "job " + jobId + " " + log.job().state(),
+                "job " + jobId + " cancelled");
+        return log.job();
     }
 
     /** The job's events so far; later ones go to {@code watcher} until the job ends. See {@link JobLog#watch}. */

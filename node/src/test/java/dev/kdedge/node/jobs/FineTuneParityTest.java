@@ -10,6 +10,8 @@ import dev.kdedge.calibration.fit.FitProgress;
 import dev.kdedge.calibration.fit.ProductFitter;
 import dev.kdedge.calibration.scoring.HeatmapImages;
 import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.node.audit.Actor;
+import dev.kdedge.node.audit.AuditTrail;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -36,8 +38,9 @@ class FineTuneParityTest {
             store.storeUpload("demo", ModelStore.UploadKind.NORMAL, HeatmapImages.png(tiles.normal(500 + i)), "png");
         }
         try (FineTuneJobs jobs = new FineTuneJobs(store, dir.resolve("jobs"),
-                new ProductFitter(store, InferenceOptions.cpu(1), UNREACHABLE_BOUND))) {
-            FineTuneJob job = jobs.start(FineTuneSettings.requested("demo", false, 1, 0, 0));
+                new ProductFitter(store, InferenceOptions.cpu(1), UNREACHABLE_BOUND),
+                new AuditTrail(dir.resolve("audit.db")))) {
+            FineTuneJob job = jobs.start(FineTuneSettings.requested("demo", false, 1, 0, 0), Actor.grpc("a test"));
             CompletableFuture<JobEvent> end = new CompletableFuture<>();
             jobs.watch(job.id(), event -> {
                 if (event.endsTheJob()) {
