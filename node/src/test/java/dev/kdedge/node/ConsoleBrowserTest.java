@@ -52,11 +52,7 @@ class ConsoleBrowserTest {
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void anEngineerWatchesTunesAndDecidesAnObserverOnlyWatches() throws Exception {
-        if (System.getenv("CI") == null) {
-            assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                    "Debian's chromium and chromium-driver are not installed");
-        }
-        Files.createDirectories(OUT);
+        requireChromium();
         Path store = DemoFixture.copyOfStore(dir.resolve("store"));
         BandedDemo banded = BandedDemo.publish(store);
         ModelStore modelStore = new ModelStore(store);
@@ -175,11 +171,7 @@ class ConsoleBrowserTest {
     @Test
     @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void anEngineerRecalibratesFromTheLinesGoodPartsComparesAndPromotes() throws Exception {
-        if (System.getenv("CI") == null) {
-            assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
-                    "Debian's chromium and chromium-driver are not installed");
-        }
-        Files.createDirectories(OUT);
+        requireChromium();
         Path store = DemoFixture.copyOfStore(dir.resolve("store"));
         ModelStore modelStore = new ModelStore(store);
         List<Path> good = ImageFolders.list(DemoFixture.testSet().resolve("test/good")).subList(0, 10);
@@ -273,6 +265,15 @@ class ConsoleBrowserTest {
                 + " decodedBytes: resources.reduce((n, r) => n + r.decodedBodySize, nav.decodedBodySize),"
                 + " requests: resources.length + 1, firstContentfulPaintMs: paint ? Math.round(paint.startTime) : -1,"
                 + " domContentLoadedMs: Math.round(nav.domContentLoadedEventEnd)};");
+    }
+
+    /** Debian's chromium and chromium-driver: CI installs them; elsewhere the test is skipped without them. */
+    private static void requireChromium() throws Exception {
+        if (System.getenv("CI") == null) {
+            assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
+                    "Debian's chromium and chromium-driver are not installed");
+        }
+        Files.createDirectories(OUT);
     }
 
     private static WebDriver chromium(Path profile) {

@@ -15,6 +15,7 @@ import dev.kdedge.node.inspection.HeatmapWish;
 import dev.kdedge.node.inspection.InspectionRequest;
 import dev.kdedge.node.inspection.InspectionResult;
 import dev.kdedge.node.inspection.RejectedRequestException;
+import dev.kdedge.node.inspection.Rejection;
 import dev.kdedge.node.metrics.CallMetrics;
 import dev.kdedge.node.results.Inspections;
 import dev.kdedge.node.security.ClientIdentity;
@@ -31,7 +32,6 @@ import java.util.HashSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -252,8 +252,7 @@ public final class InspectionEndpoint implements Service {
 
     /** When a frame refused for the node's capacity may be offered again; empty for any other failure. */
     private static Optional<CompletionStage<Void>> waitable(Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
-                : failure;
+        Throwable cause = Rejection.cause(failure);
         return cause instanceof RejectedRequestException rejected ? rejected.whenCapacityChanges() : Optional.empty();
     }
 

@@ -117,37 +117,35 @@ public final class AuditTrail implements AutoCloseable {
 
     /** The latest changes, newest first; those to {@code product} when it is not empty. */
     public synchronized List<Change> changes(String product, int limit) throws IOException {
-        try (PreparedStatement s = connection().prepareStatement("SELECT * FROM changes WHERE ? = '' OR product = ? "
-                + "ORDER BY change_id DESC LIMIT ?")) {
-            bind(s, product, product, limit);
-            List<Change> changes = new ArrayList<>();
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    changes.add(new Change(r.getLong("change_id"), Instant.ofEpochMilli(r.getLong("at")),
-                            new Actor(r.getString("who"), r.getString("door")), r.getString("action"),
-                            r.getString("product"), r.getString("subject"), r.getString("before"), r.getString("after")));
-                }
-            }
-            connection().commit();
-            return changes;
-        } catch (SQLException e) {
-            throw failed(e);
-        }
+        return list("SELECT * FROM changes WHERE ? = '' OR product = ? ORDER BY change_id DESC LIMIT ?",
+                r -> new Change(r.getLong("change_id"), Instant.ofEpochMilli(r.getLong("at")),
+                        new Actor(r.getString("who"), r.getString("door")), r.getString("action"),
+                        r.getString("product"), r.getString("subject"), r.getString("before"), r.getString("after")),
+                product, product, limit);
     }
 
     /** The reviewed results, newest result first; those of {@code product} when it is not empty. */
     public synchronized List<Review> reviews(String product, int limit) throws IOException {
-        try (PreparedStatement s = connection().prepareStatement("SELECT * FROM reviews WHERE ? = '' OR product = ? "
-                + "ORDER BY result_id DESC LIMIT ?")) {
-            bind(s, product, product, limit);
-            List<Review> reviews = new ArrayList<>();
+        return list("SELECT * FROM reviews WHERE ? = '' OR product = ? ORDER BY result_id DESC LIMIT ?",
+                AuditTrail::review, product, product, limit);
+    }
+
+    @FunctionalInterface
+    private interface Row<T> {
+        T of(ResultSet r) throws SQLException;
+    }
+
+    private <T> List<T> list(String sql, Row<T> row, Object... values) throws IOException {
+        try (PreparedStatement s = connection().prepareStatement(sql)) {
+            bind(s, values);
+            List<T> rows = new ArrayList<>();
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
-                    reviews.add(review(r));
+                    rows.add(row.of(r));
                 }
             }
             connection().commit();
-            return reviews;
+            return rows;
         } catch (SQLException e) {
             throw failed(e);
         }

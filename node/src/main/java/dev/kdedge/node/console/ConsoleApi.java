@@ -1,9 +1,5 @@
 package dev.kdedge.node.console;
 
-import dev.kdedge.calibration.store.StoreException;
-import dev.kdedge.calibration.store.StoreFullException;
-import dev.kdedge.calibration.store.UnknownProductException;
-import dev.kdedge.calibration.store.UnknownVersionException;
 import dev.kdedge.calibration.text.Echo;
 import dev.kdedge.node.audit.Actor;
 import dev.kdedge.node.audit.AuditTrail;
@@ -11,6 +7,7 @@ import dev.kdedge.node.audit.Review;
 import dev.kdedge.node.inspection.Evaluation;
 import dev.kdedge.node.inspection.ImageInput;
 import dev.kdedge.node.inspection.RejectedRequestException;
+import dev.kdedge.node.inspection.Rejection;
 import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.jobs.FineTuneSettings;
 import dev.kdedge.node.models.ProductAdministration;
@@ -90,8 +87,11 @@ final class ConsoleApi {
     }
 
     JsonObject resultJson(ResultRecord result) {
-        return ConsoleJson.result(result, evidence.map(e -> e.holds(result.resultId())).orElse(false),
-                Optional.empty());
+        return resultJson(result, Optional.empty());
+    }
+
+    private JsonObject resultJson(ResultRecord result, Optional<Review> review) {
+        return ConsoleJson.result(result, evidence.map(e -> e.holds(result.resultId())).orElse(false), review);
     }
 
     void products(RoutingContext ctx) {
@@ -124,8 +124,7 @@ final class ConsoleApi {
                 new ResultFilter(product, "", null, false), null, null, limit))
                 .thenCompose(results -> blocking(() -> reviewsOf(product)).thenApply(reviews -> new JsonArray(
                         results.stream().filter(r -> r.viewResultIds().isEmpty())
-                                .map(r -> ConsoleJson.result(r, evidence.map(e -> e.holds(r.resultId())).orElse(false),
-                                        Optional.ofNullable(reviews.get(r.resultId())))).toList()))));
+                                .map(r -> resultJson(r, Optional.ofNullable(reviews.get(r.resultId())))).toList()))));
     }
 
     /** The results no one has decided yet: NOT_DECIDABLE, not reviewed, newest first. */
@@ -386,22 +385,17 @@ final class ConsoleApi {
     }
 
     static void fail(RoutingContext ctx, Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null
-                ? failure.getCause() : failure;
+        Throwable cause = Rejection.cause(failure);
         int status;
         if (cause instanceof ForbiddenException) {
             status = 403;
-        } else if (cause instanceof IllegalArgumentException || cause instanceof DecodeException) {
+        } else if (cause instanceof DecodeException) {
             status = 400;
-        } else if (cause instanceof UnknownProductException || cause instanceof UnknownVersionException
-                || cause instanceof NoSuchElementException) {
-            status = 404;
-        } else if (cause instanceof StoreFullException || cause instanceof RejectedExecutionException) {
+        } else if (cause instanceof RejectedExecutionException) {
             status = 503;
-        } else if (cause instanceof StoreException || cause instanceof IllegalStateException) {
-            status = 409;
-        } else if (cause instanceof RejectedRequestException rejected) {
-            status = switch (rejected.reason()) {
+        } else {
+            Rejection rejection = Rejection.of(cause);
+            status = switch (rejection) {
                 case INVALID_ARGUMENT -> 400;
                 case NOT_FOUND -> 404;
                 case FAILED_PRECONDITION -> 409;
@@ -409,11 +403,15 @@ final class ConsoleApi {
                 case DEADLINE_EXCEEDED -> 504;
                 case CANCELLED, INTERNAL -> 500;
             };
-        } else if (cause instanceof IOException) {
-            status = 503;
-        } else {
-            LOG.error("console request {} failed", ctx.request().path(), cause);
-            status = 500;
+            if (rejection == Rejection.INTERNAL && !(cause instanceof RejectedRequestException)) {
+                if (cause instanceof IOException) {
+                    // a file or database the node could not read or write now (the audit trail): the request may
+                    // be sent again
+                    status = 503;
+                } else {
+                    LOG.error("console request {} failed", ctx.request().path(), cause);
+                }
+            }
         }
         if (!ctx.response().ended()) {
             ctx.response().setStatusCode(status).putHeader("content-type", "application/json")

@@ -28,7 +28,6 @@ import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -393,8 +392,7 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
      * cache has logged why, once per try).
      */
     private static RejectedRequestException unavailable(String product, Throwable failure) {
-        Throwable e = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
-                : failure;
+        Throwable e = Rejection.cause(failure);
         if (e instanceof StoreException) {
             return new RejectedRequestException(Rejection.NOT_FOUND, e.getMessage());
         }

@@ -4,10 +4,10 @@ import dev.kdedge.node.inference.ScoringPipeline;
 import dev.kdedge.node.inspection.InspectionRequest;
 import dev.kdedge.node.inspection.InspectionResult;
 import dev.kdedge.node.inspection.RejectedRequestException;
+import dev.kdedge.node.inspection.Rejection;
 import dev.kdedge.node.inspection.StationRecipes;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -53,9 +53,9 @@ public final class Inspections {
         Optional<PartResults> views = parts.filter(p -> p.needsViews(request.product()));
         if (views.isPresent() && !request.part().id().isEmpty()) {
             scored.whenComplete((result, failure) -> {
-                if (failure != null && !offeredAgain(cause(failure))) {
+                if (failure != null && !offeredAgain(Rejection.cause(failure))) {
                     views.get().failed(request.product(), request.part().id(), request.part().view(),
-                            String.valueOf(cause(failure).getMessage()));
+                            String.valueOf(Rejection.cause(failure).getMessage()));
                 }
             });
         }
@@ -70,9 +70,5 @@ public final class Inspections {
     /** A camera stream's frame refused for the node's capacity: the stream offers it again when there is room. */
     private static boolean offeredAgain(Throwable cause) {
         return cause instanceof RejectedRequestException rejected && rejected.whenCapacityChanges().isPresent();
-    }
-
-    private static Throwable cause(Throwable failure) {
-        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
     }
 }
