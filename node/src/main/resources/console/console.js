@@ -290,6 +290,7 @@ async function loadResults() {
   renderHistogram();
   preview();
   renderRecalibrate();
+  loadShadow();
 }
 
 function driftText(p) {
@@ -485,6 +486,7 @@ function renderRecalibrate() {
     .map((v) => el('option', { value: String(v.version), text: 'version ' + v.version })));
   if (chosen && [...select.options].some((o) => o.value === chosen)) select.value = chosen;
   $('add-normals').disabled = !state.writable;
+  $('upload-normals').disabled = !state.writable;
   $('start-fine-tune').disabled = !state.writable;
 }
 
@@ -506,6 +508,36 @@ if ($('add-normals')) {
     } catch (e) {
       say(e.message, true);
     }
+  });
+  $('upload-normals').addEventListener('click', async () => {
+    const files = [...$('upload-files').files];
+    if (!files.length) {
+      say('Choose the image files to upload first', true);
+      return;
+    }
+    const p = product();
+    const outcome = { STORED: 0, DUPLICATE: 0 };
+    const refused = [];
+    let normals = p.uploadedNormals;
+    for (const file of files) {
+      // one request per image, its body the file itself: a large folder never sits in the node's memory at once
+      const response = await fetch('/api/products/' + encodeURIComponent(p.product) + '/uploads', {
+        method: 'POST', credentials: 'same-origin', body: file,
+        headers: { 'X-XSRF-TOKEN': csrfToken(), 'Content-Type': file.type || 'application/octet-stream' },
+      });
+      const json = await response.json().catch(() => ({ error: 'HTTP ' + response.status }));
+      if (response.ok) {
+        outcome[json.outcome] += 1;
+        normals = json.normals;
+      } else {
+        refused.push(file.name + ': ' + json.error);
+      }
+    }
+    say(outcome.STORED + ' uploaded as normals' + (outcome.DUPLICATE ? ', ' + outcome.DUPLICATE + ' already there' : '')
+      + refused.map((r) => '; ' + r).join('') + ' (' + normals + ' collected)', refused.length > 0);
+    $('upload-files').value = '';
+    await loadProducts();
+    renderRecalibrate();
   });
   $('start-fine-tune').addEventListener('click', async () => {
     try {
@@ -546,6 +578,7 @@ async function followJob(jobId) {
     await loadProducts();
     renderRecalibrate();
     $('compare-version').value = String(job.version);
+    await loadShadow();
   }
 }
 
@@ -576,6 +609,88 @@ async function compareCandidate() {
     $('comparison-summary').textContent = '';
     say(e.message, true);
   }
+}
+
+// ---- shadow: a candidate scored beside the active version on a share of live frames
+
+async function loadShadow() {
+  const p = product();
+  if (!p) return;
+  let s;
+  try {
+    s = await api('GET', '/api/products/' + encodeURIComponent(p.product) + '/shadow');
+  } catch (e) {
+    $('shadow-summary').textContent = e.message;
+    return;
+  }
+  const running = s.shadow;
+  const summary = $('shadow-summary');
+  summary.dataset.judged = running ? String(s.judged) : '';
+  summary.dataset.agreeing = running ? String(s.agreeing) : '';
+  summary.textContent = !running ? 'No shadow runs: start one to score a candidate version beside the active one on '
+    + 'a share of the live frames (its verdicts are recorded, never sent to the line).'
+    : 'Version ' + running.candidateVersion + ' scores ' + Math.round(running.share * 100) + '% of the live frames '
+      + 'beside the active version (since ' + new Date(running.since).toLocaleString() + ', started by '
+      + running.startedBy + '): it agrees on ' + s.agreeing + ' of the ' + s.judged + ' frames judged'
+      + (s.judged ? ' (' + (100 * s.agreeing / s.judged).toFixed(1) + '%)' : '') + '; ' + s.skipped
+      + ' frames of its share were skipped (no scoring worker free, or the shadow\'s own frames still in flight).';
+  $('shadow-pairings').querySelector('tbody').replaceChildren(...(running ? s.pairings : []).map((pair) => el('tr', {},
+    el('td', { class: pair.active, text: pair.active }), el('td', { class: pair.candidate, text: pair.candidate }),
+    el('td', { text: String(pair.frames) }))));
+  $('shadow-pairings').hidden = !running || s.pairings.length === 0;
+  $('shadow-disagreements').querySelector('tbody').replaceChildren(...(running ? s.disagreements : []).map((j) => el('tr', {},
+    el('td', { text: j.partId }), el('td', { class: j.active, text: j.active + ' ' + fixed(j.activeScore) }),
+    el('td', { class: j.candidate, text: j.candidate + ' ' + fixed(j.candidateScore) }),
+    el('td', {}, j.imageKept ? el('img', { src: '/api/results/' + j.resultId + '/image?overlay=true',
+      alt: 'Part ' + j.partId + ' with the active version\'s heatmap', loading: 'lazy' })
+      : el('span', { text: 'not kept' })))));
+  $('shadow-disagreements').hidden = !running || s.disagreements.length === 0;
+  if (!$('start-shadow')) return;
+  const select = $('shadow-version');
+  const chosen = running ? String(running.candidateVersion) : select.value;
+  select.replaceChildren(...p.versions.filter((v) => !v.active).slice().reverse()
+    .map((v) => el('option', { value: String(v.version), text: 'version ' + v.version })));
+  if (chosen && [...select.options].some((o) => o.value === chosen)) select.value = chosen;
+  $('start-shadow').disabled = !state.writable || select.options.length === 0;
+  $('stop-shadow').disabled = !state.writable || !running;
+  $('promote-shadow').disabled = !state.writable || !running;
+  $('promote-shadow').dataset.version = running ? String(running.candidateVersion) : '';
+}
+
+// a running shadow's counts move with the line: read again while the product view is open
+setInterval(() => {
+  if (!$('view-product').hidden && $('shadow-summary').dataset.judged) loadShadow();
+}, 3000);
+
+if ($('start-shadow')) {
+  $('start-shadow').addEventListener('click', async () => {
+    const p = product();
+    const version = Number($('shadow-version').value);
+    const share = Number($('shadow-share').value) / 100;
+    try {
+      await api('POST', '/api/products/' + encodeURIComponent(p.product) + '/shadow', { version, share });
+      say('version ' + version + ' shadows ' + p.product + ' on ' + Math.round(share * 100) + '% of the frames');
+    } catch (e) {
+      say(e.message, true);
+    }
+    loadShadow();
+  });
+  $('stop-shadow').addEventListener('click', async () => {
+    try {
+      await api('DELETE', '/api/products/' + encodeURIComponent(product().product) + '/shadow');
+      say('shadow stopped');
+    } catch (e) {
+      say(e.message, true);
+    }
+    loadShadow();
+  });
+  $('promote-shadow').addEventListener('click', () => {
+    const p = product();
+    const version = Number($('promote-shadow').dataset.version);
+    ask('Serve version ' + version + ' of ' + p.product + ' on the line (its shadow ends)?',
+      () => change('POST', '/api/products/' + encodeURIComponent(p.product) + '/promote', { version },
+        'version ' + version + ' promoted'));
+  });
 }
 
 // ---- review queue

@@ -30,6 +30,7 @@ import dev.kdedge.node.results.PartFeed;
 import dev.kdedge.node.results.PartResults;
 import dev.kdedge.node.results.ResultJournal;
 import dev.kdedge.node.results.ScoreDrift;
+import dev.kdedge.node.results.ShadowScoring;
 import dev.kdedge.node.results.VersionComparison;
 import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.line.Stations;
@@ -90,6 +91,7 @@ public final class NodeServer implements AutoCloseable {
     private final Optional<PartResults> parts;
     private final Optional<PartFeed> partFeed;
     private final Optional<ScoreDrift> drift;
+    private final Optional<ShadowScoring> shadows;
     private final Optional<OpcUaLineServer> opcua;
     private final Optional<ConsoleServer> console;
     private final AuditTrail audit;
@@ -106,7 +108,8 @@ public final class NodeServer implements AutoCloseable {
     private NodeServer(HttpServer http, Optional<HttpServer> metricsHttp, List<TlsReloader> tlsReloaders,
             EngineCache engines, ScoringPipeline pipeline, Optional<ResultJournal> journal,
             Optional<EvidenceStore> evidence, Optional<PartResults> parts, Optional<PartFeed> partFeed,
-            Optional<ScoreDrift> drift, Optional<OpcUaLineServer> opcua, Optional<ConsoleServer> console, AuditTrail audit, ExecutorService loader,
+            Optional<ScoreDrift> drift, Optional<ShadowScoring> shadows, Optional<OpcUaLineServer> opcua,
+            Optional<ConsoleServer> console, AuditTrail audit, ExecutorService loader,
             ModelStore store, FineTuneJobs jobs, ExecutorService administration, Shutdown shutdown) {
         this.shutdown = shutdown;
         this.http = http;
@@ -119,6 +122,7 @@ public final class NodeServer implements AutoCloseable {
         this.parts = parts;
         this.partFeed = partFeed;
         this.drift = drift;
+        this.shadows = shadows;
         this.opcua = opcua;
         this.console = console;
         this.audit = audit;
@@ -173,6 +177,9 @@ public final class NodeServer implements AutoCloseable {
                 ? openEvidence(config, journalFile) : Optional.empty();
         Optional<ScoreDrift> drift = journal.map(j -> new ScoreDrift(j, store, new ScoreDrift.Settings(
                 config.drift.window, config.drift.minResults, config.drift.everySeconds)));
+        Optional<ShadowScoring> shadows = journal.map(j -> new ShadowScoring(pipeline, store, audit,
+                new ShadowScoring.Settings(journalFile.toAbsolutePath().resolveSibling("shadow.db"),
+                        config.shadow.maxInFlight, config.shadow.maxJudged)));
         Optional<VersionComparison> comparison = journal.flatMap(j -> evidence.map(e -> new VersionComparison(
                 pipeline, j, e)));
         Optional<PartResults> parts = journal.map(j -> new PartResults(config.parts.views, config.parts.timeoutMillis,
@@ -187,6 +194,7 @@ public final class NodeServer implements AutoCloseable {
         journal.ifPresent(j -> j.bindTo(registry));
         evidence.ifPresent(e -> e.bindTo(registry));
         drift.ifPresent(d -> d.bindTo(registry));
+        shadows.ifPresent(s -> s.bindTo(registry));
         new ExecutorServiceMetrics(administration, "models", List.of()).bindTo(registry);
         CallMetrics calls = new CallMetrics(registry);
 
@@ -197,12 +205,12 @@ public final class NodeServer implements AutoCloseable {
                 .map(PartFeed::new);
         partFeed.ifPresent(feed -> feed.onPart(stations::recorded));
         InspectionEndpoint inspection = new InspectionEndpoint(vertx, new Inspections(pipeline, journal, evidence, parts,
-                stations), config.scoring.streamWindow, config.server.maxMessageBytes, calls);
+                stations, shadows), config.scoring.streamWindow, config.server.maxMessageBytes, calls);
         HealthEndpoint health = new HealthEndpoint(vertx, serving, config.server.maxMessageBytes);
         grpc.addService(inspection);
         ProductAdministration products = new ProductAdministration(store, engines, serving,
-                config.scoring.maxImagePixels, audit);
-        grpc.addService(new ModelsEndpoint(vertx, products, jobs, new LineNormals(journal, evidence), administration,
+                config.scoring.maxImagePixels, audit, new LineNormals(journal, evidence));
+        grpc.addService(new ModelsEndpoint(vertx, products, jobs, administration,
                 config.server.maxMessageBytes, calls));
         journal.ifPresent(j -> grpc.addService(new ResultsEndpoint(vertx, j, evidence, config.server.maxMessageBytes,
                 calls)));
@@ -252,7 +260,7 @@ public final class NodeServer implements AutoCloseable {
                     .onFailure(e -> metricsHttp.ifPresent(HttpServer::close))
                     .compose(http -> startOpcUa(vertx, config, stations, journal).compose(opcua -> startConsole(
                             vertx, config, files, new ConsoleServer.Core(products, jobs, journal, evidence, partFeed,
-                                    drift, comparison, audit, administration, writesRefused)).onFailure(e -> opcua.ifPresent(
+                                    drift, comparison, shadows, audit, administration, writesRefused)).onFailure(e -> opcua.ifPresent(
                                             NodeServer::closeQuietly)).map(console -> Map.entry(opcua, console)))
                     .onFailure(e -> {
                         http.close();
@@ -266,13 +274,14 @@ public final class NodeServer implements AutoCloseable {
                                 f.secure(new HttpServerOptions()).getSslOptions(), f))).ifPresent(reloaders::add);
                         serving.started();
                         return new NodeServer(http, metricsHttp, reloaders, engines, pipeline, journal, evidence,
-                                parts, partFeed, drift, opcua, doors.getValue(), audit, loader, store, jobs,
+                                parts, partFeed, drift, shadows, opcua, doors.getValue(), audit, loader, store, jobs,
                                 administration, new Shutdown(serving, health, inspection,
                                         config.server.shutdownGraceSeconds));
                     })));
         })).onFailure(e -> {
             partFeed.ifPresent(PartFeed::close);
             drift.ifPresent(ScoreDrift::close);
+            shadows.ifPresent(ShadowScoring::close);
             audit.close();
             jobs.close();
             journal.ifPresent(NodeServer::closeQuietly);
@@ -416,6 +425,7 @@ public final class NodeServer implements AutoCloseable {
         parts.ifPresent(PartResults::close);
         partFeed.ifPresent(PartFeed::close);
         drift.ifPresent(ScoreDrift::close);
+        shadows.ifPresent(ShadowScoring::close);
         if (journal.isPresent()) {
             journal.get().close();
         }

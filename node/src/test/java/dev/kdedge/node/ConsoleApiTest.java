@@ -266,6 +266,25 @@ class ConsoleApiTest {
                     + "normal", "no result 999999 in the journal"), kept.object().getJsonArray("refused").stream()
                     .map(r -> ((JsonObject) r).getString("reason")).toList());
 
+            // or image files from the engineer's computer, one per request
+            String uploads = "/api/products/demo/uploads";
+            ConsoleClient observer = new ConsoleClient(port, null);
+            observer.signIn(OBSERVER, OBSERVER_PASSWORD);
+            byte[] sample = Files.readAllBytes(DemoFixture.sampleGood());
+            assertEquals(403, observer.postBytes(uploads, "image/png", sample).status());
+            assertRefused(engineer.postBytes(uploads, "image/png", new byte[0]), 400,
+                    "the request's body must be the image itself (PNG or JPEG)");
+            ConsoleClient.Reply garbage = engineer.postBytes(uploads, "image/png", "not an image".getBytes());
+            assertEquals(400, garbage.status());
+            assertTrue(garbage.error().startsWith("the image is refused: "), garbage.error());
+            ConsoleClient.Reply uploaded = engineer.postBytes(uploads, "image/png", sample);
+            assertEquals(200, uploaded.status(), String.valueOf(uploaded.json()));
+            assertEquals(new JsonObject().put("outcome", "STORED").put("normals", good.size() + 1).put("defects", 0),
+                    uploaded.object());
+            assertEquals("DUPLICATE", engineer.postBytes(uploads, "image/png", sample).object().getString("outcome"));
+            assertEquals(good.size() + 1, new ModelStore(store).uploads(DemoFixture.PRODUCT,
+                    ModelStore.UploadKind.NORMAL).size());
+
             assertRefused(engineer.post("/api/products/demo/fine-tune", new JsonObject().put("epochs", 999)), 400,
                     "epochs must be 1..200, was 999");
             ConsoleClient.Reply started = engineer.post("/api/products/demo/fine-tune",
@@ -276,8 +295,6 @@ class ConsoleApiTest {
             assertEquals("SUCCEEDED", job.getString("state"), job.encode());
             int candidate = job.getInteger("version");
 
-            ConsoleClient observer = new ConsoleClient(port, null);
-            observer.signIn(OBSERVER, OBSERVER_PASSWORD);
             assertEquals(403, observer.post("/api/products/demo/compare", new JsonObject().put("version", candidate))
                     .status());
             ConsoleClient.Reply compared = engineer.post("/api/products/demo/compare",
@@ -306,8 +323,8 @@ class ConsoleApiTest {
 
             assertEquals(candidate, engineer.post("/api/products/demo/promote", new JsonObject().put("version",
                     candidate)).object().getInteger("activeVersion"));
-            assertEquals(List.of("promote", "fine-tune", "normals"), engineer.get("/api/changes").array().stream()
-                    .map(c -> ((JsonObject) c).getString("action")).toList());
+            assertEquals(List.of("promote", "fine-tune", "upload", "normals"), engineer.get("/api/changes").array()
+                    .stream().map(c -> ((JsonObject) c).getString("action")).toList());
         }
     }
 

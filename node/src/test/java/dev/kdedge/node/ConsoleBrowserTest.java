@@ -12,6 +12,7 @@ import dev.kdedge.api.v1.ResultsGrpc;
 import dev.kdedge.calibration.dataset.ImageFolders;
 import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.store.ModelStore;
+import io.vertx.core.json.JsonObject;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -192,6 +193,15 @@ class ConsoleBrowserTest {
                         .startsWith(good.size() + " added as normals"));
                 assertEquals(good.size(), modelStore.uploads(DemoFixture.PRODUCT, ModelStore.UploadKind.NORMAL)
                         .size());
+                // and files from the engineer's computer: one more good part, and a file that is no image
+                Path notAnImage = Files.writeString(dir.resolve("notes.png"), "not an image");
+                browser.findElement(By.id("upload-files")).sendKeys(DemoFixture.sampleGood() + "\n" + notAnImage);
+                browser.findElement(By.id("upload-normals")).click();
+                wait(browser).until(b -> b.findElement(By.id("message")).getText().startsWith("1 uploaded as normals"));
+                assertTrue(browser.findElement(By.id("message")).getText().contains("notes.png: the image is refused"),
+                        browser.findElement(By.id("message")).getText());
+                assertEquals(good.size() + 1, modelStore.uploads(DemoFixture.PRODUCT, ModelStore.UploadKind.NORMAL)
+                        .size());
 
                 WebElement epochs = browser.findElement(By.id("epochs"));
                 epochs.clear();
@@ -210,10 +220,32 @@ class ConsoleBrowserTest {
                         By.id("comparison-summary")).getAttribute("data-compared")));
                 screenshot(browser, "recalibrate-1280.png");
 
-                browser.findElement(By.id("promote-candidate")).click();
+                // then on live parts: the candidate shadows the line on every frame, the line still answered by
+                // version 1, and is promoted from there
+                wait(browser).until(b -> String.valueOf(candidate).equals(b.findElement(By.id("shadow-version"))
+                        .getAttribute("value")));
+                WebElement share = browser.findElement(By.id("shadow-share"));
+                share.clear();
+                share.sendKeys("100");
+                browser.findElement(By.id("start-shadow")).click();
+                wait(browser).until(b -> b.findElement(By.id("message")).getText().contains("shadows demo"));
+                for (int i = 0; i < good.size(); i++) {
+                    assertEquals("1", ConsoleApiTest.score(node, good.get(i), "S-" + i).getModelVersion());
+                }
+                new WebDriverWait(browser, Duration.ofSeconds(30)).until(b -> !b.findElement(By.id("shadow-summary"))
+                        .getAttribute("data-judged").matches("|0"));
+                JsonObject shadow = engineerApi(node).get("/api/products/demo/shadow").object();
+                assertTrue(browser.findElement(By.id("shadow-summary")).getText().contains("Version " + candidate
+                        + " scores 100% of the live frames"), browser.findElement(By.id("shadow-summary")).getText());
+                assertTrue(shadow.getLong("judged") >= Long.parseLong(browser.findElement(By.id("shadow-summary"))
+                        .getAttribute("data-judged")));
+                screenshot(browser, "shadow-1280.png");
+
+                browser.findElement(By.id("promote-shadow")).click();
                 browser.findElement(By.id("confirm-yes")).click();
                 wait(browser).until(b -> b.findElement(By.id("message")).getText().contains("promoted"));
                 assertEquals(candidate, modelStore.activeVersion(DemoFixture.PRODUCT).orElseThrow());
+                wait(browser).until(b -> b.findElement(By.id("shadow-summary")).getText().startsWith("No shadow runs"));
                 wait(browser).until(b -> b.findElement(By.id("rollback")).isEnabled());
                 browser.findElement(By.id("rollback")).click();
                 browser.findElement(By.id("confirm-yes")).click();
@@ -223,6 +255,12 @@ class ConsoleBrowserTest {
                 browser.quit();
             }
         }
+    }
+
+    private static ConsoleClient engineerApi(RunningNode node) throws Exception {
+        ConsoleClient engineer = new ConsoleClient(node.server.consolePort().orElseThrow(), null);
+        engineer.signIn(ConsoleApiTest.ENGINEER, ConsoleApiTest.ENGINEER_PASSWORD);
+        return engineer;
     }
 
     /** How many of the product's results in the journal would change evaluation at {@code threshold}. */

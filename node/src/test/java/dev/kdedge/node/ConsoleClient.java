@@ -83,6 +83,16 @@ final class ConsoleClient {
                 .header("X-XSRF-TOKEN", csrfToken()).POST(HttpRequest.BodyPublishers.ofString(body.encode())));
     }
 
+    /** A file sent as the request's whole body, as the page uploads an image. */
+    Reply postBytes(String path, String contentType, byte[] body) throws Exception {
+        return send(HttpRequest.newBuilder(base.resolve(path)).header("content-type", contentType)
+                .header("X-XSRF-TOKEN", csrfToken()).POST(HttpRequest.BodyPublishers.ofByteArray(body)));
+    }
+
+    Reply delete(String path) throws Exception {
+        return send(HttpRequest.newBuilder(base.resolve(path)).header("X-XSRF-TOKEN", csrfToken()).DELETE());
+    }
+
     /** A change sent without the page's token, as another site's form would send it. */
     Reply postWithoutToken(String path, JsonObject body) throws Exception {
         return send(HttpRequest.newBuilder(base.resolve(path)).header("content-type", "application/json")

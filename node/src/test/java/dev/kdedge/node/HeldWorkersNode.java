@@ -62,10 +62,14 @@ final class HeldWorkersNode implements AutoCloseable {
                 maxQueuedPerClient);
         GrpcServer grpc = GrpcServer.server(vertx);
         grpc.addService(new InspectionEndpoint(vertx, new Inspections(pipeline, Optional.empty(), Optional.empty(),
-                Optional.empty(), StationRecipes.NONE), 4, 4 << 20,
+                Optional.empty(), StationRecipes.NONE, Optional.empty()), 4, 4 << 20,
                 new CallMetrics(new SimpleMeterRegistry())));
         http = vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1").await();
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", port()).usePlaintext().build();
+    }
+
+    ScoringPipeline pipeline() {
+        return pipeline;
     }
 
     int port() {

@@ -30,6 +30,8 @@ import dev.kdedge.api.v1.WatchJobRequest;
 import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.demo.SyntheticTiles;
 import dev.kdedge.calibration.scoring.HeatmapImages;
+import dev.kdedge.node.audit.AuditTrail;
+import dev.kdedge.node.audit.Change;
 import dev.kdedge.node.jobs.ThreadNice;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -66,6 +68,13 @@ class ModelsApiTest {
     private RunningNode node(boolean modelsEnabled) throws Exception {
         Path store = DemoFixture.copyOfStore(dir.resolve("store"));
         return new RunningNode(store, c -> c.models.enabled = modelsEnabled);
+    }
+
+    /** The latest changes to the demo product, from the node's audit trail. */
+    private List<Change> changes(int limit) throws Exception {
+        try (AuditTrail audit = new AuditTrail(dir.resolve("store/audit/changes.db"))) {
+            return audit.changes(DemoFixture.PRODUCT, limit);
+        }
     }
 
     /** A stub whose every call has 60 s of its own (a stub's withDeadlineAfter is one instant for all its calls). */
@@ -157,6 +166,9 @@ class ModelsApiTest {
             assertEquals("broken.png", summary.getRejected(0).getName());
             assertEquals(24, summary.getNormalsStored());
             assertEquals(2, summary.getDefectsStored());
+            Change uploaded = changes(1).get(0);
+            assertEquals(List.of("upload", "grpc", "24 normal and 2 defect images uploaded"),
+                    List.of(uploaded.action(), uploaded.who().door(), uploaded.after()));
 
             int callsBefore = line.calls();
             Job job = models.startFineTune(StartFineTuneRequest.newBuilder().setProduct(DemoFixture.PRODUCT)
@@ -214,6 +226,8 @@ class ModelsApiTest {
 
             assertEquals(List.of(), line.failures(), "every call during fine-tune, promote and rollback succeeds");
             assertEquals(List.of("1", "2", "1"), line.versionRuns());
+            assertEquals(List.of("rollback", "promote", "fine-tune", "upload"),
+                    changes(10).stream().map(Change::action).toList(), "every change is audited");
             assertTrue(line.calls() > 20, line.calls() + " calls");
             assertEquals(List.of(), node.unhandled);
         }

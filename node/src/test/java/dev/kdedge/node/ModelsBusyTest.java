@@ -67,7 +67,7 @@ class ModelsBusyTest {
                         new ProductFitter(store, InferenceOptions.cpu(1)), audit)) {
             GrpcServer grpc = GrpcServer.server(vertx);
             grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines,
-                    new ServingState(true), 1 << 24, audit), jobs, new LineNormals(Optional.empty(), Optional.empty()), work,
+                    new ServingState(true), 1 << 24, audit, new LineNormals(Optional.empty(), Optional.empty())), jobs, work,
                     1 << 24, new CallMetrics(new SimpleMeterRegistry())));
             HttpServer http = vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1").await();
             ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", http.actualPort()).usePlaintext()

@@ -21,7 +21,6 @@ import dev.kdedge.api.v1.WatchJobRequest;
 import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.calibration.text.Echo;
 import dev.kdedge.node.audit.Actor;
-import dev.kdedge.node.inspection.ImageInput;
 import dev.kdedge.node.inspection.RejectedRequestException;
 import dev.kdedge.node.inspection.Rejection;
 import dev.kdedge.node.jobs.FineTuneJobs;
@@ -30,7 +29,6 @@ import dev.kdedge.node.jobs.JobMessages;
 import dev.kdedge.node.metrics.CallMetrics;
 import dev.kdedge.node.models.ProductAdministration;
 import dev.kdedge.node.models.ProductDetails;
-import dev.kdedge.node.results.LineNormals;
 import dev.kdedge.node.security.ClientIdentity;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -41,7 +39,6 @@ import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
 import io.vertx.grpc.server.Service;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -50,6 +47,8 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@code kdedge.v1.Models} service on Vert.x gRPC. Every store operation runs on {@code work}, never on the event
@@ -60,23 +59,23 @@ public final class ModelsEndpoint implements Service {
     private final Vertx vertx;
     private final ProductAdministration products;
     private final FineTuneJobs jobs;
-    private final LineNormals lineNormals;
     private final Executor work;
     private final CallMetrics metrics;
     private final RequestMessages messages;
     private final UnaryReplies replies;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ModelsEndpoint.class);
 
     @FunctionalInterface
     private interface Work<Req, Resp> {
         Resp apply(Req request) throws Exception;
     }
 
-    public ModelsEndpoint(Vertx vertx, ProductAdministration products, FineTuneJobs jobs, LineNormals lineNormals,
+    public ModelsEndpoint(Vertx vertx, ProductAdministration products, FineTuneJobs jobs,
             Executor work, long maxMessageBytes, CallMetrics metrics) {
         this.vertx = vertx;
         this.products = products;
         this.jobs = jobs;
-        this.lineNormals = lineNormals;
         this.work = refusingWhenFull(work);
         this.metrics = metrics;
         this.messages = new RequestMessages(maxMessageBytes);
@@ -141,8 +140,9 @@ public final class ModelsEndpoint implements Service {
                 ModelsGrpcService.SetThresholdPolicy,
                 (SetThresholdPolicyRequest r) -> ProductWire.policy(products.setThresholdPolicy(r.getProduct(),
                         ProductWire.policy(r.getPolicy()), actor(call)))));
-        server.callHandler(ModelsGrpcService.KeepResultAsNormal, call -> replies.answer(call,
-                ModelsGrpcService.KeepResultAsNormal, this::keepResultAsNormal));
+        server.callHandler(ModelsGrpcService.KeepResultAsNormal, call -> unary(call,
+                ModelsGrpcService.KeepResultAsNormal, (KeepResultAsNormalRequest r) -> keepResultAsNormal(r,
+                        actor(call))));
         server.callHandler(ModelsGrpcService.WatchJob, this::watchJob);
         server.callHandler(ModelsGrpcService.UploadNormals, this::uploadNormals);
     }
@@ -164,25 +164,16 @@ public final class ModelsEndpoint implements Service {
         }));
     }
 
-    private CompletableFuture<UploadSummary> keepResultAsNormal(KeepResultAsNormalRequest request) {
-        return lineNormals.of(request.getResultId()).thenApplyAsync(normal -> {
-            try {
-                ProductAdministration.Upload upload = products.upload(normal.product(),
-                        new ImageInput.Encoded(ByteBuffer.wrap(normal.image())), false);
-                if (upload.outcome() == ProductAdministration.Upload.Outcome.REFUSED) {
-                    throw new IllegalArgumentException("the kept image of result " + request.getResultId()
-                            + " is refused as a normal: " + upload.reason());
-                }
-                ProductDetails product = products.describe(normal.product());
-                return UploadSummary.newBuilder().setProduct(normal.product())
-                        .setAccepted(upload.outcome() == ProductAdministration.Upload.Outcome.STORED ? 1 : 0)
-                        .setDuplicates(upload.outcome() == ProductAdministration.Upload.Outcome.DUPLICATE ? 1 : 0)
-                        .setNormalsStored(product.uploadedNormals()).setDefectsStored(product.uploadedDefects())
-                        .build();
-            } catch (IOException e) {
-                throw new CompletionException(e);
-            }
-        }, work);
+    private UploadSummary keepResultAsNormal(KeepResultAsNormalRequest request, Actor who) throws IOException {
+        ProductAdministration.NormalsKept kept = products.keepLineNormals("", List.of(request.getResultId()), who);
+        if (!kept.refused().isEmpty()) {
+            ProductAdministration.Refusal refusal = kept.refused().get(0);
+            throw new RejectedRequestException(refusal.rejection(), "result " + refusal.resultId() + ": "
+                    + refusal.reason());
+        }
+        return UploadSummary.newBuilder().setProduct(kept.product()).setAccepted(kept.stored())
+                .setDuplicates(kept.duplicates()).setNormalsStored(kept.normals()).setDefectsStored(kept.defects())
+                .build();
     }
 
     private void fail(GrpcServerRequest<?, ?> call, StatusMapping status) {
@@ -269,7 +260,7 @@ public final class ModelsEndpoint implements Service {
     }
 
     private void uploadNormals(GrpcServerRequest<UploadRequest, UploadSummary> call) {
-        UploadStream upload = new UploadStream(call, vertx.getOrCreateContext());
+        UploadStream upload = new UploadStream(call, vertx.getOrCreateContext(), actor(call));
         new ClientPresence(call).onGone(upload::abandoned);
         // Decoded here: vertx-grpc would reset the call at a message it cannot decode, leaving the client no reason.
         call.messageHandler(message -> {
@@ -292,14 +283,17 @@ public final class ModelsEndpoint implements Service {
     private final class UploadStream {
         private final GrpcServerRequest<UploadRequest, UploadSummary> call;
         private final Context context;
+        private final Actor who;
         private final UploadSummary.Builder summary = UploadSummary.newBuilder();
         private CompletableFuture<Void> stored = CompletableFuture.completedFuture(null);
         private int received;
+        private int newDefects;
         private boolean stopped;
 
-        UploadStream(GrpcServerRequest<UploadRequest, UploadSummary> call, Context context) {
+        UploadStream(GrpcServerRequest<UploadRequest, UploadSummary> call, Context context, Actor who) {
             this.call = call;
             this.context = context;
+            this.who = who;
         }
 
         void received(UploadRequest message) {
@@ -341,7 +335,10 @@ public final class ModelsEndpoint implements Service {
                     outcome = ProductAdministration.Upload.refused(e.getMessage());
                 }
                 switch (outcome.outcome()) {
-                    case STORED -> summary.setAccepted(summary.getAccepted() + 1);
+                    case STORED -> {
+                        summary.setAccepted(summary.getAccepted() + 1);
+                        newDefects += message.getDefective() ? 1 : 0;
+                    }
                     case DUPLICATE -> summary.setDuplicates(summary.getDuplicates() + 1);
                     case REFUSED -> summary.addRejected(UploadRejection.newBuilder().setIndex(position)
                             .setName(message.getName()).setReason(outcome.reason()));
@@ -357,6 +354,7 @@ public final class ModelsEndpoint implements Service {
                     throw new IllegalArgumentException("the upload has no images");
                 }
                 try {
+                    recordStored();
                     ProductDetails product = products.describe(summary.getProduct());
                     return summary.setNormalsStored(product.uploadedNormals())
                             .setDefectsStored(product.uploadedDefects()).build();
@@ -374,7 +372,10 @@ public final class ModelsEndpoint implements Service {
 
         /** The client has gone: images already received are still stored, nothing more is read or answered. */
         void abandoned() {
-            stopped = true;
+            if (!stopped) {
+                stopped = true;
+                recordStoredLater();
+            }
         }
 
         /**
@@ -401,7 +402,36 @@ public final class ModelsEndpoint implements Service {
             }
         }
 
+        /** On a worker: the images this upload stored, as one change in the audit trail. */
+        private void recordStored() throws IOException {
+            if (summary.getAccepted() > 0) {
+                products.recordUpload(summary.getProduct(), summary.getAccepted() - newDefects, newDefects, who);
+            }
+        }
+
+        /** An upload that ends without its summary: what it stored is audited once the last image is. */
+        private void recordStoredLater() {
+            stored.whenComplete((ok, failure) -> {
+                if (summary.getAccepted() == 0) {
+                    return;
+                }
+                try {
+                    work.execute(() -> {
+                        try {
+                            recordStored();
+                        } catch (IOException e) {
+                            LOG.error("the images an upload stored could not be recorded in the audit trail", e);
+                        }
+                    });
+                } catch (RuntimeException busy) {
+                    LOG.error("the {} images an upload stored could not be recorded in the audit trail: {}",
+                            summary.getAccepted(), busy.getMessage());
+                }
+            });
+        }
+
         private void answerFailure(Throwable failure) {
+            recordStoredLater();
             StatusMapping status = StatusMapping.of(failure);
             int kept = summary.getAccepted() + summary.getDuplicates();
             fail(call, new StatusMapping(status.status(), status.message() + (kept == 0

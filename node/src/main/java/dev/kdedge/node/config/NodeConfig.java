@@ -47,6 +47,7 @@ public final class NodeConfig {
     @JsonProperty public OpcUa opcua = new OpcUa();
     @JsonProperty public Console console = new Console();
     @JsonProperty public Drift drift = new Drift();
+    @JsonProperty public Shadow shadow = new Shadow();
 
     public static final class Server {
         @JsonProperty public String host = "0.0.0.0";
@@ -389,6 +390,17 @@ public final class NodeConfig {
         @JsonProperty public int everySeconds = 30;
     }
 
+    /**
+     * Shadows: a candidate version scored beside the active one on a share of the line's frames (started from the
+     * console), only when a scoring worker is free.
+     */
+    public static final class Shadow {
+        /** Candidate frames scored at once, node-wide; a frame of the share beyond is skipped. */
+        @JsonProperty public int maxInFlight = 1;
+        /** Frames judged kept in {@code shadow.db} beside the journal; beyond, the oldest go. */
+        @JsonProperty public long maxJudged = 100_000;
+    }
+
     /** The images of the results that matter, kept beside the journal within a disk budget. */
     public static final class Images {
         @JsonProperty public boolean enabled = true;
@@ -495,6 +507,8 @@ public final class NodeConfig {
         check(errors, drift.minResults >= 2 && drift.minResults <= drift.window, "drift.minResults must be 2.."
                 + "drift.window");
         check(errors, drift.everySeconds >= 1 && drift.everySeconds <= 86_400, "drift.everySeconds must be 1..86400");
+        check(errors, shadow.maxInFlight >= 1 && shadow.maxInFlight <= 64, "shadow.maxInFlight must be 1..64");
+        check(errors, shadow.maxJudged >= 1000, "shadow.maxJudged must be at least 1000");
         check(errors, journal.maxResults >= 1000, "journal.maxResults must be at least 1000");
         check(errors, journal.maxAgeDays >= 0, "journal.maxAgeDays must be 0 (no limit) or more");
         check(errors, parts.timeoutMillis >= 1 && parts.timeoutMillis <= 600_000,

@@ -14,11 +14,11 @@ import dev.kdedge.node.models.ProductAdministration;
 import dev.kdedge.node.models.ProductDetails;
 import dev.kdedge.node.models.ProductOverview;
 import dev.kdedge.node.results.EvidenceStore;
-import dev.kdedge.node.results.LineNormals;
 import dev.kdedge.node.results.ResultFilter;
 import dev.kdedge.node.results.ResultJournal;
 import dev.kdedge.node.results.ResultRecord;
 import dev.kdedge.node.results.ScoreDrift;
+import dev.kdedge.node.results.ShadowScoring;
 import dev.kdedge.node.results.VersionComparison;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -38,10 +38,8 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -67,7 +65,7 @@ final class ConsoleApi {
     private final Optional<EvidenceStore> evidence;
     private final Optional<ScoreDrift> drift;
     private final Optional<VersionComparison> comparison;
-    private final LineNormals lineNormals;
+    private final Optional<ShadowScoring> shadows;
     private final AuditTrail audit;
     private final ExecutorService administration;
     private final Optional<String> writesRefused;
@@ -80,7 +78,7 @@ final class ConsoleApi {
         this.evidence = core.evidence();
         this.drift = core.drift();
         this.comparison = core.comparison();
-        this.lineNormals = new LineNormals(core.journal(), core.evidence());
+        this.shadows = core.shadows();
         this.audit = core.audit();
         this.administration = core.administration();
         this.writesRefused = core.writesRefused();
@@ -245,34 +243,38 @@ final class ConsoleApi {
         }
         List<Long> resultIds = list.stream().map(id -> ((Number) id).longValue()).distinct().toList();
         answer(ctx, storeChange(() -> {
-            int stored = 0;
-            int duplicates = 0;
-            JsonArray refused = new JsonArray();
-            for (long resultId : resultIds) {
-                try {
-                    LineNormals.Normal normal = lineNormals.of(resultId).get(60, TimeUnit.SECONDS);
-                    if (!normal.product().equals(product)) {
-                        throw new IllegalArgumentException("result " + resultId + " is of product "
-                                + normal.product());
-                    }
-                    ProductAdministration.Upload upload = products.upload(product,
-                            new ImageInput.Encoded(ByteBuffer.wrap(normal.image())), false);
-                    switch (upload.outcome()) {
-                        case STORED -> stored++;
-                        case DUPLICATE -> duplicates++;
-                        case REFUSED -> throw new IllegalArgumentException(upload.reason());
-                    }
-                } catch (ExecutionException e) {
-                    refused.add(new JsonObject().put("resultId", resultId).put("reason", e.getCause().getMessage()));
-                } catch (IllegalArgumentException e) {
-                    refused.add(new JsonObject().put("resultId", resultId).put("reason", e.getMessage()));
-                }
+            ProductAdministration.NormalsKept kept = products.keepLineNormals(product, resultIds, who);
+            return new JsonObject().put("stored", kept.stored()).put("duplicates", kept.duplicates())
+                    .put("refused", new JsonArray(kept.refused().stream().map(r -> new JsonObject()
+                            .put("resultId", r.resultId()).put("reason", r.reason())).toList()))
+                    .put("normals", kept.normals());
+        }));
+    }
+
+    /**
+     * One image file from the engineer's computer kept as an upload of the product: the request's body is the PNG or
+     * JPEG itself, {@code ?defective=true} for a defective part's. Answers whether it was stored or already there.
+     */
+    void uploadImage(RoutingContext ctx, Actor who) {
+        String product = ctx.pathParam("product");
+        boolean defective = "true".equals(ctx.request().getParam("defective"));
+        Buffer body = ctx.body().buffer();
+        if (body == null || body.length() == 0) {
+            throw new IllegalArgumentException("the request's body must be the image itself (PNG or JPEG)");
+        }
+        answer(ctx, storeChange(() -> {
+            products.requireProduct(product);
+            ProductAdministration.Upload upload = products.upload(product, new ImageInput.Encoded(
+                    ByteBuffer.wrap(body.getBytes())), defective);
+            if (upload.outcome() == ProductAdministration.Upload.Outcome.REFUSED) {
+                throw new IllegalArgumentException("the image is refused: " + upload.reason());
             }
-            if (stored > 0) {
-                audit.record(who, "normals", product, "", stored + " kept images of OK results added as normals");
+            if (upload.outcome() == ProductAdministration.Upload.Outcome.STORED) {
+                products.recordUpload(product, defective ? 0 : 1, defective ? 1 : 0, who);
             }
-            return new JsonObject().put("stored", stored).put("duplicates", duplicates).put("refused", refused)
-                    .put("normals", products.describe(product).uploadedNormals());
+            ProductDetails details = products.describe(product);
+            return new JsonObject().put("outcome", upload.outcome().name())
+                    .put("normals", details.uploadedNormals()).put("defects", details.uploadedDefects());
         }));
     }
 
@@ -323,6 +325,55 @@ final class ConsoleApi {
             }
             return details.activeVersion();
         }).thenCompose(active -> versions.compare(product, active, candidate, count)).thenApply(ConsoleJson::comparison));
+    }
+
+    /** The product's running shadow and its agreement so far; {@code {"shadow": null}} when none runs. */
+    void shadow(RoutingContext ctx) {
+        String product = ctx.pathParam("product");
+        answer(ctx, blocking(() -> {
+            products.requireProduct(product);
+            return shadowJson(shadows().agreement(product));
+        }));
+    }
+
+    /**
+     * {@code {"version": n, "share": 0.25}}: the candidate version scored beside the active one on that share of the
+     * line's frames, from now on.
+     */
+    void startShadow(RoutingContext ctx, Actor who) {
+        String product = ctx.pathParam("product");
+        JsonObject body = jsonBody(ctx);
+        if (!(body.getValue("version") instanceof Integer candidate) || candidate < 1) {
+            throw new IllegalArgumentException("version must be a version number, not "
+                    + Echo.quoted(String.valueOf(body.getValue("version"))));
+        }
+        if (!(body.getValue("share") instanceof Number share)) {
+            throw new IllegalArgumentException("share must be a number above 0 and at most 1, not "
+                    + Echo.quoted(String.valueOf(body.getValue("share"))));
+        }
+        ShadowScoring running = shadows();
+        answer(ctx, storeChange(() -> {
+            running.start(product, candidate, share.doubleValue(), who);
+            return shadowJson(running.agreement(product));
+        }));
+    }
+
+    void stopShadow(RoutingContext ctx, Actor who) {
+        String product = ctx.pathParam("product");
+        ShadowScoring running = shadows();
+        answer(ctx, storeChange(() -> {
+            running.stop(product, who);
+            return shadowJson(Optional.empty());
+        }));
+    }
+
+    private JsonObject shadowJson(Optional<ShadowScoring.Agreement> agreement) {
+        return ConsoleJson.shadow(agreement, resultId -> evidence.map(e -> e.holds(resultId)).orElse(false));
+    }
+
+    private ShadowScoring shadows() {
+        return shadows.orElseThrow(() -> new IllegalStateException(
+                "this node keeps no journal of results to record a shadow beside (journal.enabled is false)"));
     }
 
     private JsonObject product(ProductDetails details) {

@@ -10,12 +10,14 @@ import dev.kdedge.node.models.ProductDetails;
 import dev.kdedge.node.models.VersionDetails;
 import dev.kdedge.node.results.ResultRecord;
 import dev.kdedge.node.results.ScoreDrift;
+import dev.kdedge.node.results.ShadowScoring;
 import dev.kdedge.node.results.VersionComparison;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.function.LongPredicate;
 
 /** The console's JSON: the core's products, results, reviews and changes as the page reads them. */
 final class ConsoleJson {
@@ -78,6 +80,27 @@ final class ConsoleJson {
         return new JsonObject().put("product", comparison.product()).put("activeVersion", comparison.activeVersion())
                 .put("candidateVersion", comparison.candidateVersion()).put("compared", comparison.judged().size())
                 .put("agreeing", comparison.agreeing()).put("judged", judged);
+    }
+
+    /** @param kept whether the node keeps the image of a result */
+    static JsonObject shadow(Optional<ShadowScoring.Agreement> agreement, LongPredicate kept) {
+        if (agreement.isEmpty()) {
+            return new JsonObject().putNull("shadow");
+        }
+        ShadowScoring.Agreement a = agreement.get();
+        ShadowScoring.Shadow shadow = a.shadow();
+        return new JsonObject().put("shadow", new JsonObject().put("candidateVersion", shadow.candidateVersion())
+                        .put("share", shadow.share()).put("since", shadow.since().toEpochMilli())
+                        .put("startedBy", shadow.startedBy().name()))
+                .put("judged", a.judged()).put("agreeing", a.agreeing()).put("skipped", a.skipped())
+                .put("pairings", new JsonArray(a.pairings().stream().map(p -> new JsonObject()
+                        .put("active", p.active().name()).put("candidate", p.candidate().name())
+                        .put("frames", p.frames())).toList()))
+                .put("disagreements", new JsonArray(a.disagreements().stream().map(j -> new JsonObject()
+                        .put("resultId", j.resultId()).put("partId", j.partId()).put("activeVersion", j.activeVersion())
+                        .put("active", j.active().name()).put("activeScore", j.activeScore())
+                        .put("candidate", j.candidate().name()).put("candidateScore", j.candidateScore())
+                        .put("at", j.at().toEpochMilli()).put("imageKept", kept.test(j.resultId()))).toList()));
     }
 
     static JsonObject review(Review review) {

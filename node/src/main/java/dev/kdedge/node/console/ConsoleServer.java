@@ -10,6 +10,7 @@ import dev.kdedge.node.results.EvidenceStore;
 import dev.kdedge.node.results.PartFeed;
 import dev.kdedge.node.results.ResultJournal;
 import dev.kdedge.node.results.ScoreDrift;
+import dev.kdedge.node.results.ShadowScoring;
 import dev.kdedge.node.results.VersionComparison;
 import dev.kdedge.node.security.TlsFiles;
 import dev.kdedge.node.security.TlsReloader;
@@ -48,11 +49,12 @@ public final class ConsoleServer implements AutoCloseable {
     private static final String ACCOUNT = "account";
     private static final String ROLE = "role";
     private static final long MAX_BODY_BYTES = 64 * 1024;
+    private static final long MAX_IMAGE_BYTES = 32L * 1024 * 1024;
 
     /** What the console shows and changes: the core's parts it reaches. */
     public record Core(ProductAdministration products, FineTuneJobs jobs, Optional<ResultJournal> journal,
             Optional<EvidenceStore> evidence, Optional<PartFeed> parts, Optional<ScoreDrift> drift,
-            Optional<VersionComparison> comparison, AuditTrail audit, ExecutorService administration,
+            Optional<VersionComparison> comparison, Optional<ShadowScoring> shadows, AuditTrail audit, ExecutorService administration,
             Optional<String> writesRefused) {}
 
     private final HttpServer http;
@@ -90,6 +92,9 @@ public final class ConsoleServer implements AutoCloseable {
                 .setSessionTimeout(config.sessionMinutes * 60_000L).setCookieSecureFlag(secure)
                 .setCookieHttpOnlyFlag(true).setCookieSameSite(CookieSameSite.STRICT).setNagHttps(false)
                 .setSessionCookieName("kdedge-console"));
+        // an image file sent from the browser is its request's whole body; every other request is small JSON
+        router.post("/api/products/:product/uploads").handler(BodyHandler.create(false)
+                .setBodyLimit(MAX_IMAGE_BYTES));
         router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
         router.route().handler(CSRFHandler.create(vertx, randomSecret()).setCookieSecure(secure).setNagHttps(false));
 
@@ -119,8 +124,12 @@ public final class ConsoleServer implements AutoCloseable {
         router.post("/api/products/:product/promote").handler(engineer("promote a version", api::promote));
         router.post("/api/products/:product/rollback").handler(engineer("roll back", api::rollback));
         router.post("/api/products/:product/normals").handler(engineer("keep normals", api::keepNormals));
+        router.post("/api/products/:product/uploads").handler(engineer("upload images", api::uploadImage));
         router.post("/api/products/:product/fine-tune").handler(engineer("start a fine-tune", api::startFineTune));
         router.post("/api/products/:product/compare").handler(engineer("compare versions", api::compare));
+        router.get("/api/products/:product/shadow").handler(api::shadow);
+        router.post("/api/products/:product/shadow").handler(engineer("start a shadow", api::startShadow));
+        router.delete("/api/products/:product/shadow").handler(engineer("stop a shadow", api::stopShadow));
         router.get("/api/jobs").handler(api::jobs);
         router.post("/api/jobs/:jobId/cancel").handler(engineer("cancel a fine-tune", api::cancelJob));
         router.route("/api/*").handler(ctx -> refuse(ctx, 404, "no such request: " + ctx.request().method() + " "

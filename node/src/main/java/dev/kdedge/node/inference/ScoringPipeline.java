@@ -100,6 +100,14 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
     }
 
     /**
+     * Whether a worker is free and no call waits for one: work that must not delay the line's (a shadow's) is
+     * queued only then.
+     */
+    public boolean hasRoom() {
+        return workers.getQueue().isEmpty() && workers.getActiveCount() < workers.getMaximumPoolSize();
+    }
+
+    /**
      * Scores {@code request} once it is {@link InspectionRequest#validate valid}.
      *
      * @param abandoned completes when nobody waits for the result any more (the client cancelled or left, or the

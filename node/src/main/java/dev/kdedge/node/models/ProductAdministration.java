@@ -19,12 +19,18 @@ import dev.kdedge.node.health.ServingState;
 import dev.kdedge.node.inspection.EncodedFormat;
 import dev.kdedge.node.inspection.ImageInput;
 import dev.kdedge.node.inspection.RawImages;
+import dev.kdedge.node.inspection.Rejection;
+import dev.kdedge.node.results.LineNormals;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 /**
@@ -39,6 +45,18 @@ public final class ProductAdministration {
     private final EngineCache engines;
     private final ImageDecoder decoder;
     private final AuditTrail audit;
+    private final LineNormals lineNormals;
+
+    /**
+     * Kept images of the line's OK results offered as normals of {@code product}, and what became of them.
+     *
+     * @param normals and {@code defects}: the images the product has collected now
+     */
+    public record NormalsKept(String product, int stored, int duplicates, List<Refusal> refused, int normals,
+            int defects) {}
+
+    /** A result whose image was not taken as a normal: what kind of refusal, and why. */
+    public record Refusal(long resultId, Rejection rejection, String reason) {}
 
     /** The outcome of one uploaded image: stored, already there, or refused with the reason. */
     public record Upload(Outcome outcome, String reason) {
@@ -53,8 +71,9 @@ public final class ProductAdministration {
     }
 
     public ProductAdministration(ModelStore store, EngineCache engines, ServingState serving, long maxImagePixels,
-            AuditTrail audit) {
+            AuditTrail audit, LineNormals lineNormals) {
         this.store = store;
+        this.lineNormals = lineNormals;
         this.audit = audit;
         this.engines = engines;
         this.serving = serving;
@@ -84,9 +103,14 @@ public final class ProductAdministration {
                 serving.product(product).flatMap(ServingState.Product::problem), versions);
     }
 
-    /** Decodes the image to check it, then keeps it durably under the product's uploads, once per content. */
-    /** @param image null when the client sent none */
+    /**
+     * Decodes the image to check it, then keeps it durably under the product's uploads, once per content; refused
+     * while the audit trail cannot be written. {@link #recordUpload} audits what an upload stored.
+     *
+     * @param image null when the client sent none
+     */
     public Upload upload(String product, ImageInput image, boolean defective) throws IOException {
+        audit.requireWritable();
         byte[] content;
         String extension;
         try {
@@ -110,6 +134,58 @@ public final class ProductAdministration {
         boolean stored = store.storeUpload(product, defective ? ModelStore.UploadKind.DEFECT
                 : ModelStore.UploadKind.NORMAL, content, extension);
         return stored ? Upload.STORED : Upload.DUPLICATE;
+    }
+
+    /** Records the images one upload stored as one change. */
+    public void recordUpload(String product, int normals, int defects, Actor who) throws IOException {
+        audit.record(who, "upload", product, "", normals + " normal and " + defects + " defect images uploaded");
+    }
+
+    /**
+     * The kept images of OK results become normals of their product for its next fine-tune, each once per content;
+     * the change is audited when any is stored.
+     *
+     * @param product the product every result must be of; "" takes the first result's own
+     */
+    public NormalsKept keepLineNormals(String product, List<Long> resultIds, Actor who) throws IOException {
+        if (!product.isEmpty()) {
+            requireProduct(product);
+        }
+        audit.requireWritable();
+        String of = product;
+        int stored = 0;
+        int duplicates = 0;
+        List<Refusal> refused = new ArrayList<>();
+        for (long resultId : resultIds) {
+            try {
+                LineNormals.Normal normal = lineNormals.of(resultId).get(1, TimeUnit.MINUTES);
+                if (of.isEmpty()) {
+                    of = normal.product();
+                } else if (!normal.product().equals(of)) {
+                    throw new IllegalArgumentException("result " + resultId + " is of product " + normal.product());
+                }
+                Upload upload = upload(of, new ImageInput.Encoded(ByteBuffer.wrap(normal.image())), false);
+                switch (upload.outcome()) {
+                    case STORED -> stored++;
+                    case DUPLICATE -> duplicates++;
+                    case REFUSED -> refused.add(new Refusal(resultId, Rejection.INVALID_ARGUMENT,
+                            "the kept image is refused as a normal: " + upload.reason()));
+                }
+            } catch (ExecutionException | IllegalArgumentException e) {
+                Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                refused.add(new Refusal(resultId, Rejection.of(cause), String.valueOf(cause.getMessage())));
+            } catch (InterruptedException | TimeoutException e) {
+                throw new IOException("the journal did not answer for result " + resultId, e);
+            }
+        }
+        if (of.isEmpty()) {
+            return new NormalsKept(of, 0, 0, refused, 0, 0);
+        }
+        if (stored > 0) {
+            audit.record(who, "normals", of, "", stored + " kept images of OK results added as normals");
+        }
+        ProductDetails details = describe(of);
+        return new NormalsKept(of, stored, duplicates, refused, details.uploadedNormals(), details.uploadedDefects());
     }
 
     public ProductDetails promote(String product, int version, Actor who) throws IOException {

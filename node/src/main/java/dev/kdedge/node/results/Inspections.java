@@ -13,8 +13,8 @@ import java.util.concurrent.CompletionStage;
 /**
  * What every door calls to inspect an image: given its station's recipe, scored by the pipeline, recorded in the
  * journal and handed back once recorded (or unrecorded, when the journal is off or cannot write); the image of a
- * result worth keeping goes to the evidence store afterwards, and the view of a part seen by several cameras to its
- * part.
+ * result worth keeping goes to the evidence store afterwards, the view of a part seen by several cameras to its
+ * part, and the frame to a shadow running for its product.
  */
 public final class Inspections {
     private final ScoringPipeline pipeline;
@@ -22,14 +22,16 @@ public final class Inspections {
     private final Optional<EvidenceStore> evidence;
     private final Optional<PartResults> parts;
     private final StationRecipes stations;
+    private final Optional<ShadowScoring> shadows;
 
     public Inspections(ScoringPipeline pipeline, Optional<ResultJournal> journal, Optional<EvidenceStore> evidence,
-            Optional<PartResults> parts, StationRecipes stations) {
+            Optional<PartResults> parts, StationRecipes stations, Optional<ShadowScoring> shadows) {
         this.pipeline = pipeline;
         this.journal = journal;
         this.evidence = evidence;
         this.parts = parts;
         this.stations = stations;
+        this.shadows = shadows;
     }
 
     /**
@@ -63,6 +65,7 @@ public final class Inspections {
                 .thenApply(recorded -> {
                     evidence.ifPresent(store -> store.keep(recorded, request.image()));
                     views.ifPresent(p -> p.scored(recorded));
+                    shadows.ifPresent(s -> s.offer(request, recorded));
                     return recorded;
                 });
     }
