@@ -287,6 +287,7 @@ async function loadResults() {
       + (active.reviewFrom !== null ? ', review from ' + fixed(active.reviewFrom) : '')
       + (active.fittedThreshold !== active.threshold ? ', fitted ' + fixed(active.fittedThreshold) : '') : '')
     + '. ' + driftText(p);
+  $('reviewed-download').href = '/api/products/' + encodeURIComponent(p.product) + '/reviewed.zip';
   renderHistogram();
   preview();
   renderRecalibrate();

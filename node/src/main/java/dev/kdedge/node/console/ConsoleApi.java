@@ -17,6 +17,7 @@ import dev.kdedge.node.results.EvidenceStore;
 import dev.kdedge.node.results.ResultFilter;
 import dev.kdedge.node.results.ResultJournal;
 import dev.kdedge.node.results.ResultRecord;
+import dev.kdedge.node.results.ReviewedTestSet;
 import dev.kdedge.node.results.ScoreDrift;
 import dev.kdedge.node.results.ShadowScoring;
 import dev.kdedge.node.results.VersionComparison;
@@ -28,7 +29,10 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -171,6 +175,37 @@ final class ConsoleApi {
                         result.rawScore(), evaluation, who)).put("keptAsNormal", asNormal);
             }));
         }));
+    }
+
+    /**
+     * The product's reviewed parts as a labeled test set for {@code kdedge-calibrate evaluate}: a ZIP
+     * ({@link ReviewedTestSet}), written to a temporary file on the administration threads and sent from there.
+     */
+    void reviewedTestSet(RoutingContext ctx) {
+        String product = ctx.pathParam("product");
+        EvidenceStore images = evidence.orElseThrow(() -> new IllegalStateException(
+                "this node keeps no images of results (journal.images.enabled is false)"));
+        CompletableFuture<Path> written = blocking(() -> {
+            products.requireProduct(product);
+            Path zip = Files.createTempFile("kdedge-reviewed-", ".zip");
+            try (OutputStream out = Files.newOutputStream(zip)) {
+                new ReviewedTestSet(audit, images).write(product, out);
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(zip);
+                throw e;
+            }
+            return zip;
+        });
+        Future.fromCompletionStage(written, vertx.getOrCreateContext()).onComplete(done -> {
+            if (done.failed()) {
+                fail(ctx, done.cause());
+                return;
+            }
+            Path zip = done.result();
+            ctx.response().putHeader("content-type", "application/zip").putHeader("content-disposition",
+                    "attachment; filename=\"" + product + "-reviewed.zip\"").sendFile(zip.toString())
+                    .onComplete(sent -> vertx.fileSystem().delete(zip.toString()));
+        });
     }
 
     void changes(RoutingContext ctx) {

@@ -127,6 +127,7 @@ public final class ConsoleServer implements AutoCloseable {
         router.post("/api/products/:product/uploads").handler(engineer("upload images", api::uploadImage));
         router.post("/api/products/:product/fine-tune").handler(engineer("start a fine-tune", api::startFineTune));
         router.post("/api/products/:product/compare").handler(engineer("compare versions", api::compare));
+        router.get("/api/products/:product/reviewed.zip").handler(api::reviewedTestSet);
         router.get("/api/products/:product/shadow").handler(api::shadow);
         router.post("/api/products/:product/shadow").handler(engineer("start a shadow", api::startShadow));
         router.delete("/api/products/:product/shadow").handler(engineer("stop a shadow", api::stopShadow));
