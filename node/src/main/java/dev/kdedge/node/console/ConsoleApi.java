@@ -342,10 +342,7 @@ final class ConsoleApi {
     void compare(RoutingContext ctx, Actor who) {
         String product = ctx.pathParam("product");
         JsonObject body = jsonBody(ctx);
-        if (!(body.getValue("version") instanceof Integer candidate) || candidate < 1) {
-            throw new IllegalArgumentException("version must be a version number, not "
-                    + Echo.quoted(String.valueOf(body.getValue("version"))));
-        }
+        int candidate = version(body);
         Object last = body.getValue("last", 50);
         if (!(last instanceof Integer count) || count < 1 || count > MAX_COMPARED) {
             throw new IllegalArgumentException("last must be 1.." + MAX_COMPARED + ", not "
@@ -378,10 +375,7 @@ final class ConsoleApi {
     void startShadow(RoutingContext ctx, Actor who) {
         String product = ctx.pathParam("product");
         JsonObject body = jsonBody(ctx);
-        if (!(body.getValue("version") instanceof Integer candidate) || candidate < 1) {
-            throw new IllegalArgumentException("version must be a version number, not "
-                    + Echo.quoted(String.valueOf(body.getValue("version"))));
-        }
+        int candidate = version(body);
         if (!(body.getValue("share") instanceof Number share)) {
             throw new IllegalArgumentException("share must be a number above 0 and at most 1, not "
                     + Echo.quoted(String.valueOf(body.getValue("share"))));
@@ -515,6 +509,15 @@ final class ConsoleApi {
         } catch (DecodeException | ClassCastException e) {
             throw new IllegalArgumentException("the request's body is not a JSON object: " + e.getMessage());
         }
+    }
+
+    /** The body's {@code version}: a version number, 1 or more. */
+    private static int version(JsonObject body) {
+        if (!(body.getValue("version") instanceof Integer version) || version < 1) {
+            throw new IllegalArgumentException("version must be a version number, not "
+                    + Echo.quoted(String.valueOf(body.getValue("version"))));
+        }
+        return version;
     }
 
     private static String requiredParam(RoutingContext ctx, String name) {

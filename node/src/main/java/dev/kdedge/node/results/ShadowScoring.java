@@ -125,6 +125,8 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
         return t;
     });
     private volatile MeterRegistry meters;
+    /** Whether the last frame failed (scoring or recording): failures are logged once per stretch. */
+    private boolean failing;
 
     /** Resumes the shadows that ran when the node stopped; a record that cannot be read is logged, and none run. */
     public ShadowScoring(ScoringPipeline pipeline, ModelStore store, AuditTrail audit, Settings settings) {
@@ -218,7 +220,7 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
         long judged = pairings.stream().mapToLong(Pairing::frames).sum();
         long agreeing = pairings.stream().filter(p -> p.active() == p.candidate()).mapToLong(Pairing::frames).sum();
         return Optional.of(new Agreement(shadow.shadow(), judged, agreeing, pairings, skippedOf(product).get(),
-                records.judged(shadow.shadow(), true, DISAGREEMENTS_SHOWN)));
+                records.disagreements(shadow.shadow(), DISAGREEMENTS_SHOWN)));
     }
 
     /**
@@ -248,10 +250,9 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
                 .whenCompleteAsync((candidate, failure) -> {
                     inFlight.decrementAndGet();
                     if (failure != null) {
-                        count(shadow.shadow().product(), "failed");
-                        LOG.warn("shadow version {} of {} could not score result {}: {}",
-                                shadow.shadow().candidateVersion(), shadow.shadow().product(), recorded.resultId(),
-                                failure.getMessage());
+                        failed(shadow.shadow().product(), "version " + shadow.shadow().candidateVersion() + " of "
+                                + shadow.shadow().product() + " could not score result " + recorded.resultId()
+                                + ": " + failure.getMessage());
                         return;
                     }
                     record(shadow, recorded, candidate);
@@ -277,15 +278,28 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
         try {
             records.judged(judged);
         } catch (IOException e) {
-            count(judged.product(), "failed");
-            LOG.warn("a shadow's frame could not be recorded: {}", e.getMessage());
+            failed(judged.product(), e.getMessage());
             return;
+        }
+        if (failing) {
+            failing = false;
+            LOG.info("shadows judge and record frames again");
         }
         shadow.judged.incrementAndGet();
         if (judged.agrees()) {
             shadow.agreeing.incrementAndGet();
         }
         count(judged.product(), "judged");
+    }
+
+    /** On the recorder's thread: a frame lost, counted; logged once per stretch of failures. */
+    private void failed(String product, String why) {
+        count(product, "failed");
+        if (!failing) {
+            failing = true;
+            LOG.warn("a shadow's frame was not judged (further failures are counted as "
+                    + "kdedge_shadow_frames_total{outcome=\"failed\"} until one is): {}", why);
+        }
     }
 
     /** The candidate now answers the line: its shadow has nothing left to show. */
