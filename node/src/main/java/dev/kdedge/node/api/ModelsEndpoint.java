@@ -56,6 +56,7 @@ import org.slf4j.LoggerFactory;
  * its store at all, is decided before a call gets here ({@code security.AccessGate}).
  */
 public final class ModelsEndpoint implements Service {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelsEndpoint.class);
     private final Vertx vertx;
     private final ProductAdministration products;
     private final FineTuneJobs jobs;
@@ -63,8 +64,6 @@ public final class ModelsEndpoint implements Service {
     private final CallMetrics metrics;
     private final RequestMessages messages;
     private final UnaryReplies replies;
-
-    private static final Logger LOG = LoggerFactory.getLogger(ModelsEndpoint.class);
 
     @FunctionalInterface
     private interface Work<Req, Resp> {

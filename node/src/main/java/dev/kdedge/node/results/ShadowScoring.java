@@ -72,11 +72,19 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
     /**
      * What a shadow has shown since it started.
      *
-     * @param skipped frames of the share not judged because the line needed the workers, since the node started
+     * @param skipped frames of the share left to the line (no worker free, or {@code maxInFlight} reached), since
+     *     the shadow started or the node did
      * @param disagreements the latest frames judged apart, newest first
      */
-    public record Agreement(Shadow shadow, long judged, long agreeing, List<Pairing> pairings, long skipped,
-            List<Judged> disagreements) {}
+    public record Agreement(Shadow shadow, List<Pairing> pairings, long skipped, List<Judged> disagreements) {
+        public long judged() {
+            return pairings.stream().mapToLong(Pairing::frames).sum();
+        }
+
+        public long agreeing() {
+            return pairings.stream().filter(p -> p.active() == p.candidate()).mapToLong(Pairing::frames).sum();
+        }
+    }
 
     /** @param maxInFlight candidate frames scored at once; {@code maxJudged} frames judged kept in the records */
     public record Settings(Path file, int maxInFlight, long maxJudged) {}
@@ -85,6 +93,7 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
     private static final class Running {
         private final Shadow shadow;
         final AtomicLong offered = new AtomicLong();
+        final AtomicLong skipped = new AtomicLong();
         final AtomicLong judged;
         final AtomicLong agreeing;
 
@@ -116,7 +125,6 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
     private final ShadowRecords records;
     private final int maxInFlight;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
-    private final Map<String, AtomicLong> skipped = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Records what the candidate judged off the scoring workers, one frame at a time. */
     private final ExecutorService recorder = Executors.newSingleThreadExecutor(r -> {
@@ -145,13 +153,8 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
     }
 
     private Running resumed(Shadow shadow) throws IOException {
-        long judged = 0;
-        long agreeing = 0;
-        for (Pairing pairing : records.pairings(shadow)) {
-            judged += pairing.frames();
-            agreeing += pairing.active() == pairing.candidate() ? pairing.frames() : 0;
-        }
-        return new Running(shadow, judged, agreeing);
+        Agreement so = new Agreement(shadow, records.pairings(shadow), 0, List.of());
+        return new Running(shadow, so.judged(), so.agreeing());
     }
 
     /**
@@ -216,10 +219,7 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
             ended(shadow);
             return Optional.empty();
         }
-        List<Pairing> pairings = records.pairings(shadow.shadow());
-        long judged = pairings.stream().mapToLong(Pairing::frames).sum();
-        long agreeing = pairings.stream().filter(p -> p.active() == p.candidate()).mapToLong(Pairing::frames).sum();
-        return Optional.of(new Agreement(shadow.shadow(), judged, agreeing, pairings, skippedOf(product).get(),
+        return Optional.of(new Agreement(shadow.shadow(), records.pairings(shadow.shadow()), shadow.skipped.get(),
                 records.disagreements(shadow.shadow(), DISAGREEMENTS_SHOWN)));
     }
 
@@ -240,7 +240,7 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
             return;
         }
         if (!pipeline.hasRoom() || !takeSlot()) {
-            skippedOf(shadow.shadow().product()).incrementAndGet();
+            shadow.skipped.incrementAndGet();
             count(shadow.shadow().product(), "skipped");
             return;
         }
@@ -313,10 +313,6 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
         } catch (IOException | NoSuchElementException e) {
             LOG.warn("the shadow of {} could not be ended: {}", shadow.shadow().product(), e.getMessage());
         }
-    }
-
-    private AtomicLong skippedOf(String product) {
-        return skipped.computeIfAbsent(product, p -> new AtomicLong());
     }
 
     private void count(String product, String outcome) {
