@@ -652,8 +652,9 @@ async function loadShadow() {
   select.replaceChildren(...p.versions.filter((v) => !v.active).slice().reverse()
     .map((v) => el('option', { value: String(v.version), text: 'version ' + v.version })));
   if (chosen && [...select.options].some((o) => o.value === chosen)) select.value = chosen;
-  $('start-shadow').disabled = !state.writable || select.options.length === 0;
-  $('stop-shadow').disabled = !state.writable || !running;
+  // a shadow changes no version: it runs where the store is locked
+  $('start-shadow').disabled = select.options.length === 0;
+  $('stop-shadow').disabled = !running;
   $('promote-shadow').disabled = !state.writable || !running;
   $('promote-shadow').dataset.version = running ? String(running.candidateVersion) : '';
 }

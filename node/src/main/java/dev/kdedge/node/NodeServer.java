@@ -179,7 +179,7 @@ public final class NodeServer implements AutoCloseable {
                 config.drift.window, config.drift.minResults, config.drift.everySeconds)));
         Optional<ShadowScoring> shadows = journal.map(j -> new ShadowScoring(pipeline, store, audit,
                 new ShadowScoring.Settings(journalFile.toAbsolutePath().resolveSibling("shadow.db"),
-                        config.shadow.maxInFlight, config.shadow.maxJudged)));
+                        config.shadow.maxInFlight, config.shadow.maxBusyShare, config.shadow.maxJudged)));
         Optional<VersionComparison> comparison = journal.flatMap(j -> evidence.map(e -> new VersionComparison(
                 pipeline, j, e)));
         Optional<PartResults> parts = journal.map(j -> new PartResults(config.parts.views, config.parts.timeoutMillis,

@@ -57,7 +57,8 @@ class ShadowScoringTest {
             ConsoleApiTest.console(c);
             c.journal.path = dir.resolve("journal/results.db").toString();
         };
-        try (RunningNode node = new RunningNode(store, config)) {
+        // a shadow changes no version: a node whose store is locked (models.enabled: false) still runs one
+        try (RunningNode node = new RunningNode(store, config.andThen(c -> c.models.enabled = false))) {
             int port = node.server.consolePort().orElseThrow();
             ConsoleClient engineer = new ConsoleClient(port, null);
             engineer.signIn(ConsoleApiTest.ENGINEER, ConsoleApiTest.ENGINEER_PASSWORD);
@@ -74,6 +75,8 @@ class ShadowScoringTest {
             assertRefused(engineer.delete(shadow), 404, "no shadow runs for product demo");
             assertEquals(JsonObject.of("shadow", null), engineer.get(shadow).object());
 
+            assertEquals(403, engineer.post("/api/products/demo/promote", new JsonObject().put("version", 1))
+                    .status(), "the store is locked");
             ConsoleClient.Reply started = engineer.post(shadow, start(1, 0.5));
             assertEquals(200, started.status(), started.error());
             assertEquals(1, started.object().getJsonObject("shadow").getInteger("candidateVersion"));
@@ -147,7 +150,8 @@ class ShadowScoringTest {
 
     /**
      * The line comes first: while every scoring worker is busy, a frame of the shadow's share is skipped (counted),
-     * not queued; once a worker is free, the next is judged.
+     * not queued; once a worker is free, the next is judged; once the shadow's time budget is spent, the next is
+     * skipped again.
      */
     @Test
     void aShadowNeverTakesAWorkerTheLineNeeds() throws Exception {
@@ -157,7 +161,7 @@ class ShadowScoringTest {
         try (HeldWorkersNode node = new HeldWorkersNode(store, 1, 4);
                 AuditTrail audit = new AuditTrail(dir.resolve("changes.db"));
                 ShadowScoring shadows = new ShadowScoring(node.pipeline(), new ModelStore(store), audit,
-                        new ShadowScoring.Settings(dir.resolve("shadow.db"), 1, 1000))) {
+                        new ShadowScoring.Settings(dir.resolve("shadow.db"), 1, 0.001, 1000))) {
             shadows.start(DemoFixture.PRODUCT, 1, 1.0, Actor.console("erin"));
             node.hold(0);
             shadows.offer(request(image), recorded(banded.version().version(), 7));
@@ -175,6 +179,13 @@ class ShadowScoringTest {
             ShadowScoring.Agreement agreement = shadows.agreement(DemoFixture.PRODUCT).orElseThrow();
             assertEquals(1, agreement.judged());
             assertEquals(1, agreement.skipped());
+
+            // its time budget (0.1% of the clock here) is spent by that frame: the next is left to the line too,
+            // for the seconds the budget takes to recover
+            awaitIdle(node);
+            shadows.offer(request(image), recorded(banded.version().version(), 9));
+            assertEquals(0, node.workers.getQueue().size());
+            assertEquals(2, shadows.agreement(DemoFixture.PRODUCT).orElseThrow().skipped());
         }
     }
 

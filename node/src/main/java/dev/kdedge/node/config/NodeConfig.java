@@ -397,6 +397,11 @@ public final class NodeConfig {
     public static final class Shadow {
         /** Candidate frames scored at once, node-wide; a frame of the share beyond is skipped. */
         @JsonProperty public int maxInFlight = 1;
+        /**
+         * The part of the wall clock candidate scoring may take (a free worker is not a free core); a frame of the share
+         * beyond is skipped.
+         */
+        @JsonProperty public double maxBusyShare = 0.2;
         /** Frames judged kept in {@code shadow.db} beside the journal; beyond, the oldest go. */
         @JsonProperty public long maxJudged = 100_000;
     }
@@ -508,6 +513,8 @@ public final class NodeConfig {
                 + "drift.window");
         check(errors, drift.everySeconds >= 1 && drift.everySeconds <= 86_400, "drift.everySeconds must be 1..86400");
         check(errors, shadow.maxInFlight >= 1 && shadow.maxInFlight <= 64, "shadow.maxInFlight must be 1..64");
+        check(errors, shadow.maxBusyShare > 0 && shadow.maxBusyShare <= 1, "shadow.maxBusyShare must be above 0 and "
+                + "at most 1");
         check(errors, shadow.maxJudged >= 1000, "shadow.maxJudged must be at least 1000");
         check(errors, journal.maxResults >= 1000, "journal.maxResults must be at least 1000");
         check(errors, journal.maxAgeDays >= 0, "journal.maxAgeDays must be 0 (no limit) or more");

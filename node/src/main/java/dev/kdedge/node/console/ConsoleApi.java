@@ -381,7 +381,8 @@ final class ConsoleApi {
                     + Echo.quoted(String.valueOf(body.getValue("share"))));
         }
         ShadowScoring running = shadows();
-        answer(ctx, storeChange(() -> {
+        // not a change to the store (as reviews are not): allowed where models.enabled locks the store
+        answer(ctx, blocking(() -> {
             running.start(product, candidate, share.doubleValue(), who);
             return shadowJson(running.agreement(product));
         }));
@@ -390,7 +391,7 @@ final class ConsoleApi {
     void stopShadow(RoutingContext ctx, Actor who) {
         String product = ctx.pathParam("product");
         ShadowScoring running = shadows();
-        answer(ctx, storeChange(() -> {
+        answer(ctx, blocking(() -> {
             running.stop(product, who);
             return shadowJson(Optional.empty());
         }));

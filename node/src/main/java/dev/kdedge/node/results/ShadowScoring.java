@@ -36,8 +36,10 @@ import org.slf4j.LoggerFactory;
  * active result's id ({@link ShadowRecords}). The candidate's verdict is never anyone's answer.
  *
  * <p>The line comes first: a frame is handed to the candidate only when a scoring worker is free and no call waits,
- * and at most {@code maxInFlight} at once (under a client key of their own); any other frame is skipped and counted.
- * So a shadow takes the device's spare time and never delays a line frame by more than one candidate inference.
+ * at most {@code maxInFlight} at once (under a client key of their own), and within a time budget: the candidate's
+ * scoring takes at most {@code maxBusyShare} of the wall clock, since a free worker is not a free processor (the
+ * candidate's inference and the line's share the cores). Any other frame is skipped and counted. So a line that keeps
+ * the device busy loses at most that share of it, and a line with gaps between its parts lends the shadow the gaps.
  * Promoting the candidate ends its shadow (at the next frame, or the next look at it). Starting and stopping are
  * audited.
  */
@@ -72,7 +74,8 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
     /**
      * What a shadow has shown since it started.
      *
-     * @param skipped frames of the share left to the line (no worker free, or {@code maxInFlight} reached), since
+     * @param skipped frames of the share left to the line (no worker free, {@code maxInFlight} reached, or the time
+     *     budget spent), since
      *     the shadow started or the node did
      * @param disagreements the latest frames judged apart, newest first
      */
@@ -86,8 +89,44 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
         }
     }
 
-    /** @param maxInFlight candidate frames scored at once; {@code maxJudged} frames judged kept in the records */
-    public record Settings(Path file, int maxInFlight, long maxJudged) {}
+    /**
+     * @param maxInFlight candidate frames scored at once
+     * @param maxBusyShare the part of the wall clock the candidate's scoring may take, (0, 1]
+     * @param maxJudged frames judged kept in the records
+     */
+    public record Settings(Path file, int maxInFlight, double maxBusyShare, long maxJudged) {}
+
+    /**
+     * The scoring time a shadow may take: credit accrues at {@code share} of the wall clock, up to one second's worth,
+     * and each judged frame spends what it took; a frame is taken while credit is left.
+     */
+    private static final class TimeBudget {
+        private static final long ONE_SECOND = 1_000_000_000L;
+        private final double share;
+        private double creditNanos;
+        private long lastNanos = System.nanoTime();
+
+        TimeBudget(double share) {
+            this.share = share;
+            this.creditNanos = share * ONE_SECOND;
+        }
+
+        synchronized boolean allows() {
+            accrue();
+            return creditNanos > 0;
+        }
+
+        synchronized void spend(double ms) {
+            accrue();
+            creditNanos -= ms * 1e6;
+        }
+
+        private void accrue() {
+            long now = System.nanoTime();
+            creditNanos = Math.min(share * ONE_SECOND, creditNanos + (now - lastNanos) * share);
+            lastNanos = now;
+        }
+    }
 
     /** A running shadow with its counts since it started and its frame counter for the share. */
     private static final class Running {
@@ -124,6 +163,7 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
     private final AuditTrail audit;
     private final ShadowRecords records;
     private final int maxInFlight;
+    private final TimeBudget budget;
     private final Map<String, Running> running = new ConcurrentHashMap<>();
     private final AtomicInteger inFlight = new AtomicInteger();
     /** Records what the candidate judged off the scoring workers, one frame at a time. */
@@ -143,6 +183,7 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
         this.audit = audit;
         this.records = new ShadowRecords(settings.file(), settings.maxJudged());
         this.maxInFlight = settings.maxInFlight();
+        this.budget = new TimeBudget(settings.maxBusyShare());
         try {
             for (Shadow shadow : records.shadows()) {
                 running.put(shadow.product(), resumed(shadow));
@@ -239,7 +280,7 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
         if (!shadow.takes()) {
             return;
         }
-        if (!pipeline.hasRoom() || !takeSlot()) {
+        if (!pipeline.hasRoom() || !budget.allows() || !takeSlot()) {
             shadow.skipped.incrementAndGet();
             count(shadow.shadow().product(), "skipped");
             return;
@@ -249,6 +290,9 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
         pipeline.score(byCandidate, new CompletableFuture<>())
                 .whenCompleteAsync((candidate, failure) -> {
                     inFlight.decrementAndGet();
+                    if (candidate != null) {
+                        budget.spend(candidate.verdict().timings().totalMs());
+                    }
                     if (failure != null) {
                         failed(shadow.shadow().product(), "version " + shadow.shadow().candidateVersion() + " of "
                                 + shadow.shadow().product() + " could not score result " + recorded.resultId()

@@ -28,13 +28,14 @@ class NodeConfigTest {
     void everyInvalidSettingIsNamed() throws Exception {
         Path file = Files.writeString(dir.resolve("node.yaml"),
                 "server:\n  port: 70000\nscoring:\n  workerThreads: 0\n  streamWindow: 0\nmodels:\n  maxQueuedRequests: 0\n"
-                        + "shadow:\n  maxInFlight: 0\n  maxJudged: 10\n");
+                        + "shadow:\n  maxInFlight: 0\n  maxBusyShare: 0\n  maxJudged: 10\n");
         var e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(file).validate());
         assertTrue(e.getMessage().contains("server.port"), e.getMessage());
         assertTrue(e.getMessage().contains("scoring.workerThreads"), e.getMessage());
         assertTrue(e.getMessage().contains("scoring.streamWindow"), e.getMessage());
         assertTrue(e.getMessage().contains("models.maxQueuedRequests"), e.getMessage());
         assertTrue(e.getMessage().contains("shadow.maxInFlight must be 1..64"), e.getMessage());
+        assertTrue(e.getMessage().contains("shadow.maxBusyShare must be above 0 and at most 1"), e.getMessage());
         assertTrue(e.getMessage().contains("shadow.maxJudged must be at least 1000"), e.getMessage());
     }
 
