@@ -634,7 +634,8 @@ async function loadShadow() {
       + 'beside the active version (since ' + new Date(running.since).toLocaleString() + ', started by '
       + running.startedBy + '): it agrees on ' + s.agreeing + ' of the ' + s.judged + ' frames judged'
       + (s.judged ? ' (' + (100 * s.agreeing / s.judged).toFixed(1) + '%)' : '') + '; ' + s.skipped
-      + ' frames of its share were skipped (no scoring worker free, or the shadow\'s own frames still in flight).';
+      + ' frames of its share were left to the line (no scoring worker free, its own frames still in flight, or its '
+      + 'time budget spent).';
   $('shadow-pairings').querySelector('tbody').replaceChildren(...(running ? s.pairings : []).map((pair) => el('tr', {},
     el('td', { class: pair.active, text: pair.active }), el('td', { class: pair.candidate, text: pair.candidate }),
     el('td', { text: String(pair.frames) }))));
