@@ -17,7 +17,9 @@ import dev.kdedge.api.v1.JobState;
 import dev.kdedge.api.v1.ListProductsRequest;
 import dev.kdedge.api.v1.ModelsGrpc;
 import dev.kdedge.api.v1.ProductDescription;
+import dev.kdedge.api.v1.MoveThresholdRequest;
 import dev.kdedge.api.v1.PromoteRequest;
+import dev.kdedge.api.v1.ResetThresholdRequest;
 import dev.kdedge.api.v1.RollbackRequest;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.api.v1.SetThresholdPolicyRequest;
@@ -379,6 +381,47 @@ class ModelsApiTest {
         }
     }
 
+    /**
+     * The served threshold moved live from the terminal, as the console's Apply and Reset move it: a new version of
+     * the same graphs at that threshold, promoted, audited as the gRPC client, undone by Rollback.
+     */
+    @Test
+    void theServedThresholdMovesAsANewVersionFromTheTerminal() throws Exception {
+        try (RunningNode node = node(true)) {
+            ModelsGrpc.ModelsBlockingStub models = models(node);
+            double fitted = models.describeProduct(DescribeProductRequest.newBuilder().setProduct(DemoFixture.PRODUCT)
+                    .build()).getVersions(0).getThreshold();
+            String address = "--node=127.0.0.1:" + node.server.port();
+            CalibrateCli.Run moved = CalibrateCli.run("remote", "threshold", address, "--product=demo",
+                    "--set=" + fitted * 2);
+            assertEquals(0, moved.exitCode(), moved.err());
+            assertTrue(moved.out().startsWith("demo: active version 2 (before: [1])"), moved.out());
+            ProductDescription described = models.describeProduct(DescribeProductRequest.newBuilder()
+                    .setProduct(DemoFixture.PRODUCT).build());
+            assertEquals(fitted * 2, described.getVersions(1).getThreshold());
+            assertEquals(1, described.getVersions(1).getParentVersion());
+            assertEquals("2", score(node), "the line is scored at the moved threshold from the next call");
+
+            ProductDescription reset = models.resetThreshold(ResetThresholdRequest.newBuilder()
+                    .setProduct(DemoFixture.PRODUCT).build());
+            assertEquals(3, reset.getActiveVersion());
+            assertEquals(fitted, reset.getVersions(2).getThreshold());
+            assertEquals(2, models.rollback(RollbackRequest.newBuilder().setProduct(DemoFixture.PRODUCT).build())
+                    .getActiveVersion(), "a rollback undoes the reset");
+            List<Change> changes = changes(3);
+            assertEquals(List.of("rollback", "threshold-reset", "threshold"),
+                    changes.stream().map(Change::action).toList());
+            assertEquals("grpc", changes.get(2).who().door());
+
+            assertEquals(Status.Code.INVALID_ARGUMENT, code(() -> models.moveThreshold(MoveThresholdRequest
+                    .newBuilder().setProduct(DemoFixture.PRODUCT).setThreshold(Double.NaN).build())));
+            assertEquals(Status.Code.NOT_FOUND, code(() -> models.moveThreshold(MoveThresholdRequest.newBuilder()
+                    .setProduct("nope").setThreshold(1).build())));
+            assertEquals(2, models.describeProduct(DescribeProductRequest.newBuilder()
+                    .setProduct(DemoFixture.PRODUCT).build()).getActiveVersion(), "refusals change nothing");
+        }
+    }
+
     @Test
     void storeChangesAreRefusedUnlessEnabled() throws Exception {
         try (RunningNode node = node(false)) {
@@ -391,6 +434,8 @@ class ModelsApiTest {
                     .setProduct(DemoFixture.PRODUCT).setVersion(1).build())));
             assertEquals(Status.Code.PERMISSION_DENIED, code(() -> models.startFineTune(StartFineTuneRequest.newBuilder()
                     .setProduct(DemoFixture.PRODUCT).build())));
+            assertEquals(Status.Code.PERMISSION_DENIED, code(() -> models.moveThreshold(MoveThresholdRequest
+                    .newBuilder().setProduct(DemoFixture.PRODUCT).setThreshold(1).build())));
             assertFalse(Files.exists(dir.resolve("store/products/demo/uploads")));
         }
     }

@@ -8,5 +8,6 @@ import picocli.CommandLine.Command;
                 + "check, promote, roll back.",
                 "The node must allow it (models.enabled: true in its edge-config)."},
         subcommands = {UploadCommand.class, KeepNormalCommand.class, FineTuneCommand.class, WatchCommand.class, StatusCommand.class,
-            PromoteCommand.class, RollbackCommand.class, CancelCommand.class, ThresholdPolicyCommand.class})
+            PromoteCommand.class, RollbackCommand.class, CancelCommand.class, ThresholdPolicyCommand.class,
+            ThresholdCommand.class})
 public final class RemoteCommand {}

@@ -10,7 +10,9 @@ import dev.kdedge.api.v1.ListJobsResponse;
 import dev.kdedge.api.v1.ListProductsRequest;
 import dev.kdedge.api.v1.ListProductsResponse;
 import dev.kdedge.api.v1.ModelsGrpcService;
+import dev.kdedge.api.v1.MoveThresholdRequest;
 import dev.kdedge.api.v1.PromoteRequest;
+import dev.kdedge.api.v1.ResetThresholdRequest;
 import dev.kdedge.api.v1.RollbackRequest;
 import dev.kdedge.api.v1.SetThresholdPolicyRequest;
 import dev.kdedge.api.v1.StartFineTuneRequest;
@@ -139,6 +141,12 @@ public final class ModelsEndpoint implements Service {
                 ModelsGrpcService.SetThresholdPolicy,
                 (SetThresholdPolicyRequest r) -> ProductWire.policy(products.setThresholdPolicy(r.getProduct(),
                         ProductWire.policy(r.getPolicy()), actor(call)))));
+        server.callHandler(ModelsGrpcService.MoveThreshold, call -> unary(call, ModelsGrpcService.MoveThreshold,
+                (MoveThresholdRequest r) -> ProductWire.description(products.moveThreshold(r.getProduct(),
+                        r.getThreshold(), actor(call)))));
+        server.callHandler(ModelsGrpcService.ResetThreshold, call -> unary(call, ModelsGrpcService.ResetThreshold,
+                (ResetThresholdRequest r) -> ProductWire.description(products.resetThreshold(r.getProduct(),
+                        actor(call)))));
         server.callHandler(ModelsGrpcService.KeepResultAsNormal, call -> unary(call,
                 ModelsGrpcService.KeepResultAsNormal, (KeepResultAsNormalRequest r) -> keepResultAsNormal(r,
                         actor(call))));
