@@ -271,6 +271,8 @@ class ConsoleApiTest {
             ConsoleClient observer = new ConsoleClient(port, null);
             observer.signIn(OBSERVER, OBSERVER_PASSWORD);
             byte[] sample = Files.readAllBytes(DemoFixture.sampleGood());
+            assertEquals(401, new ConsoleClient(port, null).postBytes(uploads, "image/png", sample).status(),
+                    "an image is read only for a signed-in engineer");
             assertEquals(403, observer.postBytes(uploads, "image/png", sample).status());
             assertRefused(engineer.postBytes(uploads, "image/png", new byte[0]), 400,
                     "the request's body must be the image itself (PNG or JPEG)");

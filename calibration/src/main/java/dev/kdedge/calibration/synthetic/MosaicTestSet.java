@@ -6,6 +6,7 @@ import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -49,6 +50,10 @@ public final class MosaicTestSet {
             throws IOException {
         if (!format.equals("jpg") && !format.equals("png")) {
             throw new IllegalArgumentException("format is jpg or png, not " + format);
+        }
+        if (Files.exists(out.resolve("test"))) {
+            // frames of an earlier run would be read as this one's
+            throw new IOException(out + " already holds a test set; write the frames into a new folder");
         }
         List<MvtecTestSet.Sample> good = samples.stream().filter(s -> !s.defective()).toList();
         List<MvtecTestSet.Sample> defective = samples.stream().filter(s -> s.defective() && s.mask() != null)
@@ -149,7 +154,9 @@ public final class MosaicTestSet {
             return;
         }
         ImageWriter writer = ImageIO.getImageWritersByFormatName("jpeg").next();
-        try (ImageOutputStream out = ImageIO.createImageOutputStream(file.toFile())) {
+        // through a stream that truncates: ImageIO's own file stream leaves an older, longer file's tail behind
+        try (OutputStream bytes = Files.newOutputStream(file); ImageOutputStream out = ImageIO.createImageOutputStream(
+                bytes)) {
             writer.setOutput(out);
             ImageWriteParam param = writer.getDefaultWriteParam();
             param.setCompressionMode(ImageWriteParam.MODE_EXPLICIT);

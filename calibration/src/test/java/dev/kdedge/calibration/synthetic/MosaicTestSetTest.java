@@ -71,6 +71,10 @@ class MosaicTestSetTest {
         IOException few = assertThrows(IOException.class, () -> MosaicTestSet.write(samples, dir,
                 new MosaicTestSet.Layout(640, 640, 8, 8, 1, 0), "jpg", 1));
         assertTrue(few.getMessage().startsWith("a frame needs 64 good images; the test set has "), few.getMessage());
+        MosaicTestSet.write(samples, dir.resolve("once"), new MosaicTestSet.Layout(64, 32, 2, 1, 1, 0), "jpg", 1);
+        IOException again = assertThrows(IOException.class, () -> MosaicTestSet.write(samples, dir.resolve("once"),
+                new MosaicTestSet.Layout(64, 32, 2, 1, 1, 0), "jpg", 1));
+        assertTrue(again.getMessage().endsWith("already holds a test set; write the frames into a new folder"));
         assertThrows(IllegalArgumentException.class, () -> MosaicTestSet.write(samples, dir,
                 new MosaicTestSet.Layout(64, 32, 2, 1, 1, 0), "gif", 1));
         IllegalArgumentException cells = assertThrows(IllegalArgumentException.class,

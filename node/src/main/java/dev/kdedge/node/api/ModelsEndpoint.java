@@ -47,6 +47,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -296,6 +297,8 @@ public final class ModelsEndpoint implements Service {
         private int received;
         private int newDefects;
         private boolean stopped;
+        /** Whether what this upload stored is in the audit trail: recorded once, whichever way the call ends. */
+        private final AtomicBoolean recorded = new AtomicBoolean();
 
         UploadStream(GrpcServerRequest<UploadRequest, UploadSummary> call, Context context, Actor who) {
             this.call = call;
@@ -411,7 +414,7 @@ public final class ModelsEndpoint implements Service {
 
         /** On a worker: the images this upload stored, as one change in the audit trail. */
         private void recordStored() throws IOException {
-            if (summary.getAccepted() > 0) {
+            if (summary.getAccepted() > 0 && recorded.compareAndSet(false, true)) {
                 products.recordUpload(summary.getProduct(), summary.getAccepted() - newDefects, newDefects, who);
             }
         }

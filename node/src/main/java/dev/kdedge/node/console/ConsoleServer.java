@@ -92,7 +92,9 @@ public final class ConsoleServer implements AutoCloseable {
                 .setSessionTimeout(config.sessionMinutes * 60_000L).setCookieSecureFlag(secure)
                 .setCookieHttpOnlyFlag(true).setCookieSameSite(CookieSameSite.STRICT).setNagHttps(false)
                 .setSessionCookieName("kdedge-console"));
-        // an image file sent from the browser is its request's whole body; every other request is small JSON
+        // an image file sent from the browser is its request's whole body, read only for a signed-in engineer; every
+        // other request is small JSON
+        router.post("/api/products/:product/uploads").handler(engineer("upload images", (ctx, who) -> ctx.next()));
         router.post("/api/products/:product/uploads").handler(BodyHandler.create(false)
                 .setBodyLimit(MAX_IMAGE_BYTES));
         router.route("/api/*").handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
@@ -208,7 +210,12 @@ public final class ConsoleServer implements AutoCloseable {
     /** A change only an engineer may make, refused 403 to anyone else. */
     private static Handler<RoutingContext> engineer(String what, BiConsumer<RoutingContext, Actor> change) {
         return ctx -> {
-            Actor who = signedIn(ctx).orElseThrow();
+            Optional<Actor> signedIn = signedIn(ctx);
+            if (signedIn.isEmpty()) {
+                refuse(ctx, 401, "sign in first");
+                return;
+            }
+            Actor who = signedIn.get();
             String role = ctx.session().get(ROLE);
             if (!Role.ENGINEER.configName().equals(role)) {
                 refuse(ctx, 403, "to " + what + " needs role engineer; account " + who.name() + " is " + role);

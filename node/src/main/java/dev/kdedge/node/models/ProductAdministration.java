@@ -156,33 +156,41 @@ public final class ProductAdministration {
         int stored = 0;
         int duplicates = 0;
         List<Refusal> refused = new ArrayList<>();
-        for (long resultId : resultIds) {
-            try {
-                LineNormals.Normal normal = lineNormals.of(resultId).get(1, TimeUnit.MINUTES);
-                if (of.isEmpty()) {
-                    of = normal.product();
-                } else if (!normal.product().equals(of)) {
-                    throw new IllegalArgumentException("result " + resultId + " is of product " + normal.product());
+        try {
+            for (long resultId : resultIds) {
+                try {
+                    LineNormals.Normal normal = lineNormals.of(resultId).get(1, TimeUnit.MINUTES);
+                    if (of.isEmpty()) {
+                        of = normal.product();
+                    } else if (!normal.product().equals(of)) {
+                        throw new IllegalArgumentException("result " + resultId + " is of product "
+                                + normal.product());
+                    }
+                    Upload upload = upload(of, new ImageInput.Encoded(ByteBuffer.wrap(normal.image())), false);
+                    switch (upload.outcome()) {
+                        case STORED -> stored++;
+                        case DUPLICATE -> duplicates++;
+                        case REFUSED -> refused.add(new Refusal(resultId, Rejection.INVALID_ARGUMENT,
+                                "the kept image is refused as a normal: " + upload.reason()));
+                    }
+                } catch (ExecutionException | IllegalArgumentException e) {
+                    Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                    refused.add(new Refusal(resultId, Rejection.of(cause), String.valueOf(cause.getMessage())));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while reading result " + resultId, e);
+                } catch (TimeoutException e) {
+                    throw new IOException("the journal did not answer for result " + resultId, e);
                 }
-                Upload upload = upload(of, new ImageInput.Encoded(ByteBuffer.wrap(normal.image())), false);
-                switch (upload.outcome()) {
-                    case STORED -> stored++;
-                    case DUPLICATE -> duplicates++;
-                    case REFUSED -> refused.add(new Refusal(resultId, Rejection.INVALID_ARGUMENT,
-                            "the kept image is refused as a normal: " + upload.reason()));
-                }
-            } catch (ExecutionException | IllegalArgumentException e) {
-                Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-                refused.add(new Refusal(resultId, Rejection.of(cause), String.valueOf(cause.getMessage())));
-            } catch (InterruptedException | TimeoutException e) {
-                throw new IOException("the journal did not answer for result " + resultId, e);
+            }
+        } finally {
+            // what was stored is recorded, even where a later image failed the call
+            if (stored > 0) {
+                audit.record(who, "normals", of, "", stored + " kept images of OK results added as normals");
             }
         }
         if (of.isEmpty()) {
             return new NormalsKept(of, 0, 0, refused, 0, 0);
-        }
-        if (stored > 0) {
-            audit.record(who, "normals", of, "", stored + " kept images of OK results added as normals");
         }
         ProductDetails details = describe(of);
         return new NormalsKept(of, stored, duplicates, refused, details.uploadedNormals(), details.uploadedDefects());

@@ -9,6 +9,8 @@ import dev.kdedge.node.inspection.StationRecipes;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What every door calls to inspect an image: given its station's recipe, scored by the pipeline, recorded in the
@@ -17,6 +19,7 @@ import java.util.concurrent.CompletionStage;
  * part, and the frame to a shadow running for its product.
  */
 public final class Inspections {
+    private static final Logger LOG = LoggerFactory.getLogger(Inspections.class);
     private final ScoringPipeline pipeline;
     private final Optional<ResultJournal> journal;
     private final Optional<EvidenceStore> evidence;
@@ -65,9 +68,18 @@ public final class Inspections {
                 .thenApply(recorded -> {
                     evidence.ifPresent(store -> store.keep(recorded, request.image()));
                     views.ifPresent(p -> p.scored(recorded));
-                    shadows.ifPresent(s -> s.offer(request, recorded));
+                    shadows.ifPresent(s -> offerToShadow(s, request, recorded));
                     return recorded;
                 });
+    }
+
+    /** A shadow's trouble never fails the line's inspection, already recorded. */
+    private static void offerToShadow(ShadowScoring shadows, InspectionRequest request, InspectionResult recorded) {
+        try {
+            shadows.offer(request, recorded);
+        } catch (RuntimeException e) {
+            LOG.warn("result {} was not offered to its product's shadow: {}", recorded.resultId(), e.toString());
+        }
     }
 
     /** A camera stream's frame refused for the node's capacity: the stream offers it again when there is room. */

@@ -56,7 +56,7 @@ final class ShadowRecords implements AutoCloseable {
         db.commit();
     }
 
-    /** Records a frame both versions judged; the oldest beyond {@code maxJudged} go every thousand frames. */
+    /** Records a frame both versions judged; the oldest beyond {@code maxJudged} go every thousand frames and at open. */
     synchronized void judged(Judged judged) throws IOException {
         db.update("INSERT OR REPLACE INTO judged (result_id, product, part_id, active_version, candidate_version, "
                 + "active_evaluation, active_score, candidate_evaluation, candidate_score, at) "
@@ -64,11 +64,21 @@ final class ShadowRecords implements AutoCloseable {
                 judged.activeVersion(), judged.candidateVersion(), judged.active().name(), judged.activeScore(),
                 judged.candidate().name(), judged.candidateScore(), judged.at().toEpochMilli());
         if (++sincePruned >= PRUNE_EVERY) {
-            sincePruned = 0;
-            db.update("DELETE FROM judged WHERE result_id <= (SELECT result_id FROM judged ORDER BY result_id DESC "
-                    + "LIMIT 1 OFFSET ?)", maxJudged);
+            removeBeyondRetention();
         }
         db.commit();
+    }
+
+    /** Lets the oldest frames beyond {@code maxJudged} go now (at open: a node restarted often still prunes). */
+    synchronized void prune() throws IOException {
+        removeBeyondRetention();
+        db.commit();
+    }
+
+    private void removeBeyondRetention() throws IOException {
+        sincePruned = 0;
+        db.update("DELETE FROM judged WHERE result_id <= (SELECT result_id FROM judged ORDER BY result_id DESC "
+                + "LIMIT 1 OFFSET ?)", maxJudged);
     }
 
     /** The latest frames the shadow's two versions judged apart since it started, newest first. */

@@ -185,6 +185,7 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
         this.maxInFlight = settings.maxInFlight();
         this.budget = new TimeBudget(settings.maxBusyShare());
         try {
+            records.prune();
             for (Shadow shadow : records.shadows()) {
                 running.put(shadow.product(), resumed(shadow));
             }
@@ -228,8 +229,14 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
             records.start(shadow);
             Running before = running.put(product, new Running(shadow, 0, 0));
             register(product);
-            audit.record(who, "shadow-on", product, before == null ? "off" : before.shadow().described(),
-                    shadow.described());
+            try {
+                audit.record(who, "shadow-on", product, before == null ? "off" : before.shadow().described(),
+                        shadow.described());
+            } catch (IOException unrecorded) {
+                // a change that could not be recorded is not made
+                restore(product, before);
+                throw unrecorded;
+            }
         }
         return shadow;
     }
@@ -237,17 +244,38 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
     /** Stops the product's shadow; what it judged stays in the records. Blocking. */
     public void stop(String product, Actor who) throws IOException {
         audit.requireWritable();
-        stop(product, who, "off");
+        Running before = running.get(product);
+        if (before == null || !stop(before, who, "off")) {
+            throw new NoSuchElementException("no shadow runs for product " + product);
+        }
     }
 
-    private synchronized void stop(String product, Actor who, String after) throws IOException {
-        Running before = running.get(product);
-        if (before == null) {
-            throw new NoSuchElementException("no shadow runs for product " + product);
+    /** Stops {@code shadow} unless another has taken its place; whether it did. */
+    private synchronized boolean stop(Running shadow, Actor who, String after) throws IOException {
+        String product = shadow.shadow().product();
+        if (running.get(product) != shadow) {
+            return false;
         }
         records.stop(product);
         running.remove(product);
-        audit.record(who, "shadow-off", product, before.shadow().described(), after);
+        try {
+            audit.record(who, "shadow-off", product, shadow.shadow().described(), after);
+        } catch (IOException unrecorded) {
+            restore(product, shadow);
+            throw unrecorded;
+        }
+        return true;
+    }
+
+    /** Puts back the product's shadow as it ran before a change the audit trail could not record. */
+    private void restore(String product, Running before) throws IOException {
+        if (before == null) {
+            records.stop(product);
+            running.remove(product);
+        } else {
+            records.start(before.shadow());
+            running.put(product, before);
+        }
     }
 
     /** The product's running shadow and what it has shown; empty when none runs. Blocking. */
@@ -270,7 +298,8 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
      */
     public void offer(InspectionRequest request, InspectionResult recorded) {
         Running shadow = running.get(recorded.verdict().product());
-        if (shadow == null || recorded.resultId() == 0) {
+        // a request that asked for a version of its own is not the line's active judgment
+        if (shadow == null || recorded.resultId() == 0 || request.version() != 0) {
             return;
         }
         if (recorded.verdict().version() == shadow.shadow().candidateVersion()) {
@@ -348,14 +377,13 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
 
     /** The candidate now answers the line: its shadow has nothing left to show. */
     private void ended(Running shadow) {
-        if (running.get(shadow.shadow().product()) != shadow) {
-            return;
-        }
+        String product = shadow.shadow().product();
         try {
-            stop(shadow.shadow().product(), NODE, "ended: version " + shadow.shadow().candidateVersion()
-                    + " became the active one");
-        } catch (IOException | NoSuchElementException e) {
-            LOG.warn("the shadow of {} could not be ended: {}", shadow.shadow().product(), e.getMessage());
+            if (store.activeVersion(product).orElse(0) == shadow.shadow().candidateVersion()) {
+                stop(shadow, NODE, "ended: version " + shadow.shadow().candidateVersion() + " became the active one");
+            }
+        } catch (IOException e) {
+            LOG.warn("the shadow of {} could not be ended: {}", product, e.getMessage());
         }
     }
 
