@@ -4,14 +4,15 @@ import dev.kdedge.calibration.engine.ExecutionProvider;
 import dev.kdedge.calibration.engine.GpuPlatform;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.engine.ProviderUnavailableException;
+import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.scoring.ServedGraph;
 import dev.kdedge.calibration.digest.Digests;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
-import dev.kdedge.calibration.tensor.FloatTensor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -194,15 +195,16 @@ final class DoctorCommand implements Callable<Integer> {
     /** Loads the engine (a TensorRT build, or its load from the cache), runs it once, then times {@code runs}. */
     private String timed(ProductBundle bundle, Precision precision, InferenceOptions options) {
         long start = System.nanoTime();
-        try (OnnxNetwork served = ServedGraph.load(bundle, precision, options)) {
+        try (OnnxNetwork served = ServedGraph.loadTakingFrames(bundle, precision, options)) {
             long loaded = System.nanoTime();
-            FloatTensor blank = bundle.manifest().preprocessing().blankInput();
-            served.run(blank);
+            Scorer scorer = new Scorer(served, bundle.manifest().preprocessing());
+            List<Pixels> blank = List.of(Pixels.blank(bundle.manifest().preprocessing().size()));
+            scorer.infer(blank);
             long firstRun = System.nanoTime();
             double[] ms = new double[runs];
             for (int i = 0; i < runs; i++) {
                 long t = System.nanoTime();
-                served.run(blank);
+                scorer.infer(blank);
                 ms[i] = (System.nanoTime() - t) / 1e6;
             }
             Arrays.sort(ms);

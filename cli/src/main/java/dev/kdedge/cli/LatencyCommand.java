@@ -148,7 +148,8 @@ final class LatencyCommand implements Callable<Integer> {
     private ScoreRequest rawRequest(Path file) throws IOException {
         Pixels pixels = new ImageDecoder(Long.MAX_VALUE).decodeFile(file);
         return ScoreRequest.newBuilder().setProduct(target.product).setImage(Image.newBuilder().setRaw(RawImage.newBuilder()
-                .setFormat(pixels.channels() == 1 ? RawImage.PixelFormat.GRAY8 : RawImage.PixelFormat.RGB8)
+                .setFormat(pixels.channels() == 1 ? RawImage.PixelFormat.GRAY8
+                        : pixels.bgr() ? RawImage.PixelFormat.BGR8 : RawImage.PixelFormat.RGB8)
                 .setWidth(pixels.width()).setHeight(pixels.height())
                 .setPixels(ByteString.copyFrom(pixels.data())))).build();
     }

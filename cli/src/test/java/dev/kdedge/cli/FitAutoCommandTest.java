@@ -86,8 +86,10 @@ class FitAutoCommandTest {
         assertEquals(0, evaluate.exitCode(), evaluate.err());
         JsonNode evaluated = new ObjectMapper().readTree(json.toFile());
         Manifest.SyntheticCheck check = best.manifest().threshold().synthetic();
+        // evaluate scores as the node does (the graph preprocesses the frame), the fit's check on Java's
+        // preprocessing: the two inputs are at most a level of 255 apart on a few pixels (FrameInput.LEVELS_BOUND)
         assertEquals(evaluated.get("imageAuroc").asDouble(), check.imageAuroc(), 1e-9);
-        assertEquals(evaluated.get("pixelAuroc").asDouble(), check.pixelAuroc(), 1e-6);
+        assertEquals(evaluated.get("pixelAuroc").asDouble(), check.pixelAuroc(), 1e-4);
 
         CliRun reported = CliRun.of(List.of("evaluate", "--store", store.toString(), "--product", "tiles", "--data",
                 DemoFixture.testSet().toString(), "--report", report.toString()));

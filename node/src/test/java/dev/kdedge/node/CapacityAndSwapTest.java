@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.calibration.demo.DemoFixture;
+import dev.kdedge.calibration.scoring.FrameInput;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.onnx.ModelProto;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -88,7 +90,11 @@ class CapacityAndSwapTest {
             long served = Files.size(bundle.servedFile());
             assertTrue(served > Files.size(bundle.teacherFile()) + Files.size(bundle.studentFile()) * 9 / 10,
                     "the served graph holds the teacher's and the student's weights");
-            MetricsScrape.awaitValue(node, "kdedge_engines_bytes", 2 * served);
+            // each engine is the served graph behind its frame input, as the node loads it
+            long loaded = FrameInput.prepend(ModelProto.parseFrom(Files.readAllBytes(bundle.servedFile())),
+                    bundle.manifest().preprocessing()).orElseThrow().getSerializedSize();
+            assertTrue(loaded > served && loaded < served + 4096, loaded + " bytes loaded, " + served + " on disk");
+            MetricsScrape.awaitValue(node, "kdedge_engines_bytes", 2 * loaded);
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.kdedge.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -111,6 +112,43 @@ class InspectionApiTest {
                 .build();
         assertEquals(inspection.score(request(good()).build()).getVerdict().getRawScore(),
                 inspection.score(rawRequest).getVerdict().getRawScore(), 1e-9);
+    }
+
+    /**
+     * A color frame scores the same sent as RGB8, as BGR8 (the served graph reads its channels in that order) or as a
+     * PNG; the same bytes read in the other order are another image.
+     */
+    @Test
+    void colorFramesScoreAlikeWhateverTheirChannelOrder() throws Exception {
+        BufferedImage image = ImageIO.read(DemoFixture.sampleGood().toFile());
+        int w = image.getWidth();
+        int h = image.getHeight();
+        BufferedImage color = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        byte[] rgb = new byte[w * h * 3];
+        byte[] bgr = new byte[w * h * 3];
+        for (int y = 0; y < h; y++) {
+            for (int x = 0; x < w; x++) {
+                int v = image.getRaster().getSample(x, y, 0);
+                int[] channels = {v, 255 - v, v / 2};
+                color.setRGB(x, y, channels[0] << 16 | channels[1] << 8 | channels[2]);
+                for (int c = 0; c < 3; c++) {
+                    rgb[(y * w + x) * 3 + c] = (byte) channels[c];
+                    bgr[(y * w + x) * 3 + c] = (byte) channels[2 - c];
+                }
+            }
+        }
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(color, "png", png);
+        double fromPng = inspection.score(request(png.toByteArray()).build()).getVerdict().getRawScore();
+        assertEquals(fromPng, rawScore(RawImage.PixelFormat.RGB8, w, h, rgb), 0);
+        assertEquals(fromPng, rawScore(RawImage.PixelFormat.BGR8, w, h, bgr), 0);
+        assertNotEquals(fromPng, rawScore(RawImage.PixelFormat.RGB8, w, h, bgr));
+    }
+
+    private double rawScore(RawImage.PixelFormat format, int w, int h, byte[] pixels) {
+        return inspection.score(ScoreRequest.newBuilder().setProduct(DemoFixture.PRODUCT).setImage(Image.newBuilder()
+                .setRaw(RawImage.newBuilder().setFormat(format).setWidth(w).setHeight(h)
+                        .setPixels(ByteString.copyFrom(pixels)))).build()).getVerdict().getRawScore();
     }
 
     @Test

@@ -6,6 +6,7 @@ import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import ai.onnxruntime.OrtException;
@@ -14,16 +15,18 @@ import dev.kdedge.calibration.digest.Digests;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * A network (teacher, student or served graph) run by DJL's ONNX Runtime engine: NCHW batches in, in the model's
- * input order, its NCHW outputs out, in the model's output order. Thread-safe: ONNX Runtime sessions accept concurrent runs. Every
+ * input order (or 8-bit frames, {@link #runFrames}), its NCHW outputs out, in the model's output order. Thread-safe: ONNX Runtime sessions accept concurrent runs. Every
  * native tensor of a run lives in a per-call manager that is closed before {@link #run} returns.
  */
 public final class OnnxNetwork implements AutoCloseable {
@@ -108,18 +111,38 @@ public final class OnnxNetwork implements AutoCloseable {
         return modelBytes;
     }
 
+    /** The names of the model's inputs, in order. */
+    public List<String> inputNames() {
+        return model.getBlock().describeInput().keys();
+    }
+
     public List<FloatTensor> run(FloatTensor input) {
         return run(List.of(input));
     }
 
     /** Runs a model with several inputs, given in the model's input order. */
     public List<FloatTensor> run(List<FloatTensor> inputs) {
-        try (NDManager manager = model.getNDManager().newSubManager()) {
+        return run(manager -> {
             NDList x = new NDList();
             for (FloatTensor input : inputs) {
                 x.add(manager.create(input.data(), new Shape(input.shape())));
             }
-            NDList outputs = model.getBlock().forward(new ParameterStore(manager, false), x, false);
+            return x;
+        });
+    }
+
+    /**
+     * Runs a model whose inputs are 8-bit frames and the channel of each that holds red, green and blue (a served
+     * graph taking frames): {@code pixels} holds {@code shape} [N, H, W, C], interleaved.
+     */
+    public List<FloatTensor> runFrames(ByteBuffer pixels, long[] shape, long[] channelSources) {
+        return run(manager -> new NDList(manager.create(pixels, new Shape(shape), DataType.UINT8),
+                manager.create(channelSources)));
+    }
+
+    private List<FloatTensor> run(Function<NDManager, NDList> inputs) {
+        try (NDManager manager = model.getNDManager().newSubManager()) {
+            NDList outputs = model.getBlock().forward(new ParameterStore(manager, false), inputs.apply(manager), false);
             List<FloatTensor> features = new ArrayList<>(outputs.size());
             for (NDArray out : outputs) {
                 long[] s = out.getShape().getShape();

@@ -18,6 +18,7 @@ import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /** A product version from a model store, scored in this process through the same code the node serves it with. */
@@ -51,22 +52,22 @@ public final class BundleMaps implements AnomalyMapSource {
         this.precision = precision;
         this.int8Scheme = int8Scheme;
         this.calibration = bundle.manifest().threshold().calibration();
-        this.served = ServedGraph.load(bundle, precision, int8Scheme, options);
+        this.served = ServedGraph.loadTakingFrames(bundle, precision, int8Scheme, options);
         this.scorer = new Scorer(served, bundle.manifest().preprocessing());
     }
 
     @Override
     public Scored score(Path image) throws IOException {
-        var input = scorer.preprocess(decoder.decodeFile(image));
+        Pixels frame = decoder.decodeFile(image);
         long start = System.nanoTime();
-        AnomalyMap map = scorer.anomalyMap(scorer.infer(input), 0);
+        AnomalyMap map = scorer.anomalyMap(scorer.infer(List.of(frame)), 0);
         return new Scored(map, (System.nanoTime() - start) / 1e6);
     }
 
     @Override
     public byte[] overlayPng(Path image) throws IOException {
         Pixels pixels = decoder.decodeFile(image);
-        AnomalyMap map = scorer.anomalyMap(scorer.infer(scorer.preprocess(pixels)), 0);
+        AnomalyMap map = scorer.anomalyMap(scorer.infer(List.of(pixels)), 0);
         byte[] heat = HeatmapImages.normalizedGray(map, calibration, map.width(), map.height());
         return HeatmapImages.png(HeatmapImages.overlay(heat, pixels, map.width(), map.height()));
     }

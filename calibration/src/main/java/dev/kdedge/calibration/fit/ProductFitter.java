@@ -3,6 +3,7 @@ package dev.kdedge.calibration.fit;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.image.ImageDecoder;
+import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.method.MapTolerance;
 import dev.kdedge.calibration.metrics.F1Threshold;
@@ -11,6 +12,7 @@ import dev.kdedge.calibration.network.OnnxWeights;
 import dev.kdedge.calibration.precision.QdqScheme;
 import dev.kdedge.calibration.scoring.Int8Calibration;
 import dev.kdedge.calibration.scoring.MapParity;
+import dev.kdedge.calibration.scoring.FrameInput;
 import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.scoring.ServedGraph;
 import dev.kdedge.calibration.digest.Digests;
@@ -129,6 +131,7 @@ public final class ProductFitter {
                     progress.stage("validating");
                     String calibrationSource = holdout > 0 ? "held-out-normals" : "training-images";
                     MapParity mapParity;
+                    double frameLevels;
                     Manifest.Threshold threshold;
                     try (OnnxNetwork served = OnnxNetwork.load(servedFile, inference)) {
                         mapParity = ServedGraph.difference(served, teacher, studentFile, teacherChannels,
@@ -139,6 +142,13 @@ public final class ProductFitter {
                                     + "the method's reference: %s (bounds: score %.0e, map %.0e on average and %.0e "
                                     + "at most); nothing was written", mapParity, parityBound, tolerance.mean(),
                                     tolerance.max()));
+                        }
+                        frameLevels = FrameInput.levelsApart(request.preprocessing(),
+                                decode(trainFiles.subList(0, paritySamples.size())), inference);
+                        if (!FrameInput.withinBound(frameLevels)) {
+                            throw new ExportParityException(String.format("the served graph's frame input differs "
+                                    + "from the fit's preprocessing by %.2f levels of 255 (bound %.0f); nothing was "
+                                    + "written", frameLevels, FrameInput.LEVELS_BOUND));
                         }
                         threshold = threshold(request, new Scorer(served, request.preprocessing()), calibrationImages,
                                 defectImages, calibrationSource, holdout > 0 ? calibrationFiles : List.of());
@@ -160,7 +170,7 @@ public final class ProductFitter {
                                     student.epochSeconds(), parity),
                             request.parent() == null ? null : request.parent().version(),
                             new Manifest.Served(ServedGraph.FILE, Digests.sha256(servedFile), mapParity.max(),
-                                    mapParity.mapMean()), int8.get(QdqScheme.ONNX_RUNTIME),
+                                    mapParity.mapMean(), frameLevels), int8.get(QdqScheme.ONNX_RUNTIME),
                             int8.get(QdqScheme.TENSORRT), request.methodChoice());
                 });
                 if (request.activate()) {
@@ -218,7 +228,8 @@ public final class ProductFitter {
     }
 
     /**
-     * Scores the calibration normals (and any labeled defects) through the served path: the policy sets the
+     * Scores the calibration normals (and any labeled defects) through the served graph, on the fit's own
+     * preprocessing (the node's frame input is within a level of it, checked before): the policy sets the
      * threshold from the normals (or from synthetic defects painted on them); with defects, the F1-optimal threshold is
      * reported beside it, and with held-out normals, what the threshold does to synthetic defects.
      */
@@ -258,6 +269,15 @@ public final class ProductFitter {
                     f1 == null ? null : f1.threshold(), f1 == null ? null : f1.f1(),
                     synthetic == null ? null : synthetic.result(calibration));
         }
+    }
+
+    private static List<Pixels> decode(List<Path> files) throws IOException {
+        ImageDecoder decoder = new ImageDecoder(MAX_IMAGE_PIXELS);
+        List<Pixels> images = new ArrayList<>(files.size());
+        for (Path file : files) {
+            images.add(decoder.decodeFile(file));
+        }
+        return images;
     }
 
     private static List<FloatTensor> load(FitRequest request, List<Path> files, FitProgress progress)

@@ -1,6 +1,7 @@
 package dev.kdedge.calibration.image;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBufferByte;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -79,6 +80,10 @@ public final class ImageDecoder {
         }
     }
 
+    /**
+     * A camera's buffer as an image, its channel order kept (BGR8 stays BGR). Takes {@code pixels} over where its rows
+     * are already packed: the caller must not change it afterwards.
+     */
     public Pixels fromRaw(RawFormat format, int width, int height, int stride, byte[] pixels)
             throws InvalidImageException {
         if (width <= 0 || height <= 0) {
@@ -100,18 +105,15 @@ public final class ImageDecoder {
                     + (padded == needed ? "" : " (or " + padded + " with the last row padded)") + ", got "
                     + pixels.length);
         }
+        if (pixels.length == (long) rowBytes * height) {
+            // already packed (no stride, or no padding): the buffer is the image, taken as it is
+            return new Pixels(width, height, channels, pixels, format == RawFormat.BGR8);
+        }
         byte[] packed = new byte[rowBytes * height];
         for (int y = 0; y < height; y++) {
             System.arraycopy(pixels, y * rowStride, packed, y * rowBytes, rowBytes);
         }
-        if (format == RawFormat.BGR8) {
-            for (int i = 0; i < packed.length; i += 3) {
-                byte b = packed[i];
-                packed[i] = packed[i + 2];
-                packed[i + 2] = b;
-            }
-        }
-        return new Pixels(width, height, channels, packed);
+        return new Pixels(width, height, channels, packed, format == RawFormat.BGR8);
     }
 
     private void checkSize(int width, int height) throws InvalidImageException {
@@ -119,6 +121,11 @@ public final class ImageDecoder {
             throw new InvalidImageException("image is " + width + "x" + height + " = " + (long) width * height
                     + " pixels; this node accepts at most " + maxPixels);
         }
+    }
+
+    /** A freshly decoded (or drawn) image's own bytes: its raster is packed, one row after the other. */
+    private static byte[] rasterBytes(BufferedImage image) {
+        return ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
     }
 
     private static Pixels toPixels(BufferedImage image) {
@@ -131,9 +138,11 @@ public final class ImageDecoder {
                 g = new BufferedImage(w, h, BufferedImage.TYPE_BYTE_GRAY);
                 g.getGraphics().drawImage(image, 0, 0, null);
             }
-            byte[] data = new byte[w * h];
-            g.getRaster().getDataElements(0, 0, w, h, data);
-            return new Pixels(w, h, 1, data);
+            return new Pixels(w, h, 1, rasterBytes(g));
+        }
+        if (image.getType() == BufferedImage.TYPE_3BYTE_BGR) {
+            // what the JPEG reader gives for color: its raster is the BGR image, taken without a pass per pixel
+            return new Pixels(w, h, 3, rasterBytes(image), true);
         }
         int[] argb = image.getRGB(0, 0, w, h, null, 0, w);
         byte[] data = new byte[w * h * 3];

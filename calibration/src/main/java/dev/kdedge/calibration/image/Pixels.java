@@ -4,12 +4,17 @@ import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 
 /**
- * An 8-bit image, interleaved, tightly packed: {@code channels} is 1 (gray) or 3 (RGB, in that order).
+ * An 8-bit image, interleaved, tightly packed: {@code channels} is 1 (gray) or 3, in RGB order, or BGR where {@code
+ * bgr} says so. BGR is kept as it came (a camera's BGR8 frame, a decoder's 3-byte BGR raster) because the served graph
+ * takes either order ({@link #channelSources}): swapping here would be a pass over every pixel in Java.
  */
-public record Pixels(int width, int height, int channels, byte[] data) {
+public record Pixels(int width, int height, int channels, byte[] data, boolean bgr) {
     public Pixels {
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("channels must be 1 or 3, was " + channels);
+        }
+        if (bgr && channels != 3) {
+            throw new IllegalArgumentException("a gray image has no BGR order");
         }
         if (data.length != width * height * channels) {
             throw new IllegalArgumentException("pixel buffer has " + data.length + " bytes, expected "
@@ -17,12 +22,32 @@ public record Pixels(int width, int height, int channels, byte[] data) {
         }
     }
 
+    /** Gray or RGB pixels. */
+    public Pixels(int width, int height, int channels, byte[] data) {
+        this(width, height, channels, data, false);
+    }
+
+    /** A black gray image of {@code side} x {@code side}: what an engine's warm-up runs. */
+    public static Pixels blank(int side) {
+        return new Pixels(side, side, 1, new byte[side * side]);
+    }
+
+    /** Whether {@code other} has this image's shape and channel order, so the two can run in one batch. */
+    public boolean sameLayout(Pixels other) {
+        return width == other.width && height == other.height && channels == other.channels && bgr == other.bgr;
+    }
+
+    /** For red, green and blue, the channel of {@link #data} that holds it: a gray image's one channel for all three. */
+    public long[] channelSources() {
+        return channels == 1 ? new long[] {0, 0, 0} : bgr ? new long[] {2, 1, 0} : new long[] {0, 1, 2};
+    }
+
     /** As a Java image (8-bit gray, or RGB), to encode it. */
     public BufferedImage toImage() {
         BufferedImage image = new BufferedImage(width, height,
                 channels == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_3BYTE_BGR);
         byte[] target = ((DataBufferByte) image.getRaster().getDataBuffer()).getData();
-        if (channels == 1) {
+        if (channels == 1 || bgr) {
             System.arraycopy(data, 0, target, 0, data.length);
         } else {
             for (int i = 0; i < data.length; i += 3) {
@@ -34,18 +59,19 @@ public record Pixels(int width, int height, int channels, byte[] data) {
         return image;
     }
 
-    /** Channel {@code c} as a plane of floats in 0..255. */
+    /** Channel {@code c} (0 red, 1 green, 2 blue; 0 of a gray image) as a plane of floats in 0..255. */
     public float[] plane(int c) {
+        int source = bgr ? 2 - c : c;
         float[] plane = new float[width * height];
         for (int i = 0; i < plane.length; i++) {
-            plane[i] = data[i * channels + c] & 0xff;
+            plane[i] = data[i * channels + source] & 0xff;
         }
         return plane;
     }
 
     /**
-     * Read as a defect mask at another resolution (a map's): nearest-neighbour, a defect where the first channel is
-     * above 127.
+     * Read as a defect mask at another resolution (a map's): nearest-neighbour, a defect where the red (or gray)
+     * channel is above 127.
      */
     public boolean[] maskAt(int targetWidth, int targetHeight) {
         boolean[] mask = new boolean[targetWidth * targetHeight];
@@ -53,7 +79,7 @@ public record Pixels(int width, int height, int channels, byte[] data) {
             int sy = Math.min(height - 1, (int) Math.floor(y * (double) height / targetHeight));
             for (int x = 0; x < targetWidth; x++) {
                 int sx = Math.min(width - 1, (int) Math.floor(x * (double) width / targetWidth));
-                mask[y * targetWidth + x] = (data[(sy * width + sx) * channels] & 0xff) > 127;
+                mask[y * targetWidth + x] = (data[(sy * width + sx) * channels + (bgr ? 2 : 0)] & 0xff) > 127;
             }
         }
         return mask;

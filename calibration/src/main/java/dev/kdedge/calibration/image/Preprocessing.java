@@ -40,7 +40,7 @@ public record Preprocessing(int size, String resize, List<Double> mean, List<Dou
         return new Preprocessing(size, RESIZE_BILINEAR, List.of(0.0, 0.0, 0.0), List.of(1.0, 1.0, 1.0), GRAY_TO_RGB);
     }
 
-    /** A model input of zeros (the mean image once normalized): what an engine's warm-up or timing runs. */
+    /** A model input of zeros (the mean image once normalized): what a fit probes its teacher's taps with. */
     public FloatTensor blankInput() {
         return new FloatTensor(1, 3, size, size, new float[3 * size * size]);
     }

@@ -1,5 +1,7 @@
 package dev.kdedge.calibration.image;
 
+import java.util.Arrays;
+
 /**
  * The resizes the methods need, each matching the library the official code used: {@link #resizeImage} is Pillow's
  * bilinear {@code Image.resize} (triangle filter widened when shrinking, so it antialiases), used for input images;
@@ -7,26 +9,35 @@ package dev.kdedge.calibration.image;
  * {@code align_corners=False} (STFPM's maps) and {@code True} (RD4AD's).
  */
 public final class Resampling {
+    /** Pillow's fixed-point precision for 8-bit images: 32 bits less 8 for the value and 2 for the sign and overflow. */
+    private static final int PRECISION_BITS = 32 - 8 - 2;
+    private static final long HALF = 1L << (PRECISION_BITS - 1);
+    /** The most values the intermediate of a resize in Pillow's pass order may hold (64 MB as floats). */
+    public static final long LARGEST_INTERMEDIATE = 1L << 24;
     private Resampling() {}
 
     /**
-     * Resizes an 8-bit plane given as floats (0..255) and rounds the result to 8 bits, as Pillow does. Pillow's order,
-     * the horizontal pass first, holds an intermediate of {@code outWidth x height}; for an image far taller than wide
-     * (1 x 12,000,000 pixels: 12 GB at 256 px) that is far more than the input, so there the vertical pass goes first.
-     * Either way the intermediate holds at most as many values as the larger of the input and the output.
+     * Resizes an 8-bit plane given as floats (0..255) exactly as Pillow resizes an 8-bit image: each pass weighs with
+     * fixed-point coefficients of {@value #PRECISION_BITS} bits and rounds its result to 8 bits. Pillow's order, the
+     * horizontal pass first, holds an intermediate of {@code outWidth x height}; for an image far taller than wide (1
+     * x 12,000,000 pixels: 12 GB at 256 px) that is far more than the input, so there the vertical pass goes first
+     * ({@link #horizontalFirst}), and the intermediate holds at most as many values as the larger of the input, the
+     * output and {@value #LARGEST_INTERMEDIATE}.
      */
     public static float[] resizeImage(float[] plane, int width, int height, int outWidth, int outHeight) {
-        long horizontalFirst = (long) outWidth * height;
-        float[] both;
-        if (horizontalFirst <= Math.max((long) width * height, (long) outWidth * outHeight)) {
-            both = resample1d(resample1d(plane, width, height, outWidth, true), outWidth, height, outHeight, false);
-        } else {
-            both = resample1d(resample1d(plane, width, height, outHeight, false), width, outHeight, outWidth, true);
+        if (horizontalFirst(width, height, outWidth, outHeight)) {
+            return resample1d(resample1d(plane, width, height, outWidth, true), outWidth, height, outHeight, false);
         }
-        for (int i = 0; i < both.length; i++) {
-            both[i] = Math.max(0f, Math.min(255f, Math.round(both[i])));
-        }
-        return both;
+        return resample1d(resample1d(plane, width, height, outHeight, false), width, outHeight, outWidth, true);
+    }
+
+    /**
+     * Whether {@link #resizeImage} runs Pillow's order, the horizontal pass first: unless its intermediate would
+     * outgrow the input, the output and {@value #LARGEST_INTERMEDIATE} values, which no camera's frame comes near (the
+     * order changes a value by a level here and there). The served graph's frame input decides the same way.
+     */
+    public static boolean horizontalFirst(long width, long height, long outWidth, long outHeight) {
+        return outWidth * height <= Math.max(Math.max(width * height, outWidth * outHeight), LARGEST_INTERMEDIATE);
     }
 
     /** Bilinear upsampling (or downsampling without antialias) with half-pixel centers and clamped borders. */
@@ -83,8 +94,10 @@ public final class Resampling {
     }
 
     /**
-     * One separable pass of Pillow's resampling with the bilinear (triangle) filter. The vertical pass adds whole
-     * weighted input rows into each output row, so both passes read memory in order.
+     * One separable pass of Pillow's resampling of 8-bit images with the bilinear (triangle) filter: the filter's
+     * weights in double, normalized, then as integers of {@value #PRECISION_BITS} fractional bits; each output the
+     * rounded, clipped sum. The vertical pass adds whole weighted input rows into each output row, so both passes read
+     * memory in order.
      */
     private static float[] resample1d(float[] in, int width, int height, int outSize, boolean horizontal) {
         int inSize = horizontal ? width : height;
@@ -92,7 +105,7 @@ public final class Resampling {
         double filterScale = Math.max(scale, 1.0);
         double support = filterScale;
         int[] start = new int[outSize];
-        float[][] weights = new float[outSize][];
+        long[][] weights = new long[outSize][];
         for (int o = 0; o < outSize; o++) {
             double center = (o + 0.5) * scale;
             int min = Math.max((int) (center - support + 0.5), 0);
@@ -104,9 +117,10 @@ public final class Resampling {
                 w[i] = t < 1 ? 1 - t : 0;
                 sum += w[i];
             }
-            weights[o] = new float[w.length];
+            weights[o] = new long[w.length];
             for (int i = 0; i < w.length; i++) {
-                weights[o][i] = sum == 0 ? 0 : (float) (w[i] / sum);
+                // the triangle's weights are never negative: Pillow rounds them half up
+                weights[o][i] = (long) (0.5 + (sum == 0 ? 0 : w[i] / sum) * (1 << PRECISION_BITS));
             }
             start[o] = min;
         }
@@ -115,29 +129,38 @@ public final class Resampling {
             for (int y = 0; y < height; y++) {
                 int row = y * width;
                 for (int o = 0; o < outSize; o++) {
-                    float[] w = weights[o];
+                    long[] w = weights[o];
                     int src = row + start[o];
-                    float acc = 0;
+                    long acc = HALF;
                     for (int i = 0; i < w.length; i++) {
-                        acc += w[i] * in[src + i];
+                        acc += w[i] * (long) in[src + i];
                     }
-                    out[y * outSize + o] = acc;
+                    out[y * outSize + o] = clip8(acc);
                 }
             }
             return out;
         }
+        long[] sums = new long[width];
         float[] out = new float[width * outSize];
         for (int o = 0; o < outSize; o++) {
-            float[] w = weights[o];
-            int dst = o * width;
+            long[] w = weights[o];
+            Arrays.fill(sums, HALF);
             for (int i = 0; i < w.length; i++) {
-                float wi = w[i];
+                long wi = w[i];
                 int src = (start[o] + i) * width;
                 for (int x = 0; x < width; x++) {
-                    out[dst + x] += wi * in[src + x];
+                    sums[x] += wi * (long) in[src + x];
                 }
+            }
+            int dst = o * width;
+            for (int x = 0; x < width; x++) {
+                out[dst + x] = clip8(sums[x]);
             }
         }
         return out;
+    }
+
+    private static float clip8(long fixedPoint) {
+        return Math.max(0, Math.min(255, fixedPoint >> PRECISION_BITS));
     }
 }

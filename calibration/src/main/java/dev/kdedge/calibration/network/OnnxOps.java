@@ -5,8 +5,11 @@ import dev.kdedge.onnx.AttributeProto;
 import dev.kdedge.onnx.GraphProto;
 import dev.kdedge.onnx.NodeProto;
 import dev.kdedge.onnx.TensorProto;
+import dev.kdedge.onnx.TypeProto;
+import dev.kdedge.onnx.ValueInfoProto;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.IntStream;
 
 /**
@@ -50,6 +53,11 @@ public final class OnnxOps {
     /** Element-wise maximum of {@code x} and a scalar. */
     public String max(String x, float scalar) {
         return node("Max", x, scalar(scalar));
+    }
+
+    /** {@code x / scalar}, element-wise. */
+    public String divideBy(String x, float scalar) {
+        return node("Div", x, scalar(scalar));
     }
 
     /** {@code x + scalar}, element-wise. */
@@ -203,13 +211,99 @@ public final class OnnxOps {
 
     /** The elements of {@code x} at {@code indices} along {@code axis} (a fixed reordering, padding or crop). */
     public String gather(String x, int axis, int[] indices) {
-        String index = constant(TensorProto.newBuilder().setDataType(TensorProto.DataType.INT64_VALUE)
-                .addDims(indices.length).addAllInt64Data(Arrays.stream(indices).asLongStream().boxed().toList()));
+        return gather(x, axis, longs(Arrays.stream(indices).asLongStream().toArray()));
+    }
+
+    /** The elements of {@code x} at the positions the int64 value {@code indices} holds, along {@code axis}. */
+    public String gather(String x, int axis, String indices) {
         String out = fresh();
-        graph.addNode(NodeProto.newBuilder().setOpType("Gather").setName(out).addInput(x).addInput(index)
+        graph.addNode(NodeProto.newBuilder().setOpType("Gather").setName(out).addInput(x).addInput(indices)
                 .addOutput(out).addAttribute(AttributeProto.newBuilder().setName("axis")
                         .setType(AttributeProto.AttributeType.INT).setI(axis)));
         return out;
+    }
+
+    /**
+     * Resizes {@code x} along {@code axes} to {@code sizes} with the triangle filter widened by the scale where it
+     * shrinks (antialiased), half-pixel centers, taps beyond the border left out: Pillow's bilinear {@code
+     * Image.resize} (on 8-bit values, its fixed-point arithmetic too). Needs opset 18.
+     */
+    public String resizeAntialiased(String x, long[] axes, long[] sizes) {
+        if (opset < 18) {
+            throw new IllegalStateException("Resize antialiases from opset 18; this graph is opset " + opset);
+        }
+        String out = fresh();
+        graph.addNode(NodeProto.newBuilder().setOpType("Resize").setName(out).addInput(x).addInput("").addInput("")
+                .addInput(longs(sizes)).addOutput(out)
+                .addAttribute(string("mode", "linear"))
+                .addAttribute(string("coordinate_transformation_mode", "half_pixel"))
+                .addAttribute(AttributeProto.newBuilder().setName("antialias").setType(AttributeProto.AttributeType.INT)
+                        .setI(1))
+                // Pillow leaves the taps beyond the border out and renormalizes the rest
+                .addAttribute(AttributeProto.newBuilder().setName("exclude_outside")
+                        .setType(AttributeProto.AttributeType.INT).setI(1))
+                .addAttribute(ints("axes", axes)));
+        return out;
+    }
+
+    /** The shape of {@code x}, an int64 vector. */
+    public String shape(String x) {
+        return unary("Shape", x);
+    }
+
+    /** Element-wise {@code a > b}, as booleans. */
+    public String greater(String a, String b) {
+        return node("Greater", a, b);
+    }
+
+    /** Element-wise {@code a < b}, as booleans. */
+    public String less(String a, String b) {
+        return node("Less", a, b);
+    }
+
+    /** Element-wise {@code a && b} of booleans. */
+    public String and(String a, String b) {
+        return node("And", a, b);
+    }
+
+    /**
+     * The value {@code then} writes where the one-element boolean {@code condition} holds, else the one {@code
+     * otherwise} writes; each branch is written into a subgraph of its own (an ONNX {@code If}) and may read any
+     * value of this graph. Both must produce a tensor of {@code type}.
+     */
+    public String ifElse(String condition, TensorProto.DataType type, Function<OnnxOps, String> then,
+            Function<OnnxOps, String> otherwise) {
+        String out = fresh();
+        graph.addNode(NodeProto.newBuilder().setOpType("If").setName(out).addInput(condition).addOutput(out)
+                .addAttribute(branch("then_branch", out + "/then/", type, then))
+                .addAttribute(branch("else_branch", out + "/else/", type, otherwise)));
+        return out;
+    }
+
+    private AttributeProto branch(String name, String prefix, TensorProto.DataType type,
+            Function<OnnxOps, String> writer) {
+        GraphProto.Builder branch = GraphProto.newBuilder().setName(prefix);
+        OnnxOps ops = new OnnxOps(branch, opset, prefix);
+        String result = ops.identity(writer.apply(ops), prefix + "out");
+        branch.addOutput(ValueInfoProto.newBuilder().setName(result).setType(TypeProto.newBuilder()
+                .setTensorType(TypeProto.Tensor.newBuilder().setElemType(type.getNumber()))));
+        return AttributeProto.newBuilder().setName(name).setType(AttributeProto.AttributeType.GRAPH).setG(branch)
+                .build();
+    }
+
+    /** {@code x} with its axes in the order {@code perm}. */
+    public String transpose(String x, long... perm) {
+        String out = fresh();
+        graph.addNode(NodeProto.newBuilder().setOpType("Transpose").setName(out).addInput(x).addOutput(out)
+                .addAttribute(ints("perm", perm)));
+        return out;
+    }
+
+    /** A constant of one value per channel, shaped [1, C, 1, 1] to broadcast over an NCHW value. */
+    public String perChannel(float... values) {
+        List<Float> data = IntStream.range(0, values.length).mapToObj(i -> values[i]).toList();
+        return constant(TensorProto.newBuilder().setDataType(TensorProto.DataType.FLOAT_VALUE)
+                .addAllDims(List.of(1L, (long) values.length, 1L, 1L)).addAllFloatData(data));
     }
 
     /**
@@ -270,7 +364,8 @@ public final class OnnxOps {
         return out;
     }
 
-    private String toFloat(String x) {
+    /** {@code x} (booleans, integers) as 32-bit floats. */
+    public String toFloat(String x) {
         String out = fresh();
         graph.addNode(NodeProto.newBuilder().setOpType("Cast").setName(out).addInput(x).addOutput(out)
                 .addAttribute(AttributeProto.newBuilder().setName("to").setType(AttributeProto.AttributeType.INT)
@@ -278,7 +373,8 @@ public final class OnnxOps {
         return out;
     }
 
-    private String longs(long... values) {
+    /** A constant int64 vector. */
+    public String longs(long... values) {
         return constant(TensorProto.newBuilder().setDataType(TensorProto.DataType.INT64_VALUE).addDims(values.length)
                 .addAllInt64Data(Arrays.stream(values).boxed().toList()));
     }

@@ -1,6 +1,8 @@
 package dev.kdedge.calibration.scoring;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.kdedge.calibration.engine.EngineTarget;
+import dev.kdedge.calibration.engine.ExecutionProvider;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.precision.Precision;
@@ -42,8 +44,10 @@ import java.util.function.UnaryOperator;
  * The one ONNX graph a product version is served with: the teacher on the preprocessed image, the student on what its
  * method feeds it (the same image, or the teacher's taps), then the method's anomaly map and image score ({@link
  * DistillationMethod#writeServedMap}). Input {@value #INPUT}
- * [N, 3, S, S]; outputs {@value #MAP} [N, 1, S, S] and {@value #SCORE} [N, 1, 1, 1]. One session runs the whole
- * computation, so nothing per pixel runs in Java on the request path and a GPU engine can fuse it end to end. The
+ * [N, 3, S, S]; outputs {@value #MAP} [N, 1, S, S] and {@value #SCORE} [N, 1, 1, 1]. The node serves it behind {@link
+ * FrameInput}'s front ({@link #loadTakingFrames}), which takes the decoded frame at its own size and preprocesses it in
+ * the graph. One session runs the whole computation, so nothing per pixel runs in Java on the request path but
+ * decoding, and a GPU engine can fuse it end to end. The
  * teacher is part of each product's graph rather than a session shared between products: see ARCHITECTURE.md.
  */
 public final class ServedGraph {
@@ -74,9 +78,9 @@ public final class ServedGraph {
     }
 
     /**
-     * Loads a version's served graph at {@code precision}, the INT8 variant being the one the options' provider runs
-     * as integers. A version published before served graphs existed has none on disk: its fp32 graph is composed now
-     * from its teacher and student, as its fit would have written it.
+     * Loads a version's served graph at {@code precision} as its fit wrote it (input {@value #INPUT}), the INT8 variant
+     * being the one the options' provider runs as integers. A version published before served graphs existed has none
+     * on disk: its fp32 graph is composed now from its teacher and student, as its fit would have written it.
      *
      * @throws IllegalArgumentException where the version has no such variant, saying why
      */
@@ -91,19 +95,62 @@ public final class ServedGraph {
      */
     public static OnnxNetwork load(ProductBundle bundle, Precision precision, QdqScheme int8Scheme,
             InferenceOptions options) throws IOException {
-        Manifest manifest = bundle.manifest();
-        EngineTarget target = new EngineTarget(precision, INPUT, 3, manifest.preprocessing().size());
         Optional<Path> file = bundle.servedFile(precision, int8Scheme);
         if (file.isPresent()) {
-            return OnnxNetwork.load(file.get(), options, target);
+            return OnnxNetwork.load(file.get(), options, target(bundle, precision));
         }
+        return OnnxNetwork.load(composedAtLoad(bundle, precision, int8Scheme).toByteArray(),
+                bundle.label() + " (served graph composed at load)", options, target(bundle, precision));
+    }
+
+    /**
+     * What the node serves a version with: its served graph at {@code precision} behind {@link FrameInput}'s front,
+     * taking camera frames, where its fit checked that front ({@code served.frameInputLevelsApart}). Loaded as it was
+     * written, taking preprocessed images ({@link Scorer} preprocesses them in Java), are a version fitted before
+     * frames went into the graph, and any version on TensorRT: TensorRT refuses the front's antialiased resize, and
+     * how ONNX Runtime would split the graph between it and CUDA, and which inputs the engine's profile must then
+     * name, has not been seen on a device.
+     */
+    public static OnnxNetwork loadTakingFrames(ProductBundle bundle, Precision precision, InferenceOptions options)
+            throws IOException {
+        return loadTakingFrames(bundle, precision, options.provider().int8Scheme(), options);
+    }
+
+    public static OnnxNetwork loadTakingFrames(ProductBundle bundle, Precision precision, QdqScheme int8Scheme,
+            InferenceOptions options) throws IOException {
+        Manifest.Served checked = bundle.manifest().served();
+        if (checked == null || checked.frameInputLevelsApart() == null
+                || options.provider() == ExecutionProvider.TENSORRT) {
+            return load(bundle, precision, int8Scheme, options);
+        }
+        ModelProto graph = parse(bundle.servedFile(precision, int8Scheme)
+                .orElseThrow(() -> new IllegalArgumentException(bundle.missing(precision, int8Scheme))));
+        ModelProto served = FrameInput.prepend(graph, bundle.manifest().preprocessing())
+                .orElseThrow(() -> new IOException(bundle.label() + ": its served graph predates opset "
+                        + FrameInput.OPSET + " though its manifest records a frame input check"));
+        return OnnxNetwork.load(served.toByteArray(), bundle.label() + " " + precision.label() + " (taking frames)",
+                options, target(bundle, precision));
+    }
+
+    private static EngineTarget target(ProductBundle bundle, Precision precision) {
+        return new EngineTarget(precision, INPUT, 3, bundle.manifest().preprocessing().size());
+    }
+
+    /**
+     * A version published before served graphs existed has none on disk: its fp32 graph is composed from its teacher
+     * and student, as its fit would have written it.
+     *
+     * @throws IllegalArgumentException where {@code precision} needs a graph of its own, saying why
+     */
+    private static ModelProto composedAtLoad(ProductBundle bundle, Precision precision, QdqScheme int8Scheme)
+            throws IOException {
         if (precision.hasOwnGraph()) {
             throw new IllegalArgumentException(bundle.missing(precision, int8Scheme));
         }
+        Manifest manifest = bundle.manifest();
         DistillationMethod method = Methods.named(manifest.method(), manifest.anomalyMap());
-        return OnnxNetwork.load(compose(bundle.teacherFile(), manifest.teacher().channels(), bundle.studentFile(),
-                method, manifest.preprocessing().size()).toByteArray(),
-                bundle.label() + " (served graph composed at load)", options, target);
+        return compose(bundle.teacherFile(), manifest.teacher().channels(), bundle.studentFile(), method,
+                manifest.preprocessing().size());
     }
 
     /**
@@ -160,6 +207,8 @@ public final class ServedGraph {
     private static ModelProto parse(Path onnx) throws IOException {
         try (InputStream in = Files.newInputStream(onnx)) {
             return ModelProto.parseFrom(in);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IOException("Cannot load ONNX model " + onnx + ": " + e.getMessage(), e);
         }
     }
 
@@ -169,9 +218,9 @@ public final class ServedGraph {
      */
     private static ModelProto compose(ModelProto teacher, List<String> teacherTaps, ModelProto student,
             NetworkGraph studentGraph, List<Integer> tapSides, DistillationMethod method, int inputSize) {
-        long opset = Math.max(OnnxExporter.OPSET, defaultOpset(teacher));
+        long opset = Math.max(FrameInput.OPSET, defaultOpset(teacher));
         GraphProto.Builder g = GraphProto.newBuilder().setName(method.name() + "-served");
-        g.addInput(value(INPUT, "3", "height", "width"));
+        g.addInput(value(INPUT, TensorProto.DataType.FLOAT, "batch", "3", "height", "width"));
         List<String> teacherValues = teacherTaps.stream().map(t -> TEACHER + t).toList();
         include(teacher.getGraph(), name -> name.equals(INPUT) || name.isEmpty() ? name : TEACHER + name, g);
         List<String> studentSources = method.studentInput().of(INPUT, teacherValues);
@@ -185,9 +234,10 @@ public final class ServedGraph {
         ServedMap served = method.writeServedMap(ops, teacherValues, servedStudent, tapSides, inputSize);
         ops.identity(served.map(), MAP);
         ops.identity(served.score(), SCORE);
-        g.addOutput(value(MAP, "1", "height", "width"));
-        g.addOutput(value(SCORE, "1", "1", "1"));
-        return ModelProto.newBuilder().setIrVersion(teacher.getIrVersion() > 0 ? teacher.getIrVersion() : 7)
+        g.addOutput(value(MAP, TensorProto.DataType.FLOAT, "batch", "1", "height", "width"));
+        g.addOutput(value(SCORE, TensorProto.DataType.FLOAT, "batch", "1", "1", "1"));
+        // opset 18 comes with IR version 8 (ONNX's versioning table)
+        return ModelProto.newBuilder().setIrVersion(Math.max(8, teacher.getIrVersion()))
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
                 .setProducerName("kdedge").setGraph(g).build();
     }
@@ -211,15 +261,15 @@ public final class ServedGraph {
                 .mapToLong(OperatorSetIdProto::getVersion).max().orElse(OnnxExporter.OPSET);
     }
 
-    private static ValueInfoProto value(String name, String channels, String height, String width) {
-        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder()
-                .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("batch"));
-        for (String dim : List.of(channels, height, width)) {
+    /** A graph input or output of {@code type}; each of {@code dims} a size, or else the name of a dynamic one. */
+    static ValueInfoProto value(String name, TensorProto.DataType type, String... dims) {
+        TensorShapeProto.Builder shape = TensorShapeProto.newBuilder();
+        for (String dim : dims) {
             shape.addDim(dim.chars().allMatch(Character::isDigit)
                     ? TensorShapeProto.Dimension.newBuilder().setDimValue(Long.parseLong(dim))
                     : TensorShapeProto.Dimension.newBuilder().setDimParam(dim));
         }
         return ValueInfoProto.newBuilder().setName(name).setType(TypeProto.newBuilder().setTensorType(
-                TypeProto.Tensor.newBuilder().setElemType(TensorProto.DataType.FLOAT_VALUE).setShape(shape))).build();
+                TypeProto.Tensor.newBuilder().setElemType(type.getNumber()).setShape(shape))).build();
     }
 }

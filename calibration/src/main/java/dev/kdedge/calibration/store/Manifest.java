@@ -77,9 +77,12 @@ public record Manifest(
      *     method's Java reference on the parity images
      * @param mapParityMeanAbsDifference the mean difference of a map value (null in versions fitted before it was
      *     recorded)
+     * @param frameInputLevelsApart the largest difference, in 8-bit levels, between the model input the served
+     *     graph's frame input computes and the fit's preprocessing on the parity images (null in versions fitted before
+     *     frames went into the graph: those are served with their images preprocessed in Java)
      */
     public record Served(String file, String sha256, double mapParityMaxAbsDifference,
-            Double mapParityMeanAbsDifference) {}
+            Double mapParityMeanAbsDifference, Double frameInputLevelsApart) {}
 
     /**
      * The INT8 variant ({@code Int8Calibration}): published only if its scores stayed within {@code tolerance} of the

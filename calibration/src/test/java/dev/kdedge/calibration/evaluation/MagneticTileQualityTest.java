@@ -47,12 +47,14 @@ class MagneticTileQualityTest {
     }
 
     /**
-     * STFPM, 3 epochs: measured 0.666 and 0.710 in two runs of seed 42 (0.737 at 30 epochs). RD4AD, 3 epochs:
-     * measured 0.814 (0.854 at 20 epochs). MKD at the paper's 128 px, 3 epochs: measured 0.684 (0.669 and 0.659 at
-     * 30 epochs, the official training loop 0.657-0.685).
+     * STFPM, 3 epochs: measured 0.666 and 0.710 in runs of seed 42 on a 2-core AMD EPYC, 0.640 on a 2-core Intel Xeon,
+     * and after the fit's resize became Pillow's to the bit, 0.619 and 0.656 in two runs on that Xeon (0.737 at 30
+     * epochs): three epochs leave STFPM's spread wide. RD4AD, 3 epochs: measured 0.814 and 0.815 (0.854 at 20
+     * epochs). MKD at the paper's 128 px, 3 epochs: measured 0.683-0.687 (0.669 and 0.659 at 30 epochs, the official
+     * training loop 0.657-0.685).
      */
     static List<ShortRun> shortRuns() {
-        return List.of(new ShortRun("stfpm", 256, 3, 0.62), new ShortRun("rd4ad", 256, 3, 0.75),
+        return List.of(new ShortRun("stfpm", 256, 3, 0.60), new ShortRun("rd4ad", 256, 3, 0.75),
                 new ShortRun("mkd", 128, 3, 0.62));
     }
 

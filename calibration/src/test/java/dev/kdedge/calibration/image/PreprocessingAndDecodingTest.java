@@ -2,6 +2,7 @@ package dev.kdedge.calibration.image;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -30,11 +31,33 @@ class PreprocessingAndDecodingTest {
     }
 
     @Test
-    void rawBgrIsReorderedToRgbAndStridePaddingSkipped() throws Exception {
+    void rawBgrKeepsItsOrderAndStridePaddingIsSkipped() throws Exception {
         // 2x1 BGR8 image, stride 8 (two bytes of padding after the row)
         byte[] raw = {1, 2, 3, 4, 5, 6, 99, 99};
         Pixels p = decoder.fromRaw(ImageDecoder.RawFormat.BGR8, 2, 1, 8, raw);
-        assertArrayEquals(new byte[] {3, 2, 1, 6, 5, 4}, p.data());
+        assertArrayEquals(new byte[] {1, 2, 3, 4, 5, 6}, p.data());
+        assertArrayEquals(new long[] {2, 1, 0}, p.channelSources());
+        assertArrayEquals(new float[] {3, 6}, p.plane(0));
+        assertArrayEquals(new float[] {1, 4}, p.plane(2));
+        // the image a heatmap is drawn over is in RGB order whatever the frame's
+        assertEquals(0x030201, p.toImage().getRGB(0, 0) & 0xffffff);
+        // packed already: the camera's buffer is the image
+        byte[] packed = {1, 2, 3, 4, 5, 6};
+        assertSame(packed, decoder.fromRaw(ImageDecoder.RawFormat.BGR8, 2, 1, 0, packed).data());
+    }
+
+    @Test
+    void aColorImageIsTakenInItsDecodersOrderAndReadAsRgb() throws Exception {
+        BufferedImage image = new BufferedImage(2, 1, BufferedImage.TYPE_INT_RGB);
+        image.setRGB(0, 0, 0xff0000);
+        image.setRGB(1, 0, 0x0000ff);
+        ByteArrayOutputStream png = new ByteArrayOutputStream();
+        ImageIO.write(image, "png", png);
+        Pixels p = decoder.decode(png.toByteArray());
+        assertTrue(p.bgr(), "the decoder's BGR raster, not a copy reordered pixel by pixel");
+        assertArrayEquals(new float[] {255, 0}, p.plane(0));
+        assertArrayEquals(new float[] {0, 255}, p.plane(2));
+        assertEquals(0xff0000, p.toImage().getRGB(0, 0) & 0xffffff);
     }
 
     @Test

@@ -327,7 +327,7 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
 
     /** The version's engine at {@code precision}, run once: when ONNX Runtime builds or loads a TensorRT engine. */
     private ProductEngine engine(ProductBundle bundle, Precision precision) throws IOException {
-        OnnxNetwork served = ServedGraph.load(bundle, precision, options);
+        OnnxNetwork served = ServedGraph.loadTakingFrames(bundle, precision, options);
         try {
             ProductEngine engine = new ProductEngine(bundle, precision, served);
             engine.warmUp();

@@ -1,13 +1,15 @@
 package dev.kdedge.node.engine;
 
 import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.store.ProductBundle;
+import java.util.List;
 
 /**
- * One loaded product version: its bundle and the session of its served graph (teacher, student, anomaly map and
- * score in one). Requests hold it through an {@link EngineLease}; the cache's eviction only drops the cache's hold.
+ * One loaded product version: its bundle and the session of its served graph (the frame's preprocessing, teacher,
+ * student, anomaly map and score in one). Requests hold it through an {@link EngineLease}; the cache's eviction only drops the cache's hold.
  */
 public final class ProductEngine extends RefCounted {
     private final ProductBundle bundle;
@@ -23,12 +25,12 @@ public final class ProductEngine extends RefCounted {
     }
 
     /**
-     * Runs one blank image through the served graph: what a provider builds on a session's first run (a TensorRT
+     * Runs one blank frame of the model's input size through the served graph: what a provider builds on a session's first run (a TensorRT
      * engine: minutes on a Jetson, or its load from the engine cache) happens now, on the loader, not on a request's
      * clock.
      */
     void warmUp() {
-        scorer.infer(bundle.manifest().preprocessing().blankInput());
+        scorer.infer(List.of(Pixels.blank(bundle.manifest().preprocessing().size())));
     }
 
     public ProductBundle bundle() {

@@ -1,7 +1,7 @@
 package dev.kdedge.node.inference;
 
 import dev.kdedge.calibration.scoring.Scorer;
-import dev.kdedge.calibration.tensor.FloatTensor;
+import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.node.engine.ProductEngine;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -21,9 +21,12 @@ import java.util.function.Function;
  * while a worker is preparing another frame for the same engine, and never longer than {@code window} after its
  * first frame arrived: a lone frame runs at once, and no frame waits more than the window for company.
  *
- * <p>A frame is counted from {@link #frame} (its engine leased, the image being preprocessed) until it joins a batch
+ * <p>A frame is counted from {@link #frame} (its engine leased, the frame being prepared) until it joins a batch
  * or gives up; workers block while their batch waits and runs, so batches hold at most as many frames as there are
  * workers: set {@code scoring.workerThreads} to at least {@code maxBatch}.
+ *
+ * <p>A batch holds frames of one size and channel layout ({@link Pixels#sameLayout}): a frame joins the first waiting
+ * batch of its layout with room, else starts one of its own at the end of the line.
  */
 public final class InferenceBatcher {
     private final int maxBatch;
@@ -52,9 +55,9 @@ public final class InferenceBatcher {
 
     /**
      * @param engine what frames batch by (compared by identity)
-     * @param model runs a batch [N, 3, S, S] through the engine's graph
+     * @param model runs frames of one layout as one batch through the engine's graph
      */
-    Frame frame(Object engine, Function<FloatTensor, Scorer.Inference> model) {
+    Frame frame(Object engine, Function<List<Pixels>, Scorer.Inference> model) {
         Lane lane = maxBatch == 1 ? null : lanes.computeIfAbsent(engine, e -> new Lane());
         if (lane != null) {
             lane.preparing(+1);
@@ -70,20 +73,20 @@ public final class InferenceBatcher {
     }
 
     public final class Frame implements AutoCloseable {
-        private final Function<FloatTensor, Scorer.Inference> model;
+        private final Function<List<Pixels>, Scorer.Inference> model;
         private final Lane lane;
         private boolean counted;
 
-        private Frame(Function<FloatTensor, Scorer.Inference> model, Lane lane) {
+        private Frame(Function<List<Pixels>, Scorer.Inference> model, Lane lane) {
             this.model = model;
             this.lane = lane;
             this.counted = lane != null;
         }
 
-        /** Runs {@code input} ([1, 3, S, S]) in the next batch of its engine; blocks until that batch has run. */
-        public Inferred infer(FloatTensor input) {
+        /** Runs {@code input} in the next batch of its engine and layout; blocks until that batch has run. */
+        public Inferred infer(Pixels input) {
             if (lane == null) {
-                return new Inferred(model.apply(input), 0);
+                return new Inferred(model.apply(List.of(input)), 0);
             }
             if (!counted) {
                 throw new IllegalStateException("this frame has already been inferred or closed");
@@ -119,22 +122,23 @@ public final class InferenceBatcher {
             }
         }
 
-        Inferred infer(Function<FloatTensor, Scorer.Inference> model, FloatTensor input) {
+        Inferred infer(Function<List<Pixels>, Scorer.Inference> model, Pixels input) {
             Batch batch;
             int index;
             lock.lock();
             try {
                 preparing--;
-                Batch last = waiting.peekLast();
-                if (last != null && last.inputs.size() < maxBatch) {
-                    batch = last;
-                    index = batch.add(input);
-                    changed.signalAll();
+                Batch joined = waiting.stream().filter(b -> b.inputs.size() < maxBatch
+                        && b.inputs.get(0).sameLayout(input)).findFirst().orElse(null);
+                if (joined != null) {
+                    batch = joined;
                 } else {
                     batch = new Batch(System.nanoTime() + windowNanos);
-                    index = batch.add(input);
                     waiting.addLast(batch);
                 }
+                index = batch.add(input);
+                // one frame fewer in preparation: a leader waiting for company may run now
+                changed.signalAll();
                 if (index == 0) {
                     awaitTurn(batch);
                     waiting.removeFirst();
@@ -192,10 +196,9 @@ public final class InferenceBatcher {
         }
 
         /** Runs the batch outside the lock (other frames queue meanwhile), then wakes its frames and the next. */
-        private void lead(Function<FloatTensor, Scorer.Inference> model, Batch batch) {
+        private void lead(Function<List<Pixels>, Scorer.Inference> model, Batch batch) {
             try {
-                batch.result = model.apply(batch.inputs.size() == 1 ? batch.inputs.get(0)
-                        : FloatTensor.stack(batch.inputs));
+                batch.result = model.apply(batch.inputs);
             } catch (RuntimeException | Error e) {
                 // Every frame of the batch gets the failure, an Error too, rather than a result that is not there.
                 batch.failure = e;
@@ -215,7 +218,7 @@ public final class InferenceBatcher {
     /** Frames that run together; {@link #done} is written under the lane's lock, the rest before it is set. */
     private static final class Batch {
         final long deadlineNanos;
-        final List<FloatTensor> inputs = new ArrayList<>();
+        final List<Pixels> inputs = new ArrayList<>();
         Scorer.Inference result;
         Throwable failure;
         boolean done;
@@ -224,7 +227,7 @@ public final class InferenceBatcher {
             this.deadlineNanos = deadlineNanos;
         }
 
-        int add(FloatTensor input) {
+        int add(Pixels input) {
             inputs.add(input);
             return inputs.size() - 1;
         }

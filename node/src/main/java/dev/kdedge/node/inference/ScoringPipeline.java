@@ -7,7 +7,6 @@ import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.store.StoreException;
-import dev.kdedge.calibration.tensor.FloatTensor;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
 import dev.kdedge.node.engine.EngineCache;
 import dev.kdedge.node.engine.EngineLease;
@@ -37,8 +36,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Scores requests on a fixed pool of worker threads with a bounded queue: decode, preprocess, inference (the served
- * graph, with frames of other calls where {@link InferenceBatcher} batches them), verdict, heatmap. When the queue is full a request is refused at once
+ * Scores requests on a fixed pool of worker threads with a bounded queue: decode, inference (the served graph, which
+ * takes the decoded frame at its own size and preprocesses it, with frames of other calls where {@link
+ * InferenceBatcher} batches them), verdict, heatmap. When the queue is full a request is refused at once
  * ({@link Rejection#RESOURCE_EXHAUSTED}) instead of waiting without bound. A request nobody waits for any more (its
  * client gone, its deadline passed) leaves the queue at once, or stops at the next stage boundary once started.
  * Knows nothing of Vert.x: callers get a {@link CompletableFuture}.
@@ -359,10 +359,10 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
         try (InferenceBatcher.Frame frame = batcher.frame(lease.engine())) {
             Scorer scorer = lease.engine().scorer();
             ProductBundle bundle = lease.engine().bundle();
-            FloatTensor input = scorer.preprocess(pixels);
+            // the served graph preprocesses the frame (a version fitted before it did: the scorer, in Java)
             long preprocessed = System.nanoTime();
             call.checkWanted("before inference");
-            InferenceBatcher.Inferred inferred = frame.infer(input);
+            InferenceBatcher.Inferred inferred = frame.infer(pixels);
             long inferredAt = System.nanoTime();
             AnomalyMap map = scorer.anomalyMap(inferred.batch(), inferred.index());
             long mapped = System.nanoTime();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.calibration.scoring.Scorer;
+import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,10 +36,12 @@ class InferenceBatcherTest {
     private volatile boolean holdFirstRun;
 
     /** Maps and scores [N, 1, 1, 1] equal to the input: each frame's result is its own number. */
-    private final Function<FloatTensor, Scorer.Inference> model = batch -> {
+    private final Function<List<Pixels>, Scorer.Inference> model = batch -> {
         List<Integer> frames = new ArrayList<>();
-        for (float n : batch.data()) {
-            frames.add((int) n);
+        float[] numbers = new float[batch.size()];
+        for (Pixels frame : batch) {
+            numbers[frames.size()] = frame.data()[0];
+            frames.add((int) frame.data()[0]);
         }
         batches.add(frames);
         if (holdFirstRun && batches.size() == 1) {
@@ -49,7 +52,8 @@ class InferenceBatcherTest {
                 Thread.currentThread().interrupt();
             }
         }
-        return new Scorer.Inference(batch, batch);
+        FloatTensor results = new FloatTensor(batch.size(), 1, 1, 1, numbers);
+        return new Scorer.Inference(results, results);
     };
     private final Object engine = new Object();
 
@@ -58,14 +62,23 @@ class InferenceBatcherTest {
         workers.shutdownNow();
     }
 
-    private static FloatTensor frameNumbered(int n) {
-        return new FloatTensor(1, 1, 1, 1, new float[] {n});
+    /** A one-pixel frame whose pixel is {@code n}, or two pixels wide where it is {@code wide}. */
+    private static Pixels frameNumbered(int n, boolean wide) {
+        return new Pixels(wide ? 2 : 1, 1, 1, wide ? new byte[] {(byte) n, 0} : new byte[] {(byte) n});
+    }
+
+    private static Pixels frameNumbered(int n) {
+        return frameNumbered(n, false);
     }
 
     private CompletableFuture<InferenceBatcher.Inferred> infer(InferenceBatcher batcher, int n) {
+        return infer(batcher, n, false);
+    }
+
+    private CompletableFuture<InferenceBatcher.Inferred> infer(InferenceBatcher batcher, int n, boolean wide) {
         return CompletableFuture.supplyAsync(() -> {
             try (InferenceBatcher.Frame frame = batcher.frame(engine, model)) {
-                return frame.infer(frameNumbered(n));
+                return frame.infer(frameNumbered(n, wide));
             }
         }, workers);
     }
@@ -100,6 +113,27 @@ class InferenceBatcherTest {
             assertEquals(n == 0 ? 1 : 4, inferred.batchSize());
         }
         assertEquals(List.of(List.of(0), List.of(1, 2, 3, 4)), batches);
+    }
+
+    @Test
+    void framesOfAnotherSizeRunInABatchOfTheirOwn() throws Exception {
+        InferenceBatcher batcher = new InferenceBatcher(4, 1, 5, TimeUnit.MILLISECONDS);
+        holdFirstRun = true;
+        List<CompletableFuture<InferenceBatcher.Inferred>> frames = new ArrayList<>();
+        frames.add(infer(batcher, 0));
+        assertTrue(firstRunStarted.await(10, TimeUnit.SECONDS));
+        for (int n = 1; n <= 4; n++) {
+            frames.add(infer(batcher, n, n % 2 == 0));
+            Thread.sleep(20);
+        }
+        firstRunHeld.countDown();
+        for (int n = 0; n < frames.size(); n++) {
+            InferenceBatcher.Inferred inferred = frames.get(n).get(10, TimeUnit.SECONDS);
+            assertEquals(n, resultOf(inferred), "frame " + n + " got another frame's result");
+            assertEquals(n == 0 ? 1 : 2, inferred.batchSize());
+        }
+        // the narrow frames 1 and 3 together, then the wide 2 and 4 (which arrived behind 1)
+        assertEquals(List.of(List.of(0), List.of(1, 3), List.of(2, 4)), batches);
     }
 
     @Test
@@ -180,7 +214,7 @@ class InferenceBatcherTest {
     void aFailedRunFailsEveryFrameOfItsBatch() throws Exception {
         InferenceBatcher batcher = new InferenceBatcher(4, 1, 60, TimeUnit.SECONDS);
         IllegalStateException failure = new IllegalStateException("session lost");
-        Function<FloatTensor, Scorer.Inference> failing = batch -> {
+        Function<List<Pixels>, Scorer.Inference> failing = batch -> {
             throw failure;
         };
         try (InferenceBatcher.Frame first = batcher.frame(engine, failing)) {
