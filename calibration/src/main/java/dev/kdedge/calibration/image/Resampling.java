@@ -11,7 +11,7 @@ import java.util.Arrays;
 public final class Resampling {
     /** Pillow's fixed-point precision for 8-bit images: 32 bits less 8 for the value and 2 for the sign and overflow. */
     private static final int PRECISION_BITS = 32 - 8 - 2;
-    private static final long HALF = 1L << (PRECISION_BITS - 1);
+    private static final int HALF = 1 << (PRECISION_BITS - 1);
     /** The most values the intermediate of a resize in Pillow's pass order may hold (64 MB as floats). */
     public static final long LARGEST_INTERMEDIATE = 1L << 24;
     private Resampling() {}
@@ -105,7 +105,7 @@ public final class Resampling {
         double filterScale = Math.max(scale, 1.0);
         double support = filterScale;
         int[] start = new int[outSize];
-        long[][] weights = new long[outSize][];
+        int[][] weights = new int[outSize][];
         for (int o = 0; o < outSize; o++) {
             double center = (o + 0.5) * scale;
             int min = Math.max((int) (center - support + 0.5), 0);
@@ -117,10 +117,10 @@ public final class Resampling {
                 w[i] = t < 1 ? 1 - t : 0;
                 sum += w[i];
             }
-            weights[o] = new long[w.length];
+            weights[o] = new int[w.length];
             for (int i = 0; i < w.length; i++) {
                 // the triangle's weights are never negative: Pillow rounds them half up
-                weights[o][i] = (long) (0.5 + (sum == 0 ? 0 : w[i] / sum) * (1 << PRECISION_BITS));
+                weights[o][i] = (int) (0.5 + (sum == 0 ? 0 : w[i] / sum) * (1 << PRECISION_BITS));
             }
             start[o] = min;
         }
@@ -129,27 +129,28 @@ public final class Resampling {
             for (int y = 0; y < height; y++) {
                 int row = y * width;
                 for (int o = 0; o < outSize; o++) {
-                    long[] w = weights[o];
+                    int[] w = weights[o];
                     int src = row + start[o];
-                    long acc = HALF;
+                    // at most 255 times weights summing to about 2^22: Pillow's 32-bit sums hold it
+                    int acc = HALF;
                     for (int i = 0; i < w.length; i++) {
-                        acc += w[i] * (long) in[src + i];
+                        acc += w[i] * (int) in[src + i];
                     }
                     out[y * outSize + o] = clip8(acc);
                 }
             }
             return out;
         }
-        long[] sums = new long[width];
+        int[] sums = new int[width];
         float[] out = new float[width * outSize];
         for (int o = 0; o < outSize; o++) {
-            long[] w = weights[o];
+            int[] w = weights[o];
             Arrays.fill(sums, HALF);
             for (int i = 0; i < w.length; i++) {
-                long wi = w[i];
+                int wi = w[i];
                 int src = (start[o] + i) * width;
                 for (int x = 0; x < width; x++) {
-                    sums[x] += wi * (long) in[src + x];
+                    sums[x] += wi * (int) in[src + x];
                 }
             }
             int dst = o * width;
@@ -160,7 +161,7 @@ public final class Resampling {
         return out;
     }
 
-    private static float clip8(long fixedPoint) {
+    private static float clip8(int fixedPoint) {
         return Math.max(0, Math.min(255, fixedPoint >> PRECISION_BITS));
     }
 }
