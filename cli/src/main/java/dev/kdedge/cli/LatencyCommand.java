@@ -135,8 +135,8 @@ final class LatencyCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "%d %s, concurrency %d: round trip median %.1f ms, p90 %.1f ms, p99 %.1f ms;"
                     + " %.1f images/s%n", n, stream ? "frames" : "calls", concurrency, roundTrip[n / 2],
                     roundTrip[n * 9 / 10], roundTrip[Math.min(n - 1, n * 99 / 100)], n / seconds);
-            System.out.printf(Locale.ROOT, "in the node (medians): %.1f ms from decode to reply, %.1f ms teacher +"
-                    + " student + map; round trip / model %.3f%s%n", node[n / 2], model[n / 2],
+            System.out.printf(Locale.ROOT, "in the node (medians): %.1f ms from decode to reply, %.1f ms in the"
+                    + " served graph (frame input, teacher, student, map); round trip / graph %.3f%s%n", node[n / 2], model[n / 2],
                     roundTrip[n / 2] / model[n / 2], concurrency == 1 && !stream ? " (node overhead)" : "");
             return 0;
         } finally {

@@ -38,8 +38,9 @@ public final class HeatmapImages {
     public static BufferedImage overlay(byte[] heat, Pixels input, int width, int height) {
         float[][] planes = new float[3][];
         for (int c = 0; c < 3; c++) {
-            int source = input.channels() == 1 ? 0 : c;
-            planes[c] = Resampling.resizeImage(input.plane(source), input.width(), input.height(), width, height);
+            // a gray image's one plane is resized once, not once per color
+            planes[c] = c > 0 && input.channels() == 1 ? planes[0]
+                    : Resampling.resizeImage(input.plane(c), input.width(), input.height(), width, height);
         }
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         int[] rgb = new int[width * height];
