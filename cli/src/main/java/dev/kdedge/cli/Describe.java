@@ -17,5 +17,10 @@ final class Describe {
                 m.training().lossPerEpoch().get(m.training().lossPerEpoch().size() - 1),
                 m.training().parityMaxAbsDifference(), m.threshold().calibration().threshold(), m.threshold().images(),
                 m.threshold().source(), active ? ", active" : ", not active", bundle.directory());
+        if (m.dontCare() != null) {
+            System.out.printf("  don't-care region: %.1f%% of the %s px model input, drawn on %dx%d frames (%s)%n",
+                    100 * m.dontCare().coveredShare(), m.preprocessing().size(), m.dontCare().width(),
+                    m.dontCare().height(), m.dontCare().file());
+        }
     }
 }

@@ -1,15 +1,15 @@
 package dev.kdedge.cli;
 
+import dev.kdedge.calibration.digest.Digests;
 import dev.kdedge.calibration.engine.ExecutionProvider;
 import dev.kdedge.calibration.engine.GpuPlatform;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.engine.ProviderUnavailableException;
 import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.precision.Precision;
-import dev.kdedge.calibration.engine.ProviderUnavailableException;
 import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.scoring.ServedGraph;
-import dev.kdedge.calibration.digest.Digests;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
@@ -146,8 +146,7 @@ final class DoctorCommand implements Callable<Integer> {
             return;
         }
         Manifest manifest = bundle.manifest();
-        int side = manifest.preprocessing().size();
-        System.out.println(bundle.label() + " (" + manifest.method() + ", " + side + " px)");
+        System.out.println(bundle.label() + " (" + manifest.method() + ", " + manifest.preprocessing().size() + " px)");
         checkFiles(bundle);
         if (!providerAvailable) {
             return;

@@ -141,7 +141,8 @@ final class EvaluateCommand implements Callable<Integer> {
                 bar.step();
             }
         }
-        new HtmlReport().write(report, result, maps.modelDescription(), maps.manifest().orElse(null), gallery);
+        new HtmlReport().write(report, result, maps.modelDescription(), maps.manifest().orElse(null), gallery,
+                maps.dontCare().orElse(null));
     }
 
     private static ProgressBar progressBar(String task, int images) {

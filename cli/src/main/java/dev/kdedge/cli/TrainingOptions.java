@@ -4,6 +4,7 @@ import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.fit.FitRequest;
 import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.TrainingRecipe;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.calibration.training.TrainingSettings;
 import java.nio.file.Path;
@@ -36,8 +37,16 @@ final class TrainingOptions {
     @Option(names = "--learning-rate", description = "Learning rate (default: the method's official rate).")
     Float learningRate;
 
-    @Option(names = "--input-size", defaultValue = "256", description = "Model input side in pixels (default: ${DEFAULT-VALUE}).")
-    int inputSize;
+    @Option(names = "--input-size", defaultValue = "256", description = "Model input in pixels: a side (256) or "
+            + "width x height for frames that are not square (512x224; every method's networks need multiples of 32; "
+            + "default: ${DEFAULT-VALUE}).")
+    Extent inputSize;
+
+    @Option(names = "--dont-care", paramLabel = "PNG", description = "The product's don't-care region: a PNG drawn "
+            + "on a camera frame, white where nothing may count (a label, a serial number, the conveyor), black where "
+            + "the part is inspected. The anomaly map is zero there before the score; every image must have its "
+            + "aspect ratio. Not for mkd, which scores by its detection loss over the whole image.")
+    Path dontCare;
 
     @Option(names = "--holdout-fraction", defaultValue = "0.2",
             description = "Share of normal images held out to fit the threshold (default: ${DEFAULT-VALUE}; 0 fits it on the training images).")
@@ -98,7 +107,7 @@ final class TrainingOptions {
                 : ThresholdPolicy.targetFalseRejectRate(targetFalseRejectRate);
         return FitRequest.fromScratch(product, teacher, images, m, m.preprocessing(inputSize), settings,
                 holdoutFraction, reviewSyntheticRecall != null ? policy.withReviewBand(reviewSyntheticRecall) : policy,
-                !noActivate);
+                !noActivate).withDontCare(dontCare);
     }
 
     InferenceOptions inference() {

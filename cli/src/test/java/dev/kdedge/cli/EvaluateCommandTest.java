@@ -11,6 +11,8 @@ import dev.kdedge.calibration.metrics.RocCurve;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.cli.report.GroundTruthOutline;
+import java.awt.Color;
+import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
@@ -104,6 +106,35 @@ class EvaluateCommandTest {
             }
         }
         assertTrue(defects > 0, "the demo's gallery shows its detected scratches");
+    }
+
+    @Test
+    void aDontCareRegionFittedFromTheCommandLineIsLeftOutAndShownInTheReport() throws Exception {
+        BufferedImage drawn = new BufferedImage(256, 256, BufferedImage.TYPE_BYTE_GRAY);
+        Graphics2D g = drawn.createGraphics();
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, 128, 128);
+        g.dispose();
+        Path mask = out.resolve("label.png");
+        ImageIO.write(drawn, "png", mask.toFile());
+        Path store = out.resolve("store");
+        CliRun fit = CliRun.of(List.of("fit", "--store", store.toString(), "--product", "labelled", "--data",
+                DemoFixture.work().resolve("normal").toString(), "--teacher",
+                DemoFixture.work().resolve("toy-teacher.onnx").toString(), "--epochs", "1", "--input-size", "64",
+                "--dont-care", mask.toString()));
+        assertEquals(0, fit.exitCode(), fit.err());
+        assertEquals(0.25, new ModelStore(store).activeBundle("labelled").manifest().dontCare().coveredShare());
+
+        Path report = out.resolve("labelled.html");
+        CliRun run = CliRun.of(List.of("evaluate", "--store", store.toString(), "--product", "labelled", "--data",
+                DemoFixture.testSet().toString(), "--report", report.toString(), "--gallery", "2"));
+        assertEquals(0, run.exitCode(), run.err());
+        String html = Files.readString(report);
+        assertTrue(html.contains("<h2>Don't-care region</h2>") && html.contains("(25.0 % of the model's input). Drawn "
+                + "on 256 x 256 frames"), "the report shows the mask");
+        assertTrue(html.contains("<img class=\"mask\" src=\"data:image/png;base64,"), "and draws it");
+        assertTrue(html.contains("the version's don't-care region (25.0% of each map) is left out of pixel AUROC "
+                + "and PRO"), "and says its pixels were left out");
     }
 
     @Test

@@ -12,6 +12,7 @@ import dev.kdedge.calibration.method.Methods;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.tensor.Extent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,6 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
 class FitAutoCommandTest {
     private static final String SEED = "42";
     private static final double HOLDOUT = 0.2;
+    /** Wider than tall, as a line camera's product (the demo's images are square: each is stretched to it). */
+    private static final String INPUT_SIZE = "96x64";
 
     @TempDir
     Path dir;
@@ -53,6 +56,7 @@ class FitAutoCommandTest {
         }
         assertEquals(choice.chosen(), chosen.manifest().method());
         assertEquals(2, chosen.manifest().training().epochs(), "the chosen method is fitted with --epochs");
+        assertEquals(Extent.parse(INPUT_SIZE), chosen.manifest().preprocessing().size());
 
         ModelStore kept = new ModelStore(candidates);
         assertTrue(kept.activeVersion("tiles").isEmpty(), "short fits are never activated");
@@ -118,13 +122,24 @@ class FitAutoCommandTest {
                 "--candidates-store", dir.resolve("c").toString()));
         assertEquals(1, named.exitCode());
         assertTrue(named.err().contains("--candidates-store applies with --method auto"), named.err());
+        CliRun notASize = CliRun.of(List.of("fit", "--store", store.toString(), "--product", "tiles", "--data",
+                DemoFixture.work().resolve("normal").toString(), "--teacher", teacher().toString(), "--method", "rd4ad",
+                "--input-size", "96x"));
+        assertTrue(notASize.exitCode() != 0 && notASize.err().contains("'96x' is not a size: write a side (256) or "
+                + "width x height (512x224)"), notASize.err());
+        CliRun unevenSides = CliRun.of(List.of("fit", "--store", store.toString(), "--product", "tiles", "--data",
+                DemoFixture.work().resolve("normal").toString(), "--teacher", teacher().toString(), "--method", "rd4ad",
+                "--input-size", "96x72"));
+        assertEquals(1, unevenSides.exitCode());
+        assertTrue(unevenSides.err().contains("at an input size of 96x72 px the rd4ad student's feature maps would be"),
+                unevenSides.err());
         assertFalse(Files.exists(store.resolve("products").resolve("tiles")), "nothing was fitted");
     }
 
     private static CliRun fit(String... options) throws Exception {
         List<String> args = new ArrayList<>(List.of("fit", "--product", "tiles", "--data",
                 DemoFixture.work().resolve("normal").toString(), "--teacher", teacher().toString(), "--method",
-                "auto", "--input-size", "64", "--seed", SEED));
+                "auto", "--input-size", INPUT_SIZE, "--seed", SEED));
         args.addAll(List.of(options));
         return CliRun.of(args);
     }

@@ -220,6 +220,7 @@ public final class NodeServer implements AutoCloseable {
 
         HttpServerOptions options = new HttpServerOptions().setHost(config.server.host).setPort(config.server.port)
                 .setIdleTimeout(config.server.idleTimeoutSeconds).setIdleTimeoutUnit(TimeUnit.SECONDS)
+                .setHttp2ConnectionWindowSize(config.server.connectionWindowBytes)
                 .setInitialSettings(new Http2Settings().setInitialWindowSize(HTTP2_WINDOW_BYTES)
                         .setMaxFrameSize(1 << 20).setMaxConcurrentStreams(config.server.maxConcurrentStreams))
                 .setHttp2RstFloodMaxRstFramePerWindow(config.server.maxResetsPerWindow)

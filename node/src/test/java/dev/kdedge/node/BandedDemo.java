@@ -54,7 +54,8 @@ record BandedDemo(ProductBundle version, double reviewFrom, Path accepted, Path 
                     m.teacher(), m.student(), m.preprocessing(), new Manifest.Threshold(t.policy(),
                             t.targetFalseRejectRate(), t.targetSyntheticRecall(), 0.9, t.source(), t.images(),
                             t.calibration().withReviewFrom(reviewFrom), t.f1OptimalThreshold(), t.f1(),
-                            t.synthetic(), null), m.training(), m.version(), m.served(), null, null, null);
+                            t.synthetic(), null), m.training(), m.version(), m.served(), null, null, null,
+                    m.dontCare());
         });
         modelStore.activate(DemoFixture.PRODUCT, banded.version());
         return new BandedDemo(banded, reviewFrom, accepted, toReview);

@@ -64,7 +64,7 @@ class CapacityAndSwapTest {
                 var m = current.manifest();
                 return new dev.kdedge.calibration.store.Manifest(m.format(), m.product(), version, m.method(),
                         m.anomalyMap(), m.createdAt(), m.teacher(), m.student(), m.preprocessing(), m.threshold(), m.training(),
-                        m.version(), m.served(), null, null, null);
+                        m.version(), m.served(), null, null, null, m.dontCare());
             });
             modelStore.activate(DemoFixture.PRODUCT, next.version());
             long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

@@ -19,15 +19,16 @@ import dev.kdedge.api.v1.StartFineTuneRequest;
 import dev.kdedge.calibration.demo.SyntheticTiles;
 import dev.kdedge.calibration.demo.ToyTeacher;
 import dev.kdedge.calibration.engine.InferenceOptions;
-import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.evaluation.BundleMaps;
 import dev.kdedge.calibration.fit.FitProgress;
 import dev.kdedge.calibration.fit.FitRequest;
 import dev.kdedge.calibration.fit.ProductFitter;
 import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.Methods;
+import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.calibration.training.TrainingSettings;
 import io.grpc.stub.StreamObserver;
@@ -46,10 +47,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Every registered method served by a real node, the way its users run it: a product fitted with the method is
  * scored over gRPC in all three RPC shapes exactly as offline, fine-tuned through the Models service, promoted and
- * rolled back. No method-specific code is involved on the node's side.
+ * rolled back. No method-specific code is involved on the node's side. The product's frames are twice as wide as
+ * tall, and so is its model input: nothing square is assumed anywhere.
  */
 class MethodsOnTheNodeTest {
-    private static final int SIZE = 64;
+    private static final int TILE = 64;
+    private static final Extent INPUT = new Extent(2 * TILE, TILE);
 
     @TempDir
     Path dir;
@@ -64,18 +67,20 @@ class MethodsOnTheNodeTest {
         DistillationMethod method = Methods.named(name);
         Path teacher = dir.resolve("teacher.onnx");
         ToyTeacher.write(teacher, 16, 3);
-        SyntheticTiles tiles = new SyntheticTiles(SIZE);
+        SyntheticTiles tiles = new SyntheticTiles(TILE);
         List<Path> normals = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             Path file = dir.resolve("normal-" + i + ".png");
-            ImageIO.write(tiles.normal(100 + i), "png", file.toFile());
+            ImageIO.write(SyntheticTiles.sideBySide(tiles.normal(100 + i), tiles.normal(200 + i)), "png",
+                    file.toFile());
             normals.add(file);
         }
         Path defect = dir.resolve("defect.png");
-        ImageIO.write(tiles.defective(7).image(), "png", defect.toFile());
+        ImageIO.write(SyntheticTiles.sideBySide(tiles.normal(300), tiles.defective(7).image()), "png",
+                defect.toFile());
         ModelStore store = new ModelStore(dir.resolve("store"));
         ProductBundle bundle = new ProductFitter(store, InferenceOptions.cpu(1)).fit(FitRequest.fromScratch("tiny",
-                teacher, normals, method, method.preprocessing(SIZE),
+                teacher, normals, method, method.preprocessing(INPUT),
                 new TrainingSettings(method.recipe().withBatchSize(4), 2, 1), 0.2, ThresholdPolicy.DEFAULT, true),
                 FitProgress.NONE);
         double offline;
@@ -92,7 +97,10 @@ class MethodsOnTheNodeTest {
             Iterator<InspectResponse> inspected = inspection.inspect(request.toBuilder().setHeatmap(
                     HeatmapOptions.newBuilder().setFormat(HeatmapOptions.Format.PNG_GRAY)).build());
             assertEquals(offline, inspected.next().getVerdict().getRawScore(), 1e-5);
-            assertTrue(inspected.next().hasHeatmapChunk());
+            InspectResponse heatmap = inspected.next();
+            assertTrue(heatmap.hasHeatmapChunk());
+            assertEquals(INPUT, new Extent(heatmap.getHeatmapChunk().getWidth(), heatmap.getHeatmapChunk().getHeight()),
+                    "the heatmap is at the model's input size");
             inspected.forEachRemaining(r -> {});
 
             CompletableFuture<Double> streamed = new CompletableFuture<>();

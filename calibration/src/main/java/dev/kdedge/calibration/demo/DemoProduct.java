@@ -9,6 +9,7 @@ import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.stfpm.Stfpm;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.calibration.training.TrainingSettings;
 import java.io.IOException;
@@ -64,7 +65,7 @@ public final class DemoProduct {
         }
         DistillationMethod stfpm = new Stfpm();
         FitRequest request = FitRequest.fromScratch(product, teacherFile, files, stfpm,
-                stfpm.preprocessing(IMAGE_SIZE),
+                stfpm.preprocessing(Extent.square(IMAGE_SIZE)),
                 new TrainingSettings(stfpm.recipe().withBatchSize(BATCH_SIZE), EPOCHS, 42),
                 0.2, ThresholdPolicy.DEFAULT, true);
         return new ProductFitter(store, InferenceOptions.cpu(2)).fit(request, progress);

@@ -1,5 +1,6 @@
 package dev.kdedge.calibration.demo;
 
+import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.util.Random;
 
@@ -24,6 +25,19 @@ public final class SyntheticTiles {
     public Defect defective(long seed) {
         BufferedImage mask = new BufferedImage(size, size, BufferedImage.TYPE_BYTE_GRAY);
         return new Defect(render(new Random(seed), mask), mask);
+    }
+
+    /**
+     * Two images of one height side by side, as one frame twice as wide as tall: a line camera's product, made of
+     * tiles (and of their masks).
+     */
+    public static BufferedImage sideBySide(BufferedImage left, BufferedImage right) {
+        BufferedImage both = new BufferedImage(left.getWidth() + right.getWidth(), left.getHeight(), left.getType());
+        Graphics2D g = both.createGraphics();
+        g.drawImage(left, 0, 0, null);
+        g.drawImage(right, left.getWidth(), 0, null);
+        g.dispose();
+        return both;
     }
 
     /** @param scratchMask where to draw a scratch's mask, or null for a normal tile */

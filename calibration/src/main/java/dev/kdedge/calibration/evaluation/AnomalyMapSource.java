@@ -1,5 +1,6 @@
 package dev.kdedge.calibration.evaluation;
 
+import dev.kdedge.calibration.image.DontCareMask;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.store.Manifest;
 import java.io.IOException;
@@ -37,6 +38,12 @@ public interface AnomalyMapSource extends AutoCloseable {
 
     /** The version's manifest where this process reads its store; empty for a version a node serves. */
     Optional<Manifest> manifest();
+
+    /**
+     * The version's don't-care region, whose pixels evaluations leave out; empty where it has none, or where a node
+     * serves it (its maps are zero there, and those pixels count as normal ones).
+     */
+    Optional<DontCareMask> dontCare();
 
     @Override
     void close() throws IOException;

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.precision.Precision;
+import dev.kdedge.calibration.image.DontCareMask;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.method.AnomalyMap;
@@ -29,6 +30,7 @@ public final class BundleMaps implements AnomalyMapSource {
     private final ScoreCalibration calibration;
     private final OnnxNetwork served;
     private final Scorer scorer;
+    private final Optional<DontCareMask> dontCare;
     private final ImageDecoder decoder = new ImageDecoder(Long.MAX_VALUE);
 
     /**
@@ -52,13 +54,14 @@ public final class BundleMaps implements AnomalyMapSource {
         this.precision = precision;
         this.int8Scheme = int8Scheme;
         this.calibration = bundle.manifest().threshold().calibration();
+        this.dontCare = bundle.dontCare();
         this.served = ServedGraph.loadTakingFrames(bundle, precision, int8Scheme, options);
         this.scorer = new Scorer(served, bundle.manifest().preprocessing());
     }
 
     @Override
     public Scored score(Path image) throws IOException {
-        Pixels frame = decoder.decodeFile(image);
+        Pixels frame = decodeFitting(image);
         long start = System.nanoTime();
         AnomalyMap map = scorer.anomalyMap(scorer.infer(List.of(frame)), 0);
         return new Scored(map, (System.nanoTime() - start) / 1e6);
@@ -66,10 +69,20 @@ public final class BundleMaps implements AnomalyMapSource {
 
     @Override
     public byte[] overlayPng(Path image) throws IOException {
-        Pixels pixels = decoder.decodeFile(image);
+        Pixels pixels = decodeFitting(image);
         AnomalyMap map = scorer.anomalyMap(scorer.infer(List.of(pixels)), 0);
         byte[] heat = HeatmapImages.normalizedGray(map, calibration, map.width(), map.height());
-        return HeatmapImages.png(HeatmapImages.overlay(heat, pixels, map.width(), map.height()));
+        return HeatmapImages.png(HeatmapImages.overlay(heat, pixels, map.width(), map.height(),
+                dontCare.map(mask -> mask.at(map.width(), map.height())).orElse(null)));
+    }
+
+    /** The image, refused as the node refuses it where it does not fit the version's don't-care mask. */
+    private Pixels decodeFitting(Path image) throws IOException {
+        Pixels pixels = decoder.decodeFile(image);
+        if (dontCare.isPresent() && !dontCare.get().fits(pixels.width(), pixels.height())) {
+            throw new IOException(image + ": " + dontCare.get().misfit(pixels.width(), pixels.height()));
+        }
+        return pixels;
     }
 
     @Override
@@ -100,6 +113,11 @@ public final class BundleMaps implements AnomalyMapSource {
     @Override
     public Optional<Manifest> manifest() {
         return Optional.of(bundle.manifest());
+    }
+
+    @Override
+    public Optional<DontCareMask> dontCare() {
+        return dontCare;
     }
 
     @Override

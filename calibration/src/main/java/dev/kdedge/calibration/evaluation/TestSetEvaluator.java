@@ -22,8 +22,8 @@ import java.util.stream.IntStream;
  * Scores every test image through the served path (in this process or on a node) and computes the papers' metrics: image AUROC (score = map
  * maximum), pixel AUROC and PRO (FPR up to 0.3) at model resolution with masks resized nearest and thresholded at
  * 127, image AUROC per defect type (that type against the good images), the F1-optimal threshold, and the counts at
- * the bundle's own threshold. Maps are not kept: memory does not grow with the number of images beyond one score
- * each (see {@link PixelMetrics}).
+ * the bundle's own threshold. A version's don't-care region is left out of the pixel metrics. Maps are not kept:
+ * memory does not grow with the number of images beyond one score each (see {@link PixelMetrics}).
  */
 public final class TestSetEvaluator {
     public static final double PRO_MAX_FPR = 0.3;
@@ -48,6 +48,7 @@ public final class TestSetEvaluator {
         double[] inferenceMs = new double[samples.size()];
         List<String> notes = new ArrayList<>();
         PixelMetrics.Result pixelResult = null;
+        boolean[] leftOut = null;
         try (PixelMetrics pixels = new PixelMetrics(scratch)) {
             for (int i = 0; i < samples.size(); i++) {
                 Sample s = samples.get(i);
@@ -56,8 +57,15 @@ public final class TestSetEvaluator {
                 inferenceMs[i] = scored.inferenceMs();
                 scores[i] = map.score();
                 defective[i] = s.defective();
-                pixels.add(map.values(), s.mask() != null ? decoder.decodeFile(s.mask()).maskAt(map.width(), map.height())
-                        : null, map.width());
+                if (leftOut == null && maps.dontCare().isPresent()) {
+                    leftOut = maps.dontCare().get().at(map.width(), map.height());
+                    notes.add(String.format("the version's don't-care region (%.1f%% of each map) is left out of "
+                            + "pixel AUROC and PRO", 100 * maps.dontCare().get().coveredShare(map.width(),
+                            map.height())));
+                }
+                boolean[] mask = s.mask() == null ? null
+                        : decoder.decodeFile(s.mask()).maskAt(map.width(), map.height());
+                pixels.add(map.values(), mask, leftOut, map.width());
                 progress.accept(i + 1);
             }
             if (pixels.hasDefectPixels()) {

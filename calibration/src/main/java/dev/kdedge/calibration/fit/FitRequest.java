@@ -18,10 +18,13 @@ import java.util.List;
  * @param parent the version whose student training continues from, or null to train from random initialization
  * @param defectImages labeled defective images, to report the F1-optimal threshold with the held-out normals
  * @param methodChoice how {@code method} was chosen, recorded in the manifest; null when the engineer named it
+ * @param dontCare the product's don't-care mask ({@link dev.kdedge.calibration.image.DontCareMask}, a PNG), or null
+ *     where every pixel counts
  */
 public record FitRequest(String product, Path teacherOnnx, List<Path> images, DistillationMethod method,
         Preprocessing preprocessing, TrainingSettings training, double holdoutFraction, ThresholdPolicy thresholdPolicy,
-        boolean activate, ProductBundle parent, List<Path> defectImages, Manifest.MethodChoice methodChoice) {
+        boolean activate, ProductBundle parent, List<Path> defectImages, Manifest.MethodChoice methodChoice,
+        Path dontCare) {
     public FitRequest {
         if (!(holdoutFraction >= 0 && holdoutFraction < 1)) {
             throw new IllegalArgumentException("hold-out fraction must be in [0, 1), was " + holdoutFraction);
@@ -35,12 +38,12 @@ public record FitRequest(String product, Path teacherOnnx, List<Path> images, Di
             Preprocessing preprocessing, TrainingSettings training, double holdoutFraction,
             ThresholdPolicy thresholdPolicy, boolean activate) {
         return new FitRequest(product, teacherOnnx, images, method, preprocessing, training, holdoutFraction,
-                thresholdPolicy, activate, null, List.of(), null);
+                thresholdPolicy, activate, null, List.of(), null, null);
     }
 
     /**
-     * A re-fit of a served product on new images, with its teacher, method and preprocessing; never activated (the
-     * engineer promotes it).
+     * A re-fit of a served product on new images, with its teacher, method, preprocessing and don't-care mask; never
+     * activated (the engineer promotes it).
      *
      * @param base the version to re-fit
      * @param continueFromBase train from {@code base}'s student (it becomes the parent) rather than from scratch
@@ -51,19 +54,26 @@ public record FitRequest(String product, Path teacherOnnx, List<Path> images, Di
         return new FitRequest(base.product(), base.teacherFile(), images,
                 Methods.named(base.manifest().method(), base.manifest().anomalyMap()), base.manifest().preprocessing(),
                 training,
-                holdoutFraction, thresholdPolicy, false, continueFromBase ? base : null, defectImages, null);
+                holdoutFraction, thresholdPolicy, false, continueFromBase ? base : null, defectImages, null,
+                base.dontCareFile().orElse(null));
     }
 
     /** The same fit with another method, as one of {@link MethodChooser}'s candidates: never activated. */
     FitRequest candidate(DistillationMethod candidate, TrainingSettings shortTraining) {
         return new FitRequest(product, teacherOnnx, images, candidate,
                 candidate.preprocessing(preprocessing.size()), shortTraining, holdoutFraction, thresholdPolicy, false,
-                null, defectImages, null);
+                null, defectImages, null, dontCare);
     }
 
     /** The same fit, recording how its method was chosen. */
     public FitRequest withMethodChoice(Manifest.MethodChoice choice) {
         return new FitRequest(product, teacherOnnx, images, method, preprocessing, training, holdoutFraction,
-                thresholdPolicy, activate, parent, defectImages, choice);
+                thresholdPolicy, activate, parent, defectImages, choice, dontCare);
+    }
+
+    /** The same fit, with {@code mask} (a PNG) as the product's don't-care region; null: every pixel counts. */
+    public FitRequest withDontCare(Path mask) {
+        return new FitRequest(product, teacherOnnx, images, method, preprocessing, training, holdoutFraction,
+                thresholdPolicy, activate, parent, defectImages, methodChoice, mask);
     }
 }

@@ -34,10 +34,15 @@ public final class MethodChooser {
 
     /**
      * @param request the fit to choose a method for (its own method and training settings are not used)
+     * @param candidates the methods to try; with a don't-care mask, those that cannot leave a region out of their
+     *     score are left out
      * @throws IllegalArgumentException without held-out normals, candidates or epochs
      */
     public Manifest.MethodChoice choose(FitRequest request, List<DistillationMethod> candidates, int epochs,
             FitProgress progress) throws Exception {
+        if (request.dontCare() != null) {
+            candidates = candidates.stream().filter(DistillationMethod::scoresByMapMaximum).toList();
+        }
         if (request.holdoutFraction() == 0) {
             throw new IllegalArgumentException("choosing a method needs held-out normals to paint synthetic defects "
                     + "on: use a hold-out fraction above 0");

@@ -1,7 +1,9 @@
 package dev.kdedge.calibration.fit;
 
+import dev.kdedge.calibration.digest.Digests;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.image.DontCareMask;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.method.AnomalyMap;
@@ -10,15 +12,15 @@ import dev.kdedge.calibration.metrics.F1Threshold;
 import dev.kdedge.calibration.network.NetworkGraph;
 import dev.kdedge.calibration.network.OnnxWeights;
 import dev.kdedge.calibration.precision.QdqScheme;
+import dev.kdedge.calibration.scoring.FrameInput;
 import dev.kdedge.calibration.scoring.Int8Calibration;
 import dev.kdedge.calibration.scoring.MapParity;
-import dev.kdedge.calibration.scoring.FrameInput;
 import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.scoring.ServedGraph;
-import dev.kdedge.calibration.digest.Digests;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
 import dev.kdedge.calibration.training.ExportParityException;
@@ -93,9 +95,14 @@ public final class ProductFitter {
             throw new IllegalArgumentException("after holding out " + holdout + " images, fewer than 2 remain to train on");
         }
 
+        DontCareMask dontCare = request.dontCare() == null ? null : DontCareMask.read(request.dontCare());
+        if (dontCare != null) {
+            requireUsable(dontCare, request);
+        }
+
         String teacherSha = store.installTeacher(request.teacherOnnx());
         try (OnnxNetwork teacher = OnnxNetwork.load(store.teacherFile(teacherSha), inference)) {
-            int size = request.preprocessing().size();
+            Extent size = request.preprocessing().size();
             FloatTensor blank = request.preprocessing().blankInput();
             List<FloatTensor> taps = teacher.run(blank);
             List<Integer> teacherChannels = taps.stream().map(FloatTensor::channels).toList();
@@ -105,18 +112,19 @@ public final class ProductFitter {
             int otherImages = holdout + request.defectImages().size();
             HeapBudget.require(HeapBudget.required(trainFiles.size(), otherImages,
                     request.training().recipe().batchSize(), Float.BYTES * blank.data().length, featureBytes),
-                    String.format("fitting %d images at %d px", trainFiles.size() + otherImages, size));
+                    String.format("fitting %d images at %s px", trainFiles.size() + otherImages, size));
 
             progress.stage("loading images");
-            List<FloatTensor> trainImages = load(request, trainFiles, progress);
+            List<FloatTensor> trainImages = load(request, trainFiles, dontCare, progress);
+            List<FloatTensor> calibrationImages = holdout > 0 ? load(request, calibrationFiles, dontCare, progress)
+                    : trainImages;
+            List<FloatTensor> defectImages = load(request, request.defectImages(), dontCare, progress);
             String dataDigest = Digests.sha256OfContents(trainFiles);
             Map<String, OnnxWeights.Tensor> initialWeights = request.parent() == null ? null
                     : OnnxWeights.read(request.parent().studentFile());
             progress.stage("training");
             try (TrainedStudent student = new StudentTrainer(request.method(), request.training())
                     .train(studentGraph, initialWeights, teacher, trainImages, progress)) {
-                List<FloatTensor> calibrationImages = holdout > 0 ? load(request, calibrationFiles, progress) : trainImages;
-                List<FloatTensor> defectImages = load(request, request.defectImages(), progress);
                 progress.stage("exporting");
                 List<FloatTensor> paritySamples = trainImages.subList(0, Math.min(PARITY_SAMPLES, trainImages.size()));
                 List<List<FloatTensor>> parityInputs = paritySamples.stream()
@@ -126,8 +134,15 @@ public final class ProductFitter {
                     double parity = StudentExport.exportVerified(student, parityInputs, studentFile, parityBound);
                     progress.parityChecked(parity, parityBound);
                     Path servedFile = dir.resolve(ServedGraph.FILE);
+                    Manifest.DontCare keptMask = null;
+                    if (dontCare != null) {
+                        Path maskFile = dir.resolve(DontCareMask.FILE);
+                        Files.copy(request.dontCare(), maskFile);
+                        keptMask = new Manifest.DontCare(DontCareMask.FILE, Digests.sha256(maskFile), dontCare.width(),
+                                dontCare.height(), dontCare.coveredShare(size.width(), size.height()));
+                    }
                     Files.write(servedFile, ServedGraph.compose(store.teacherFile(teacherSha), teacherChannels,
-                            studentFile, request.method(), size).toByteArray());
+                            studentFile, request.method(), size, dontCare).toByteArray());
                     progress.stage("validating");
                     String calibrationSource = holdout > 0 ? "held-out-normals" : "training-images";
                     MapParity mapParity;
@@ -135,7 +150,7 @@ public final class ProductFitter {
                     Manifest.Threshold threshold;
                     try (OnnxNetwork served = OnnxNetwork.load(servedFile, inference)) {
                         mapParity = ServedGraph.difference(served, teacher, studentFile, teacherChannels,
-                                request.method(), paritySamples, inference);
+                                request.method(), paritySamples, dontCare, inference);
                         MapTolerance tolerance = request.method().mapTolerance(parityBound);
                         if (!mapParity.within(parityBound, tolerance)) {
                             throw new ExportParityException(String.format("the served graph's outputs differ from "
@@ -151,7 +166,7 @@ public final class ProductFitter {
                                     + "written", frameLevels, FrameInput.LEVELS_BOUND));
                         }
                         threshold = threshold(request, new Scorer(served, request.preprocessing()), calibrationImages,
-                                defectImages, calibrationSource, holdout > 0 ? calibrationFiles : List.of());
+                                defectImages, calibrationSource, holdout > 0 ? calibrationFiles : List.of(), dontCare);
                     }
                     progress.thresholdProposed(threshold);
                     progress.stage("quantizing");
@@ -171,7 +186,7 @@ public final class ProductFitter {
                             request.parent() == null ? null : request.parent().version(),
                             new Manifest.Served(ServedGraph.FILE, Digests.sha256(servedFile), mapParity.max(),
                                     mapParity.mapMean(), frameLevels), int8.get(QdqScheme.ONNX_RUNTIME),
-                            int8.get(QdqScheme.TENSORRT), request.methodChoice());
+                            int8.get(QdqScheme.TENSORRT), request.methodChoice(), keptMask);
                 });
                 if (request.activate()) {
                     store.activate(request.product(), bundle.version());
@@ -212,19 +227,24 @@ public final class ProductFitter {
     }
 
     /**
-     * Refuses, before any training, an input size at which the student's taps would not have the teacher's sides
+     * Refuses, before any training, an input size at which the student's taps would not have the teacher's sizes
      * (strides and pools round odd sides differently in the two networks).
      */
     private static void requireMatchingTaps(String method, NetworkGraph studentGraph, List<FloatTensor> teacherTaps,
-            int size) {
-        Map<String, Integer> sides = studentGraph.spatialSizes(size);
-        List<Integer> studentSides = studentGraph.outputs().stream().map(sides::get).toList();
-        List<Integer> teacherSides = teacherTaps.stream().map(FloatTensor::height).toList();
-        if (!studentSides.equals(teacherSides)) {
-            throw new IllegalArgumentException(String.format("at an input size of %d px the %s student's feature "
-                    + "maps would be %s pixels a side and the teacher's are %s: choose a size both divide evenly (a "
-                    + "multiple of 32 always is)", size, method, studentSides, teacherSides));
+            Extent size) {
+        Map<String, Extent> sizes = studentGraph.spatialSizes(size);
+        List<Extent> studentSizes = studentGraph.outputs().stream().map(sizes::get).toList();
+        List<Extent> teacherSizes = teacherTaps.stream().map(FloatTensor::spatialSize).toList();
+        if (!studentSizes.equals(teacherSizes)) {
+            throw new IllegalArgumentException(String.format("at an input size of %s px the %s student's feature "
+                    + "maps would be %s pixels (width x height) and the teacher's are %s: choose sides both divide "
+                    + "evenly (multiples of 32 always are)", size, method, widthByHeight(studentSizes),
+                    widthByHeight(teacherSizes)));
         }
+    }
+
+    private static String widthByHeight(List<Extent> sizes) {
+        return sizes.stream().map(size -> size.width() + "x" + size.height()).toList().toString();
     }
 
     /**
@@ -234,22 +254,28 @@ public final class ProductFitter {
      * reported beside it, and with held-out normals, what the threshold does to synthetic defects.
      */
     private static Manifest.Threshold threshold(FitRequest request, Scorer scorer, List<FloatTensor> normals,
-            List<FloatTensor> defects, String source, List<Path> heldOutFiles) throws IOException {
+            List<FloatTensor> defects, String source, List<Path> heldOutFiles, DontCareMask dontCare)
+            throws IOException {
         double[] scores = new double[normals.size() + defects.size()];
         boolean[] defective = new boolean[scores.length];
         double pixelMin = Double.POSITIVE_INFINITY;
         double pixelMax = Double.NEGATIVE_INFINITY;
+        Extent size = request.preprocessing().size();
+        boolean[] leftOut = dontCare == null ? new boolean[size.area()] : dontCare.at(size.width(), size.height());
         try (SyntheticDefectCheck synthetic = heldOutFiles.isEmpty() ? null
-                : new SyntheticDefectCheck(scorer, request.preprocessing(), new ImageDecoder(MAX_IMAGE_PIXELS))) {
+                : new SyntheticDefectCheck(scorer, request.preprocessing(), new ImageDecoder(MAX_IMAGE_PIXELS),
+                        dontCare)) {
             for (int i = 0; i < scores.length; i++) {
                 defective[i] = i >= normals.size();
                 AnomalyMap map = scorer.anomalyMap(scorer.infer(defective[i] ? defects.get(i - normals.size())
                         : normals.get(i)), 0);
                 scores[i] = map.score();
                 if (!defective[i]) {
-                    for (float v : map.values()) {
-                        pixelMin = Math.min(pixelMin, v);
-                        pixelMax = Math.max(pixelMax, v);
+                    for (int p = 0; p < leftOut.length; p++) {
+                        if (!leftOut[p]) {
+                            pixelMin = Math.min(pixelMin, map.values()[p]);
+                            pixelMax = Math.max(pixelMax, map.values()[p]);
+                        }
                     }
                     if (synthetic != null) {
                         synthetic.addNormal(map);
@@ -280,14 +306,41 @@ public final class ProductFitter {
         return images;
     }
 
-    private static List<FloatTensor> load(FitRequest request, List<Path> files, FitProgress progress)
-            throws IOException {
+    /** @param dontCare the product's mask, which every image must fit (its aspect ratio), or null */
+    private static List<FloatTensor> load(FitRequest request, List<Path> files, DontCareMask dontCare,
+            FitProgress progress) throws IOException {
         ImageDecoder decoder = new ImageDecoder(MAX_IMAGE_PIXELS);
         List<FloatTensor> tensors = new ArrayList<>(files.size());
         for (Path file : files) {
-            tensors.add(request.preprocessing().apply(decoder.decodeFile(file)));
+            Pixels image = decoder.decodeFile(file);
+            if (dontCare != null && !dontCare.fits(image.width(), image.height())) {
+                throw new IllegalArgumentException(file + ": " + dontCare.misfit(image.width(), image.height()));
+            }
+            tensors.add(request.preprocessing().apply(image));
             progress.imageLoaded(tensors.size(), files.size());
         }
         return tensors;
+    }
+
+    /**
+     * Refuses, before anything is loaded, a don't-care mask the fit cannot honour: one the method's score cannot leave
+     * a region out of, one that leaves nothing to inspect at the model's input, and one that marks nothing.
+     */
+    private static void requireUsable(DontCareMask dontCare, FitRequest request) {
+        if (!request.method().scoresByMapMaximum()) {
+            throw new IllegalArgumentException(request.method().name() + " scores a part by its detection loss over "
+                    + "the whole image, not by its anomaly map: a don't-care mask cannot take a region out of that "
+                    + "score (fit stfpm or rd4ad for a product with one)");
+        }
+        Extent size = request.preprocessing().size();
+        double covered = dontCare.coveredShare(size.width(), size.height());
+        if (covered == 1) {
+            throw new IllegalArgumentException("the don't-care mask covers the whole image at the model's input ("
+                    + size + " px): nothing would be inspected");
+        }
+        if (covered == 0) {
+            throw new IllegalArgumentException("the don't-care mask marks no pixel at the model's input (" + size
+                    + " px): white marks what does not count, black what is inspected");
+        }
     }
 }

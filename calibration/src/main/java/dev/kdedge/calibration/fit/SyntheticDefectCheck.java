@@ -1,6 +1,7 @@
 package dev.kdedge.calibration.fit;
 
 import dev.kdedge.calibration.evaluation.TestSetEvaluator;
+import dev.kdedge.calibration.image.DontCareMask;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.calibration.image.Pixels;
@@ -25,7 +26,8 @@ import javax.imageio.ImageIO;
 /**
  * A version judged against synthetic defects before any real one is seen: one painted on each held-out normal (the
  * i-th with seed {@link #SEED} + i), each scored through the served graph as a camera's PNG would be, and the scores
- * and maps set against the held-out normals'. The normals' maps are added first, then the defects scored.
+ * and maps set against the held-out normals'. The normals' maps are added first, then the defects scored. A product's
+ * don't-care region gets no defect, and its pixels are left out of the pixel metrics.
  */
 final class SyntheticDefectCheck implements AutoCloseable {
     static final long SEED = 1;
@@ -34,19 +36,23 @@ final class SyntheticDefectCheck implements AutoCloseable {
     private final Preprocessing preprocessing;
     private final ImageDecoder decoder;
     private final PixelMetrics pixels;
+    private final DontCareMask dontCare;
     private final DoubleStream.Builder normalScores = DoubleStream.builder();
     private double[] defectScores;
 
-    SyntheticDefectCheck(Scorer scorer, Preprocessing preprocessing, ImageDecoder decoder) throws IOException {
+    /** @param dontCare the product's don't-care mask, or null */
+    SyntheticDefectCheck(Scorer scorer, Preprocessing preprocessing, ImageDecoder decoder, DontCareMask dontCare)
+            throws IOException {
         this.scorer = scorer;
         this.preprocessing = preprocessing;
         this.decoder = decoder;
+        this.dontCare = dontCare;
         this.pixels = new PixelMetrics(Path.of(System.getProperty("java.io.tmpdir")));
     }
 
     void addNormal(AnomalyMap map) throws IOException {
         normalScores.add(map.score());
-        pixels.add(map.values(), null, map.width());
+        pixels.add(map.values(), null, leftOut(map), map.width());
     }
 
     /** Paints a defect on each of the held-out normals and returns their image scores, in the files' order. */
@@ -55,7 +61,9 @@ final class SyntheticDefectCheck implements AutoCloseable {
         defectScores = new double[heldOutFiles.size()];
         for (int i = 0; i < defectScores.length; i++) {
             Path file = heldOutFiles.get(i);
-            SyntheticDefects.Defect defect = painter.paint(decoder.decodeFile(file).toImage(), SEED + i);
+            Pixels normal = decoder.decodeFile(file);
+            SyntheticDefects.Defect defect = painter.paint(normal.toImage(), SEED + i,
+                    dontCare == null ? null : dontCare.at(normal.width(), normal.height()));
             ByteArrayOutputStream png = new ByteArrayOutputStream();
             ImageIO.write(defect.image(), "png", png);
             AnomalyMap map;
@@ -66,7 +74,8 @@ final class SyntheticDefectCheck implements AutoCloseable {
                         + e.getMessage(), e);
             }
             defectScores[i] = map.score();
-            pixels.add(map.values(), grayPixels(defect.mask()).maskAt(map.width(), map.height()), map.width());
+            pixels.add(map.values(), grayPixels(defect.mask()).maskAt(map.width(), map.height()), leftOut(map),
+                    map.width());
         }
         return defectScores.clone();
     }
@@ -82,6 +91,10 @@ final class SyntheticDefectCheck implements AutoCloseable {
         return new Manifest.SyntheticCheck(defectScores.length, SEED, 0, 0, RocCurve.auroc(scores, defective),
                 pixelAuroc, null, null, Arrays.stream(normals).boxed().toList(),
                 Arrays.stream(defectScores).boxed().toList()).at(calibration);
+    }
+
+    private boolean[] leftOut(AnomalyMap map) {
+        return dontCare == null ? null : dontCare.at(map.width(), map.height());
     }
 
     /** A mask painted as 8-bit gray. */

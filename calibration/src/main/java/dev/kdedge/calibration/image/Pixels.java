@@ -1,5 +1,6 @@
 package dev.kdedge.calibration.image;
 
+import dev.kdedge.calibration.tensor.Extent;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 
@@ -27,9 +28,9 @@ public record Pixels(int width, int height, int channels, byte[] data, boolean b
         this(width, height, channels, data, false);
     }
 
-    /** A black gray image of {@code side} x {@code side}: what an engine's warm-up runs. */
-    public static Pixels blank(int side) {
-        return new Pixels(side, side, 1, new byte[side * side]);
+    /** A black gray image of {@code size}: what an engine's warm-up runs. */
+    public static Pixels blank(Extent size) {
+        return new Pixels(size.width(), size.height(), 1, new byte[size.area()]);
     }
 
     /** Whether {@code other} has this image's shape and channel order, so the two can run in one batch. */

@@ -6,6 +6,7 @@ import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.network.NetworkGraph;
 import dev.kdedge.calibration.network.OnnxOps;
 import dev.kdedge.calibration.network.ServedStudent;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.List;
 import java.util.Map;
@@ -37,23 +38,23 @@ public interface DistillationMethod {
     Map<String, Object> anomalyMapParameters();
 
     /**
-     * The anomaly map of sample {@code index} of a batch, at {@code outputSize} x {@code outputSize}, computed in Java:
+     * The anomaly map of sample {@code index} of a batch, at {@code outputSize}, computed in Java:
      * the reference the served graph's map is held to.
      *
      * @param gradient the student's input gradient for that sample, for methods that localize by it
      */
-    AnomalyMap anomalyMap(List<FloatTensor> teacher, List<FloatTensor> student, int index, int outputSize,
+    AnomalyMap anomalyMap(List<FloatTensor> teacher, List<FloatTensor> student, int index, Extent outputSize,
             StudentGradient gradient);
 
     /**
      * Writes the anomaly map and image score as ONNX operators after the teacher's and the student's feature taps
-     * (same order, tap {@code i} of side {@code tapSides.get(i)}), for an input of {@code inputSize}: what the node
+     * (same order, tap {@code i} of size {@code tapSizes.get(i)}), for an input of {@code inputSize}: what the node
      * serves, equal to {@link #anomalyMap} within the served graph's parity bound.
      *
      * @param student the served student: its taps, and its inside for methods that write its backward pass
      */
-    ServedMap writeServedMap(OnnxOps ops, List<String> teacherTaps, ServedStudent student, List<Integer> tapSides,
-            int inputSize);
+    ServedMap writeServedMap(OnnxOps ops, List<String> teacherTaps, ServedStudent student, List<Extent> tapSizes,
+            Extent inputSize);
 
     /**
      * How far a fit lets the served map be from the reference map, for a fit whose scores are held to {@code
@@ -63,9 +64,17 @@ public interface DistillationMethod {
         return MapTolerance.of(parityBound);
     }
 
-    /** How an image becomes this method's input at {@code size} x {@code size}, as its official code prepares it. */
-    default Preprocessing preprocessing(int size) {
+    /** How an image becomes this method's input at {@code size}, as its official code prepares it. */
+    default Preprocessing preprocessing(Extent size) {
         return Preprocessing.imagenet(size);
+    }
+
+    /**
+     * Whether the image score is the anomaly map's maximum, so that a region taken out of the map is out of the score
+     * too (a product's don't-care mask needs it).
+     */
+    default boolean scoresByMapMaximum() {
+        return true;
     }
 
     /** The ways this method can localize (its map's variants), its default first; empty when it has one way. */

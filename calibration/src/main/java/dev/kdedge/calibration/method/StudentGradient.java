@@ -16,7 +16,7 @@ public interface StudentGradient {
     };
 
     /**
-     * d loss / d image, [1, C, S, S], the loss evaluated with the teacher's taps as labels and the student's as
+     * d loss / d image, [1, C, H, W], the loss evaluated with the teacher's taps as labels and the student's as
      * predictions.
      *
      * @param guided clamp negative gradients at every ReLU (guided backpropagation)

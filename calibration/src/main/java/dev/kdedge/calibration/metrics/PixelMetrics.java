@@ -56,31 +56,53 @@ public final class PixelMetrics implements AutoCloseable {
 
     /** Adds one map and its mask ({@code null}: all normal), both row-major, {@code width} pixels a row. */
     public void add(float[] map, boolean[] mask, int width) throws IOException {
+        add(map, mask, null, width);
+    }
+
+    /**
+     * As {@link #add(float[], boolean[], int)}, leaving out the pixels {@code leftOut} marks (a product's don't-care
+     * region; null: none): they count neither as normal nor as defect, and a defect region is what remains of it.
+     */
+    public void add(float[] map, boolean[] mask, boolean[] leftOut, int width) throws IOException {
         if (width <= 0 || map.length % width != 0) {
             throw new IllegalArgumentException("a map of " + map.length + " values is not " + width + " wide");
         }
         if (mask != null && mask.length != map.length) {
             throw new IllegalArgumentException("mask has " + mask.length + " pixels, map " + map.length);
         }
+        if (leftOut != null && leftOut.length != map.length) {
+            throw new IllegalArgumentException("the left-out region has " + leftOut.length + " pixels, map "
+                    + map.length);
+        }
+        int counted = 0;
+        boolean[] defects = mask == null ? null : new boolean[map.length];
         for (int i = 0; i < map.length; i++) {
             if (!Float.isFinite(map[i])) {
                 throw new IllegalArgumentException("map value " + i + " is " + map[i]);
             }
-            min = Math.min(min, map[i]);
-            max = Math.max(max, map[i]);
+            if (leftOut == null || !leftOut[i]) {
+                counted++;
+                min = Math.min(min, map[i]);
+                max = Math.max(max, map[i]);
+                if (defects != null) {
+                    defects[i] = mask[i];
+                }
+            }
         }
-        float[] regionShare = mask == null ? null : regionShares(mask, width, map.length / width);
-        if (regionShare == null) {
-            normalPixels += map.length;
-        }
-        out.writeInt(map.length);
+        float[] regionShare = defects == null ? null : regionShares(defects, width, map.length / width);
+        normalPixels += counted - (regionShare == null ? 0 : countTrue(defects));
+        out.writeInt(counted);
         out.writeBoolean(regionShare != null);
-        for (float v : map) {
-            out.writeFloat(v);
+        for (int i = 0; i < map.length; i++) {
+            if (leftOut == null || !leftOut[i]) {
+                out.writeFloat(map[i]);
+            }
         }
         if (regionShare != null) {
-            for (float share : regionShare) {
-                out.writeFloat(share);
+            for (int i = 0; i < map.length; i++) {
+                if (leftOut == null || !leftOut[i]) {
+                    out.writeFloat(regionShare[i]);
+                }
             }
         }
     }
@@ -263,7 +285,6 @@ public final class PixelMetrics implements AutoCloseable {
             return null;
         }
         regions += id;
-        normalPixels += mask.length - countTrue(mask);
         return share;
     }
 

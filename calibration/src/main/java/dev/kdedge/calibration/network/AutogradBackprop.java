@@ -10,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.loss.Loss;
 import dev.kdedge.calibration.engine.PyTorchEngine;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.HashMap;
 import java.util.List;
@@ -27,7 +28,7 @@ public final class AutogradBackprop implements AutoCloseable {
     private final ParameterStore parameters;
 
     /** A student of {@code graph} with the given weights ({@link OnnxWeights#read}), for images of {@code size}. */
-    public AutogradBackprop(NetworkGraph graph, Map<String, OnnxWeights.Tensor> weights, int size) {
+    public AutogradBackprop(NetworkGraph graph, Map<String, OnnxWeights.Tensor> weights, Extent size) {
         if (graph.inputs().size() != 1 || !graph.inputs().get(0).name().equals(NetworkGraph.INPUT)) {
             throw new IllegalArgumentException("an input gradient needs a student that reads the image alone");
         }
@@ -35,7 +36,8 @@ public final class AutogradBackprop implements AutoCloseable {
         try {
             block = new GraphBlock(graph);
             block.setInitializer(GraphBlock.kaimingNormalFanOut(), Parameter.Type.WEIGHT);
-            block.initialize(manager, DataType.FLOAT32, new Shape(1, graph.inputs().get(0).channels(), size, size));
+            block.initialize(manager, DataType.FLOAT32, new Shape(1, graph.inputs().get(0).channels(), size.height(),
+                    size.width()));
             block.loadWeights(weights);
             parameters = new ParameterStore(manager, false);
         } catch (RuntimeException e) {
@@ -45,7 +47,7 @@ public final class AutogradBackprop implements AutoCloseable {
     }
 
     /**
-     * d loss / d image for one image ([1, C, S, S]), the loss evaluated with the teacher's taps as labels (constants)
+     * d loss / d image for one image ([1, C, H, W]), the loss evaluated with the teacher's taps as labels (constants)
      * and the student's as predictions.
      *
      * @param guided clamp negative gradients at every ReLU (guided backpropagation)

@@ -1,5 +1,6 @@
 package dev.kdedge.calibration.network;
 
+import dev.kdedge.calibration.tensor.Extent;
 import java.util.Map;
 
 /** What a network costs: its trained weights and the multiply-adds of one image through it. */
@@ -22,12 +23,12 @@ public final class NetworkCost {
         return total;
     }
 
-    /** Multiply-adds of the convolutions for one square image of {@code imageSize}. */
-    public static long multiplyAdds(NetworkGraph graph, int imageSize) {
-        Map<String, Integer> sides = graph.spatialSizes(imageSize);
+    /** Multiply-adds of the convolutions for one image of {@code imageSize}. */
+    public static long multiplyAdds(NetworkGraph graph, Extent imageSize) {
+        Map<String, Extent> sizes = graph.spatialSizes(imageSize);
         long total = 0;
         for (Node node : graph.nodes()) {
-            long positions = (long) sides.get(node.name()) * sides.get(node.name());
+            long positions = sizes.get(node.name()).area();
             if (node.op() instanceof Op.Conv c) {
                 total += positions * c.inChannels() * c.outChannels() * c.kernel() * c.kernel();
             } else if (node.op() instanceof Op.ConvTranspose t) {

@@ -1,5 +1,6 @@
 package dev.kdedge.calibration.network;
 
+import dev.kdedge.calibration.tensor.Extent;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,14 +58,15 @@ public final class NetworkGraph {
         return channels;
     }
 
-    /** Spatial size (height or width) of every value for a square image of {@code imageSize}. */
-    public Map<String, Integer> spatialSizes(int imageSize) {
-        Map<String, Integer> sizes = new LinkedHashMap<>();
+    /** Width and height of every value for an image of {@code imageSize}. */
+    public Map<String, Extent> spatialSizes(Extent imageSize) {
+        Map<String, Extent> sizes = new LinkedHashMap<>();
         for (Input input : inputs) {
-            sizes.put(input.name(), imageSize / input.downsampling());
+            sizes.put(input.name(), imageSize.dividedBy(input.downsampling()));
         }
         for (Node node : nodes) {
-            sizes.put(node.name(), node.op().outputSize(sizes.get(node.inputs().get(0))));
+            Extent in = sizes.get(node.inputs().get(0));
+            sizes.put(node.name(), new Extent(node.op().outputSize(in.width()), node.op().outputSize(in.height())));
         }
         return sizes;
     }

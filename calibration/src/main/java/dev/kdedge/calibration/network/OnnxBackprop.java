@@ -1,5 +1,6 @@
 package dev.kdedge.calibration.network;
 
+import dev.kdedge.calibration.tensor.Extent;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,14 +20,14 @@ import java.util.Map;
 public final class OnnxBackprop {
     private final OnnxOps ops;
     private final ServedStudent student;
-    private final Map<String, Integer> sizes;
+    private final Map<String, Extent> sizes;
     private final boolean guided;
 
     /**
-     * @param inputSize the side of the square input image the graph is served at
+     * @param inputSize the size of the input image the graph is served at
      * @param guided clamp negative gradients at every ReLU (guided backpropagation) rather than pass them (vanilla)
      */
-    public OnnxBackprop(OnnxOps ops, ServedStudent student, int inputSize, boolean guided) {
+    public OnnxBackprop(OnnxOps ops, ServedStudent student, Extent inputSize, boolean guided) {
         if (!student.graph().inputs().stream().map(NetworkGraph.Input::name).toList()
                 .equals(List.of(NetworkGraph.INPUT))) {
             throw new IllegalArgumentException("an input gradient needs a student that reads the image alone");
@@ -38,7 +39,7 @@ public final class OnnxBackprop {
     }
 
     /**
-     * The gradient with respect to the input image ([N, C, S, S]) of a loss whose gradient with respect to the
+     * The gradient with respect to the input image ([N, C, H, W]) of a loss whose gradient with respect to the
      * student's values {@code seeds} maps (by the student graph's names) is given (served names).
      */
     public String inputGradient(Map<String, String> seeds) {
@@ -64,10 +65,11 @@ public final class OnnxBackprop {
         node.op().accept(new Op.Visitor<Void>() {
             @Override
             public Void conv(Op.Conv conv) {
-                int restored = sizes.get(x) + 2 * conv.padding() - conv.kernel()
-                        - (sizes.get(node.name()) - 1) * conv.stride();
+                Extent in = sizes.get(x);
+                Extent out = sizes.get(node.name());
                 flow(gradients, x, ops.convTranspose(gradient, student.parameter(node.name(), "weight"), conv.kernel(),
-                        conv.stride(), conv.padding(), restored));
+                        conv.stride(), conv.padding(), restored(conv, in.height(), out.height()),
+                        restored(conv, in.width(), out.width())));
                 return null;
             }
 
@@ -88,12 +90,14 @@ public final class OnnxBackprop {
 
             @Override
             public Void maxPool(Op.MaxPool pool) {
+                Extent pooled = sizes.get(node.name());
                 if (pool.kernel() != pool.stride() || pool.padding() != 0
-                        || sizes.get(x) != sizes.get(node.name()) * pool.kernel()) {
+                        || !sizes.get(x).equals(new Extent(pooled.width() * pool.kernel(),
+                                pooled.height() * pool.kernel()))) {
                     throw unsupported("a max-pool whose windows do not tile its input exactly");
                 }
                 String winners = firstInEachWindow(ops.equalMask(student.value(x),
-                        ops.repeatPixels(output, pool.kernel())), pool.kernel(), x, sizes.get(node.name()));
+                        ops.repeatPixels(output, pool.kernel())), pool.kernel(), x, pooled);
                 flow(gradients, x, ops.mul(ops.repeatPixels(gradient, pool.kernel()), winners));
                 return null;
             }
@@ -128,11 +132,20 @@ public final class OnnxBackprop {
      * The windows become a block axis (SpaceToDepth), a running sum along it keeps the first 1, DepthToSpace puts
      * them back.
      */
-    private String firstInEachWindow(String maxima, int k, String value, int pooledSide) {
+    private String firstInEachWindow(String maxima, int k, String value, Extent pooled) {
         int channels = student.graph().channels().get(value);
-        String blocks = ops.reshape(ops.spaceToDepth(maxima, k), 0, (long) k * k, channels, pooledSide, pooledSide);
+        String blocks = ops.reshape(ops.spaceToDepth(maxima, k), 0, (long) k * k, channels, pooled.height(),
+                pooled.width());
         String first = ops.mul(blocks, ops.equalMask(ops.cumSum(blocks, 1), 1f));
-        return ops.depthToSpace(ops.reshape(first, 0, (long) k * k * channels, pooledSide, pooledSide), k);
+        return ops.depthToSpace(ops.reshape(first, 0, (long) k * k * channels, pooled.height(), pooled.width()), k);
+    }
+
+    /**
+     * The output padding of a convolution's transpose along one axis: the input positions past the last window the
+     * convolution read (a stride-2 convolution of an even side drops one), so the gradient has the input's size.
+     */
+    private static int restored(Op.Conv conv, int input, int output) {
+        return input + 2 * conv.padding() - conv.kernel() - (output - 1) * conv.stride();
     }
 
     /** Adds a gradient reaching {@code value} to what has reached it from its other consumers. */

@@ -1,6 +1,7 @@
 package dev.kdedge.calibration.network;
 
 import dev.kdedge.calibration.image.GaussianBlur;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.onnx.AttributeProto;
 import dev.kdedge.onnx.GraphProto;
 import dev.kdedge.onnx.NodeProto;
@@ -138,16 +139,17 @@ public final class OnnxOps {
 
     /**
      * The transposed convolution of an NCHW value with a weight already in the graph ([in, out, k, k]): what carries
-     * a gradient back through a convolution with that weight, {@code outputPadding} restoring the rows a strided
-     * convolution dropped.
+     * a gradient back through a convolution with that weight, the output paddings restoring the rows and columns a
+     * strided convolution dropped.
      */
-    public String convTranspose(String x, String weight, int kernel, int stride, int padding, int outputPadding) {
+    public String convTranspose(String x, String weight, int kernel, int stride, int padding,
+            int outputPaddingHeight, int outputPaddingWidth) {
         String out = fresh();
         graph.addNode(NodeProto.newBuilder().setOpType("ConvTranspose").setName(out).addInput(x).addInput(weight)
                 .addOutput(out).addAttribute(ints("kernel_shape", kernel, kernel))
                 .addAttribute(ints("strides", stride, stride))
                 .addAttribute(ints("pads", padding, padding, padding, padding))
-                .addAttribute(ints("output_padding", outputPadding, outputPadding)));
+                .addAttribute(ints("output_padding", outputPaddingHeight, outputPaddingWidth)));
         return out;
     }
 
@@ -165,15 +167,14 @@ public final class OnnxOps {
     }
 
     /**
-     * {@link GaussianBlur} of a one-channel NCHW map of {@code size} x {@code size}: two one-dimensional convolutions
+     * {@link GaussianBlur} of a one-channel NCHW map of {@code size}: two one-dimensional convolutions
      * (the kernel is separable: 2k multiply-adds a pixel instead of k^2), each after a gather that pads the border by
      * reflection as SciPy does (ONNX's Pad "reflect" leaves out the edge pixel, SciPy's includes it).
      */
-    public String gaussianBlur(String x, GaussianBlur blur, int size) {
+    public String gaussianBlur(String x, GaussianBlur blur, Extent size) {
         float[] kernel = blur.kernel();
-        int[] padded = blur.paddedIndices(size);
-        String rows = convolve(gather(x, 3, padded), kernel, 1, kernel.length);
-        return convolve(gather(rows, 2, padded), kernel, kernel.length, 1);
+        String rows = convolve(gather(x, 3, blur.paddedIndices(size.width())), kernel, 1, kernel.length);
+        return convolve(gather(rows, 2, blur.paddedIndices(size.height())), kernel, kernel.length, 1);
     }
 
     /** Euclidean norm over {@code axes}. */
@@ -194,19 +195,19 @@ public final class OnnxOps {
     }
 
     /**
-     * Bilinear resize of an NCHW value by integer-ratio {@code scale} in height and width, with half-pixel centers
-     * and clamped borders: PyTorch's {@code F.interpolate(mode="bilinear", align_corners=False)}.
+     * Bilinear resize of an NCHW value from {@code from} to {@code to}, with half-pixel centers and clamped borders:
+     * PyTorch's {@code F.interpolate(size=to, mode="bilinear", align_corners=False)}.
      */
-    public String resizeBilinear(String x, float scale) {
-        return resize(x, scale, "half_pixel");
+    public String resizeBilinear(String x, Extent from, Extent to) {
+        return resize(x, from, to, "half_pixel");
     }
 
     /**
-     * Bilinear resize by {@code scale} that maps the corner pixels' centers onto each other: PyTorch's {@code
-     * F.interpolate(mode="bilinear", align_corners=True)}.
+     * Bilinear resize from {@code from} to {@code to} that maps the corner pixels' centers onto each other: PyTorch's
+     * {@code F.interpolate(size=to, mode="bilinear", align_corners=True)}.
      */
-    public String resizeBilinearAlignCorners(String x, float scale) {
-        return resize(x, scale, "align_corners");
+    public String resizeBilinearAlignCorners(String x, Extent from, Extent to) {
+        return resize(x, from, to, "align_corners");
     }
 
     /** The elements of {@code x} at {@code indices} along {@code axis} (a fixed reordering, padding or crop). */
@@ -299,6 +300,16 @@ public final class OnnxOps {
         return out;
     }
 
+    /** A constant one-channel plane of {@code size}, row-major, shaped [1, 1, H, W] to broadcast over a batch. */
+    public String plane(float[] values, Extent size) {
+        if (values.length != size.area()) {
+            throw new IllegalArgumentException(values.length + " values for a plane of " + size);
+        }
+        return constant(TensorProto.newBuilder().setDataType(TensorProto.DataType.FLOAT_VALUE)
+                .addAllDims(List.of(1L, 1L, (long) size.height(), (long) size.width()))
+                .addAllFloatData(IntStream.range(0, values.length).mapToObj(i -> values[i]).toList()));
+    }
+
     /** A constant of one value per channel, shaped [1, C, 1, 1] to broadcast over an NCHW value. */
     public String perChannel(float... values) {
         List<Float> data = IntStream.range(0, values.length).mapToObj(i -> values[i]).toList();
@@ -317,9 +328,10 @@ public final class OnnxOps {
         return node("Conv", x, weights);
     }
 
-    private String resize(String x, float scale, String coordinates) {
+    private String resize(String x, Extent from, Extent to, String coordinates) {
         String scales = constant(TensorProto.newBuilder().setDataType(TensorProto.DataType.FLOAT_VALUE).addDims(4)
-                .addAllFloatData(Arrays.asList(1f, 1f, scale, scale)));
+                .addAllFloatData(Arrays.asList(1f, 1f, (float) to.height() / from.height(),
+                        (float) to.width() / from.width())));
         String out = fresh();
         graph.addNode(NodeProto.newBuilder().setOpType("Resize").setName(out).addInput(x).addInput("").addInput(scales)
                 .addOutput(out)

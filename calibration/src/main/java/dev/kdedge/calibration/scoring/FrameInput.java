@@ -42,7 +42,7 @@ public final class FrameInput {
     private FrameInput() {}
 
     /**
-     * {@code served} (input {@value ServedGraph#INPUT}, [N, 3, S, S]) taking frames; empty where its opset predates
+     * {@code served} (input {@value ServedGraph#INPUT}, [N, 3, H, W]) taking frames; empty where its opset predates
      * {@value #OPSET} (a version fitted before frames went into the graph: its images are preprocessed in Java).
      */
     public static Optional<ModelProto> prepend(ModelProto served, Preprocessing preprocessing) {
@@ -61,13 +61,13 @@ public final class FrameInput {
         return Optional.of(served.toBuilder().setGraph(g).build());
     }
 
-    /** The front alone: frames in, the model's input [N, 3, S, S] out. */
+    /** The front alone: frames in, the model's input [N, 3, H, W] out. */
     static ModelProto front(Preprocessing preprocessing) {
         GraphProto.Builder g = GraphProto.newBuilder().setName("frame-input");
         addInputs(g);
         write(new OnnxOps(g, OPSET, "frame/"), preprocessing);
-        String side = Integer.toString(preprocessing.size());
-        g.addOutput(ServedGraph.value(ServedGraph.INPUT, TensorProto.DataType.FLOAT, "batch", "3", side, side));
+        g.addOutput(ServedGraph.value(ServedGraph.INPUT, TensorProto.DataType.FLOAT, "batch", "3",
+                Integer.toString(preprocessing.height()), Integer.toString(preprocessing.width())));
         return ModelProto.newBuilder().setIrVersion(8).setProducerName("kdedge").setGraph(g)
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET)).build();
     }
@@ -120,18 +120,19 @@ public final class FrameInput {
 
     /** The front's nodes, from {@link #FRAME} and {@link #CHANNELS} to {@value ServedGraph#INPUT}. */
     private static void write(OnnxOps ops, Preprocessing preprocessing) {
-        long side = preprocessing.size();
+        long width = preprocessing.width();
+        long height = preprocessing.height();
         // Pillow's order, across (the width) first, unless the value between the passes would outgrow the frame, the
-        // output and Resampling.LARGEST_INTERMEDIATE (Resampling.horizontalFirst: for an output of S x S, a frame
-        // narrower than S and taller than that limit over S)
+        // output and Resampling.LARGEST_INTERMEDIATE (Resampling.horizontalFirst: for an output of W x H, a frame
+        // narrower than W and taller than that limit over W)
         String shape = ops.shape(FRAME);
-        String downFirst = ops.and(ops.less(ops.gather(shape, 0, new int[] {2}), ops.longs(side)),
-                ops.greater(ops.gather(shape, 0, new int[] {1}), ops.longs(Resampling.LARGEST_INTERMEDIATE / side)));
+        String downFirst = ops.and(ops.less(ops.gather(shape, 0, new int[] {2}), ops.longs(width)),
+                ops.greater(ops.gather(shape, 0, new int[] {1}), ops.longs(Resampling.LARGEST_INTERMEDIATE / width)));
         // on the 8-bit pixels: ONNX Runtime then resamples as Pillow does 8-bit images (fixed-point weights, each pass
         // rounded to 8 bits), which Resampling.resizeImage computes too
         String resized = ops.ifElse(downFirst, TensorProto.DataType.UINT8,
-                then -> resize(then, resize(then, FRAME, 1, side), 2, side),
-                otherwise -> resize(otherwise, resize(otherwise, FRAME, 2, side), 1, side));
+                then -> resize(then, resize(then, FRAME, 1, height), 2, width),
+                otherwise -> resize(otherwise, resize(otherwise, FRAME, 2, width), 1, height));
         // a gray frame's one channel becomes three here, after the resize, not before it
         String rgb = ops.toFloat(ops.gather(resized, 3, CHANNELS));
         String planar = ops.transpose(rgb, 0, 3, 1, 2);

@@ -16,6 +16,9 @@ import javax.imageio.ImageIO;
  * map over the input.
  */
 public final class HeatmapImages {
+    /** The grey a don't-care region is blended with, on the jet scale's 0..1. */
+    private static final double GREY_VEIL = 0.5;
+
     private HeatmapImages() {}
 
     /** The map upsampled to {@code width} x {@code height}, normalized to 0..255. */
@@ -36,6 +39,14 @@ public final class HeatmapImages {
 
     /** The input resized to the heat map's size, half-blended with the jet color of each heat value. */
     public static BufferedImage overlay(byte[] heat, Pixels input, int width, int height) {
+        return overlay(heat, input, width, height, null);
+    }
+
+    /**
+     * As {@link #overlay(byte[], Pixels, int, int)}, with a product's don't-care region ({@code dontCare} at the
+     * heat map's size, true where nothing counts; null: none) greyed out: the image under a grey veil, no heat color.
+     */
+    public static BufferedImage overlay(byte[] heat, Pixels input, int width, int height, boolean[] dontCare) {
         float[][] planes = new float[3][];
         for (int c = 0; c < 3; c++) {
             // a gray image's one plane is resized once, not once per color
@@ -45,6 +56,11 @@ public final class HeatmapImages {
         BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         int[] rgb = new int[width * height];
         for (int i = 0; i < rgb.length; i++) {
+            if (dontCare != null && dontCare[i]) {
+                int gray = blend((planes[0][i] + planes[1][i] + planes[2][i]) / 3, GREY_VEIL);
+                rgb[i] = (gray << 16) | (gray << 8) | gray;
+                continue;
+            }
             double v = (heat[i] & 0xff) / 255.0;
             int r = blend(planes[0][i], jet(v - 0.25));
             int g = blend(planes[1][i], jet(v));

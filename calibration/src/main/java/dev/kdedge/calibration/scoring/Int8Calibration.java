@@ -75,7 +75,7 @@ public final class Int8Calibration {
      * Builds the variant of every {@link QdqScheme} from the same activation ranges, each held to the tolerance on
      * its own: the schemes round differently (TensorRT's int8 gives a ReLU's output half the steps).
      *
-     * @param calibration preprocessed normal images ([1, 3, S, S] each) whose activations set the ranges and on which
+     * @param calibration preprocessed normal images ([1, 3, H, W] each) whose activations set the ranges and on which
      *     the blocks to leave in float are chosen
      * @param check other normal images on which the variant's deviation is measured and held to the tolerance
      */

@@ -18,7 +18,7 @@ public final class Scorer {
     private final Preprocessing preprocessing;
     private final boolean takesFrames;
 
-    /** The served graph's outputs for one batch: anomaly maps [N, 1, S, S] and scores [N, 1, 1, 1]. */
+    /** The served graph's outputs for one batch: anomaly maps [N, 1, H, W] and scores [N, 1, 1, 1]. */
     public record Inference(FloatTensor maps, FloatTensor scores) {}
 
     /**
@@ -31,7 +31,7 @@ public final class Scorer {
         this.takesFrames = served.inputNames().contains(FrameInput.FRAME);
     }
 
-    /** Model inputs [N, 3, S, S], preprocessed already, through a graph that takes them (one as its fit wrote it). */
+    /** Model inputs [N, 3, H, W], preprocessed already, through a graph that takes them (one as its fit wrote it). */
     public Inference infer(FloatTensor batch) {
         if (takesFrames) {
             throw new IllegalStateException("this served graph takes frames, not preprocessed images");

@@ -5,7 +5,7 @@ import dev.kdedge.calibration.engine.EngineTarget;
 import dev.kdedge.calibration.engine.ExecutionProvider;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
-import dev.kdedge.calibration.precision.Precision;
+import dev.kdedge.calibration.image.DontCareMask;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.Methods;
@@ -16,10 +16,12 @@ import dev.kdedge.calibration.network.NetworkGraph;
 import dev.kdedge.calibration.network.OnnxExporter;
 import dev.kdedge.calibration.network.OnnxOps;
 import dev.kdedge.calibration.network.OnnxWeights;
-import dev.kdedge.calibration.precision.QdqScheme;
 import dev.kdedge.calibration.network.ServedStudent;
+import dev.kdedge.calibration.precision.Precision;
+import dev.kdedge.calibration.precision.QdqScheme;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import dev.kdedge.onnx.GraphProto;
 import dev.kdedge.onnx.ModelProto;
@@ -44,7 +46,7 @@ import java.util.function.UnaryOperator;
  * The one ONNX graph a product version is served with: the teacher on the preprocessed image, the student on what its
  * method feeds it (the same image, or the teacher's taps), then the method's anomaly map and image score ({@link
  * DistillationMethod#writeServedMap}). Input {@value #INPUT}
- * [N, 3, S, S]; outputs {@value #MAP} [N, 1, S, S] and {@value #SCORE} [N, 1, 1, 1]. The node serves it behind {@link
+ * [N, 3, H, W]; outputs {@value #MAP} [N, 1, H, W] and {@value #SCORE} [N, 1, 1, 1]. The node serves it behind {@link
  * FrameInput}'s front ({@link #loadTakingFrames}), which takes the decoded frame at its own size and preprocesses it in
  * the graph. One session runs the whole computation, so nothing per pixel runs in Java on the request path but
  * decoding, and a GPU engine can fuse it end to end. The
@@ -66,15 +68,17 @@ public final class ServedGraph {
      * The served graph of a product version's teacher and exported student, for images of {@code inputSize}.
      *
      * @param teacherChannels the channels of the teacher's taps (its outputs, in order), which define the student
+     * @param dontCare the product's don't-care region, taken out of the map and the score; null where every pixel
+     *     counts
      */
     public static ModelProto compose(Path teacherFile, List<Integer> teacherChannels, Path studentFile,
-            DistillationMethod method, int inputSize) throws IOException {
+            DistillationMethod method, Extent inputSize, DontCareMask dontCare) throws IOException {
         ModelProto teacher = parse(teacherFile);
         NetworkGraph studentGraph = method.studentGraph(teacherChannels);
-        Map<String, Integer> sides = studentGraph.spatialSizes(inputSize);
+        Map<String, Extent> sizes = studentGraph.spatialSizes(inputSize);
         return compose(teacher, teacher.getGraph().getOutputList().stream().map(ValueInfoProto::getName).toList(),
-                parse(studentFile), studentGraph, studentGraph.outputs().stream().map(sides::get).toList(), method,
-                inputSize);
+                parse(studentFile), studentGraph, studentGraph.outputs().stream().map(sizes::get).toList(), method,
+                inputSize, dontCare);
     }
 
     /**
@@ -150,16 +154,17 @@ public final class ServedGraph {
         Manifest manifest = bundle.manifest();
         DistillationMethod method = Methods.named(manifest.method(), manifest.anomalyMap());
         return compose(bundle.teacherFile(), manifest.teacher().channels(), bundle.studentFile(), method,
-                manifest.preprocessing().size());
+                manifest.preprocessing().size(), null);
     }
 
     /**
      * The differences between the served graph's anomaly maps and scores and the method's Java reference
      * computed from the teacher's and the exported student's features (and, for a method that localizes by gradients,
-     * PyTorch autograd through the exported student's weights), over {@code images} ([1, 3, S, S] each).
+     * PyTorch autograd through the exported student's weights), over {@code images} ([1, 3, H, W] each); with a
+     * don't-care region (null: none) taken out of the reference as the served graph takes it out.
      */
     public static MapParity difference(OnnxNetwork served, OnnxNetwork teacher, Path studentFile,
-            List<Integer> teacherChannels, DistillationMethod method, List<FloatTensor> images,
+            List<Integer> teacherChannels, DistillationMethod method, List<FloatTensor> images, DontCareMask dontCare,
             InferenceOptions options) throws IOException {
         NetworkGraph studentGraph = method.studentGraph(teacherChannels);
         AutogradBackprop[] backprop = new AutogradBackprop[1];
@@ -175,14 +180,17 @@ public final class ServedGraph {
                     if (backprop[0] == null) {
                         try {
                             backprop[0] = new AutogradBackprop(studentGraph, OnnxWeights.read(studentFile),
-                                    image.height());
+                                    image.spatialSize());
                         } catch (IOException e) {
                             throw new UncheckedIOException(e);
                         }
                     }
                     return backprop[0].inputGradient(image, teacherTaps, loss, guided);
                 };
-                AnomalyMap reference = method.anomalyMap(teacherTaps, studentTaps, 0, image.height(), gradient);
+                AnomalyMap reference = method.anomalyMap(teacherTaps, studentTaps, 0, image.spatialSize(), gradient);
+                if (dontCare != null) {
+                    reference = reference.without(dontCare.at(image.width(), image.height()));
+                }
                 List<FloatTensor> outputs = served.run(image);
                 float[] map = outputs.get(0).data();
                 if (map.length != reference.values().length) {
@@ -214,10 +222,11 @@ public final class ServedGraph {
 
     /**
      * @param teacherTaps the teacher's outputs the method reads, in tap order
-     * @param tapSides the side of each tap's feature map for an input of {@code inputSize}
+     * @param tapSizes the size of each tap's feature map for an input of {@code inputSize}
      */
     private static ModelProto compose(ModelProto teacher, List<String> teacherTaps, ModelProto student,
-            NetworkGraph studentGraph, List<Integer> tapSides, DistillationMethod method, int inputSize) {
+            NetworkGraph studentGraph, List<Extent> tapSizes, DistillationMethod method, Extent inputSize,
+            DontCareMask dontCare) {
         long opset = Math.max(FrameInput.OPSET, defaultOpset(teacher));
         GraphProto.Builder g = GraphProto.newBuilder().setName(method.name() + "-served");
         g.addInput(value(INPUT, TensorProto.DataType.FLOAT, "batch", "3", "height", "width"));
@@ -231,7 +240,10 @@ public final class ServedGraph {
         ServedStudent servedStudent = new ServedStudent(studentGraph, STUDENT, studentInputs);
         include(student.getGraph(), servedStudent::value, g);
         OnnxOps ops = new OnnxOps(g, opset, "map/");
-        ServedMap served = method.writeServedMap(ops, teacherValues, servedStudent, tapSides, inputSize);
+        ServedMap served = method.writeServedMap(ops, teacherValues, servedStudent, tapSizes, inputSize);
+        if (dontCare != null) {
+            served = leavingOut(ops, served, method, dontCare.at(inputSize.width(), inputSize.height()), inputSize);
+        }
         ops.identity(served.map(), MAP);
         ops.identity(served.score(), SCORE);
         g.addOutput(value(MAP, TensorProto.DataType.FLOAT, "batch", "1", "height", "width"));
@@ -240,6 +252,24 @@ public final class ServedGraph {
         return ModelProto.newBuilder().setIrVersion(Math.max(8, teacher.getIrVersion()))
                 .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(opset))
                 .setProducerName("kdedge").setGraph(g).build();
+    }
+
+    /**
+     * The map zeroed where the don't-care mask lies and the score its maximum again ({@link AnomalyMap#without}), for
+     * a method whose score is its map's maximum: the region is out of both.
+     */
+    private static ServedMap leavingOut(OnnxOps ops, ServedMap served, DistillationMethod method, boolean[] dontCare,
+            Extent size) {
+        if (!method.scoresByMapMaximum()) {
+            throw new IllegalArgumentException(method.name() + " does not score a part by its anomaly map's maximum: "
+                    + "a don't-care mask cannot take a region out of its score");
+        }
+        float[] counts = new float[dontCare.length];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = dontCare[i] ? 0 : 1;
+        }
+        String map = ops.mul(served.map(), ops.plane(counts, size));
+        return new ServedMap(map, ops.reduceMax(map, true, 1, 2, 3));
     }
 
     /** Adds {@code graph}'s nodes and weights to {@code into}, every name (its inputs' too) as {@code served} says. */

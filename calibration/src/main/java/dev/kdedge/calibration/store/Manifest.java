@@ -1,5 +1,6 @@
 package dev.kdedge.calibration.store;
 
+import dev.kdedge.calibration.image.DontCareMask;
 import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.method.TrainingRecipe;
 import dev.kdedge.calibration.precision.QdqScheme;
@@ -23,6 +24,7 @@ import java.util.stream.Stream;
  * @param int8TensorRt the INT8 variant written for TensorRT ({@link QdqScheme#TENSORRT}), or why there is none; null
  *     for a version fitted before it existed
  * @param methodChoice how the method was chosen, when {@code fit --method auto} chose it; else null
+ * @param dontCare the region that does not count, where the product has one; else null
  */
 public record Manifest(
         int format,
@@ -40,7 +42,8 @@ public record Manifest(
         Served served,
         Int8 int8,
         Int8 int8TensorRt,
-        MethodChoice methodChoice) {
+        MethodChoice methodChoice,
+        DontCare dontCare) {
 
     public static final int FORMAT = 1;
     public static final String FILE = "manifest.json";
@@ -51,7 +54,7 @@ public record Manifest(
      */
     public Manifest asVersionWith(int version, Threshold moved, String createdAt) {
         return new Manifest(format, product, version, method, anomalyMap, createdAt, teacher, student, preprocessing,
-                moved, training, this.version, served, int8, int8TensorRt, methodChoice);
+                moved, training, this.version, served, int8, int8TensorRt, methodChoice, dontCare);
     }
 
     /** The INT8 variant in {@code scheme}'s form; null where the version was fitted before it existed. */
@@ -66,6 +69,15 @@ public record Manifest(
     public List<Int8> publishedInt8() {
         return Stream.of(QdqScheme.values()).map(this::int8).filter(v -> v != null && v.published()).toList();
     }
+
+    /**
+     * A product's don't-care region ({@link DontCareMask}), applied in the served graph.
+     *
+     * @param file the mask as the engineer drew it, in the version directory
+     * @param width its width and height: a frame must have its aspect ratio
+     * @param coveredShare the share of the model input it leaves out
+     */
+    public record DontCare(String file, String sha256, int width, int height, double coveredShare) {}
 
     /** The shared teacher, by content hash, and the feature taps the method reads. */
     public record Teacher(String sha256, List<String> outputs, List<Integer> channels) {}

@@ -190,6 +190,9 @@ public final class ModelStore {
             files.add(served);
         }
         manifest.publishedInt8().forEach(int8 -> files.add(dir.resolve(int8.file())));
+        if (manifest.dontCare() != null) {
+            files.add(dir.resolve(manifest.dontCare().file()));
+        }
         for (Path file : files) {
             if (!Files.isRegularFile(file)) {
                 throw new StoreException(product + "@" + version + " is missing " + root.relativize(file));

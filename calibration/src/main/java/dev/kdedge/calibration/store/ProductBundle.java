@@ -1,7 +1,9 @@
 package dev.kdedge.calibration.store;
 
+import dev.kdedge.calibration.image.DontCareMask;
 import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.precision.QdqScheme;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -12,6 +14,17 @@ import java.util.Optional;
  */
 public record ProductBundle(String product, int version, Path directory, Manifest manifest, Path studentFile,
         Path teacherFile, Path servedFile) {
+
+    /** The version's don't-care mask as drawn (a PNG); empty where it has none. */
+    public Optional<Path> dontCareFile() {
+        return Optional.ofNullable(manifest.dontCare()).map(dontCare -> directory.resolve(dontCare.file()));
+    }
+
+    /** The version's don't-care mask, read from its directory; empty where it has none. */
+    public Optional<DontCareMask> dontCare() throws IOException {
+        Optional<Path> file = dontCareFile();
+        return file.isEmpty() ? Optional.empty() : Optional.of(DontCareMask.read(file.get()));
+    }
 
     /** "product@version", how logs and the API name a bundle. */
     public String label() {

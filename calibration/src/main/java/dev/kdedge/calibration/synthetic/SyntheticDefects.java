@@ -50,6 +50,14 @@ public final class SyntheticDefects {
      * @param seed the defect's seed: the same seed paints the same defect
      */
     public Defect paint(BufferedImage normal, long seed) {
+        return paint(normal, seed, null);
+    }
+
+    /**
+     * A defect painted only where the product is inspected: nothing under {@code dontCare} (the product's don't-care
+     * region at the image's size, true where nothing counts; null: everywhere).
+     */
+    public Defect paint(BufferedImage normal, long seed, boolean[] dontCare) {
         // java.util.Random's first draws from neighbouring seeds are alike: the seed is scrambled first
         Random random = new Random(new SplittableRandom(seed).nextLong());
         DefectKind kind = settings.kinds().get(random.nextInt(settings.kinds().size()));
@@ -70,7 +78,7 @@ public final class SyntheticDefects {
             BufferedImage mask = new BufferedImage(width, height, BufferedImage.TYPE_BYTE_GRAY);
             int visible = 0;
             for (int i = 0; i < region.length; i++) {
-                if (region[i] && changed(source[i], painted[i])) {
+                if (region[i] && changed(source[i], painted[i]) && (dontCare == null || !dontCare[i])) {
                     mask.getRaster().setSample(i % width, i / width, 0, 255);
                     visible++;
                 } else {

@@ -15,6 +15,11 @@ public record FloatTensor(int batch, int channels, int height, int width, float[
         return new long[] {batch, channels, height, width};
     }
 
+    /** The width and height of each sample's planes. */
+    public Extent spatialSize() {
+        return new Extent(width, height);
+    }
+
     public int sampleSize() {
         return channels * height * width;
     }

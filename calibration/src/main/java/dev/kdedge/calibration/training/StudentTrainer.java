@@ -44,7 +44,7 @@ public final class StudentTrainer {
     }
 
     /**
-     * Trains on the given preprocessed images ([1, 3, S, S] each), from random initialization or from the weights of
+     * Trains on the given preprocessed images ([1, 3, H, W] each), from random initialization or from the weights of
      * an exported student of the same graph. The student is fed what its method says (the images or the teacher's
      * features) and learns to reproduce the teacher's features.
      *

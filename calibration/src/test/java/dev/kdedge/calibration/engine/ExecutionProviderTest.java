@@ -7,8 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OrtProvider;
 import dev.kdedge.calibration.demo.ToyTeacher;
-import dev.kdedge.calibration.precision.QdqScheme;
 import dev.kdedge.calibration.precision.Precision;
+import dev.kdedge.calibration.precision.QdqScheme;
+import dev.kdedge.calibration.tensor.Extent;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Optional;
@@ -75,7 +76,7 @@ class ExecutionProviderTest {
     void loadingRefusesWhatTheProviderCannotRun() throws Exception {
         Path teacher = dir.resolve("teacher.onnx");
         ToyTeacher.write(teacher, 8, 3);
-        var fp16 = new EngineTarget(Precision.FP16, "input", 3, 32);
+        var fp16 = new EngineTarget(Precision.FP16, "input", 3, Extent.square(32));
         var onCpu = assertThrows(IllegalArgumentException.class,
                 () -> OnnxNetwork.load(teacher, InferenceOptions.cpu(1), fp16));
         assertEquals("fp16 runs on the tensorrt provider only, not cpu", onCpu.getMessage());

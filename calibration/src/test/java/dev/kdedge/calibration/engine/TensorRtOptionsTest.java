@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.calibration.precision.Precision;
+import dev.kdedge.calibration.tensor.Extent;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -28,7 +29,7 @@ class TensorRtOptionsTest {
             .on(ExecutionProvider.TENSORRT, 0, Optional.of(ENGINES)).withMaxBatch(8);
 
     private static EngineTarget served(Precision precision) {
-        return new EngineTarget(precision, "image", 3, 256);
+        return new EngineTarget(precision, "image", 3, Extent.square(256));
     }
 
     @Test

@@ -7,16 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kdedge.calibration.dataset.ImageFolders;
 import dev.kdedge.calibration.dataset.MvtecTestSet;
 import dev.kdedge.calibration.engine.InferenceOptions;
-import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.fit.FitProgress;
 import dev.kdedge.calibration.fit.FitRequest;
 import dev.kdedge.calibration.fit.ProductFitter;
 import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.Methods;
+import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.precision.QdqScheme;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.calibration.training.TrainingSettings;
 import java.nio.file.Files;
@@ -73,8 +74,8 @@ class MagneticTileQualityTest {
 
         DistillationMethod method = Methods.named(run.method());
         FitRequest request = FitRequest.fromScratch("magnetic-tile", teacher, ImageFolders.normalTrainingImages(data),
-                method, method.preprocessing(run.inputSize()), new TrainingSettings(method.recipe(), run.epochs(), 42), 0,
-                ThresholdPolicy.DEFAULT, true);
+                method, method.preprocessing(Extent.square(run.inputSize())),
+                new TrainingSettings(method.recipe(), run.epochs(), 42), 0, ThresholdPolicy.DEFAULT, true);
         ModelStore modelStore = new ModelStore(store);
         ProductBundle bundle = new ProductFitter(modelStore, InferenceOptions.cpu(2)).fit(request, FitProgress.NONE);
 

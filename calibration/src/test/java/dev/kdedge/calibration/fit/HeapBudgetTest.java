@@ -9,6 +9,7 @@ import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.method.stfpm.Stfpm;
 import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.calibration.training.TrainingSettings;
 import java.nio.file.Path;
@@ -39,8 +40,9 @@ class HeapBudgetTest {
             images.add(dir.resolve("never-read-" + i + ".png"));
         }
         Stfpm stfpm = new Stfpm();
-        FitRequest request = FitRequest.fromScratch("big", teacher, images, stfpm, Preprocessing.imagenet(1024),
-                new TrainingSettings(stfpm.recipe(), 1, 1), 0.2, ThresholdPolicy.DEFAULT, true);
+        FitRequest request = FitRequest.fromScratch("big", teacher, images, stfpm,
+                Preprocessing.imagenet(Extent.square(1024)), new TrainingSettings(stfpm.recipe(), 1, 1), 0.2,
+                ThresholdPolicy.DEFAULT, true);
         ModelStore store = new ModelStore(dir.resolve("store"));
 
         var refused = assertThrows(IllegalStateException.class,

@@ -9,6 +9,7 @@ import dev.kdedge.calibration.method.Methods;
 import dev.kdedge.calibration.method.stfpm.Stfpm;
 import dev.kdedge.calibration.store.Manifest.MethodChoice.Candidate;
 import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.calibration.training.TrainingSettings;
 import java.nio.file.Files;
@@ -35,7 +36,7 @@ class MethodChooserTest {
     void aChoiceNeedsHeldOutNormalsAndAtLeastOneEpoch() throws Exception {
         Stfpm stfpm = new Stfpm();
         FitRequest request = FitRequest.fromScratch("p", dir.resolve("teacher.onnx"),
-                List.of(dir.resolve("a.png"), dir.resolve("b.png")), stfpm, stfpm.preprocessing(64),
+                List.of(dir.resolve("a.png"), dir.resolve("b.png")), stfpm, stfpm.preprocessing(Extent.square(64)),
                 new TrainingSettings(stfpm.recipe(), 1, 1), 0, ThresholdPolicy.DEFAULT, true);
         MethodChooser chooser = new MethodChooser(new ModelStore(dir.resolve("scratch")), InferenceOptions.cpu(1));
         var all = Methods.names().stream().map(Methods::named).toList();
@@ -43,7 +44,7 @@ class MethodChooserTest {
                 () -> chooser.choose(request, all, 1, FitProgress.NONE));
         assertTrue(noHoldout.getMessage().contains("held-out normals"), noHoldout.getMessage());
         FitRequest withHoldout = FitRequest.fromScratch("p", dir.resolve("teacher.onnx"), request.images(), stfpm,
-                stfpm.preprocessing(64), request.training(), 0.2, ThresholdPolicy.DEFAULT, true);
+                stfpm.preprocessing(Extent.square(64)), request.training(), 0.2, ThresholdPolicy.DEFAULT, true);
         assertThrows(IllegalArgumentException.class, () -> chooser.choose(withHoldout, all, 0, FitProgress.NONE));
         assertThrows(IllegalArgumentException.class, () -> chooser.choose(withHoldout, List.of(), 1,
                 FitProgress.NONE));

@@ -11,6 +11,7 @@ import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.method.mkd.Mkd;
 import dev.kdedge.calibration.method.stfpm.Stfpm;
 import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.calibration.training.TrainingSettings;
 import java.nio.file.Files;
@@ -45,8 +46,9 @@ class ParityRefusalTest {
             images.add(file);
         }
         Stfpm stfpm = new Stfpm();
-        FitRequest request = FitRequest.fromScratch("refused", teacher, images, stfpm, Preprocessing.imagenet(64),
-                new TrainingSettings(stfpm.recipe().withBatchSize(2), 1, 1), 0.2, ThresholdPolicy.DEFAULT, true);
+        FitRequest request = FitRequest.fromScratch("refused", teacher, images, stfpm,
+                Preprocessing.imagenet(Extent.square(64)), new TrainingSettings(stfpm.recipe().withBatchSize(2), 1, 1),
+                0.2, ThresholdPolicy.DEFAULT, true);
         ModelStore store = new ModelStore(dir.resolve("store"));
 
         var refused = assertThrows(Exception.class,
@@ -69,15 +71,17 @@ class ParityRefusalTest {
         Path image = dir.resolve("normal.png");
         ImageIO.write(new SyntheticTiles(64).normal(1), "png", image.toFile());
         Mkd mkd = new Mkd();
-        FitRequest request = FitRequest.fromScratch("odd", teacher, List.of(image, image), mkd, mkd.preprocessing(100),
-                new TrainingSettings(mkd.recipe(), 1, 1), 0, ThresholdPolicy.DEFAULT, true);
+        FitRequest request = FitRequest.fromScratch("odd", teacher, List.of(image, image), mkd,
+                mkd.preprocessing(new Extent(128, 100)), new TrainingSettings(mkd.recipe(), 1, 1), 0,
+                ThresholdPolicy.DEFAULT, true);
         ModelStore store = new ModelStore(dir.resolve("store"));
 
         var refused = assertThrows(IllegalArgumentException.class,
                 () -> new ProductFitter(store, InferenceOptions.cpu(1)).fit(request, FitProgress.NONE));
 
-        assertTrue(refused.getMessage().contains("at an input size of 100 px the mkd student's feature maps would be "
-                + "[25, 12, 6] pixels a side and the teacher's are [25, 13, 7]"), refused.getMessage());
+        assertTrue(refused.getMessage().contains("at an input size of 128x100 px the mkd student's feature maps "
+                + "would be [32x25, 16x12, 8x6] pixels (width x height) and the teacher's are [32x25, 16x13, 8x7]"),
+                refused.getMessage());
         assertEquals(List.of(), store.versions("odd"));
     }
 }

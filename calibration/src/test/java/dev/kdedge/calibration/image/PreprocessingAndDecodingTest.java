@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
@@ -20,7 +21,7 @@ class PreprocessingAndDecodingTest {
     void grayImageIsReplicatedAndNormalizedPerChannel() throws Exception {
         byte[] gray = new byte[40 * 30];
         Arrays.fill(gray, (byte) 128);
-        FloatTensor t = Preprocessing.imagenet(32).apply(new Pixels(40, 30, 1, gray));
+        FloatTensor t = Preprocessing.imagenet(Extent.square(32)).apply(new Pixels(40, 30, 1, gray));
         assertArrayEquals(new long[] {1, 3, 32, 32}, t.shape());
         double[] mean = {0.485, 0.456, 0.406};
         double[] std = {0.229, 0.224, 0.225};

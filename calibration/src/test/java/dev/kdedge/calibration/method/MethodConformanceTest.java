@@ -12,7 +12,6 @@ import dev.kdedge.calibration.dataset.MvtecTestSet;
 import dev.kdedge.calibration.demo.SyntheticTiles;
 import dev.kdedge.calibration.demo.ToyTeacher;
 import dev.kdedge.calibration.engine.InferenceOptions;
-import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.evaluation.BundleMaps;
 import dev.kdedge.calibration.evaluation.EvaluationResult;
@@ -21,12 +20,14 @@ import dev.kdedge.calibration.fit.FitProgress;
 import dev.kdedge.calibration.fit.FitRequest;
 import dev.kdedge.calibration.fit.ProductFitter;
 import dev.kdedge.calibration.image.ImageDecoder;
+import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.precision.QdqScheme;
 import dev.kdedge.calibration.scoring.MapParity;
 import dev.kdedge.calibration.scoring.ServedGraph;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.calibration.training.StudentExport;
@@ -51,7 +52,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  * without writing a test. The node's side (scoring a fitted version over gRPC) is {@code MethodsOnTheNodeTest}.
  */
 class MethodConformanceTest {
-    private static final int SIZE = 64;
+    /** The synthetic tiles' side. */
+    private static final int TILE = 64;
+    /** A model input wider than tall, as a line camera's product has: every part of a method must work at it. */
+    private static final Extent INPUT = new Extent(96, 64);
+    /** The real images' input: wider than tall as well, about the area of 128 x 128. */
+    private static final Extent REAL_INPUT = new Extent(160, 96);
 
     @TempDir
     Path dir;
@@ -85,8 +91,8 @@ class MethodConformanceTest {
         DistillationMethod method = Methods.named(name);
         Path teacherFile = dir.resolve("teacher.onnx");
         ToyTeacher.write(teacherFile, 16, 3);
-        FloatTensor image = method.preprocessing(SIZE).apply(new ImageDecoder(Long.MAX_VALUE)
-                .decode(png(new SyntheticTiles(SIZE).defective(1).image())));
+        FloatTensor image = method.preprocessing(INPUT).apply(new ImageDecoder(Long.MAX_VALUE)
+                .decode(png(new SyntheticTiles(TILE).defective(1).image())));
         try (OnnxNetwork teacher = OnnxNetwork.load(teacherFile, InferenceOptions.cpu(1));
                 NDManager manager = NDManager.newBaseManager("PyTorch")) {
             List<FloatTensor> features = teacher.run(image);
@@ -96,9 +102,10 @@ class MethodConformanceTest {
             }
             assertEquals(0, method.loss().evaluate(nd, nd).getFloat(), 1e-6);
             // At a student equal to the teacher the loss is at its minimum, where its gradient is zero.
-            StudentGradient atMinimum = (loss, guided) -> new FloatTensor(1, 3, SIZE, SIZE, new float[3 * SIZE * SIZE]);
-            AnomalyMap map = method.anomalyMap(features, features, 0, SIZE, atMinimum);
-            assertEquals(SIZE * SIZE, map.values().length);
+            StudentGradient atMinimum = (loss, guided) -> new FloatTensor(1, 3, INPUT.height(), INPUT.width(),
+                    new float[3 * INPUT.area()]);
+            AnomalyMap map = method.anomalyMap(features, features, 0, INPUT, atMinimum);
+            assertEquals(INPUT, new Extent(map.width(), map.height()));
             for (float v : map.values()) {
                 assertEquals(0, v, 1e-6);
             }
@@ -112,7 +119,7 @@ class MethodConformanceTest {
         DistillationMethod method = Methods.named(name);
         Path teacher = dir.resolve("teacher.onnx");
         ToyTeacher.write(teacher, 16, 3);
-        SyntheticTiles tiles = new SyntheticTiles(SIZE);
+        SyntheticTiles tiles = new SyntheticTiles(TILE);
         List<Path> normals = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             normals.add(write(tiles.normal(100 + i), dir.resolve("normal/" + i + ".png")));
@@ -129,7 +136,7 @@ class MethodConformanceTest {
         TrainingSettings training = new TrainingSettings(method.recipe().withBatchSize(4), 2, 1);
 
         ProductBundle first = fitter.fit(FitRequest.fromScratch("tiny", teacher, normals, method,
-                method.preprocessing(SIZE), training, 0.2, ThresholdPolicy.DEFAULT, true), FitProgress.NONE);
+                method.preprocessing(INPUT), training, 0.2, ThresholdPolicy.DEFAULT, true), FitProgress.NONE);
         assertEquals(name, first.manifest().method());
         assertEquals(method.studentArchitecture(first.manifest().teacher().channels()),
                 first.manifest().student().architecture());
@@ -160,6 +167,7 @@ class MethodConformanceTest {
             try (OnnxNetwork served = ServedGraph.load(first, graph.getValue().getKey(), graph.getValue().getValue(),
                     InferenceOptions.cpu(1))) {
                 List<FloatTensor> batch = served.run(FloatTensor.stack(frames));
+                assertEquals(INPUT, batch.get(0).spatialSize(), name + " " + graph.getKey() + ": the map's size");
                 for (int i = 0; i < frames.size(); i++) {
                     List<FloatTensor> alone = served.run(frames.get(i));
                     assertArrayEquals(alone.get(0).data(), batch.get(0).sample(i).data(),
@@ -213,7 +221,7 @@ class MethodConformanceTest {
         ImageDecoder decoder = new ImageDecoder(Long.MAX_VALUE);
         List<FloatTensor> images = new ArrayList<>();
         for (Path file : ImageFolders.normalTrainingImages(data).subList(0, 4)) {
-            images.add(method.preprocessing(128).apply(decoder.decodeFile(file)));
+            images.add(method.preprocessing(REAL_INPUT).apply(decoder.decodeFile(file)));
         }
         try (OnnxNetwork teacher = OnnxNetwork.load(teacherFile, InferenceOptions.cpu(2))) {
             List<Integer> channels = teacher.run(images.get(0)).stream().map(FloatTensor::channels).toList();
@@ -229,11 +237,11 @@ class MethodConformanceTest {
 
                 // The served graph (teacher, student, map in one ONNX graph) gives the Java reference map.
                 Path servedFile = dir.resolve(ServedGraph.FILE);
-                Files.write(servedFile, ServedGraph.compose(teacherFile, channels, studentFile, method, 128)
-                        .toByteArray());
+                Files.write(servedFile, ServedGraph.compose(teacherFile, channels, studentFile, method, REAL_INPUT,
+                        null).toByteArray());
                 try (OnnxNetwork served = OnnxNetwork.load(servedFile, InferenceOptions.cpu(2))) {
                     MapParity mapParity = ServedGraph.difference(served, teacher, studentFile, channels, method, images,
-                            InferenceOptions.cpu(2));
+                            null, InferenceOptions.cpu(2));
                     System.out.printf("%s served map and score against the reference: %s%n", name, mapParity);
                     assertTrue(mapParity.within(StudentExport.MAX_ABS_DIFFERENCE,
                             method.mapTolerance(StudentExport.MAX_ABS_DIFFERENCE)), mapParity.toString());

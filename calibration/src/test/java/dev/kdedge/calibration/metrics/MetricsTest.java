@@ -110,6 +110,29 @@ class MetricsTest {
     }
 
     @Test
+    void pixelsLeftOutCountNeitherAsNormalNorAsDefect() throws Exception {
+        try (PixelMetrics m = new PixelMetrics(scratch)) {
+            // 3x3 map; the right column is left out (a don't-care region). Its .95 normal pixel would outrank the
+            // defect, and its defect pixel (5) would join region B: left out, B is pixel 2 alone.
+            float[] scores = {0.9f, 0.5f, 0.95f, 0.4f, 0.3f, 0.01f, 0.2f, 0.15f, 0.97f};
+            boolean[] mask = {true, false, false, false, false, true, false, false, false};
+            boolean[] leftOut = {false, false, true, false, false, true, false, false, true};
+            m.add(scores, mask, leftOut, 3);
+            m.add(new float[] {0.8f, 0.1f, 0.1f, 0.1f}, new boolean[] {true, false, false, false}, null, 2);
+            // defects .9 and .8 above every counted normal (.5 .4 .3 .2 .15 and three .1): AUROC 1, PRO 1
+            PixelMetrics.Result r = m.compute(0.3);
+            assertEquals(1.0, r.pixelAuroc(), 1e-12);
+            assertEquals(1.0, r.pro(), 1e-9);
+        }
+        try (PixelMetrics m = new PixelMetrics(scratch)) {
+            m.add(new float[] {0.9f, 0.5f, 0.95f, 0.4f, 0.3f, 0.01f, 0.2f, 0.15f, 0.97f},
+                    new boolean[] {true, false, false, false, false, true, false, false, false}, 3);
+            PixelMetrics.Result all = m.compute(0.3);
+            assertTrue(all.pixelAuroc() < 1, "counted, the column's pixels move the figures: " + all.pixelAuroc());
+        }
+    }
+
+    @Test
     void mapsWithoutMasksAddNormalPixels() throws Exception {
         try (PixelMetrics m = new PixelMetrics(scratch)) {
             m.add(new float[] {0.9f, 0.1f, 0.1f, 0.1f}, new boolean[] {true, false, false, false}, 2);

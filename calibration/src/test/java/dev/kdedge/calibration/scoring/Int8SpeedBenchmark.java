@@ -55,7 +55,7 @@ class Int8SpeedBenchmark {
             }
             Arrays.sort(fp32Ms);
             Arrays.sort(int8Ms);
-            System.out.printf("%s at %d px, batch 1, median of %d: fp32 %.2f ms, int8 %.2f ms, int8/fp32 %.2f "
+            System.out.printf("%s at %s px, batch 1, median of %d: fp32 %.2f ms, int8 %.2f ms, int8/fp32 %.2f "
                     + "(float blocks: %s)%n", bundle.label(), bundle.manifest().preprocessing().size(), runs,
                     fp32Ms[runs / 2], int8Ms[runs / 2], int8Ms[runs / 2] / fp32Ms[runs / 2],
                     bundle.manifest().int8().floatBlocks());

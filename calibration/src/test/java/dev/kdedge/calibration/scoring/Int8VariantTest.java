@@ -238,7 +238,7 @@ class Int8VariantTest {
         ProductBundle without = new ProductBundle(bundle.product(), bundle.version(), bundle.directory(),
                 new Manifest(m.format(), m.product(), m.version(), m.method(), m.anomalyMap(), m.createdAt(),
                         m.teacher(), m.student(), m.preprocessing(), m.threshold(), m.training(), m.parentVersion(),
-                        m.served(), refused, m.int8TensorRt(), m.methodChoice()),
+                        m.served(), refused, m.int8TensorRt(), m.methodChoice(), m.dontCare()),
                 bundle.studentFile(), bundle.teacherFile(), bundle.servedFile());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ServedGraph.load(without, Precision.INT8, InferenceOptions.cpu(1)));
@@ -246,7 +246,7 @@ class Int8VariantTest {
         ProductBundle fittedBeforeTensorRtVariants = new ProductBundle(bundle.product(), bundle.version(),
                 bundle.directory(), new Manifest(m.format(), m.product(), m.version(), m.method(), m.anomalyMap(),
                         m.createdAt(), m.teacher(), m.student(), m.preprocessing(), m.threshold(), m.training(),
-                        m.parentVersion(), m.served(), m.int8(), null, m.methodChoice()),
+                        m.parentVersion(), m.served(), m.int8(), null, m.methodChoice(), m.dontCare()),
                 bundle.studentFile(), bundle.teacherFile(), bundle.servedFile());
         e = assertThrows(IllegalArgumentException.class, () -> ServedGraph.load(fittedBeforeTensorRtVariants,
                 Precision.INT8, QdqScheme.TENSORRT, InferenceOptions.cpu(1)));

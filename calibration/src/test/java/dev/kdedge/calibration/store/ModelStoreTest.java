@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.kdedge.calibration.digest.Digests;
 import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.method.TrainingRecipe;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import java.nio.file.Files;
@@ -32,15 +33,19 @@ class ModelStoreTest {
     }
 
     private Manifest manifest(String product, int version) {
+        return manifest(product, version, Preprocessing.imagenet(Extent.square(64)));
+    }
+
+    private Manifest manifest(String product, int version, Preprocessing preprocessing) {
         return new Manifest(Manifest.FORMAT, product, version, "stfpm", java.util.Map.of("combine", "product"),
                 "2026-01-01T00:00:00Z",
                 new Manifest.Teacher(teacherSha, List.of("layer1"), List.of(8)),
                 new Manifest.Student("student.onnx", "x", "resnet18-layer3", 8, List.of("layer1")),
-                Preprocessing.imagenet(64),
+                preprocessing,
                 Manifest.Threshold.of(ThresholdPolicy.targetFalseRejectRate(0.01), "held-out-normals", 3,
                         new ScoreCalibration(1, 0, 2, 0, 3), null, null, null),
                 new Manifest.Training(10, "d", 1, TrainingRecipe.sgd(0.4f, 0.9f, 1e-4f, 32, 100), 1, List.of(1.0),
-                        List.of(1.0), 0), null, null, null, null, null);
+                        List.of(1.0), 0), null, null, null, null, null, null);
     }
 
     private ProductBundle write(String product) throws Exception {
@@ -60,6 +65,25 @@ class ModelStoreTest {
         store.activate("tile", 2);
         assertEquals(2, store.activeBundle("tile").version());
         assertEquals(List.of("tile"), store.products());
+    }
+
+    @Test
+    void anInputWiderThanTallIsKeptAndVersionsWrittenBeforeReadAsSquare() throws Exception {
+        Preprocessing wide = Preprocessing.imagenet(new Extent(512, 224));
+        ProductBundle written = store.writeVersion("line", (dir, version) -> {
+            Files.write(dir.resolve("student.onnx"), new byte[] {4, 5});
+            return manifest("line", version, wide);
+        });
+        assertEquals(wide, store.bundle("line", written.version()).manifest().preprocessing());
+
+        // a manifest from before inputs could be other than square names one side, "size"
+        Path file = written.directory().resolve(Manifest.FILE);
+        String json = Files.readString(file);
+        String sides = "\"width\" : 512,\n    \"height\" : 224,";
+        assertTrue(json.contains(sides), json);
+        Files.writeString(file, json.replace(sides, "\"size\" : 256,"));
+        assertEquals(Preprocessing.imagenet(Extent.square(256)),
+                store.bundle("line", written.version()).manifest().preprocessing());
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.api.v1.ScoreResponse;
 import dev.kdedge.api.v1.Verdict;
 import dev.kdedge.calibration.evaluation.AnomalyMapSource;
+import dev.kdedge.calibration.image.DontCareMask;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.store.Manifest;
 import io.grpc.ManagedChannel;
@@ -63,6 +64,11 @@ public final class NodeMaps implements AnomalyMapSource {
         var timings = response.getVerdict().getTimings();
         return new Scored(new AnomalyMap(heatmap.getWidth(), heatmap.getHeight(), values,
                 (float) response.getVerdict().getRawScore()), timings.getInferenceMs() + timings.getAnomalyMapMs());
+    }
+
+    @Override
+    public Optional<DontCareMask> dontCare() {
+        return Optional.empty();
     }
 
     @Override

@@ -5,7 +5,9 @@ import com.samskivert.mustache.Mustache;
 import com.samskivert.mustache.Template;
 import dev.kdedge.calibration.evaluation.EvaluationResult;
 import dev.kdedge.calibration.evaluation.EvaluationResult.Confusion;
+import dev.kdedge.calibration.image.DontCareMask;
 import dev.kdedge.calibration.metrics.F1Threshold;
+import dev.kdedge.calibration.scoring.HeatmapImages;
 import dev.kdedge.calibration.store.Manifest;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,6 +34,7 @@ import java.util.Properties;
  */
 public final class HtmlReport {
     private static final String NOT_AVAILABLE = "n/a";
+    private static final int MASK_WIDTH = 480;
     private static final String CHART_JS_POM = "/META-INF/maven/org.webjars.npm/chart.js/pom.properties";
 
     /** One gallery picture with its caption. */
@@ -52,9 +55,10 @@ public final class HtmlReport {
     /**
      * @param model the manifest, or what is known of the model when it was evaluated on a node
      * @param fitted the evaluated version's manifest, or null when a node served it (its store is elsewhere)
+     * @param dontCare the version's don't-care region, or null where it has none or a node served it
      */
-    public void write(Path file, EvaluationResult result, String model, Manifest fitted, List<GalleryImage> gallery)
-            throws IOException {
+    public void write(Path file, EvaluationResult result, String model, Manifest fitted, List<GalleryImage> gallery,
+            DontCareMask dontCare) throws IOException {
         Map<String, Object> page = new LinkedHashMap<>();
         page.put("bundle", result.bundle());
         page.put("precision", result.precision());
@@ -86,6 +90,9 @@ public final class HtmlReport {
                 && fitted.threshold().synthetic().defectScores() != null) {
             page.put("synthetic", syntheticSection(fitted.threshold()));
         }
+        if (dontCare != null) {
+            page.put("dontCare", dontCareSection(dontCare, fitted));
+        }
         if (fitted != null && fitted.methodChoice() != null) {
             page.put("methodChoice", methodChoiceSection(fitted.methodChoice()));
         }
@@ -104,6 +111,20 @@ public final class HtmlReport {
                 "chartData", scriptSafe(new ObjectMapper().writeValueAsString(Map.of(
                         "normalScores", synthetic.normalScores(), "defectScores", synthetic.defectScores(),
                         "threshold", at))));
+    }
+
+    /** The mask as drawn, white where nothing counts, at most {@value #MASK_WIDTH} pixels wide. */
+    private static Map<String, Object> dontCareSection(DontCareMask dontCare, Manifest fitted) {
+        int width = Math.min(MASK_WIDTH, dontCare.width());
+        int height = Math.max(1, (int) Math.round((double) width * dontCare.height() / dontCare.width()));
+        boolean[] covered = dontCare.at(width, height);
+        byte[] gray = new byte[covered.length];
+        for (int i = 0; i < gray.length; i++) {
+            gray[i] = covered[i] ? (byte) 255 : 0;
+        }
+        String png = Base64.getEncoder().encodeToString(HeatmapImages.png(HeatmapImages.gray(gray, width, height)));
+        return Map.of("width", dontCare.width(), "height", dontCare.height(), "src", "data:image/png;base64," + png,
+                "covered", fitted == null ? NOT_AVAILABLE : percent(fitted.dontCare().coveredShare()));
     }
 
     private static Map<String, Object> methodChoiceSection(Manifest.MethodChoice choice) {

@@ -8,6 +8,7 @@ import com.github.benmanes.caffeine.cache.RemovalCause;
 import dev.kdedge.calibration.engine.ExecutionProvider;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.image.DontCareMask;
 import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.precision.QdqScheme;
 import dev.kdedge.calibration.scoring.ServedGraph;
@@ -24,6 +25,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -327,9 +329,10 @@ public final class EngineCache implements AutoCloseable, MeterBinder {
 
     /** The version's engine at {@code precision}, run once: when ONNX Runtime builds or loads a TensorRT engine. */
     private ProductEngine engine(ProductBundle bundle, Precision precision) throws IOException {
+        Optional<DontCareMask> dontCare = bundle.dontCare();
         OnnxNetwork served = ServedGraph.loadTakingFrames(bundle, precision, options);
         try {
-            ProductEngine engine = new ProductEngine(bundle, precision, served);
+            ProductEngine engine = new ProductEngine(bundle, precision, served, dontCare);
             engine.warmUp();
             return engine;
         } catch (RuntimeException | Error e) {

@@ -1,11 +1,13 @@
 package dev.kdedge.node.engine;
 
 import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.image.DontCareMask;
 import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.store.ProductBundle;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One loaded product version: its bundle and the session of its served graph (the frame's preprocessing, teacher,
@@ -16,12 +18,14 @@ public final class ProductEngine extends RefCounted {
     private final Precision precision;
     private final OnnxNetwork served;
     private final Scorer scorer;
+    private final Optional<DontCareMask> dontCare;
 
-    ProductEngine(ProductBundle bundle, Precision precision, OnnxNetwork served) {
+    ProductEngine(ProductBundle bundle, Precision precision, OnnxNetwork served, Optional<DontCareMask> dontCare) {
         this.bundle = bundle;
         this.precision = precision;
         this.served = served;
         this.scorer = new Scorer(served, bundle.manifest().preprocessing());
+        this.dontCare = dontCare;
     }
 
     /**
@@ -44,6 +48,11 @@ public final class ProductEngine extends RefCounted {
 
     public Scorer scorer() {
         return scorer;
+    }
+
+    /** The version's don't-care region (its served graph leaves it out), for heatmaps to grey out. */
+    public Optional<DontCareMask> dontCare() {
+        return dontCare;
     }
 
     /** The cache weight: the served graph's bytes, the teacher's weights included. */

@@ -1,5 +1,6 @@
 package dev.kdedge.node.inference;
 
+import dev.kdedge.calibration.image.DontCareMask;
 import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.image.Resampling;
 import dev.kdedge.calibration.method.AnomalyMap;
@@ -9,13 +10,18 @@ import dev.kdedge.node.inspection.HeatmapWish;
 import dev.kdedge.node.inspection.InspectionResult.RenderedHeatmap;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Optional;
 
 /** Turns an anomaly map into the heatmap format and size a client asked for. */
 final class HeatmapRenderer {
     private HeatmapRenderer() {}
 
-    /** @param wish a format other than NONE, sides within {@link HeatmapWish#MAX_SIDE} (0: the map's own) */
-    static RenderedHeatmap render(AnomalyMap map, ScoreCalibration calibration, Pixels input, HeatmapWish wish) {
+    /**
+     * @param wish a format other than NONE, sides within {@link HeatmapWish#MAX_SIDE} (0: the map's own)
+     * @param dontCare the version's don't-care region, greyed out in an overlay (the map is zero there already)
+     */
+    static RenderedHeatmap render(AnomalyMap map, ScoreCalibration calibration, Pixels input, HeatmapWish wish,
+            Optional<DontCareMask> dontCare) {
         int width = wish.width() == 0 ? map.width() : (int) wish.width();
         int height = wish.height() == 0 ? map.height() : (int) wish.height();
         byte[] data = switch (wish.format()) {
@@ -23,7 +29,8 @@ final class HeatmapRenderer {
             case PNG_GRAY -> HeatmapImages.png(
                     HeatmapImages.gray(HeatmapImages.normalizedGray(map, calibration, width, height), width, height));
             case PNG_OVERLAY -> HeatmapImages.png(HeatmapImages.overlay(
-                    HeatmapImages.normalizedGray(map, calibration, width, height), input, width, height));
+                    HeatmapImages.normalizedGray(map, calibration, width, height), input, width, height,
+                    dontCare.map(mask -> mask.at(width, height)).orElse(null)));
             case RAW_FLOAT32 -> littleEndian(Resampling.upsample(map.values(), map.width(), map.height(), width, height));
             case NONE -> throw new IllegalArgumentException("no heatmap format requested");
         };

@@ -2,6 +2,7 @@ package dev.kdedge.node.inference;
 
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.image.InvalidImageException;
+import dev.kdedge.calibration.image.DontCareMask;
 import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.scoring.Scorer;
@@ -356,6 +357,11 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
         long start = decodedImage.startNanos();
         Pixels pixels = decodedImage.pixels();
         long decoded = decodedImage.decodedNanos();
+        Optional<DontCareMask> dontCare = lease.engine().dontCare();
+        if (dontCare.isPresent() && !dontCare.get().fits(pixels.width(), pixels.height())) {
+            throw invalid(lease.engine().bundle().label() + ": " + dontCare.get().misfit(pixels.width(),
+                    pixels.height()));
+        }
         try (InferenceBatcher.Frame frame = batcher.frame(lease.engine())) {
             Scorer scorer = lease.engine().scorer();
             ProductBundle bundle = lease.engine().bundle();
@@ -368,13 +374,14 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
             long mapped = System.nanoTime();
             ScoreCalibration calibration = bundle.manifest().threshold().calibration();
             Optional<RenderedHeatmap> heatmap = request.heatmap().format() == HeatmapWish.Format.NONE ? Optional.empty()
-                    : Optional.of(HeatmapRenderer.render(map, calibration, pixels, request.heatmap()));
+                    : Optional.of(HeatmapRenderer.render(map, calibration, pixels, request.heatmap(), dontCare));
             long done = System.nanoTime();
             Evaluation evaluation = calibration.isAnomalous(map.score()) ? Evaluation.NOT_OK
                     : calibration.inReviewBand(map.score()) ? Evaluation.NOT_DECIDABLE : Evaluation.OK;
             // after the stage times: what the node keeps of a part it did not accept is not the client's wait
             Optional<RenderedHeatmap> evidence = evaluation != Evaluation.OK
-                    ? Optional.of(HeatmapRenderer.render(map, calibration, pixels, EVIDENCE)) : Optional.empty();
+                    ? Optional.of(HeatmapRenderer.render(map, calibration, pixels, EVIDENCE, dontCare))
+                    : Optional.empty();
             return new InspectionResult(new Verdict(bundle.product(), bundle.version(), map.score(),
                     calibration.normalizeImage(map.score()), evaluation, calibration.threshold(),
                     calibration.reviewFrom(), lease.engine().precision().label(),

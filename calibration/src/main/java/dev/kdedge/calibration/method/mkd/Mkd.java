@@ -15,6 +15,7 @@ import dev.kdedge.calibration.method.TrainingRecipe;
 import dev.kdedge.calibration.network.NetworkGraph;
 import dev.kdedge.calibration.network.OnnxOps;
 import dev.kdedge.calibration.network.ServedStudent;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.List;
 import java.util.Map;
@@ -102,7 +103,7 @@ public final class Mkd implements DistillationMethod {
 
     /** Pixel values in [0, 1] without ImageNet normalization, as the official code feeds MVTec images. */
     @Override
-    public Preprocessing preprocessing(int size) {
+    public Preprocessing preprocessing(Extent size) {
         return Preprocessing.unitRange(size);
     }
 
@@ -117,6 +118,12 @@ public final class Mkd implements DistillationMethod {
     public MapTolerance mapTolerance(double parityBound) {
         return new MapTolerance(Math.max(parityBound, PIECEWISE_MAP_MEAN_DIFFERENCE),
                 Math.max(parityBound, PIECEWISE_MAP_MAX_DIFFERENCE));
+    }
+
+    /** The detection loss over the whole image: no region can be taken out of it by the map. */
+    @Override
+    public boolean scoresByMapMaximum() {
+        return false;
     }
 
     @Override
@@ -135,7 +142,7 @@ public final class Mkd implements DistillationMethod {
     }
 
     @Override
-    public AnomalyMap anomalyMap(List<FloatTensor> teacher, List<FloatTensor> student, int index, int outputSize,
+    public AnomalyMap anomalyMap(List<FloatTensor> teacher, List<FloatTensor> student, int index, Extent outputSize,
             StudentGradient gradient) {
         MkdCloner cloner = MkdCloner.of(teacher.stream().map(FloatTensor::channels).toList());
         return MkdAnomalyMap.compute(teacher, student, index, outputSize, gradient, cloner.detectionTapIndices(),
@@ -144,14 +151,14 @@ public final class Mkd implements DistillationMethod {
 
     @Override
     public ServedMap writeServedMap(OnnxOps ops, List<String> teacherTaps, ServedStudent student,
-            List<Integer> tapSides, int inputSize) {
+            List<Extent> tapSizes, Extent inputSize) {
         Map<String, Integer> channels = student.graph().channels();
         MkdCloner cloner = MkdCloner.of(student.graph().outputs().stream().map(channels::get).toList());
-        if (inputSize % cloner.sideMultiple() != 0) {
+        if (inputSize.width() % cloner.sideMultiple() != 0 || inputSize.height() % cloner.sideMultiple() != 0) {
             throw new IllegalArgumentException("MKD's cloner has " + cloner.blocks().size() + " 2x2 max-pools: the "
-                    + "input size must be a multiple of " + cloner.sideMultiple() + ", was " + inputSize);
+                    + "input's sides must be multiples of " + cloner.sideMultiple() + ", were " + inputSize);
         }
-        return MkdServedMap.write(ops, teacherTaps, student, tapSides, cloner.detectionTapIndices(), inputSize,
+        return MkdServedMap.write(ops, teacherTaps, student, tapSizes, cloner.detectionTapIndices(), inputSize,
                 guided);
     }
 }

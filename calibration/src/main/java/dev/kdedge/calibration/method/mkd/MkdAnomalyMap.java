@@ -4,6 +4,7 @@ import dev.kdedge.calibration.image.GaussianBlur;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.method.SampleCosine;
 import dev.kdedge.calibration.method.StudentGradient;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.Arrays;
 import java.util.List;
@@ -25,14 +26,14 @@ final class MkdAnomalyMap {
 
     private MkdAnomalyMap() {}
 
-    static AnomalyMap compute(List<FloatTensor> teacher, List<FloatTensor> student, int index, int outputSize,
+    static AnomalyMap compute(List<FloatTensor> teacher, List<FloatTensor> student, int index, Extent outputSize,
             StudentGradient gradient, List<Integer> detectionTaps, boolean guided) {
         FloatTensor g = gradient.of(new MkdLoss(detectionTaps), guided);
-        if (g.height() != outputSize || g.width() != outputSize) {
-            throw new IllegalArgumentException("MKD's map is at the input's size " + g.height() + ", not "
-                    + outputSize);
+        if (g.height() != outputSize.height() || g.width() != outputSize.width()) {
+            throw new IllegalArgumentException("MKD's map is at the input's size " + g.width() + "x" + g.height()
+                    + ", not " + outputSize);
         }
-        int plane = outputSize * outputSize;
+        int plane = outputSize.area();
         float[] gray = new float[plane];
         for (int c = 0; c < g.channels(); c++) {
             for (int p = 0; p < plane; p++) {
@@ -47,7 +48,8 @@ final class MkdAnomalyMap {
         for (int p = 0; p < plane; p++) {
             normalized[p] = (float) Math.max(0, Math.min(1, (gray[p] - min) / range));
         }
-        return new AnomalyMap(outputSize, outputSize, BLUR.apply(normalized, outputSize, outputSize),
+        return new AnomalyMap(outputSize.width(), outputSize.height(),
+                BLUR.apply(normalized, outputSize.width(), outputSize.height()),
                 (float) score(teacher, student, index, detectionTaps));
     }
 

@@ -5,6 +5,7 @@ import dev.kdedge.calibration.method.ServedMap;
 import dev.kdedge.calibration.network.OnnxBackprop;
 import dev.kdedge.calibration.network.OnnxOps;
 import dev.kdedge.calibration.network.ServedStudent;
+import dev.kdedge.calibration.tensor.Extent;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +21,8 @@ import java.util.Map;
 final class MkdServedMap {
     private MkdServedMap() {}
 
-    static ServedMap write(OnnxOps ops, List<String> teacherTaps, ServedStudent student, List<Integer> tapSides,
-            List<Integer> detectionTaps, int inputSize, boolean guided) {
+    static ServedMap write(OnnxOps ops, List<String> teacherTaps, ServedStudent student, List<Extent> tapSizes,
+            List<Integer> detectionTaps, Extent inputSize, boolean guided) {
         Map<String, Integer> channels = student.graph().channels();
         String score = null;
         Map<String, String> seeds = new HashMap<>();
@@ -29,7 +30,7 @@ final class MkdServedMap {
             String output = student.graph().outputs().get(tap);
             String t = teacherTaps.get(tap);
             String s = student.value(output);
-            float size = (float) channels.get(output) * tapSides.get(tap) * tapSides.get(tap);
+            float size = (float) channels.get(output) * tapSizes.get(tap).area();
             String studentNorm = ops.max(ops.reduceL2(s, true, 1, 2, 3), SampleCosine.EPS);
             String norms = ops.mul(studentNorm, ops.max(ops.reduceL2(t, true, 1, 2, 3), SampleCosine.EPS));
             String cosine = ops.div(ops.reduceSum(ops.mul(t, s), true, 1, 2, 3), norms);
@@ -44,7 +45,7 @@ final class MkdServedMap {
         String gradient = new OnnxBackprop(ops, student, inputSize, guided).inputGradient(seeds);
         String gray = ops.reduceSum(ops.abs(gradient), true, 1);
         String minimum = ops.reduceMin(gray, true, 2, 3);
-        String range = ops.max(ops.sub(percentile(ops, gray, inputSize * inputSize), minimum),
+        String range = ops.max(ops.sub(percentile(ops, gray, inputSize.area()), minimum),
                 MkdAnomalyMap.MIN_RANGE);
         String normalized = ops.clip(ops.div(ops.sub(gray, minimum), range), 0, 1);
         return new ServedMap(ops.gaussianBlur(normalized, MkdAnomalyMap.BLUR, inputSize), score);

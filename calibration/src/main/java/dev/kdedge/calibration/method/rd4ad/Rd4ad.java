@@ -12,6 +12,7 @@ import dev.kdedge.calibration.network.GraphBlock;
 import dev.kdedge.calibration.network.NetworkGraph;
 import dev.kdedge.calibration.network.OnnxOps;
 import dev.kdedge.calibration.network.ServedStudent;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.List;
 import java.util.Map;
@@ -72,14 +73,14 @@ public final class Rd4ad implements DistillationMethod {
     }
 
     @Override
-    public AnomalyMap anomalyMap(List<FloatTensor> teacher, List<FloatTensor> student, int index, int outputSize,
+    public AnomalyMap anomalyMap(List<FloatTensor> teacher, List<FloatTensor> student, int index, Extent outputSize,
             StudentGradient gradient) {
         return Rd4adAnomalyMap.compute(teacher, student, index, outputSize);
     }
 
     @Override
     public ServedMap writeServedMap(OnnxOps ops, List<String> teacherTaps, ServedStudent student,
-            List<Integer> tapSides, int inputSize) {
-        return Rd4adServedMap.write(ops, teacherTaps, student.taps(), tapSides, inputSize);
+            List<Extent> tapSizes, Extent inputSize) {
+        return Rd4adServedMap.write(ops, teacherTaps, student.taps(), tapSizes, inputSize);
     }
 }

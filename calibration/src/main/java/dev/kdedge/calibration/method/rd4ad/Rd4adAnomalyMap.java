@@ -5,6 +5,7 @@ import dev.kdedge.calibration.image.Resampling;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.method.ChannelComparison;
 import dev.kdedge.calibration.method.SampleCosine;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.List;
 
@@ -19,17 +20,19 @@ final class Rd4adAnomalyMap {
 
     private Rd4adAnomalyMap() {}
 
-    static AnomalyMap compute(List<FloatTensor> teacher, List<FloatTensor> student, int index, int outputSize) {
-        float[] sum = new float[outputSize * outputSize];
+    static AnomalyMap compute(List<FloatTensor> teacher, List<FloatTensor> student, int index, Extent outputSize) {
+        int width = outputSize.width();
+        int height = outputSize.height();
+        float[] sum = new float[width * height];
         for (int tap = 0; tap < teacher.size(); tap++) {
             FloatTensor t = teacher.get(tap);
             float[] distance = cosineDistance(t, student.get(tap), index);
-            float[] up = Resampling.upsampleAlignCorners(distance, t.width(), t.height(), outputSize, outputSize);
+            float[] up = Resampling.upsampleAlignCorners(distance, t.width(), t.height(), width, height);
             for (int i = 0; i < sum.length; i++) {
                 sum[i] += up[i];
             }
         }
-        return AnomalyMap.scoredByMaximum(outputSize, outputSize, BLUR.apply(sum, outputSize, outputSize));
+        return AnomalyMap.scoredByMaximum(width, height, BLUR.apply(sum, width, height));
     }
 
     /** Per position: 1 - t.s / (max(|t|, eps) max(|s|, eps)) along channels, PyTorch's cosine similarity. */

@@ -3,6 +3,7 @@ package dev.kdedge.calibration.method.rd4ad;
 import dev.kdedge.calibration.method.SampleCosine;
 import dev.kdedge.calibration.method.ServedMap;
 import dev.kdedge.calibration.network.OnnxOps;
+import dev.kdedge.calibration.tensor.Extent;
 import java.util.List;
 
 /**
@@ -12,8 +13,8 @@ import java.util.List;
 final class Rd4adServedMap {
     private Rd4adServedMap() {}
 
-    static ServedMap write(OnnxOps ops, List<String> teacher, List<String> student, List<Integer> tapSides,
-            int inputSize) {
+    static ServedMap write(OnnxOps ops, List<String> teacher, List<String> student, List<Extent> tapSizes,
+            Extent inputSize) {
         String sum = null;
         for (int tap = 0; tap < teacher.size(); tap++) {
             String t = teacher.get(tap);
@@ -21,7 +22,7 @@ final class Rd4adServedMap {
             String dot = ops.reduceSum(ops.mul(t, s), true, 1);
             String norms = ops.mul(norm(ops, t), norm(ops, s));
             String distance = ops.subtractFrom(1f, ops.div(dot, norms));
-            String up = ops.resizeBilinearAlignCorners(distance, (float) inputSize / tapSides.get(tap));
+            String up = ops.resizeBilinearAlignCorners(distance, tapSizes.get(tap), inputSize);
             sum = sum == null ? up : ops.add(sum, up);
         }
         String map = ops.gaussianBlur(sum, Rd4adAnomalyMap.BLUR, inputSize);

@@ -12,6 +12,7 @@ import dev.kdedge.calibration.network.GraphBlock;
 import dev.kdedge.calibration.network.NetworkGraph;
 import dev.kdedge.calibration.network.OnnxOps;
 import dev.kdedge.calibration.network.ServedStudent;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.List;
 import java.util.Map;
@@ -66,12 +67,12 @@ public final class Stfpm implements DistillationMethod {
 
     @Override
     public ServedMap writeServedMap(OnnxOps ops, List<String> teacherTaps, ServedStudent student,
-            List<Integer> tapSides, int inputSize) {
-        return StfpmServedMap.write(ops, teacherTaps, student.taps(), tapSides, inputSize);
+            List<Extent> tapSizes, Extent inputSize) {
+        return StfpmServedMap.write(ops, teacherTaps, student.taps(), tapSizes, inputSize);
     }
 
     @Override
-    public AnomalyMap anomalyMap(List<FloatTensor> teacher, List<FloatTensor> student, int index, int outputSize,
+    public AnomalyMap anomalyMap(List<FloatTensor> teacher, List<FloatTensor> student, int index, Extent outputSize,
             StudentGradient gradient) {
         return StfpmAnomalyMap.compute(teacher, student, index, outputSize);
     }

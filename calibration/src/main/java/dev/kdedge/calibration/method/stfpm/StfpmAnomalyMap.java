@@ -3,6 +3,7 @@ package dev.kdedge.calibration.method.stfpm;
 import dev.kdedge.calibration.image.Resampling;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.method.ChannelComparison;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.List;
 
@@ -16,13 +17,15 @@ final class StfpmAnomalyMap {
 
     private StfpmAnomalyMap() {}
 
-    static AnomalyMap compute(List<FloatTensor> teacher, List<FloatTensor> student, int index, int outputSize) {
-        int side = teacher.get(0).height();
+    static AnomalyMap compute(List<FloatTensor> teacher, List<FloatTensor> student, int index, Extent outputSize) {
+        int width = teacher.get(0).width();
+        int height = teacher.get(0).height();
         float[] product = null;
         for (int tap = 0; tap < teacher.size(); tap++) {
             FloatTensor t = teacher.get(tap);
             float[] distance = normalizedSquaredDistance(t, student.get(tap), index);
-            float[] up = t.height() == side ? distance : Resampling.upsample(distance, t.width(), t.height(), side, side);
+            float[] up = t.height() == height && t.width() == width ? distance
+                    : Resampling.upsample(distance, t.width(), t.height(), width, height);
             if (product == null) {
                 product = up;
             } else {
@@ -31,8 +34,8 @@ final class StfpmAnomalyMap {
                 }
             }
         }
-        return AnomalyMap.scoredByMaximum(outputSize, outputSize,
-                Resampling.upsample(product, side, side, outputSize, outputSize));
+        return AnomalyMap.scoredByMaximum(outputSize.width(), outputSize.height(),
+                Resampling.upsample(product, width, height, outputSize.width(), outputSize.height()));
     }
 
     /** Per position: sum over channels of (t/|t| - s/|s|)^2, with PyTorch's F.normalize epsilon. */

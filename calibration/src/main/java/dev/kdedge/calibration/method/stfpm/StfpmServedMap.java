@@ -2,6 +2,7 @@ package dev.kdedge.calibration.method.stfpm;
 
 import dev.kdedge.calibration.method.ServedMap;
 import dev.kdedge.calibration.network.OnnxOps;
+import dev.kdedge.calibration.tensor.Extent;
 import java.util.List;
 
 /**
@@ -11,18 +12,18 @@ import java.util.List;
 final class StfpmServedMap {
     private StfpmServedMap() {}
 
-    static ServedMap write(OnnxOps ops, List<String> teacher, List<String> student, List<Integer> tapSides,
-            int inputSize) {
-        int side = tapSides.get(0);
+    static ServedMap write(OnnxOps ops, List<String> teacher, List<String> student, List<Extent> tapSizes,
+            Extent inputSize) {
+        Extent first = tapSizes.get(0);
         String product = null;
         for (int tap = 0; tap < teacher.size(); tap++) {
             String difference = ops.sub(normalized(ops, teacher.get(tap)), normalized(ops, student.get(tap)));
             String distance = ops.reduceSum(ops.mul(difference, difference), true, 1);
-            String up = tapSides.get(tap) == side ? distance
-                    : ops.resizeBilinear(distance, (float) side / tapSides.get(tap));
+            String up = tapSizes.get(tap).equals(first) ? distance
+                    : ops.resizeBilinear(distance, tapSizes.get(tap), first);
             product = product == null ? up : ops.mul(product, up);
         }
-        String map = ops.resizeBilinear(product, (float) inputSize / side);
+        String map = ops.resizeBilinear(product, first, inputSize);
         return new ServedMap(map, ops.reduceMax(map, true, 1, 2, 3));
     }
 

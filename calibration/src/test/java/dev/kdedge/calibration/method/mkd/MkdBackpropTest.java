@@ -30,6 +30,7 @@ import dev.kdedge.calibration.network.OnnxWeights;
 import dev.kdedge.calibration.network.Op;
 import dev.kdedge.calibration.network.ResNetGraphs;
 import dev.kdedge.calibration.network.ServedStudent;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import dev.kdedge.onnx.GraphProto;
 import dev.kdedge.onnx.ModelProto;
@@ -59,7 +60,8 @@ import org.junit.jupiter.api.io.TempDir;
  * from 1.6e-4 to 8.2e-3 seen with random weights).
  */
 class MkdBackpropTest {
-    private static final int SIZE = 128;
+    /** Wider than tall, so a gradient carried back along the wrong axis cannot pass. */
+    private static final Extent SIZE = new Extent(160, 96);
     private static final double RELATIVE_BOUND = 1e-4;
 
     @TempDir
@@ -75,17 +77,17 @@ class MkdBackpropTest {
         assertEquals(List.of(0, 1, 2), resnet.detectionTapIndices());
 
         NetworkGraph cloner = resnet.graph();
-        Map<String, Integer> sides = cloner.spatialSizes(256);
-        assertEquals(List.of(64, 32, 16), cloner.outputs().stream().map(sides::get).toList(),
-                "the taps sit at layer1..layer3's resolutions");
+        Map<String, Extent> sizes = cloner.spatialSizes(new Extent(256, 128));
+        assertEquals(List.of(new Extent(64, 32), new Extent(32, 16), new Extent(16, 8)),
+                cloner.outputs().stream().map(sizes::get).toList(), "the taps sit at layer1..layer3's resolutions");
         assertEquals(List.of(64, 128, 256), cloner.outputs().stream().map(cloner.channels()::get).toList());
         // ResNet-18 up to layer3: 2.78 M weights, 1.83 GMAC at 256 px; the cloner 0.10 M and 0.55 GMAC.
         assertEquals(102_000, NetworkCost.weights(cloner));
         assertEquals(2_782_784, NetworkCost.weights(ResNetGraphs.resnet18UpToLayer3(64)));
         System.out.printf("cloner %d weights, %.3f GMAC at 256 px; ResNet-18 layer1-3 %d weights, %.3f GMAC%n",
-                NetworkCost.weights(cloner), NetworkCost.multiplyAdds(cloner, 256) / 1e9,
+                NetworkCost.weights(cloner), NetworkCost.multiplyAdds(cloner, Extent.square(256)) / 1e9,
                 NetworkCost.weights(ResNetGraphs.resnet18UpToLayer3(64)),
-                NetworkCost.multiplyAdds(ResNetGraphs.resnet18UpToLayer3(64), 256) / 1e9);
+                NetworkCost.multiplyAdds(ResNetGraphs.resnet18UpToLayer3(64), Extent.square(256)) / 1e9);
     }
 
     @Test
@@ -99,7 +101,7 @@ class MkdBackpropTest {
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
             GraphBlock block = new GraphBlock(graph);
             block.setInitializer(new Mkd().initializer(), Parameter.Type.WEIGHT);
-            block.initialize(manager, DataType.FLOAT32, new Shape(1, 3, SIZE, SIZE));
+            block.initialize(manager, DataType.FLOAT32, new Shape(1, 3, SIZE.height(), SIZE.width()));
             // Running statistics away from 0 / 1, so BatchNorm's scale is exercised.
             for (String bn : batchNorms(graph)) {
                 block.parameter(bn, "runningVar").set(manager.randomUniform(0.5f, 2f,
@@ -122,13 +124,13 @@ class MkdBackpropTest {
             for (FloatTensor image : images) {
                 List<FloatTensor> seeds = new ArrayList<>();
                 for (String tap : graph.outputs()) {
-                    int side = graph.spatialSizes(SIZE).get(tap);
+                    Extent size = graph.spatialSizes(SIZE).get(tap);
                     int channels = graph.channels().get(tap);
-                    float[] values = new float[channels * side * side];
+                    float[] values = new float[channels * size.area()];
                     for (int i = 0; i < values.length; i++) {
                         values[i] = (float) random.nextGaussian();
                     }
-                    seeds.add(new FloatTensor(1, channels, side, side, values));
+                    seeds.add(new FloatTensor(1, channels, size.height(), size.width(), values));
                 }
                 List<FloatTensor> inputs = new ArrayList<>(List.of(image));
                 inputs.addAll(seeds);
@@ -171,7 +173,7 @@ class MkdBackpropTest {
             seed[i] = i + 1;
         }
         List<FloatTensor> seeds = List.of(new FloatTensor(1, 3, 4, 4, seed));
-        try (OnnxNetwork backward = OnnxNetwork.load(backwardGraph(file, graph, false, 8), "pool",
+        try (OnnxNetwork backward = OnnxNetwork.load(backwardGraph(file, graph, false, Extent.square(8)), "pool",
                 InferenceOptions.cpu(1))) {
             float[] served = backward.run(List.of(image, seeds.get(0))).get(0).data();
             assertClose(wholeNetworkGradient(graph, Map.of(), image, seeds), served, "tied max-pool windows");
@@ -218,7 +220,7 @@ class MkdBackpropTest {
      * The exported cloner with {@link OnnxBackprop} after it: inputs the image and one seed per tap; outputs the input
      * gradient, then every node's value in graph order.
      */
-    private static byte[] backwardGraph(Path studentFile, NetworkGraph graph, boolean guided, int size)
+    private static byte[] backwardGraph(Path studentFile, NetworkGraph graph, boolean guided, Extent size)
             throws Exception {
         ModelProto student = ModelProto.parseFrom(Files.readAllBytes(studentFile));
         GraphProto.Builder g = student.getGraph().toBuilder().setName("backward").clearOutput();

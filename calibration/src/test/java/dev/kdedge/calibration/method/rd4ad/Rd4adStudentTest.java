@@ -20,6 +20,7 @@ import dev.kdedge.calibration.network.NetworkGraph;
 import dev.kdedge.calibration.network.Node;
 import dev.kdedge.calibration.network.OnnxExporter;
 import dev.kdedge.calibration.network.Op;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,9 +42,10 @@ class Rd4adStudentTest {
         assertEquals(11_680_000, trainableParameters(graph, "bn."));
         assertEquals(3_703_168, trainableParameters(graph, "decoder."));
         assertEquals("rd4ad-resnet18", new Rd4ad().studentArchitecture(List.of(64, 128, 256)));
-        Map<String, Integer> sides = graph.spatialSizes(256);
-        assertEquals(8, sides.get("bn.embedding"));
-        assertEquals(List.of(64, 32, 16), graph.outputs().stream().map(sides::get).toList());
+        Map<String, Extent> sizes = graph.spatialSizes(new Extent(256, 224));
+        assertEquals(new Extent(8, 7), sizes.get("bn.embedding"));
+        assertEquals(List.of(new Extent(64, 56), new Extent(32, 28), new Extent(16, 14)),
+                graph.outputs().stream().map(sizes::get).toList());
         assertEquals(List.of(64, 128, 256), graph.outputs().stream().map(graph.channels()::get).toList());
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.kdedge.calibration.method.AnomalyMap;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -32,7 +33,7 @@ class StfpmAnomalyMapTest {
         FloatTensor t3 = tap(new float[][] {{0, 2}}, 1);
         FloatTensor s3 = tap(new float[][] {{5, 0}}, 1);
 
-        AnomalyMap map = StfpmAnomalyMap.compute(List.of(t1, t2, t3), List.of(s1, s2, s3), 0, 2);
+        AnomalyMap map = StfpmAnomalyMap.compute(List.of(t1, t2, t3), List.of(s1, s2, s3), 0, Extent.square(2));
 
         float d45 = (float) (2 - Math.sqrt(2));
         assertArrayEquals(new float[] {8, 0, 4 * d45, 0}, map.values(), 1e-5f);

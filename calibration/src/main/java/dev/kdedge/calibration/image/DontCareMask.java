@@ -1,0 +1,86 @@
+package dev.kdedge.calibration.image;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * A product's don't-care region: what the engineer drew over a camera frame (white where nothing may count, such as
+ * a printed label, a serial number, a fixture's edge or the conveyor at the border; black where the part is
+ * inspected), a PNG at the camera's resolution. It is kept as drawn in each version's bundle; the served graph zeroes
+ * the anomaly map there before the image score, heatmaps grey it out and evaluations leave its pixels out. It is
+ * placed by proportion: a frame must have the mask's aspect ratio for the region to land where it was drawn.
+ */
+public final class DontCareMask {
+    public static final String FILE = "dont-care.png";
+    /** How far a frame's aspect ratio (width / height) may be from the mask's, relative to the mask's. */
+    public static final double ASPECT_TOLERANCE = 0.01;
+    private static final byte[] PNG_SIGNATURE = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+    private final Pixels drawn;
+
+    private DontCareMask(Pixels drawn) {
+        this.drawn = drawn;
+    }
+
+    /**
+     * The mask in a PNG file's bytes.
+     *
+     * @throws InvalidImageException where it is not a PNG (JPEG blurs a mask's edges) or cannot be decoded
+     */
+    public static DontCareMask of(byte[] png) throws InvalidImageException {
+        if (png.length < PNG_SIGNATURE.length
+                || !Arrays.equals(Arrays.copyOf(png, PNG_SIGNATURE.length), PNG_SIGNATURE)) {
+            throw new InvalidImageException("a don't-care mask must be a PNG (white: does not count, black: "
+                    + "inspected); JPEG would blur its edges");
+        }
+        // as large as the camera's frames, whatever they are: drawn by the engineer, not sent by a client
+        return new DontCareMask(new ImageDecoder(Long.MAX_VALUE).decode(png));
+    }
+
+    /** The mask in a PNG file; an unusable file is an {@link IOException} that names it. */
+    public static DontCareMask read(Path png) throws IOException {
+        try {
+            return of(Files.readAllBytes(png));
+        } catch (InvalidImageException e) {
+            throw new IOException(png + ": " + e.getMessage(), e);
+        }
+    }
+
+    public int width() {
+        return drawn.width();
+    }
+
+    public int height() {
+        return drawn.height();
+    }
+
+    /** The mask over a {@code width} x {@code height} grid, nearest pixel: true where nothing counts. */
+    public boolean[] at(int width, int height) {
+        return drawn.maskAt(width, height);
+    }
+
+    /** The share of a {@code width} x {@code height} grid the mask leaves out. */
+    public double coveredShare(int width, int height) {
+        boolean[] covered = at(width, height);
+        long count = 0;
+        for (boolean c : covered) {
+            count += c ? 1 : 0;
+        }
+        return (double) count / covered.length;
+    }
+
+    /** Whether a frame of {@code width} x {@code height} has the mask's aspect ratio, within the tolerance. */
+    public boolean fits(int width, int height) {
+        double mask = (double) width() / height();
+        return Math.abs((double) width / height - mask) <= ASPECT_TOLERANCE * mask;
+    }
+
+    /** Why a frame of {@code width} x {@code height} does not fit the mask, to tell whoever sent it. */
+    public String misfit(int width, int height) {
+        return String.format("the product's don't-care mask was drawn on %dx%d frames (aspect %.3f) and this image "
+                + "is %dx%d (aspect %.3f): the region would land elsewhere", width(), height(),
+                (double) width() / height(), width, height, (double) width / height);
+    }
+}
