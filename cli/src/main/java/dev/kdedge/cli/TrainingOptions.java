@@ -38,7 +38,7 @@ final class TrainingOptions {
     Float learningRate;
 
     @Option(names = "--input-size", defaultValue = "256", description = "Model input in pixels: a side (256) or "
-            + "width x height for frames that are not square (512x224; every method's networks need multiples of 32; "
+            + "width x height for frames that are not square (512x224; multiples of 32 suit every method's networks; "
             + "default: ${DEFAULT-VALUE}).")
     Extent inputSize;
 

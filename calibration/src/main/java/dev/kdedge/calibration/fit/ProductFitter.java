@@ -60,6 +60,8 @@ public final class ProductFitter {
     private static final int INT8_CALIBRATION_IMAGES = 32;
     /** Normals the INT8 variant is held to the tolerance on (the first of the held-out ones). */
     private static final int INT8_CHECK_IMAGES = 128;
+    /** The largest share of the model input a don't-care mask may leave out. */
+    private static final double MOST_LEFT_OUT = 0.9;
 
     private final ModelStore store;
     private final InferenceOptions inference;
@@ -337,6 +339,11 @@ public final class ProductFitter {
         if (covered == 1) {
             throw new IllegalArgumentException("the don't-care mask covers the whole image at the model's input ("
                     + size + " px): nothing would be inspected");
+        }
+        if (covered > MOST_LEFT_OUT) {
+            throw new IllegalArgumentException(String.format("the don't-care mask leaves out %.1f%% of the model's "
+                    + "input (%s px); at most %.0f%% may be left out: the fit paints its synthetic defects on what is "
+                    + "inspected, and finds no room for them", 100 * covered, size, 100 * MOST_LEFT_OUT));
         }
         if (covered == 0) {
             throw new IllegalArgumentException("the don't-care mask marks no pixel at the model's input (" + size

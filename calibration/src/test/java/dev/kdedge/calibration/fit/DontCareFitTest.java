@@ -127,6 +127,8 @@ class DontCareFitTest {
         assertRefused(request("all", "stfpm").withDontCare(mask(256, 128, 0, 0, 256, 128)),
                 "the don't-care mask covers the whole image at the model's input (128x64 px): nothing would be "
                         + "inspected");
+        assertRefused(request("most", "stfpm").withDontCare(mask(256, 128, 0, 0, 240, 128)),
+                "the don't-care mask leaves out 93.8% of the model's input (128x64 px); at most 90% may be left out");
         assertRefused(request("none", "stfpm").withDontCare(mask(256, 128, 0, 0, 0, 0)),
                 "the don't-care mask marks no pixel at the model's input (128x64 px): white marks what does not "
                         + "count, black what is inspected");
