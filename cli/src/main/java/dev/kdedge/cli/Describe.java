@@ -17,6 +17,10 @@ final class Describe {
                 m.training().lossPerEpoch().get(m.training().lossPerEpoch().size() - 1),
                 m.training().parityMaxAbsDifference(), m.threshold().calibration().threshold(), m.threshold().images(),
                 m.threshold().source(), active ? ", active" : ", not active", bundle.directory());
+        if (m.preprocessing().tiling() != null) {
+            System.out.printf("  tiled: %d tiles of %s px over the %s px working image%n",
+                    m.preprocessing().layout().count(), m.preprocessing().networkInput(), m.preprocessing().size());
+        }
         if (m.dontCare() != null) {
             System.out.printf("  don't-care region: %.1f%% of the %s px model input, drawn on %dx%d frames (%s)%n",
                     100 * m.dontCare().coveredShare(), m.preprocessing().size(), m.dontCare().width(),

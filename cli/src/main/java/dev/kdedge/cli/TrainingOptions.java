@@ -2,6 +2,8 @@ package dev.kdedge.cli;
 
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.fit.FitRequest;
+import dev.kdedge.calibration.image.Preprocessing;
+import dev.kdedge.calibration.image.Tiling;
 import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.TrainingRecipe;
 import dev.kdedge.calibration.tensor.Extent;
@@ -39,8 +41,19 @@ final class TrainingOptions {
 
     @Option(names = "--input-size", defaultValue = "256", description = "Model input in pixels: a side (256) or "
             + "width x height for frames that are not square (512x224; multiples of 32 suit every method's networks; "
-            + "default: ${DEFAULT-VALUE}).")
+            + "default: ${DEFAULT-VALUE}). With --tile, the working size each image is resized to before it is cut "
+            + "into tiles (up to 1024 a side).")
     Extent inputSize;
+
+    @Option(names = "--tile", paramLabel = "SIZE", description = "Fit and serve the product in tiles of this size (a "
+            + "side or width x height): the networks see tiles of the --input-size image rather than the image "
+            + "squeezed, and their maps are stitched back into one. For small defects on large frames.")
+    Extent tile;
+
+    @Option(names = "--tile-overlap", paramLabel = "PX", description = "With --tile: the pixels neighbouring tiles "
+            + "share at least, over which their maps are blended (default: 32, or half the shorter side of smaller "
+            + "tiles; 0 lets tiles meet unblended).")
+    Integer tileOverlap;
 
     @Option(names = "--dont-care", paramLabel = "PNG", description = "The product's don't-care region: a PNG drawn "
             + "on a camera frame, white where nothing may count (a label, a serial number, the conveyor), black where "
@@ -105,7 +118,12 @@ final class TrainingOptions {
         ThresholdPolicy policy = targetSyntheticRecall != null
                 ? ThresholdPolicy.targetSyntheticRecall(targetSyntheticRecall)
                 : ThresholdPolicy.targetFalseRejectRate(targetFalseRejectRate);
-        return FitRequest.fromScratch(product, teacher, images, m, m.preprocessing(inputSize), settings,
+        if (tile == null && tileOverlap != null) {
+            throw new IllegalArgumentException("--tile-overlap applies with --tile");
+        }
+        Preprocessing preprocessing = m.preprocessing(inputSize).tiled(tile == null ? null
+                : tileOverlap == null ? Tiling.withDefaultOverlap(tile) : new Tiling(tile, tileOverlap));
+        return FitRequest.fromScratch(product, teacher, images, m, preprocessing, settings,
                 holdoutFraction, reviewSyntheticRecall != null ? policy.withReviewBand(reviewSyntheticRecall) : policy,
                 !noActivate).withDontCare(dontCare);
     }

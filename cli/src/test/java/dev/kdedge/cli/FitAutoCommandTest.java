@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kdedge.calibration.dataset.ImageFolders;
 import dev.kdedge.calibration.demo.DemoFixture;
+import dev.kdedge.calibration.image.Tiling;
 import dev.kdedge.calibration.method.Methods;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
@@ -133,7 +134,23 @@ class FitAutoCommandTest {
         assertEquals(1, unevenSides.exitCode());
         assertTrue(unevenSides.err().contains("at an input size of 96x72 px the rd4ad student's feature maps would be"),
                 unevenSides.err());
+        CliRun largerTiles = fit("--store", store.toString(), "--tile", "128x64");
+        assertEquals(1, largerTiles.exitCode());
+        assertTrue(largerTiles.err().contains("tiles of 128x64 px do not fit in the working image of 96x64 px"),
+                largerTiles.err());
         assertFalse(Files.exists(store.resolve("products").resolve("tiles")), "nothing was fitted");
+    }
+
+    @Test
+    void aProductFittedInTilesKeepsThemInItsBundle() throws Exception {
+        Path store = dir.resolve("store");
+        CliRun fit = CliRun.of(List.of("fit", "--store", store.toString(), "--product", "tiles", "--data",
+                DemoFixture.work().resolve("normal").toString(), "--teacher", teacher().toString(), "--method",
+                "stfpm", "--epochs", "1", "--input-size", INPUT_SIZE, "--tile", "64", "--tile-overlap", "16"));
+        assertEquals(0, fit.exitCode(), fit.err());
+        assertTrue(fit.out().contains("tiled: 2 tiles of 64 px over the 96x64 px working image"), fit.out());
+        assertEquals(new Tiling(64, 64, 16), new ModelStore(store).activeBundle("tiles").manifest().preprocessing()
+                .tiling());
     }
 
     private static CliRun fit(String... options) throws Exception {

@@ -162,7 +162,8 @@ public final class NodeServer implements AutoCloseable {
                 TimeUnit.MILLISECONDS), config.scoring.maxImagePixels,
                 ScoringPipeline.workerPool(config.scoring.workerThreads, config.scoring.maxQueuedRequests),
                 new LargeImageLane(config.scoring.largeImagePixels, config.scoring.largeImageThreads,
-                        config.scoring.maxQueuedLargeImages), config.scoring.maxQueuedPerClient);
+                        config.scoring.maxQueuedLargeImages), config.scoring.maxQueuedPerClient,
+                config.journal.enabled && config.journal.images.enabled);
         Path journalFile = config.journal.path.isEmpty() ? store.root().resolve("journal/results.db")
                 : Path.of(config.journal.path);
         Optional<ResultJournal> journal = config.journal.enabled ? Optional.of(ResultJournal.open(

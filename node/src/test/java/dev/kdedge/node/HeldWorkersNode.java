@@ -58,8 +58,8 @@ final class HeldWorkersNode implements AutoCloseable {
         workers = ScoringPipeline.workerPool(workerThreads, maxQueuedRequests);
         engines = new EngineCache(new ModelStore(store), InferenceOptions.cpu(1), ProductPrecisions.FP32, 1 << 30,
                 loader != null ? loader : loads, EngineCache.ServingReports.NONE);
-        pipeline = new ScoringPipeline(engines, new InferenceBatcher(1, 1, 0, TimeUnit.MILLISECONDS), 1 << 22, workers, new LargeImageLane(1 << 22, 1, 1),
-                maxQueuedPerClient);
+        pipeline = new ScoringPipeline(engines, new InferenceBatcher(1, 1, 0, TimeUnit.MILLISECONDS), 1 << 22, workers,
+                new LargeImageLane(1 << 22, 1, 1), maxQueuedPerClient, false);
         GrpcServer grpc = GrpcServer.server(vertx);
         grpc.addService(new InspectionEndpoint(vertx, new Inspections(pipeline, Optional.empty(), Optional.empty(),
                 Optional.empty(), StationRecipes.NONE, Optional.empty()), 4, 4 << 20,

@@ -23,6 +23,7 @@ import dev.kdedge.calibration.evaluation.BundleMaps;
 import dev.kdedge.calibration.fit.FitProgress;
 import dev.kdedge.calibration.fit.FitRequest;
 import dev.kdedge.calibration.fit.ProductFitter;
+import dev.kdedge.calibration.image.Tiling;
 import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.Methods;
 import dev.kdedge.calibration.precision.Precision;
@@ -42,13 +43,15 @@ import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every registered method served by a real node, the way its users run it: a product fitted with the method is
  * scored over gRPC in all three RPC shapes exactly as offline, fine-tuned through the Models service, promoted and
  * rolled back. No method-specific code is involved on the node's side. The product's frames are twice as wide as
- * tall, and so is its model input: nothing square is assumed anywhere.
+ * tall, and so is its model input: nothing square is assumed anywhere. One more product is fitted in two overlapping
+ * tiles: the node serves and fine-tunes it from its bundle alone, its heatmap the whole working image.
  */
 class MethodsOnTheNodeTest {
     private static final int TILE = 64;
@@ -57,13 +60,17 @@ class MethodsOnTheNodeTest {
     @TempDir
     Path dir;
 
-    static List<String> methods() {
-        return Methods.names();
+    /** Every method seeing the image whole, and STFPM in two 80 x 64 tiles sharing 32 px. */
+    static List<Arguments> methods() {
+        List<Arguments> methods = new ArrayList<>(Methods.names().stream().map(name -> Arguments.of(name, null))
+                .toList());
+        methods.add(Arguments.of("stfpm", new Tiling(80, 64, 32)));
+        return methods;
     }
 
-    @ParameterizedTest(name = "{0}")
+    @ParameterizedTest(name = "{0}, tiles {1}")
     @MethodSource("methods")
-    void servedFineTunedPromotedAndRolledBack(String name) throws Exception {
+    void servedFineTunedPromotedAndRolledBack(String name, Tiling tiling) throws Exception {
         DistillationMethod method = Methods.named(name);
         Path teacher = dir.resolve("teacher.onnx");
         ToyTeacher.write(teacher, 16, 3);
@@ -80,7 +87,7 @@ class MethodsOnTheNodeTest {
                 defect.toFile());
         ModelStore store = new ModelStore(dir.resolve("store"));
         ProductBundle bundle = new ProductFitter(store, InferenceOptions.cpu(1)).fit(FitRequest.fromScratch("tiny",
-                teacher, normals, method, method.preprocessing(INPUT),
+                teacher, normals, method, method.preprocessing(INPUT).tiled(tiling),
                 new TrainingSettings(method.recipe().withBatchSize(4), 2, 1), 0.2, ThresholdPolicy.DEFAULT, true),
                 FitProgress.NONE);
         double offline;
@@ -128,6 +135,8 @@ class MethodsOnTheNodeTest {
             List<JobEvent> events = ModelsApiTest.watch(node, job.getJobId(), e -> {});
             JobEvent last = events.get(events.size() - 1);
             assertEquals(2, last.getDone().getVersion(), events.toString());
+            assertEquals(bundle.manifest().preprocessing(), store.bundle("tiny", 2).manifest().preprocessing(),
+                    "the fine-tune keeps the product's preprocessing, tiles included");
 
             assertEquals(2, models.promote(PromoteRequest.newBuilder().setProduct("tiny").setVersion(2).build())
                     .getActiveVersion());

@@ -61,8 +61,8 @@ public record FitRequest(String product, Path teacherOnnx, List<Path> images, Di
     /** The same fit with another method, as one of {@link MethodChooser}'s candidates: never activated. */
     FitRequest candidate(DistillationMethod candidate, TrainingSettings shortTraining) {
         return new FitRequest(product, teacherOnnx, images, candidate,
-                candidate.preprocessing(preprocessing.size()), shortTraining, holdoutFraction, thresholdPolicy, false,
-                null, defectImages, null, dontCare);
+                candidate.preprocessing(preprocessing.size()).tiled(preprocessing.tiling()), shortTraining,
+                holdoutFraction, thresholdPolicy, false, null, defectImages, null, dontCare);
     }
 
     /** The same fit, recording how its method was chosen. */

@@ -18,13 +18,27 @@ final class HeapBudget {
     private HeapBudget() {}
 
     /**
-     * Heap for a fit: per training image its model input and teacher features, the other images (held out, labeled
-     * defects) as model inputs, and two batches in flight while one is copied to the training engine.
+     * Heap for a fit whose networks see each image whole: per training image its model input and teacher features,
+     * the other images (held out, labeled defects) as model inputs, and two batches in flight while one is copied to
+     * the training engine.
      */
     static long required(int trainImages, int otherImages, int batchSize, long inputBytes, long featureBytes) {
-        long perTrainImage = inputBytes + featureBytes;
-        return BASE_BYTES + trainImages * perTrainImage + otherImages * inputBytes
-                + 2L * Math.min(batchSize, trainImages) * perTrainImage;
+        return required(trainImages, otherImages, batchSize, inputBytes, 1, 0, featureBytes);
+    }
+
+    /**
+     * Heap for a fit whose networks see each image in {@code tiles} tiles: per training image the image, its tiles
+     * and their teacher features, the other images as images, and two batches of tiles in flight.
+     *
+     * @param tileBytes one tile's bytes; 0 where the networks see the image whole (one tile, the image itself)
+     * @param featureBytes the teacher's features of one tile
+     */
+    static long required(int trainImages, int otherImages, int batchSize, long imageBytes, int tiles, long tileBytes,
+            long featureBytes) {
+        long perTrainImage = imageBytes + tiles * (tileBytes + featureBytes);
+        long perSample = (tileBytes == 0 ? imageBytes : tileBytes) + featureBytes;
+        return BASE_BYTES + trainImages * perTrainImage + otherImages * imageBytes
+                + 2L * Math.min(batchSize, (long) trainImages * tiles) * perSample;
     }
 
     /** Refuses, naming the sizes and what to change, when {@code bytes} more would not fit in this JVM's heap. */

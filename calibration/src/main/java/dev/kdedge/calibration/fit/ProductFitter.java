@@ -6,6 +6,7 @@ import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.image.DontCareMask;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.image.Pixels;
+import dev.kdedge.calibration.image.TileLayout;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.method.MapTolerance;
 import dev.kdedge.calibration.metrics.F1Threshold;
@@ -68,12 +69,12 @@ public final class ProductFitter {
     private final double parityBound;
 
     public ProductFitter(ModelStore store, InferenceOptions inference) {
-        this(store, inference, StudentExport.MAX_ABS_DIFFERENCE);
+        this(store, inference, StudentExport.PARITY_BOUND);
     }
 
     /**
      * @param parityBound the largest difference between the trained and the exported student that is published;
-     *     products use {@link StudentExport#MAX_ABS_DIFFERENCE}, tests a bound no engine meets
+     *     products use {@link StudentExport#PARITY_BOUND}, tests a bound no engine meets
      */
     public ProductFitter(ModelStore store, InferenceOptions inference, double parityBound) {
         this.store = store;
@@ -105,15 +106,17 @@ public final class ProductFitter {
         String teacherSha = store.installTeacher(request.teacherOnnx());
         try (OnnxNetwork teacher = OnnxNetwork.load(store.teacherFile(teacherSha), inference)) {
             Extent size = request.preprocessing().size();
+            TileLayout layout = request.preprocessing().layout();
             FloatTensor blank = request.preprocessing().blankInput();
             List<FloatTensor> taps = teacher.run(blank);
             List<Integer> teacherChannels = taps.stream().map(FloatTensor::channels).toList();
             NetworkGraph studentGraph = request.method().studentGraph(teacherChannels);
-            requireMatchingTaps(request.method().name(), studentGraph, taps, size);
+            requireMatchingTaps(request.method().name(), studentGraph, taps, layout);
             long featureBytes = Float.BYTES * taps.stream().mapToLong(tap -> tap.data().length).sum();
             int otherImages = holdout + request.defectImages().size();
             HeapBudget.require(HeapBudget.required(trainFiles.size(), otherImages,
-                    request.training().recipe().batchSize(), Float.BYTES * blank.data().length, featureBytes),
+                    request.training().recipe().batchSize(), Float.BYTES * 3L * size.area(), layout.count(),
+                    layout.isWhole() ? 0 : Float.BYTES * (long) blank.data().length, featureBytes),
                     String.format("fitting %d images at %s px", trainFiles.size() + otherImages, size));
 
             progress.stage("loading images");
@@ -124,13 +127,15 @@ public final class ProductFitter {
             String dataDigest = Digests.sha256OfContents(trainFiles);
             Map<String, OnnxWeights.Tensor> initialWeights = request.parent() == null ? null
                     : OnnxWeights.read(request.parent().studentFile());
+            // a tiled product's student learns from its normals' tiles, as many as the images times the tiles
+            List<FloatTensor> trainTiles = layout.cutAll(trainImages);
             progress.stage("training");
             try (TrainedStudent student = new StudentTrainer(request.method(), request.training())
-                    .train(studentGraph, initialWeights, teacher, trainImages, progress)) {
+                    .train(studentGraph, initialWeights, teacher, trainTiles, progress)) {
                 progress.stage("exporting");
                 List<FloatTensor> paritySamples = trainImages.subList(0, Math.min(PARITY_SAMPLES, trainImages.size()));
-                List<List<FloatTensor>> parityInputs = paritySamples.stream()
-                        .map(image -> request.method().studentInput().of(image, teacher.run(image))).toList();
+                List<List<FloatTensor>> parityInputs = parityTiles(paritySamples, layout).stream()
+                        .map(tile -> request.method().studentInput().of(tile, teacher.run(tile))).toList();
                 ProductBundle bundle = store.writeVersion(request.product(), (dir, version) -> {
                     Path studentFile = dir.resolve(STUDENT_FILE);
                     double parity = StudentExport.exportVerified(student, parityInputs, studentFile, parityBound);
@@ -144,7 +149,7 @@ public final class ProductFitter {
                                 dontCare.height(), dontCare.coveredShare(size.width(), size.height()));
                     }
                     Files.write(servedFile, ServedGraph.compose(store.teacherFile(teacherSha), teacherChannels,
-                            studentFile, request.method(), size, dontCare).toByteArray());
+                            studentFile, request.method(), layout, dontCare).toByteArray());
                     progress.stage("validating");
                     String calibrationSource = holdout > 0 ? "held-out-normals" : "training-images";
                     MapParity mapParity;
@@ -152,7 +157,7 @@ public final class ProductFitter {
                     Manifest.Threshold threshold;
                     try (OnnxNetwork served = OnnxNetwork.load(servedFile, inference)) {
                         mapParity = ServedGraph.difference(served, teacher, studentFile, teacherChannels,
-                                request.method(), paritySamples, dontCare, inference);
+                                request.method(), paritySamples, layout, dontCare, inference);
                         MapTolerance tolerance = request.method().mapTolerance(parityBound);
                         if (!mapParity.within(parityBound, tolerance)) {
                             throw new ExportParityException(String.format("the served graph's outputs differ from "
@@ -228,17 +233,28 @@ public final class ProductFitter {
         return variants;
     }
 
+    /** One tile of each image, from places across the layout: what the exported student is checked on. */
+    private static List<FloatTensor> parityTiles(List<FloatTensor> images, TileLayout layout) {
+        List<FloatTensor> tiles = new ArrayList<>(images.size());
+        for (int i = 0; i < images.size(); i++) {
+            tiles.add(layout.cut(images.get(i)).get(i * layout.count() / images.size()));
+        }
+        return tiles;
+    }
+
     /**
-     * Refuses, before any training, an input size at which the student's taps would not have the teacher's sizes
-     * (strides and pools round odd sides differently in the two networks).
+     * Refuses, before any training, a network input (the image, or its tiles) at which the student's taps would not
+     * have the teacher's sizes (strides and pools round odd sides differently in the two networks).
      */
     private static void requireMatchingTaps(String method, NetworkGraph studentGraph, List<FloatTensor> teacherTaps,
-            Extent size) {
+            TileLayout layout) {
+        Extent size = layout.tile();
         Map<String, Extent> sizes = studentGraph.spatialSizes(size);
         List<Extent> studentSizes = studentGraph.outputs().stream().map(sizes::get).toList();
         List<Extent> teacherSizes = teacherTaps.stream().map(FloatTensor::spatialSize).toList();
         if (!studentSizes.equals(teacherSizes)) {
-            throw new IllegalArgumentException(String.format("at an input size of %s px the %s student's feature "
+            throw new IllegalArgumentException(String.format("at " + (layout.isWhole() ? "an input" : "a tile")
+                    + " size of %s px the %s student's feature "
                     + "maps would be %s pixels (width x height) and the teacher's are %s: choose sides both divide "
                     + "evenly (multiples of 32 always are)", size, method, widthByHeight(studentSizes),
                     widthByHeight(teacherSizes)));

@@ -1,6 +1,7 @@
 package dev.kdedge.calibration.image;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.tensor.FloatTensor;
@@ -10,10 +11,11 @@ import java.util.List;
  * How an image becomes the model's input; stored in every bundle so serving repeats exactly what fitting did.
  * Gray images are replicated to the model's three channels; the image is resized to {@code width} x {@code height}
  * with Pillow's bilinear filter (a frame of another aspect is stretched to it) and normalized with {@code mean} and
- * {@code std} after scaling to 0..1.
+ * {@code std} after scaling to 0..1. With a {@code tiling}, that image is the working image its networks see in tiles
+ * ({@link TileLayout}); without one (null), the networks see it whole.
  */
 public record Preprocessing(int width, int height, String resize, List<Double> mean, List<Double> std,
-        String channels) {
+        String channels, @JsonInclude(JsonInclude.Include.NON_NULL) Tiling tiling) {
     public static final String RESIZE_BILINEAR = "bilinear-pillow";
     public static final String GRAY_TO_RGB = "gray-replicated-to-rgb";
     public static final List<Double> IMAGENET_MEAN = List.of(0.485, 0.456, 0.406);
@@ -37,6 +39,9 @@ public record Preprocessing(int width, int height, String resize, List<Double> m
         }
         mean = List.copyOf(mean);
         std = List.copyOf(std);
+        if (tiling != null) {
+            tiling.layout(new Extent(width, height));
+        }
     }
 
     /** As a manifest holds it; one written before inputs could be other than square has a {@code size} alone. */
@@ -44,7 +49,7 @@ public record Preprocessing(int width, int height, String resize, List<Double> m
     static Preprocessing fromJson(@JsonProperty("width") Integer width, @JsonProperty("height") Integer height,
             @JsonProperty("size") Integer size, @JsonProperty("resize") String resize,
             @JsonProperty("mean") List<Double> mean, @JsonProperty("std") List<Double> std,
-            @JsonProperty("channels") String channels) {
+            @JsonProperty("channels") String channels, @JsonProperty("tiling") Tiling tiling) {
         if (width == null || height == null) {
             if (size == null) {
                 throw new IllegalArgumentException("preprocessing needs width and height");
@@ -52,28 +57,44 @@ public record Preprocessing(int width, int height, String resize, List<Double> m
             width = size;
             height = size;
         }
-        return new Preprocessing(width, height, resize, mean, std, channels);
+        return new Preprocessing(width, height, resize, mean, std, channels, tiling);
     }
 
     public static Preprocessing imagenet(Extent size) {
         return new Preprocessing(size.width(), size.height(), RESIZE_BILINEAR, IMAGENET_MEAN, IMAGENET_STD,
-                GRAY_TO_RGB);
+                GRAY_TO_RGB, null);
     }
 
     /** Pixel values scaled to 0..1 and not normalized further, as MKD's official code feeds its networks. */
     public static Preprocessing unitRange(Extent size) {
         return new Preprocessing(size.width(), size.height(), RESIZE_BILINEAR, List.of(0.0, 0.0, 0.0),
-                List.of(1.0, 1.0, 1.0), GRAY_TO_RGB);
+                List.of(1.0, 1.0, 1.0), GRAY_TO_RGB, null);
     }
 
-    /** The model input's width and height. */
+    /** This preprocessing with the working image cut into tiles as {@code tiling} says (null: seen whole). */
+    public Preprocessing tiled(Tiling tiling) {
+        return new Preprocessing(width, height, resize, mean, std, channels, tiling);
+    }
+
+    /** The width and height of the image {@link #apply} returns, which the served graph takes and maps. */
     public Extent size() {
         return new Extent(width, height);
     }
 
-    /** A model input of zeros (the mean image once normalized): what a fit probes its teacher's taps with. */
+    /** The networks' input: a tile, or the whole image where the product is not tiled. */
+    public Extent networkInput() {
+        return layout().tile();
+    }
+
+    /** How the image is cut for the networks and their maps stitched back. */
+    public TileLayout layout() {
+        return tiling == null ? TileLayout.whole(size()) : tiling.layout(size());
+    }
+
+    /** A network input of zeros (the mean image once normalized): what a fit probes its teacher's taps with. */
     public FloatTensor blankInput() {
-        return new FloatTensor(1, 3, height, width, new float[3 * width * height]);
+        Extent input = networkInput();
+        return new FloatTensor(1, 3, input.height(), input.width(), new float[3 * input.area()]);
     }
 
     /** The model input for one image: a [1, 3, height, width] tensor. */

@@ -129,6 +129,35 @@ public final class OnnxOps {
         return node("Reshape", x, longs(shape));
     }
 
+    /** {@code x} from {@code starts} to {@code ends} (exclusive) along {@code axes}, whole along the others. */
+    public String slice(String x, long[] axes, long[] starts, long[] ends) {
+        String out = fresh();
+        graph.addNode(NodeProto.newBuilder().setOpType("Slice").setName(out).addInput(x).addInput(longs(starts))
+                .addInput(longs(ends)).addInput(longs(axes)).addOutput(out));
+        return out;
+    }
+
+    /** The values joined along {@code axis}. */
+    public String concat(long axis, List<String> values) {
+        String out = fresh();
+        graph.addNode(NodeProto.newBuilder().setOpType("Concat").setName(out).addAllInput(values).addOutput(out)
+                .addAttribute(AttributeProto.newBuilder().setName("axis").setType(AttributeProto.AttributeType.INT)
+                        .setI(axis)));
+        return out;
+    }
+
+    /** {@code x} with zeros added: {@code pads} holds the count before each axis, then after each (ONNX's order). */
+    public String padWithZeros(String x, long... pads) {
+        return node("Pad", x, longs(pads));
+    }
+
+    /** The element-wise sum of the values, added in their order. */
+    public String sum(List<String> values) {
+        String out = fresh();
+        graph.addNode(NodeProto.newBuilder().setOpType("Sum").setName(out).addAllInput(values).addOutput(out));
+        return out;
+    }
+
     /** The {@code k} largest values along the last axis, largest first. */
     public String topK(String x, long k) {
         String out = fresh();

@@ -64,10 +64,8 @@ public final class HeatmapImages {
     }
 
     /**
-     * The input's red, green and blue planes at {@code width} x {@code height}, 0..255. Shrinking (a camera frame under
-     * its heat map), each pixel is the mean of the frame's pixels in its cell, read from the decoded bytes once: the
-     * evidence of a rejected part is drawn on the request path, where Pillow's filter over float planes of each color
-     * took about 60 ms of a 12 MP frame. Growing, Pillow's bilinear resize.
+     * The input's red, green and blue planes at {@code width} x {@code height}, 0..255: Pillow's bilinear resize where
+     * the input is smaller, else its pixels as {@link #shrunk} leaves them (the mean of each cell).
      */
     static float[][] backdrop(Pixels input, int width, int height) {
         int colors = input.channels() == 1 ? 1 : 3;
@@ -77,43 +75,60 @@ public final class HeatmapImages {
                 planes[c] = Resampling.resizeImage(input.plane(c), input.width(), input.height(), width, height);
             }
         } else {
-            long[] sources = input.channelSources();
-            int[] cellStart = new int[width + 1];
-            for (int x = 0; x <= width; x++) {
-                cellStart[x] = (int) ((long) x * input.width() / width);
-            }
+            Pixels cells = shrunk(input, width, height);
             for (int c = 0; c < colors; c++) {
-                planes[c] = new float[width * height];
-            }
-            long[] sums = new long[colors * width];
-            byte[] data = input.data();
-            for (int y = 0; y < height; y++) {
-                int top = (int) ((long) y * input.height() / height);
-                int bottom = (int) ((long) (y + 1) * input.height() / height);
-                Arrays.fill(sums, 0);
-                for (int sy = top; sy < bottom; sy++) {
-                    int row = sy * input.width() * input.channels();
-                    for (int x = 0; x < width; x++) {
-                        for (int sx = cellStart[x]; sx < cellStart[x + 1]; sx++) {
-                            int p = row + sx * input.channels();
-                            for (int c = 0; c < colors; c++) {
-                                sums[colors * x + c] += data[p + (int) sources[c]] & 0xff;
-                            }
-                        }
-                    }
-                }
-                for (int x = 0; x < width; x++) {
-                    float cell = (float) (cellStart[x + 1] - cellStart[x]) * (bottom - top);
-                    for (int c = 0; c < colors; c++) {
-                        planes[c][y * width + x] = sums[colors * x + c] / cell;
-                    }
-                }
+                planes[c] = cells.plane(c);
             }
         }
         for (int c = colors; c < 3; c++) {
             planes[c] = planes[0];
         }
         return planes;
+    }
+
+    /**
+     * A camera frame shrunk to {@code width} x {@code height} for a heat map to lie over: each pixel the rounded mean
+     * of the frame's pixels in its cell, read from the decoded bytes once (Pillow's filter over float planes of each
+     * color took about 60 ms of a 12 MP frame), in RGB order. The frame itself where it is not larger on both axes
+     * (an overlay then resizes it).
+     */
+    public static Pixels shrunk(Pixels input, int width, int height) {
+        if (width > input.width() || height > input.height()
+                || width == input.width() && height == input.height()) {
+            return input;
+        }
+        int colors = input.channels() == 1 ? 1 : 3;
+        long[] sources = input.channelSources();
+        int[] cellStart = new int[width + 1];
+        for (int x = 0; x <= width; x++) {
+            cellStart[x] = (int) ((long) x * input.width() / width);
+        }
+        byte[] cells = new byte[colors * width * height];
+        long[] sums = new long[colors * width];
+        byte[] data = input.data();
+        for (int y = 0; y < height; y++) {
+            int top = (int) ((long) y * input.height() / height);
+            int bottom = (int) ((long) (y + 1) * input.height() / height);
+            Arrays.fill(sums, 0);
+            for (int sy = top; sy < bottom; sy++) {
+                int row = sy * input.width() * input.channels();
+                for (int x = 0; x < width; x++) {
+                    for (int sx = cellStart[x]; sx < cellStart[x + 1]; sx++) {
+                        int p = row + sx * input.channels();
+                        for (int c = 0; c < colors; c++) {
+                            sums[colors * x + c] += data[p + (int) sources[c]] & 0xff;
+                        }
+                    }
+                }
+            }
+            for (int x = 0; x < width; x++) {
+                long cell = (long) (cellStart[x + 1] - cellStart[x]) * (bottom - top);
+                for (int c = 0; c < colors; c++) {
+                    cells[colors * (y * width + x) + c] = (byte) ((sums[colors * x + c] + cell / 2) / cell);
+                }
+            }
+        }
+        return new Pixels(width, height, colors, cells);
     }
 
     public static byte[] png(BufferedImage image) {

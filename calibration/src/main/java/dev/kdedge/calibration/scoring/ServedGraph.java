@@ -6,6 +6,7 @@ import dev.kdedge.calibration.engine.ExecutionProvider;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
 import dev.kdedge.calibration.image.DontCareMask;
+import dev.kdedge.calibration.image.TileLayout;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.Methods;
@@ -36,6 +37,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,8 +51,10 @@ import java.util.function.UnaryOperator;
  * [N, 3, H, W]; outputs {@value #MAP} [N, 1, H, W] and {@value #SCORE} [N, 1, 1, 1]. The node serves it behind {@link
  * FrameInput}'s front ({@link #loadTakingFrames}), which takes the decoded frame at its own size and preprocesses it in
  * the graph. One session runs the whole computation, so nothing per pixel runs in Java on the request path but
- * decoding, and a GPU engine can fuse it end to end. The
- * teacher is part of each product's graph rather than a session shared between products: see ARCHITECTURE.md.
+ * decoding, and a GPU engine can fuse it end to end. A tiled product's graph cuts the image into its tiles before
+ * the networks and stitches their maps after ({@link ServedTiles}), so its input and outputs are the whole image's
+ * all the same. The teacher is part of each product's graph rather than a session shared between products: see
+ * ARCHITECTURE.md.
  */
 public final class ServedGraph {
     public static final String FILE = "served.onnx";
@@ -65,20 +69,21 @@ public final class ServedGraph {
     private ServedGraph() {}
 
     /**
-     * The served graph of a product version's teacher and exported student, for images of {@code inputSize}.
+     * The served graph of a product version's teacher and exported student, for images cut into tiles as {@code
+     * layout} says (whole, where the product is not tiled).
      *
      * @param teacherChannels the channels of the teacher's taps (its outputs, in order), which define the student
      * @param dontCare the product's don't-care region, taken out of the map and the score; null where every pixel
      *     counts
      */
     public static ModelProto compose(Path teacherFile, List<Integer> teacherChannels, Path studentFile,
-            DistillationMethod method, Extent inputSize, DontCareMask dontCare) throws IOException {
+            DistillationMethod method, TileLayout layout, DontCareMask dontCare) throws IOException {
         ModelProto teacher = parse(teacherFile);
         NetworkGraph studentGraph = method.studentGraph(teacherChannels);
-        Map<String, Extent> sizes = studentGraph.spatialSizes(inputSize);
+        Map<String, Extent> sizes = studentGraph.spatialSizes(layout.tile());
         return compose(teacher, teacher.getGraph().getOutputList().stream().map(ValueInfoProto::getName).toList(),
                 parse(studentFile), studentGraph, studentGraph.outputs().stream().map(sizes::get).toList(), method,
-                inputSize, dontCare);
+                layout, dontCare);
     }
 
     /**
@@ -154,18 +159,19 @@ public final class ServedGraph {
         Manifest manifest = bundle.manifest();
         DistillationMethod method = Methods.named(manifest.method(), manifest.anomalyMap());
         return compose(bundle.teacherFile(), manifest.teacher().channels(), bundle.studentFile(), method,
-                manifest.preprocessing().size(), null);
+                manifest.preprocessing().layout(), null);
     }
 
     /**
      * The differences between the served graph's anomaly maps and scores and the method's Java reference
      * computed from the teacher's and the exported student's features (and, for a method that localizes by gradients,
-     * PyTorch autograd through the exported student's weights), over {@code images} ([1, 3, H, W] each); with a
-     * don't-care region (null: none) taken out of the reference as the served graph takes it out.
+     * PyTorch autograd through the exported student's weights), over {@code images} ([1, 3, H, W] each), tile by tile
+     * and stitched as {@code layout} says; with a don't-care region (null: none) taken out of the reference as the
+     * served graph takes it out.
      */
     public static MapParity difference(OnnxNetwork served, OnnxNetwork teacher, Path studentFile,
-            List<Integer> teacherChannels, DistillationMethod method, List<FloatTensor> images, DontCareMask dontCare,
-            InferenceOptions options) throws IOException {
+            List<Integer> teacherChannels, DistillationMethod method, List<FloatTensor> images, TileLayout layout,
+            DontCareMask dontCare, InferenceOptions options) throws IOException {
         NetworkGraph studentGraph = method.studentGraph(teacherChannels);
         AutogradBackprop[] backprop = new AutogradBackprop[1];
         double scoreMax = 0;
@@ -174,20 +180,24 @@ public final class ServedGraph {
         long mapValues = 0;
         try (OnnxNetwork student = OnnxNetwork.load(studentFile, options)) {
             for (FloatTensor image : images) {
-                List<FloatTensor> teacherTaps = teacher.run(image);
-                List<FloatTensor> studentTaps = student.run(method.studentInput().of(image, teacherTaps));
-                StudentGradient gradient = (loss, guided) -> {
-                    if (backprop[0] == null) {
-                        try {
-                            backprop[0] = new AutogradBackprop(studentGraph, OnnxWeights.read(studentFile),
-                                    image.spatialSize());
-                        } catch (IOException e) {
-                            throw new UncheckedIOException(e);
+                List<AnomalyMap> tileMaps = new ArrayList<>(layout.count());
+                for (FloatTensor tile : layout.cut(image)) {
+                    List<FloatTensor> teacherTaps = teacher.run(tile);
+                    List<FloatTensor> studentTaps = student.run(method.studentInput().of(tile, teacherTaps));
+                    StudentGradient gradient = (loss, guided) -> {
+                        if (backprop[0] == null) {
+                            try {
+                                backprop[0] = new AutogradBackprop(studentGraph, OnnxWeights.read(studentFile),
+                                        tile.spatialSize());
+                            } catch (IOException e) {
+                                throw new UncheckedIOException(e);
+                            }
                         }
-                    }
-                    return backprop[0].inputGradient(image, teacherTaps, loss, guided);
-                };
-                AnomalyMap reference = method.anomalyMap(teacherTaps, studentTaps, 0, image.spatialSize(), gradient);
+                        return backprop[0].inputGradient(tile, teacherTaps, loss, guided);
+                    };
+                    tileMaps.add(method.anomalyMap(teacherTaps, studentTaps, 0, tile.spatialSize(), gradient));
+                }
+                AnomalyMap reference = stitched(tileMaps, layout, method.scoresByMapMaximum());
                 if (dontCare != null) {
                     reference = reference.without(dontCare.at(image.width(), image.height()));
                 }
@@ -212,6 +222,22 @@ public final class ServedGraph {
         return new MapParity(scoreMax, mapMax, mapSum / mapValues);
     }
 
+    /** The image's reference map from its tiles' as {@link ServedTiles#stitch} computes it. */
+    private static AnomalyMap stitched(List<AnomalyMap> tiles, TileLayout layout, boolean scoresByMapMaximum) {
+        if (layout.isWhole()) {
+            return tiles.get(0);
+        }
+        float[] map = layout.stitch(tiles.stream().map(AnomalyMap::values).toList());
+        if (scoresByMapMaximum) {
+            return AnomalyMap.scoredByMaximum(layout.image().width(), layout.image().height(), map);
+        }
+        float score = Float.NEGATIVE_INFINITY;
+        for (AnomalyMap tile : tiles) {
+            score = Math.max(score, tile.score());
+        }
+        return new AnomalyMap(layout.image().width(), layout.image().height(), map, score);
+    }
+
     private static ModelProto parse(Path onnx) throws IOException {
         try (InputStream in = Files.newInputStream(onnx)) {
             return ModelProto.parseFrom(in);
@@ -222,17 +248,19 @@ public final class ServedGraph {
 
     /**
      * @param teacherTaps the teacher's outputs the method reads, in tap order
-     * @param tapSizes the size of each tap's feature map for an input of {@code inputSize}
+     * @param tapSizes the size of each tap's feature map for a tile of {@code layout}
      */
     private static ModelProto compose(ModelProto teacher, List<String> teacherTaps, ModelProto student,
-            NetworkGraph studentGraph, List<Extent> tapSizes, DistillationMethod method, Extent inputSize,
+            NetworkGraph studentGraph, List<Extent> tapSizes, DistillationMethod method, TileLayout layout,
             DontCareMask dontCare) {
         long opset = Math.max(FrameInput.OPSET, defaultOpset(teacher));
         GraphProto.Builder g = GraphProto.newBuilder().setName(method.name() + "-served");
         g.addInput(value(INPUT, TensorProto.DataType.FLOAT, "batch", "3", "height", "width"));
+        String networkInput = layout.isWhole() ? INPUT : ServedTiles.cut(new OnnxOps(g, opset, "tiles/"), INPUT, layout);
         List<String> teacherValues = teacherTaps.stream().map(t -> TEACHER + t).toList();
-        include(teacher.getGraph(), name -> name.equals(INPUT) || name.isEmpty() ? name : TEACHER + name, g);
-        List<String> studentSources = method.studentInput().of(INPUT, teacherValues);
+        include(teacher.getGraph(), name -> name.equals(INPUT) ? networkInput : name.isEmpty() ? name : TEACHER + name,
+                g);
+        List<String> studentSources = method.studentInput().of(networkInput, teacherValues);
         Map<String, String> studentInputs = new HashMap<>();
         for (int i = 0; i < studentSources.size(); i++) {
             studentInputs.put(studentGraph.inputs().get(i).name(), studentSources.get(i));
@@ -240,9 +268,13 @@ public final class ServedGraph {
         ServedStudent servedStudent = new ServedStudent(studentGraph, STUDENT, studentInputs);
         include(student.getGraph(), servedStudent::value, g);
         OnnxOps ops = new OnnxOps(g, opset, "map/");
-        ServedMap served = method.writeServedMap(ops, teacherValues, servedStudent, tapSizes, inputSize);
+        ServedMap served = method.writeServedMap(ops, teacherValues, servedStudent, tapSizes, layout.tile());
+        if (!layout.isWhole()) {
+            served = ServedTiles.stitch(ops, served, layout, method.scoresByMapMaximum());
+        }
+        Extent imageSize = layout.image();
         if (dontCare != null) {
-            served = leavingOut(ops, served, method, dontCare.at(inputSize.width(), inputSize.height()), inputSize);
+            served = leavingOut(ops, served, method, dontCare.at(imageSize.width(), imageSize.height()), imageSize);
         }
         ops.identity(served.map(), MAP);
         ops.identity(served.score(), SCORE);

@@ -222,6 +222,11 @@ public record Manifest(
         }
     }
 
+    /**
+     * @param parityMaxAbsDifference the exported student's largest difference from the trained one, each tap's
+     *     relative to its largest value where that exceeds 1 ({@link
+     *     dev.kdedge.calibration.training.StudentExport#verify}); absolute in versions fitted before that
+     */
     public record Training(int images, String dataDigest, int epochs, TrainingRecipe recipe, long seed,
             List<Double> lossPerEpoch, List<Double> secondsPerEpoch, double parityMaxAbsDifference) {}
 }

@@ -32,6 +32,15 @@ class HeapBudgetTest {
     }
 
     @Test
+    void aTiledFitNeedsItsTilesAndTheirFeaturesBesideEachImage() {
+        long image = 4L * 3 * 1024 * 512;
+        long tile = 4L * 3 * 256 * 256;
+        long features = 4L * (64 * 64 * 64 + 128 * 32 * 32 + 256 * 16 * 16);
+        assertEquals((256L << 20) + 100 * (image + 15 * (tile + features)) + 20 * image + 64 * (tile + features),
+                HeapBudget.required(100, 20, 32, image, 15, tile, features));
+    }
+
+    @Test
     void aFitTooLargeForTheHeapIsRefusedBeforeAnyImageIsLoaded() throws Exception {
         Path teacher = dir.resolve("teacher.onnx");
         ToyTeacher.write(teacher, 8, 3);

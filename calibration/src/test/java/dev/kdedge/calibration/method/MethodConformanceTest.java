@@ -20,6 +20,7 @@ import dev.kdedge.calibration.fit.FitProgress;
 import dev.kdedge.calibration.fit.FitRequest;
 import dev.kdedge.calibration.fit.ProductFitter;
 import dev.kdedge.calibration.image.ImageDecoder;
+import dev.kdedge.calibration.image.TileLayout;
 import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.precision.QdqScheme;
 import dev.kdedge.calibration.scoring.MapParity;
@@ -140,7 +141,7 @@ class MethodConformanceTest {
         assertEquals(name, first.manifest().method());
         assertEquals(method.studentArchitecture(first.manifest().teacher().channels()),
                 first.manifest().student().architecture());
-        assertTrue(first.manifest().training().parityMaxAbsDifference() <= StudentExport.MAX_ABS_DIFFERENCE);
+        assertTrue(first.manifest().training().parityMaxAbsDifference() <= StudentExport.PARITY_BOUND);
         assertEquals(1, store.activeVersion("tiny").getAsInt());
 
         try (BundleMaps maps = new BundleMaps(store.activeBundle("tiny"), Precision.FP32, InferenceOptions.cpu(1))) {
@@ -232,19 +233,19 @@ class MethodConformanceTest {
                 List<List<FloatTensor>> inputs = images.subList(0, 2).stream()
                         .map(image -> method.studentInput().of(image, teacher.run(image))).toList();
                 double parity = StudentExport.exportVerified(student, inputs, studentFile,
-                        StudentExport.MAX_ABS_DIFFERENCE);
-                assertTrue(parity <= StudentExport.MAX_ABS_DIFFERENCE, "parity " + parity);
+                        StudentExport.PARITY_BOUND);
+                assertTrue(parity <= StudentExport.PARITY_BOUND, "parity " + parity);
 
                 // The served graph (teacher, student, map in one ONNX graph) gives the Java reference map.
                 Path servedFile = dir.resolve(ServedGraph.FILE);
-                Files.write(servedFile, ServedGraph.compose(teacherFile, channels, studentFile, method, REAL_INPUT,
-                        null).toByteArray());
+                Files.write(servedFile, ServedGraph.compose(teacherFile, channels, studentFile, method,
+                        TileLayout.whole(REAL_INPUT), null).toByteArray());
                 try (OnnxNetwork served = OnnxNetwork.load(servedFile, InferenceOptions.cpu(2))) {
                     MapParity mapParity = ServedGraph.difference(served, teacher, studentFile, channels, method, images,
-                            null, InferenceOptions.cpu(2));
+                            TileLayout.whole(REAL_INPUT), null, InferenceOptions.cpu(2));
                     System.out.printf("%s served map and score against the reference: %s%n", name, mapParity);
-                    assertTrue(mapParity.within(StudentExport.MAX_ABS_DIFFERENCE,
-                            method.mapTolerance(StudentExport.MAX_ABS_DIFFERENCE)), mapParity.toString());
+                    assertTrue(mapParity.within(StudentExport.PARITY_BOUND,
+                            method.mapTolerance(StudentExport.PARITY_BOUND)), mapParity.toString());
                 }
             }
         }

@@ -30,11 +30,13 @@ class HeatmapImagesTest {
     void aGrayBackdropIsOnePlaneForAllThreeColorsAndGrowsAsPillowDoes() {
         byte[] gray = {0, 100, (byte) 200, (byte) 250};
         float[][] shrunk = HeatmapImages.backdrop(new Pixels(2, 2, 1, gray), 1, 1);
-        assertArrayEquals(new float[] {137.5f}, shrunk[0]);
+        assertArrayEquals(new float[] {138}, shrunk[0], "137.5 rounded: the shrunk frame is kept as 8-bit pixels");
         assertSame(shrunk[0], shrunk[1]);
         assertSame(shrunk[0], shrunk[2]);
         Pixels small = new Pixels(2, 2, 1, gray);
         assertArrayEquals(Resampling.resizeImage(small.plane(0), 2, 2, 5, 3),
                 HeatmapImages.backdrop(small, 5, 3)[0]);
+        assertSame(small, HeatmapImages.shrunk(small, 2, 2), "a frame no larger than the map is kept as it is");
+        assertSame(small, HeatmapImages.shrunk(small, 3, 1), "and one smaller on an axis, which the overlay resizes");
     }
 }

@@ -7,6 +7,7 @@ import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.scoring.HeatmapImages;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
 import dev.kdedge.node.inspection.HeatmapWish;
+import dev.kdedge.node.inspection.InspectionResult;
 import dev.kdedge.node.inspection.InspectionResult.RenderedHeatmap;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -35,6 +36,21 @@ final class HeatmapRenderer {
             case NONE -> throw new IllegalArgumentException("no heatmap format requested");
         };
         return new RenderedHeatmap(wish.format(), width, height, data);
+    }
+
+    /**
+     * A rejected part's evidence: the heat and the frame shrunk to the map's size now (the frame's one pass, cheap),
+     * the overlay blended and encoded when drawn.
+     */
+    static InspectionResult.Evidence evidence(AnomalyMap map, ScoreCalibration calibration, Pixels input,
+            Optional<DontCareMask> dontCare) {
+        int width = map.width();
+        int height = map.height();
+        byte[] heat = HeatmapImages.normalizedGray(map, calibration, width, height);
+        Pixels backdrop = HeatmapImages.shrunk(input, width, height);
+        boolean[] greyed = dontCare.map(mask -> mask.at(width, height)).orElse(null);
+        return () -> new RenderedHeatmap(HeatmapWish.Format.PNG_OVERLAY, width, height,
+                HeatmapImages.png(HeatmapImages.overlay(heat, backdrop, width, height, greyed)));
     }
 
     private static byte[] littleEndian(float[] values) {

@@ -45,8 +45,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Knows nothing of Vert.x: callers get a {@link CompletableFuture}.
  */
 public final class ScoringPipeline implements AutoCloseable, MeterBinder {
-    /** The heatmap a NOT_OK verdict carries as evidence: the map over the image, at the model's input size. */
-    private static final HeatmapWish EVIDENCE = new HeatmapWish(HeatmapWish.Format.PNG_OVERLAY, 0, 0);
     /** Whose turn it is in the workers' queue when a task is not a new call. */
     private static final Object LATER_STAGES = new Object();
 
@@ -57,6 +55,7 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
     private final LargeImageLane largeImages;
     private final int queueCapacity;
     private final int maxQueuedPerClient;
+    private final boolean keepsEvidence;
     private final CapacitySignal capacity = new CapacitySignal();
     /** Calls of each client (a connection) waiting in the queue; a client's entry goes when it has none. */
     private final ConcurrentHashMap<Object, Integer> queuedByClient = new ConcurrentHashMap<>();
@@ -65,9 +64,10 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
      * @param workers a pool with a bounded queue ({@link #workerPool}); the pipeline shuts it down on close
      * @param largeImages where images too costly to decode on a worker go; the pipeline closes it
      * @param maxQueuedPerClient the most calls one client may have waiting, so that one client cannot fill the queue
+     * @param keepsEvidence whether the node keeps rejected parts' images, so their results carry evidence to keep
      */
     public ScoringPipeline(EngineCache engines, InferenceBatcher batcher, long maxImagePixels,
-            ThreadPoolExecutor workers, LargeImageLane largeImages, int maxQueuedPerClient) {
+            ThreadPoolExecutor workers, LargeImageLane largeImages, int maxQueuedPerClient, boolean keepsEvidence) {
         this.engines = engines;
         this.batcher = batcher;
         this.decoder = new ImageDecoder(maxImagePixels);
@@ -75,6 +75,7 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
         this.largeImages = largeImages;
         this.queueCapacity = workers.getQueue().size() + workers.getQueue().remainingCapacity();
         this.maxQueuedPerClient = maxQueuedPerClient;
+        this.keepsEvidence = keepsEvidence;
     }
 
     /** The workers' and the large-image lane's queues and busy threads ({@code executor_*{name="scoring"}}). */
@@ -379,8 +380,8 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
             Evaluation evaluation = calibration.isAnomalous(map.score()) ? Evaluation.NOT_OK
                     : calibration.inReviewBand(map.score()) ? Evaluation.NOT_DECIDABLE : Evaluation.OK;
             // after the stage times: what the node keeps of a part it did not accept is not the client's wait
-            Optional<RenderedHeatmap> evidence = evaluation != Evaluation.OK
-                    ? Optional.of(HeatmapRenderer.render(map, calibration, pixels, EVIDENCE, dontCare))
+            Optional<InspectionResult.Evidence> evidence = keepsEvidence && evaluation != Evaluation.OK
+                    ? Optional.of(HeatmapRenderer.evidence(map, calibration, pixels, dontCare))
                     : Optional.empty();
             return new InspectionResult(new Verdict(bundle.product(), bundle.version(), map.score(),
                     calibration.normalizeImage(map.score()), evaluation, calibration.threshold(),

@@ -5,13 +5,23 @@ import java.util.Optional;
 /**
  * What the node decided for one image, and the heatmap when one was asked for.
  *
- * @param evidence for a NOT_OK verdict, the anomaly map over the image (PNG, model size), which the node keeps with the
- *     image for whoever must later see why a part was rejected
+ * @param evidence for a verdict other than OK, where the node keeps images: the anomaly map over the image, kept with
+ *     the image for whoever must later see why a part was rejected; drawn by whoever keeps it, after the reply
  * @param part the part as the request named it, or under the id the node gave it
  * @param resultId the number the results journal keeps it under; 0 while unrecorded
  */
-public record InspectionResult(Verdict verdict, Optional<RenderedHeatmap> heatmap, Optional<RenderedHeatmap> evidence,
+public record InspectionResult(Verdict verdict, Optional<RenderedHeatmap> heatmap, Optional<Evidence> evidence,
         Part part, long resultId) {
+
+    /**
+     * A rejected part's heatmap over its image (PNG at the map's size), still to be drawn: encoding it took longer
+     * than the model on large maps, so it is drawn where it is kept, not before the reply. Holds what it needs at the
+     * map's size, not the frame.
+     */
+    @FunctionalInterface
+    public interface Evidence {
+        RenderedHeatmap draw();
+    }
 
     public Evaluation evaluation() {
         return verdict.evaluation();

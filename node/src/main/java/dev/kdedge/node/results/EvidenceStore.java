@@ -161,7 +161,7 @@ public final class EvidenceStore implements AutoCloseable, MeterBinder {
             drop(id, e.getMessage());
             return;
         }
-        byte[] heatmap = result.evidence().map(InspectionResult.RenderedHeatmap::data).orElse(new byte[0]);
+        byte[] heatmap = result.evidence().map(evidence -> evidence.draw().data()).orElse(new byte[0]);
         long size = content.length + heatmap.length;
         if (!makeRoom(size)) {
             drop(id, "no room within journal.images.maxBytes above journal.images.minFreeBytes");
