@@ -56,7 +56,8 @@ final class ConsoleFitProgress implements FitProgress, AutoCloseable {
 
     @Override
     public void parityChecked(double maxAbsDifference, double bound) {
-        System.err.printf("export parity: max |ONNX Runtime - PyTorch| = %.2g (bound %.0e)%n", maxAbsDifference, bound);
+        System.err.printf("export parity: max |ONNX Runtime - PyTorch| = %.2g (relative where an output exceeds 1; "
+                + "bound %.0e)%n", maxAbsDifference, bound);
     }
 
     @Override

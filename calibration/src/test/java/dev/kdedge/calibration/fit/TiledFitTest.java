@@ -102,6 +102,30 @@ class TiledFitTest {
     }
 
     @Test
+    void aDontCareMaskIsTakenOutOfTheStitchedMap() throws Exception {
+        BufferedImage mask = new BufferedImage(2 * WORKING.width(), 2 * WORKING.height(),
+                BufferedImage.TYPE_BYTE_GRAY);
+        for (int y = 0; y < mask.getHeight(); y++) {
+            for (int x = mask.getWidth() / 2; x < mask.getWidth(); x++) {
+                mask.getRaster().setSample(x, y, 0, 255);
+            }
+        }
+        ProductBundle bundle = fit(request("tiled-masked", "stfpm").withDontCare(png(mask, dir.resolve("mask.png"))));
+        assertEquals(TILING, bundle.manifest().preprocessing().tiling());
+        for (Precision precision : List.of(Precision.FP32, Precision.INT8)) {
+            try (BundleMaps maps = new BundleMaps(bundle, precision, CPU)) {
+                AnomalyMap map = maps.score(normals.get(0)).map();
+                for (int y = 0; y < map.height(); y++) {
+                    for (int x = map.width() / 2; x < map.width(); x++) {
+                        assertEquals(0f, map.values()[y * map.width() + x], precision + " map at " + x + "," + y);
+                    }
+                }
+                assertTrue(map.values()[map.width() / 4] > 0, "the left half still counts");
+            }
+        }
+    }
+
+    @Test
     void mkdScoresATiledImageByItsTilesOwnScores() throws Exception {
         ProductBundle bundle = fit(request("tiled-mkd", "mkd"));
         assertEquals(TILING, bundle.manifest().preprocessing().tiling());

@@ -46,7 +46,8 @@ final class JobFollower {
                                 epoch.getEtaSeconds()));
                     }
                     case PARITY_CHECKED -> System.err.printf(Locale.ROOT,
-                            "%nexport parity: max |ONNX Runtime - PyTorch| = %.2g (bound %.0e)%n",
+                            "%nexport parity: max |ONNX Runtime - PyTorch| = %.2g (relative where an output exceeds "
+                                    + "1; bound %.0e)%n",
                             e.getParityChecked().getMaxAbsDifference(), e.getParityChecked().getBound());
                     case THRESHOLD_PROPOSED -> {
                         JobEvent.ThresholdProposed t = e.getThresholdProposed();
