@@ -21,6 +21,7 @@ import dev.kdedge.node.results.Inspections;
 import dev.kdedge.node.security.ClientIdentity;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.grpc.common.ServiceName;
@@ -47,6 +48,10 @@ import java.util.function.UnaryOperator;
 public final class InspectionEndpoint implements Service {
     static final int HEATMAP_CHUNK_BYTES = 64 * 1024;
     private static final String STREAM = InspectionGrpcService.InspectStream.methodName();
+    private static final GrpcMessageDecoder<ScoreRequest> SCORE = AliasingDecoder.of(ScoreRequest.parser(),
+            InspectionGrpcService.Score.decoder());
+    private static final GrpcMessageDecoder<FrameRequest> FRAME = AliasingDecoder.of(FrameRequest.parser(),
+            InspectionGrpcService.InspectStream.decoder());
     private static final String SHUTTING_DOWN = "kdedge-node is shutting down: every frame it read has been answered; "
             + "reconnect to it once it has restarted, or to another node";
 
@@ -122,7 +127,7 @@ public final class InspectionEndpoint implements Service {
             vertx.cancelTimer(timer);
             done.complete(null);
         });
-        messages.single(request, method).onFailure(failure -> {
+        messages.single(request, method, SCORE).onFailure(failure -> {
             StatusMapping status = StatusMapping.of(failure);
             once.fail(status.status(), status.message());
         }).onSuccess(message -> {
@@ -178,7 +183,7 @@ public final class InspectionEndpoint implements Service {
             }
             FrameRequest frame;
             try {
-                frame = messages.decode(message, InspectionGrpcService.InspectStream.decoder());
+                frame = messages.decode(message, FRAME);
             } catch (UnreadableMessageException e) {
                 unreadableFrame(flow, e.status());
                 return;

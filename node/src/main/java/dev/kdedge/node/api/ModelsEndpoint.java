@@ -34,6 +34,7 @@ import dev.kdedge.node.models.ProductDetails;
 import dev.kdedge.node.security.ClientIdentity;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
+import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.grpc.common.ServiceName;
 import io.vertx.grpc.server.GrpcServer;
@@ -60,6 +61,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ModelsEndpoint implements Service {
     private static final Logger LOG = LoggerFactory.getLogger(ModelsEndpoint.class);
+    private static final GrpcMessageDecoder<UploadRequest> UPLOAD = AliasingDecoder.of(UploadRequest.parser(),
+            ModelsGrpcService.UploadNormals.decoder());
     private final Vertx vertx;
     private final ProductAdministration products;
     private final FineTuneJobs jobs;
@@ -273,7 +276,7 @@ public final class ModelsEndpoint implements Service {
         // Decoded here: vertx-grpc would reset the call at a message it cannot decode, leaving the client no reason.
         call.messageHandler(message -> {
             try {
-                upload.received(messages.decode(message, ModelsGrpcService.UploadNormals.decoder()));
+                upload.received(messages.decode(message, UPLOAD));
             } catch (UnreadableMessageException e) {
                 upload.unreadable(e);
             }

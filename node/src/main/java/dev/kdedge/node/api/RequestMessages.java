@@ -41,6 +41,11 @@ final class RequestMessages {
      * Fails with an {@link UnreadableMessageException}; stays incomplete when the client goes first.
      */
     <T> Future<T> single(GrpcServerRequest<T, ?> call, ServiceMethod<T, ?> method) {
+        return single(call, method, method.decoder());
+    }
+
+    /** {@link #single(GrpcServerRequest, ServiceMethod)} with a decoder of the caller's (an {@link AliasingDecoder}). */
+    <T> Future<T> single(GrpcServerRequest<T, ?> call, ServiceMethod<T, ?> method, GrpcMessageDecoder<T> decoder) {
         Promise<T> request = Promise.promise();
         GrpcMessage[] received = new GrpcMessage[1];
         int[] count = new int[1];
@@ -58,7 +63,7 @@ final class RequestMessages {
                         method.methodName() + " takes one request message; this call sent " + count[0])));
             } else {
                 try {
-                    request.tryComplete(decode(received[0], method.decoder()));
+                    request.tryComplete(decode(received[0], decoder));
                 } catch (UnreadableMessageException e) {
                     request.tryFail(e);
                 }
