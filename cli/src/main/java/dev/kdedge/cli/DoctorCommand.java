@@ -174,6 +174,9 @@ final class DoctorCommand implements Callable<Integer> {
             recorded.put(bundle.directory().resolve(manifest.served().file()), manifest.served().sha256());
         }
         manifest.publishedInt8().forEach(int8 -> recorded.put(bundle.directory().resolve(int8.file()), int8.sha256()));
+        if (manifest.dontCare() != null) {
+            recorded.put(bundle.directory().resolve(manifest.dontCare().file()), manifest.dontCare().sha256());
+        }
         int intact = 0;
         for (Map.Entry<Path, String> file : recorded.entrySet()) {
             try {
@@ -188,7 +191,7 @@ final class DoctorCommand implements Callable<Integer> {
             }
         }
         System.out.println("  files: " + intact + " of " + recorded.size() + " match their manifest's sha256 "
-                + "(teacher, student, served graphs)");
+                + "(teacher, student, served graphs" + (manifest.dontCare() != null ? ", don't-care mask)" : ")"));
     }
 
     /** Loads the engine (a TensorRT build, or its load from the cache), runs it once, then times {@code runs}. */

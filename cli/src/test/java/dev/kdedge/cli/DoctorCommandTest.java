@@ -9,18 +9,20 @@ import dev.kdedge.calibration.precision.QdqScheme;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kdedge-calibrate doctor} as an engineer runs it on a device: a healthy store passes with each precision's
- * engine built and timed; a damaged teacher and a provider this ONNX Runtime lacks are each named, and the exit code
- * says something is wrong.
+ * engine built and timed; a damaged teacher, a damaged don't-care mask and a provider this ONNX Runtime lacks are each
+ * named, and the exit code says something is wrong.
  */
 class DoctorCommandTest {
     @TempDir
@@ -68,5 +70,29 @@ class DoctorCommandTest {
         assertTrue(run.out().contains("  - execution provider tensorrt is not in this ONNX Runtime"), run.out());
         assertTrue(run.out().contains("  - demo@1: " + bundle.teacherFile() + " does not match the sha256 its "
                 + "manifest records"), run.out());
+    }
+
+    @Test
+    void aDamagedDontCareMaskIsNamed() throws Exception {
+        BufferedImage drawn = new BufferedImage(64, 64, BufferedImage.TYPE_BYTE_GRAY);
+        drawn.getRaster().setSample(0, 0, 0, 255);
+        Path mask = copy.resolve("label.png");
+        ImageIO.write(drawn, "png", mask.toFile());
+        Path store = copy.resolve("store");
+        CliRun fit = CliRun.of(List.of("fit", "--store", store.toString(), "--product", "labelled", "--data",
+                DemoFixture.work().resolve("normal").toString(), "--teacher",
+                DemoFixture.work().resolve("toy-teacher.onnx").toString(), "--epochs", "1", "--input-size", "64",
+                "--dont-care", mask.toString()));
+        assertEquals(0, fit.exitCode(), fit.err());
+        ProductBundle bundle = new ModelStore(store).activeBundle("labelled");
+        Path kept = bundle.directory().resolve(bundle.manifest().dontCare().file());
+        assertTrue(CliRun.of(List.of("doctor", "--store", store.toString(), "--runs", "1")).out()
+                .contains("don't-care mask)"), "the mask is among the files checked");
+
+        Files.write(kept, new byte[] {0}, StandardOpenOption.APPEND);
+        CliRun run = CliRun.of(List.of("doctor", "--store", store.toString(), "--runs", "1"));
+        assertEquals(1, run.exitCode(), run.out() + run.err());
+        assertTrue(run.out().contains("  - labelled@1: " + kept + " does not match the sha256 its manifest records"),
+                run.out());
     }
 }

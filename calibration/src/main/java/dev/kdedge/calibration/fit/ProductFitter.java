@@ -237,7 +237,7 @@ public final class ProductFitter {
     private static List<FloatTensor> parityTiles(List<FloatTensor> images, TileLayout layout) {
         List<FloatTensor> tiles = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
-            tiles.add(layout.cut(images.get(i)).get(i * layout.count() / images.size()));
+            tiles.add(layout.cut(images.get(i), i * layout.count() / images.size()));
         }
         return tiles;
     }

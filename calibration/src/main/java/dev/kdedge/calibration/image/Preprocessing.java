@@ -83,7 +83,7 @@ public record Preprocessing(int width, int height, String resize, List<Double> m
 
     /** The networks' input: a tile, or the whole image where the product is not tiled. */
     public Extent networkInput() {
-        return layout().tile();
+        return tiling == null ? size() : tiling.tile();
     }
 
     /** How the image is cut for the networks and their maps stitched back. */

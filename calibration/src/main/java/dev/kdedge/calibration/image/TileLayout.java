@@ -18,18 +18,19 @@ public final class TileLayout {
     private final Extent tile;
     private final int[] columns;
     private final int[] rows;
-    private final float[] weights;
-    private final float[] inverseWeightSums;
+    private final int overlap;
+    /** Computed when first stitched with: a layout read for its tiles' size and places needs none (a pass per pixel). */
+    private volatile Planes planes;
+
+    /** A tile-sized plane of weights and an image-sized plane of one over their sums; empty where the image is whole. */
+    private record Planes(float[] weights, float[] inverseWeightSums) {}
 
     TileLayout(Extent image, Extent tile, int[] columns, int[] rows, int overlap) {
         this.image = image;
         this.tile = tile;
         this.columns = columns;
         this.rows = rows;
-        boolean whole = tile.equals(image);
-        // tiles that share nothing keep their values (the ramp's one pixel is all 0.5, and divided out)
-        this.weights = whole ? new float[0] : weights(tile, Math.max(1, overlap));
-        this.inverseWeightSums = whole ? new float[0] : inverseSums(weights);
+        this.overlap = overlap;
     }
 
     /** The image as its one tile: what a product that is not tiled runs. */
@@ -66,37 +67,69 @@ public final class TileLayout {
 
     /** The weight of each pixel of a tile's map, a tile-sized plane, row-major (none where the image is whole). */
     public float[] weights() {
-        return weights.clone();
+        return planes().weights().clone();
     }
 
     /** One over the sum of the weights that fall on each pixel of the image, an image-sized plane (none if whole). */
     public float[] inverseWeightSums() {
-        return inverseWeightSums.clone();
+        return planes().inverseWeightSums().clone();
+    }
+
+    private Planes planes() {
+        Planes computed = planes;
+        if (computed == null) {
+            if (isWhole()) {
+                computed = new Planes(new float[0], new float[0]);
+            } else {
+                // tiles that share nothing keep their values (the ramp's one pixel is all 0.5, and divided out)
+                float[] weights = weights(tile, Math.max(1, overlap));
+                computed = new Planes(weights, inverseSums(weights));
+            }
+            planes = computed;
+        }
+        return computed;
     }
 
     /** The tiles of {@code image} ([1, C, H, W] at this layout's image size), in order, each [1, C, h, w]. */
     public List<FloatTensor> cut(FloatTensor image) {
-        if (!image.spatialSize().equals(this.image) || image.batch() != 1) {
-            throw new IllegalArgumentException("an image of " + image.spatialSize() + " px (batch " + image.batch()
-                    + ") cut by a layout for " + this.image + " px");
-        }
+        requireImageSize(image);
         if (isWhole()) {
             return List.of(image);
         }
         List<FloatTensor> tiles = new ArrayList<>(count());
-        int channels = image.channels();
-        float[] source = image.data();
         for (int t = 0; t < count(); t++) {
-            float[] data = new float[channels * tile.area()];
-            for (int c = 0; c < channels; c++) {
-                for (int row = 0; row < tile.height(); row++) {
-                    System.arraycopy(source, (c * this.image.height() + y(t) + row) * this.image.width() + x(t), data,
-                            (c * tile.height() + row) * tile.width(), tile.width());
-                }
-            }
-            tiles.add(new FloatTensor(1, channels, tile.height(), tile.width(), data));
+            tiles.add(tile(image, t));
         }
         return tiles;
+    }
+
+    /** Tile {@code index} of {@code image}, alone. */
+    public FloatTensor cut(FloatTensor image, int index) {
+        requireImageSize(image);
+        if (index < 0 || index >= count()) {
+            throw new IndexOutOfBoundsException("tile " + index + " of a layout of " + count());
+        }
+        return isWhole() ? image : tile(image, index);
+    }
+
+    private void requireImageSize(FloatTensor image) {
+        if (!image.spatialSize().equals(this.image) || image.batch() != 1) {
+            throw new IllegalArgumentException("an image of " + image.spatialSize() + " px (batch " + image.batch()
+                    + ") cut by a layout for " + this.image + " px");
+        }
+    }
+
+    private FloatTensor tile(FloatTensor image, int index) {
+        int channels = image.channels();
+        float[] source = image.data();
+        float[] data = new float[channels * tile.area()];
+        for (int c = 0; c < channels; c++) {
+            for (int row = 0; row < tile.height(); row++) {
+                System.arraycopy(source, (c * this.image.height() + y(index) + row) * this.image.width() + x(index),
+                        data, (c * tile.height() + row) * tile.width(), tile.width());
+            }
+        }
+        return new FloatTensor(1, channels, tile.height(), tile.width(), data);
     }
 
     /** The tiles of every image in order: the first image's, then the next one's. */
@@ -114,6 +147,9 @@ public final class TileLayout {
         if (isWhole()) {
             return tileMaps.get(0).clone();
         }
+        Planes planes = planes();
+        float[] weights = planes.weights();
+        float[] inverseWeightSums = planes.inverseWeightSums();
         float[] sum = new float[image.area()];
         for (int t = 0; t < count(); t++) {
             float[] map = tileMaps.get(t);

@@ -1,5 +1,6 @@
 package dev.kdedge.calibration.fit;
 
+import static dev.kdedge.calibration.fit.ToyProductBench.png;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -7,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.calibration.dataset.MvtecTestSet;
 import dev.kdedge.calibration.demo.SyntheticTiles;
-import dev.kdedge.calibration.demo.ToyTeacher;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.evaluation.BundleMaps;
 import dev.kdedge.calibration.evaluation.EvaluationResult;
@@ -18,7 +18,6 @@ import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.Methods;
 import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.store.Manifest;
-import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
@@ -29,7 +28,6 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,21 +47,12 @@ class DontCareFitTest {
 
     @TempDir
     Path dir;
-    private Path teacher;
-    private List<Path> normals;
-    private ModelStore store;
+    private ToyProductBench bench;
 
     @BeforeEach
     void setUp() throws Exception {
-        teacher = dir.resolve("teacher.onnx");
-        ToyTeacher.write(teacher, 16, 3);
         SyntheticTiles tiles = new SyntheticTiles(TILE);
-        normals = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            normals.add(png(SyntheticTiles.sideBySide(tiles.normal(100 + i), tiles.normal(200 + i)),
-                    dir.resolve("normal/" + i + ".png")));
-        }
-        store = new ModelStore(dir.resolve("store"));
+        bench = ToyProductBench.in(dir, i -> SyntheticTiles.sideBySide(tiles.normal(100 + i), tiles.normal(200 + i)));
     }
 
     @Test
@@ -85,8 +74,8 @@ class DontCareFitTest {
         }
         Path mask = mask(4 * TILE, 2 * TILE, 2 * TILE, 0, 2 * TILE, 2 * TILE);
 
-        ProductBundle plain = fit(request("plain", "stfpm"));
-        ProductBundle masked = fit(request("masked", "stfpm").withDontCare(mask));
+        ProductBundle plain = bench.fit(request("plain", "stfpm"));
+        ProductBundle masked = bench.fit(request("masked", "stfpm").withDontCare(mask));
 
         Manifest.DontCare kept = masked.manifest().dontCare();
         assertEquals(new Manifest.DontCare(DontCareMask.FILE, kept.sha256(), 4 * TILE, 2 * TILE, 0.5), kept);
@@ -115,7 +104,7 @@ class DontCareFitTest {
             assertZeroUnderTheMask(int8.score(rightDefect).map());
         }
 
-        ProductBundle tuned = fit(FitRequest.refit(masked, true, normals, List.of(), new TrainingSettings(
+        ProductBundle tuned = bench.fit(FitRequest.refit(masked, true, bench.normals(), List.of(), new TrainingSettings(
                 Methods.named("stfpm").recipe().withBatchSize(4), 1, 1), 0.2, ThresholdPolicy.DEFAULT));
         assertEquals(kept, tuned.manifest().dontCare(), "a fine-tune keeps the version's mask");
         assertArrayEquals(Files.readAllBytes(masked.directory().resolve(DontCareMask.FILE)),
@@ -140,13 +129,14 @@ class DontCareFitTest {
                         + "mask cannot take a region out of that score");
         Path jpeg = dir.resolve("mask.jpg");
         ImageIO.write(ImageIO.read(mask(256, 128, 0, 0, 50, 50).toFile()), "jpg", jpeg.toFile());
-        IOException notPng = assertThrows(IOException.class, () -> fit(request("jpeg", "stfpm").withDontCare(jpeg)));
+        IOException notPng = assertThrows(IOException.class,
+                () -> bench.fit(request("jpeg", "stfpm").withDontCare(jpeg)));
         assertTrue(notPng.getMessage().contains("a don't-care mask must be a PNG"), notPng.getMessage());
-        assertTrue(store.products().isEmpty(), "nothing was written: " + store.products());
+        assertTrue(bench.store().products().isEmpty(), "nothing was written: " + bench.store().products());
     }
 
     private void assertRefused(FitRequest request, String message) {
-        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> fit(request));
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> bench.fit(request));
         assertTrue(refused.getMessage().contains(message), refused.getMessage());
     }
 
@@ -160,12 +150,8 @@ class DontCareFitTest {
 
     private FitRequest request(String product, String methodName) {
         DistillationMethod method = Methods.named(methodName);
-        return FitRequest.fromScratch(product, teacher, normals, method, method.preprocessing(INPUT),
+        return FitRequest.fromScratch(product, bench.teacher(), bench.normals(), method, method.preprocessing(INPUT),
                 new TrainingSettings(method.recipe().withBatchSize(4), 3, 1), 0.25, ThresholdPolicy.DEFAULT, true);
-    }
-
-    private ProductBundle fit(FitRequest request) throws Exception {
-        return new ProductFitter(store, CPU).fit(request, FitProgress.NONE);
     }
 
     /** A black {@code width} x {@code height} mask, white over the rectangle at (x, y) of {@code w} x {@code h}. */
@@ -176,11 +162,5 @@ class DontCareFitTest {
         g.fillRect(x, y, w, h);
         g.dispose();
         return png(mask, Files.createTempFile(dir, "mask-", ".png"));
-    }
-
-    private static Path png(BufferedImage image, Path file) throws IOException {
-        Files.createDirectories(file.getParent());
-        ImageIO.write(image, "png", file.toFile());
-        return file;
     }
 }

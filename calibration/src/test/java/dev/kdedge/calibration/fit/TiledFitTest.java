@@ -1,10 +1,10 @@
 package dev.kdedge.calibration.fit;
 
+import static dev.kdedge.calibration.fit.ToyProductBench.png;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.calibration.demo.SyntheticTiles;
-import dev.kdedge.calibration.demo.ToyTeacher;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.evaluation.BundleMaps;
 import dev.kdedge.calibration.image.Tiling;
@@ -12,18 +12,13 @@ import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.method.DistillationMethod;
 import dev.kdedge.calibration.method.Methods;
 import dev.kdedge.calibration.precision.Precision;
-import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.calibration.training.TrainingSettings;
 import java.awt.image.BufferedImage;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,24 +38,16 @@ class TiledFitTest {
 
     @TempDir
     Path dir;
-    private Path teacher;
-    private List<Path> normals;
-    private ModelStore store;
+    private ToyProductBench bench;
 
     @BeforeEach
     void setUp() throws Exception {
-        teacher = dir.resolve("teacher.onnx");
-        ToyTeacher.write(teacher, 16, 3);
-        normals = new ArrayList<>();
-        for (int i = 0; i < 12; i++) {
-            normals.add(png(frame(100 + i), dir.resolve("normal/" + i + ".png")));
-        }
-        store = new ModelStore(dir.resolve("store"));
+        bench = ToyProductBench.in(dir, i -> frame(100 + i));
     }
 
     @Test
     void aScratchAcrossTheTilesSharedBandStandsOutOfTheStitchedMap() throws Exception {
-        ProductBundle bundle = fit(request("tiled", "stfpm"));
+        ProductBundle bundle = bench.fit(request("tiled", "stfpm"));
         assertEquals(TILING, bundle.manifest().preprocessing().tiling());
         assertEquals(2, bundle.manifest().preprocessing().layout().count());
         assertEquals(48, bundle.manifest().preprocessing().layout().x(1), "the tiles share x 48..79");
@@ -96,7 +83,7 @@ class TiledFitTest {
             assertEquals(WORKING, new Extent(map.width(), map.height()));
         }
 
-        ProductBundle tuned = fit(FitRequest.refit(bundle, true, normals, List.of(), new TrainingSettings(
+        ProductBundle tuned = bench.fit(FitRequest.refit(bundle, true, bench.normals(), List.of(), new TrainingSettings(
                 Methods.named("stfpm").recipe().withBatchSize(4), 1, 1), 0.25, ThresholdPolicy.DEFAULT));
         assertEquals(TILING, tuned.manifest().preprocessing().tiling(), "a fine-tune keeps the tiling");
     }
@@ -110,11 +97,12 @@ class TiledFitTest {
                 mask.getRaster().setSample(x, y, 0, 255);
             }
         }
-        ProductBundle bundle = fit(request("tiled-masked", "stfpm").withDontCare(png(mask, dir.resolve("mask.png"))));
+        ProductBundle bundle = bench.fit(request("tiled-masked", "stfpm")
+                .withDontCare(png(mask, dir.resolve("mask.png"))));
         assertEquals(TILING, bundle.manifest().preprocessing().tiling());
         for (Precision precision : List.of(Precision.FP32, Precision.INT8)) {
             try (BundleMaps maps = new BundleMaps(bundle, precision, CPU)) {
-                AnomalyMap map = maps.score(normals.get(0)).map();
+                AnomalyMap map = maps.score(bench.normals().get(0)).map();
                 for (int y = 0; y < map.height(); y++) {
                     for (int x = map.width() / 2; x < map.width(); x++) {
                         assertEquals(0f, map.values()[y * map.width() + x], precision + " map at " + x + "," + y);
@@ -127,22 +115,19 @@ class TiledFitTest {
 
     @Test
     void mkdScoresATiledImageByItsTilesOwnScores() throws Exception {
-        ProductBundle bundle = fit(request("tiled-mkd", "mkd"));
+        ProductBundle bundle = bench.fit(request("tiled-mkd", "mkd"));
         assertEquals(TILING, bundle.manifest().preprocessing().tiling());
         try (BundleMaps maps = new BundleMaps(bundle, Precision.FP32, CPU)) {
-            AnomalyMap map = maps.score(normals.get(0)).map();
+            AnomalyMap map = maps.score(bench.normals().get(0)).map();
             assertEquals(WORKING, new Extent(map.width(), map.height()));
         }
     }
 
     private FitRequest request(String product, String methodName) {
         DistillationMethod method = Methods.named(methodName);
-        return FitRequest.fromScratch(product, teacher, normals, method, method.preprocessing(WORKING).tiled(TILING),
+        return FitRequest.fromScratch(product, bench.teacher(), bench.normals(), method,
+                method.preprocessing(WORKING).tiled(TILING),
                 new TrainingSettings(method.recipe().withBatchSize(4), EPOCHS, 1), 0.25, ThresholdPolicy.DEFAULT, true);
-    }
-
-    private ProductBundle fit(FitRequest request) throws Exception {
-        return new ProductFitter(store, CPU).fit(request, FitProgress.NONE);
     }
 
     /** A 128 x 64 frame of the woven texture, one texture across (no seam of the frame's own at its middle). */
@@ -161,11 +146,5 @@ class TiledFitTest {
             }
         }
         return best;
-    }
-
-    private static Path png(BufferedImage image, Path file) throws IOException {
-        Files.createDirectories(file.getParent());
-        ImageIO.write(image, "png", file.toFile());
-        return file;
     }
 }

@@ -42,8 +42,12 @@ class TilingTest {
         for (int i = 0; i < values.length; i++) {
             values[i] = (float) Math.sin(i * 0.37);
         }
-        List<FloatTensor> tiles = layout.cut(new FloatTensor(1, 2, image.height(), image.width(), values));
+        FloatTensor whole = new FloatTensor(1, 2, image.height(), image.width(), values);
+        List<FloatTensor> tiles = layout.cut(whole);
         assertEquals(layout.count(), tiles.size());
+        for (int t = 0; t < tiles.size(); t++) {
+            assertArrayEquals(tiles.get(t).data(), layout.cut(whole, t).data(), "tile " + t + " cut alone");
+        }
         for (int c = 0; c < 2; c++) {
             int channel = c;
             float[] stitched = layout.stitch(tiles.stream().map(tile -> plane(tile, channel)).toList());
