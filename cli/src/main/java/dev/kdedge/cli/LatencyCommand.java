@@ -50,7 +50,8 @@ final class LatencyCommand implements Callable<Integer> {
     @Option(names = "--duration", description = "Run for this many seconds instead of a number of images.")
     Integer durationSeconds;
 
-    @Option(names = "--warmup", defaultValue = "20", description = "Untimed calls first (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "200", description = {"Untimed calls first (default: ${DEFAULT-VALUE}):"
+            + " the node's and this tool's JIT compile their request paths over the first few hundred calls."})
     int warmup;
 
     @Option(names = "--concurrency", defaultValue = "1", description = "Clients at once (default: ${DEFAULT-VALUE}).")

@@ -2,6 +2,7 @@ package dev.kdedge.node.inference;
 
 import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.image.Pixels;
+import dev.kdedge.calibration.image.Tiling;
 import dev.kdedge.node.engine.ProductEngine;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -26,7 +27,8 @@ import java.util.function.Function;
  * workers: set {@code scoring.workerThreads} to at least {@code maxBatch}.
  *
  * <p>A batch holds frames of one size and channel layout ({@link Pixels#sameLayout}): a frame joins the first waiting
- * batch of its layout with room, else starts one of its own at the end of the line.
+ * batch of its layout with room, else starts one of its own at the end of the line. A tiled product's batch holds no
+ * more tiles than one frame may have ({@link #framesPerBatch}).
  */
 public final class InferenceBatcher {
     private final int maxBatch;
@@ -50,19 +52,29 @@ public final class InferenceBatcher {
 
     /** A frame about to be prepared for {@code engine}; close it when done, whether it reached {@link Frame#infer}. */
     public Frame frame(ProductEngine engine) {
-        return frame(engine, engine.scorer()::infer);
+        return frame(engine, engine.scorer()::infer, engine.bundle().manifest().preprocessing().layout().count());
     }
 
     /**
      * @param engine what frames batch by (compared by identity)
      * @param model runs frames of one layout as one batch through the engine's graph
+     * @param networkInputs what one frame runs through the networks: its tiles, or 1 where the product is not tiled
      */
-    Frame frame(Object engine, Function<List<Pixels>, Scorer.Inference> model) {
-        Lane lane = maxBatch == 1 ? null : lanes.computeIfAbsent(engine, e -> new Lane());
+    Frame frame(Object engine, Function<List<Pixels>, Scorer.Inference> model, int networkInputs) {
+        int framesPerBatch = framesPerBatch(networkInputs);
+        Lane lane = framesPerBatch == 1 ? null : lanes.computeIfAbsent(engine, e -> new Lane(framesPerBatch));
         if (lane != null) {
             lane.preparing(+1);
         }
         return new Frame(model, lane);
+    }
+
+    /**
+     * At most {@code maxBatch} frames, and no more tiles than one frame may be cut into ({@link Tiling#MOST_TILES}): a
+     * tiled frame is already a batch, and a batch of them must not need more memory than the largest tiled frame.
+     */
+    private int framesPerBatch(int networkInputs) {
+        return Math.max(1, Math.min(maxBatch, Tiling.MOST_TILES / networkInputs));
     }
 
     /** The outputs of the batch a frame ran in, and the frame's place in it. */
@@ -105,12 +117,17 @@ public final class InferenceBatcher {
     }
 
     private final class Lane {
+        private final int maxFrames;
         private final ReentrantLock lock = new ReentrantLock();
         private final Condition changed = lock.newCondition();
         /** Batches waiting for the engine, in arrival order; only the first may run. */
         private final ArrayDeque<Batch> waiting = new ArrayDeque<>();
         private int preparing;
         private int running;
+
+        Lane(int maxFrames) {
+            this.maxFrames = maxFrames;
+        }
 
         void preparing(int change) {
             lock.lock();
@@ -128,7 +145,7 @@ public final class InferenceBatcher {
             lock.lock();
             try {
                 preparing--;
-                Batch joined = waiting.stream().filter(b -> b.inputs.size() < maxBatch
+                Batch joined = waiting.stream().filter(b -> b.inputs.size() < maxFrames
                         && b.inputs.get(0).sameLayout(input)).findFirst().orElse(null);
                 if (joined != null) {
                     batch = joined;
@@ -160,7 +177,7 @@ public final class InferenceBatcher {
             boolean interrupted = false;
             while (true) {
                 long left = batch.deadlineNanos - System.nanoTime();
-                boolean companyComing = preparing > 0 && left > 0 && batch.inputs.size() < maxBatch;
+                boolean companyComing = preparing > 0 && left > 0 && batch.inputs.size() < maxFrames;
                 boolean mayRun = waiting.peekFirst() == batch && running < parallelRuns;
                 if (mayRun && !companyComing) {
                     break;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.calibration.scoring.Scorer;
 import dev.kdedge.calibration.image.Pixels;
+import dev.kdedge.calibration.image.Tiling;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,8 +77,13 @@ class InferenceBatcherTest {
     }
 
     private CompletableFuture<InferenceBatcher.Inferred> infer(InferenceBatcher batcher, int n, boolean wide) {
+        return infer(batcher, n, wide, 1);
+    }
+
+    private CompletableFuture<InferenceBatcher.Inferred> infer(InferenceBatcher batcher, int n, boolean wide,
+            int tiles) {
         return CompletableFuture.supplyAsync(() -> {
-            try (InferenceBatcher.Frame frame = batcher.frame(engine, model)) {
+            try (InferenceBatcher.Frame frame = batcher.frame(engine, model, tiles)) {
                 return frame.infer(frameNumbered(n, wide));
             }
         }, workers);
@@ -90,12 +96,18 @@ class InferenceBatcherTest {
     /** Starts frame 0 on the engine, holds its run, then sends {@code count} more while it runs. */
     private List<CompletableFuture<InferenceBatcher.Inferred>> framesArrivingWhileBusy(InferenceBatcher batcher,
             int count) throws Exception {
+        return framesArrivingWhileBusy(batcher, count, 1);
+    }
+
+    /** As above, each frame cut into {@code tiles} tiles. */
+    private List<CompletableFuture<InferenceBatcher.Inferred>> framesArrivingWhileBusy(InferenceBatcher batcher,
+            int count, int tiles) throws Exception {
         holdFirstRun = true;
         List<CompletableFuture<InferenceBatcher.Inferred>> frames = new ArrayList<>();
-        frames.add(infer(batcher, 0));
+        frames.add(infer(batcher, 0, false, tiles));
         assertTrue(firstRunStarted.await(10, TimeUnit.SECONDS));
         for (int n = 1; n <= count; n++) {
-            frames.add(infer(batcher, n));
+            frames.add(infer(batcher, n, false, tiles));
             // Arrival order is the order of the lines: give each frame time to join before the next.
             Thread.sleep(20);
         }
@@ -147,6 +159,26 @@ class InferenceBatcherTest {
     }
 
     @Test
+    void aBatchOfTiledFramesHoldsNoMoreTilesThanOneFrameMayHave() throws Exception {
+        InferenceBatcher batcher = new InferenceBatcher(4, 1, 5, TimeUnit.MILLISECONDS);
+        var frames = framesArrivingWhileBusy(batcher, 4, Tiling.MOST_TILES / 2 - 1);
+        for (int n = 0; n < frames.size(); n++) {
+            assertEquals(n, resultOf(frames.get(n).get(10, TimeUnit.SECONDS)));
+        }
+        assertEquals(List.of(List.of(0), List.of(1, 2), List.of(3, 4)), batches, "two frames of 31 tiles a batch");
+    }
+
+    @Test
+    void framesOfMoreThanHalfTheMostTilesRunAlone() throws Exception {
+        InferenceBatcher batcher = new InferenceBatcher(4, 1, 5, TimeUnit.MILLISECONDS);
+        var frames = framesArrivingWhileBusy(batcher, 2, Tiling.MOST_TILES / 2 + 1);
+        for (int n = 0; n < frames.size(); n++) {
+            assertEquals(1, frames.get(n).get(10, TimeUnit.SECONDS).batchSize());
+        }
+        assertEquals(List.of(List.of(0), List.of(1), List.of(2)), batches);
+    }
+
+    @Test
     void parallelRunsLetAnotherBatchRunBesideABusyOne() throws Exception {
         InferenceBatcher batcher = new InferenceBatcher(2, 2, 5, TimeUnit.MILLISECONDS);
         holdFirstRun = true;
@@ -169,7 +201,7 @@ class InferenceBatcherTest {
     @Test
     void aFrameWaitsForOneBeingPreparedAndRunsWithIt() throws Exception {
         InferenceBatcher batcher = new InferenceBatcher(8, 1, 60, TimeUnit.SECONDS);
-        try (InferenceBatcher.Frame preparing = batcher.frame(engine, model)) {
+        try (InferenceBatcher.Frame preparing = batcher.frame(engine, model, 1)) {
             var waiting = infer(batcher, 1);
             Thread.sleep(100);
             assertTrue(!waiting.isDone(), "it ran without the frame being prepared beside it");
@@ -184,7 +216,7 @@ class InferenceBatcherTest {
     @Test
     void aFrameThatIsDroppedWhilePreparedReleasesTheOneWaitingForIt() throws Exception {
         InferenceBatcher batcher = new InferenceBatcher(8, 1, 60, TimeUnit.SECONDS);
-        InferenceBatcher.Frame abandoned = batcher.frame(engine, model);
+        InferenceBatcher.Frame abandoned = batcher.frame(engine, model, 1);
         var waiting = infer(batcher, 1);
         Thread.sleep(100);
         abandoned.close();
@@ -194,7 +226,7 @@ class InferenceBatcherTest {
     @Test
     void theWindowBoundsTheWaitForCompany() throws Exception {
         InferenceBatcher batcher = new InferenceBatcher(8, 1, 200, TimeUnit.MILLISECONDS);
-        try (InferenceBatcher.Frame neverArrives = batcher.frame(engine, model)) {
+        try (InferenceBatcher.Frame neverArrives = batcher.frame(engine, model, 1)) {
             long start = System.nanoTime();
             assertEquals(1, infer(batcher, 1).get(10, TimeUnit.SECONDS).batchSize());
             long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
@@ -205,7 +237,7 @@ class InferenceBatcherTest {
     @Test
     void otherEnginesDoNotWaitForEachOther() throws Exception {
         InferenceBatcher batcher = new InferenceBatcher(8, 1, 60, TimeUnit.SECONDS);
-        try (InferenceBatcher.Frame preparedForAnother = batcher.frame(new Object(), model)) {
+        try (InferenceBatcher.Frame preparedForAnother = batcher.frame(new Object(), model, 1)) {
             assertEquals(1, infer(batcher, 3).get(10, TimeUnit.SECONDS).batchSize());
         }
     }
@@ -217,9 +249,9 @@ class InferenceBatcherTest {
         Function<List<Pixels>, Scorer.Inference> failing = batch -> {
             throw failure;
         };
-        try (InferenceBatcher.Frame first = batcher.frame(engine, failing)) {
+        try (InferenceBatcher.Frame first = batcher.frame(engine, failing, 1)) {
             var second = CompletableFuture.supplyAsync(() -> {
-                try (InferenceBatcher.Frame frame = batcher.frame(engine, failing)) {
+                try (InferenceBatcher.Frame frame = batcher.frame(engine, failing, 1)) {
                     return frame.infer(frameNumbered(2));
                 }
             }, workers);
@@ -234,7 +266,7 @@ class InferenceBatcherTest {
     @Test
     void aFrameRunsOnce() {
         InferenceBatcher batcher = new InferenceBatcher(4, 1, 5, TimeUnit.MILLISECONDS);
-        InferenceBatcher.Frame frame = batcher.frame(engine, model);
+        InferenceBatcher.Frame frame = batcher.frame(engine, model, 1);
         frame.infer(frameNumbered(1));
         assertThrows(IllegalStateException.class, () -> frame.infer(frameNumbered(1)));
         frame.close();
@@ -245,7 +277,7 @@ class InferenceBatcherTest {
     @Test
     void maxBatchOneRunsEachFrameAlone() throws Exception {
         InferenceBatcher batcher = new InferenceBatcher(1, 1, 60, TimeUnit.SECONDS);
-        try (InferenceBatcher.Frame other = batcher.frame(engine, model)) {
+        try (InferenceBatcher.Frame other = batcher.frame(engine, model, 1)) {
             assertEquals(1, infer(batcher, 5).get(10, TimeUnit.SECONDS).batchSize());
         }
     }
