@@ -5,11 +5,19 @@ import java.nio.ByteBuffer;
 
 /** The image of an inspection as it came through a door: encoded PNG/JPEG bytes, or a camera's raw pixels. */
 public sealed interface ImageInput {
+    /** The bytes the image came in. */
+    int size();
+
     /** PNG or JPEG bytes, a read-only view of what the client sent (not copied). */
     record Encoded(ByteBuffer bytes) implements ImageInput {
         /** The bytes in an array of their own, for the decoders that take one. */
         public byte[] copy() {
             return copyOf(bytes);
+        }
+
+        @Override
+        public int size() {
+            return bytes.remaining();
         }
     }
 
@@ -24,6 +32,11 @@ public sealed interface ImageInput {
         /** The pixels in an array of their own, for the decoders that take one. */
         public byte[] copyOfPixels() {
             return copyOf(pixels);
+        }
+
+        @Override
+        public int size() {
+            return pixels.remaining();
         }
     }
 

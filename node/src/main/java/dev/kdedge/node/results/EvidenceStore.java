@@ -17,7 +17,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -63,11 +62,15 @@ public final class EvidenceStore implements AutoCloseable, MeterBinder {
     private final ConcurrentSkipListMap<Long, Long> kept = new ConcurrentSkipListMap<>();
     private final AtomicLong bytes = new AtomicLong();
     private final ThreadPoolExecutor files;
+    /** The images waiting to be written hold their messages' bytes: a burst of 12 MB raw frames is bounded by these. */
+    private final long maxQueuedBytes;
+    private final AtomicLong queuedBytes = new AtomicLong();
     private volatile Counter dropped;
 
-    private EvidenceStore(Settings settings, ImageDecoder decoder) {
+    private EvidenceStore(Settings settings, ImageDecoder decoder, long maxQueuedBytes) {
         this.settings = settings;
         this.decoder = decoder;
+        this.maxQueuedBytes = maxQueuedBytes;
         // a burst of rejects beyond this queue is not kept rather than held in memory
         this.files = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(64), runnable -> {
             Thread thread = new Thread(runnable, "kdedge-evidence");
@@ -78,7 +81,12 @@ public final class EvidenceStore implements AutoCloseable, MeterBinder {
 
     /** Opens the directory, counting what earlier runs kept in it. */
     public static EvidenceStore open(Settings settings, ImageDecoder decoder) throws IOException {
-        EvidenceStore store = new EvidenceStore(settings, decoder);
+        return open(settings, decoder, Runtime.getRuntime().maxMemory() / 8);
+    }
+
+    /** @param maxQueuedBytes the most the images waiting to be written may hold; beyond, an image is not kept */
+    static EvidenceStore open(Settings settings, ImageDecoder decoder, long maxQueuedBytes) throws IOException {
+        EvidenceStore store = new EvidenceStore(settings, decoder, maxQueuedBytes);
         Files.createDirectories(settings.dir());
         try (Stream<Path> files = Files.list(settings.dir())) {
             for (Path file : (Iterable<Path>) files::iterator) {
@@ -101,19 +109,26 @@ public final class EvidenceStore implements AutoCloseable, MeterBinder {
 
     /** Keeps the image (and heatmap) of a recorded result if it is worth keeping, later, on the store's thread. */
     public void keep(InspectionResult result, ImageInput image) {
-        if (!worthKeeping(result)) {
+        if (!worthKeeping(result) || image == null) {
             return;
         }
-        // the request's bytes belong to its message: copied before the call completes
-        byte[] encoded = image instanceof ImageInput.Encoded e ? e.copy() : null;
-        ImageInput.Raw raw = image instanceof ImageInput.Raw r ? new ImageInput.Raw(r.format(), r.width(), r.height(),
-                r.stride(), ByteBuffer.wrap(r.copyOfPixels())) : null;
-        if (encoded == null && raw == null) {
+        // the image is a view of its request message's bytes, which nothing changes: held, not copied, until written
+        long size = image.size();
+        if (queuedBytes.addAndGet(size) > maxQueuedBytes) {
+            queuedBytes.addAndGet(-size);
+            drop(result.resultId(), "the node is writing many images at once");
             return;
         }
         try {
-            files.execute(() -> write(result, encoded, raw));
+            files.execute(() -> {
+                try {
+                    write(result, image);
+                } finally {
+                    queuedBytes.addAndGet(-size);
+                }
+            });
         } catch (RejectedExecutionException busy) {
+            queuedBytes.addAndGet(-size);
             drop(result.resultId(), "the node is writing many images at once");
         }
     }
@@ -147,15 +162,15 @@ public final class EvidenceStore implements AutoCloseable, MeterBinder {
         }
     }
 
-    /** @param encoded the image as sent, or null for {@code raw} pixels */
-    private void write(InspectionResult result, byte[] encoded, ImageInput.Raw raw) {
+    private void write(InspectionResult result, ImageInput image) {
         long id = result.resultId();
+        byte[] encoded = image instanceof ImageInput.Encoded e ? e.copy() : null;
         Path imageFile;
         byte[] content;
         try {
             Optional<EncodedFormat> asSent = encoded == null ? Optional.empty() : EncodedFormat.of(encoded);
             content = asSent.isPresent() ? encoded : HeatmapImages.png((encoded != null ? decoder.decode(encoded)
-                    : RawImages.decode(decoder, raw)).toImage());
+                    : RawImages.decode(decoder, (ImageInput.Raw) image)).toImage());
             imageFile = settings.dir().resolve(id + "." + asSent.orElse(EncodedFormat.PNG).extension());
         } catch (InvalidImageException e) {
             drop(id, e.getMessage());
