@@ -19,6 +19,7 @@ public final class ProductEngine extends RefCounted {
     private final OnnxNetwork served;
     private final Scorer scorer;
     private final Optional<DontCareMask> dontCare;
+    private final int tiles;
 
     ProductEngine(ProductBundle bundle, Precision precision, OnnxNetwork served, Optional<DontCareMask> dontCare) {
         this.bundle = bundle;
@@ -26,6 +27,7 @@ public final class ProductEngine extends RefCounted {
         this.served = served;
         this.scorer = new Scorer(served, bundle.manifest().preprocessing());
         this.dontCare = dontCare;
+        this.tiles = bundle.manifest().preprocessing().layout().count();
     }
 
     /**
@@ -48,6 +50,11 @@ public final class ProductEngine extends RefCounted {
 
     public Scorer scorer() {
         return scorer;
+    }
+
+    /** What one frame runs through the networks: its tiles, or 1 where the product is not tiled. */
+    public int tiles() {
+        return tiles;
     }
 
     /** The version's don't-care region (its served graph leaves it out), for heatmaps to grey out. */

@@ -52,7 +52,7 @@ public final class InferenceBatcher {
 
     /** A frame about to be prepared for {@code engine}; close it when done, whether it reached {@link Frame#infer}. */
     public Frame frame(ProductEngine engine) {
-        return frame(engine, engine.scorer()::infer, engine.bundle().manifest().preprocessing().layout().count());
+        return frame(engine, engine.scorer()::infer, engine.tiles());
     }
 
     /**

@@ -45,6 +45,7 @@ public final class EvidenceStore implements AutoCloseable, MeterBinder {
     private static final Logger LOG = LoggerFactory.getLogger(EvidenceStore.class);
     private static final Pattern FILE = Pattern.compile("(\\d+)(-heatmap)?\\.(png|jpg)");
     private static final String HEATMAP = "-heatmap.png";
+    private static final String BUSY = "the node is writing many images at once";
 
     /**
      * @param keepOkOneIn one OK result's image in this many is kept; 0 keeps none
@@ -116,7 +117,7 @@ public final class EvidenceStore implements AutoCloseable, MeterBinder {
         long size = image.size();
         if (queuedBytes.addAndGet(size) > maxQueuedBytes) {
             queuedBytes.addAndGet(-size);
-            drop(result.resultId(), "the node is writing many images at once");
+            drop(result.resultId(), BUSY);
             return;
         }
         try {
@@ -129,7 +130,7 @@ public final class EvidenceStore implements AutoCloseable, MeterBinder {
             });
         } catch (RejectedExecutionException busy) {
             queuedBytes.addAndGet(-size);
-            drop(result.resultId(), "the node is writing many images at once");
+            drop(result.resultId(), BUSY);
         }
     }
 
