@@ -79,10 +79,7 @@ class DoctorCommandTest {
         Path mask = copy.resolve("label.png");
         ImageIO.write(drawn, "png", mask.toFile());
         Path store = copy.resolve("store");
-        CliRun fit = CliRun.of(List.of("fit", "--store", store.toString(), "--product", "labelled", "--data",
-                DemoFixture.work().resolve("normal").toString(), "--teacher",
-                DemoFixture.work().resolve("toy-teacher.onnx").toString(), "--epochs", "1", "--input-size", "64",
-                "--dont-care", mask.toString()));
+        CliRun fit = CliRun.of(CliRun.demoFit(store, "labelled", "--dont-care", mask.toString()));
         assertEquals(0, fit.exitCode(), fit.err());
         ProductBundle bundle = new ModelStore(store).activeBundle("labelled");
         Path kept = bundle.directory().resolve(bundle.manifest().dontCare().file());

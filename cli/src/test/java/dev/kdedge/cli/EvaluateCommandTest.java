@@ -118,10 +118,7 @@ class EvaluateCommandTest {
         Path mask = out.resolve("label.png");
         ImageIO.write(drawn, "png", mask.toFile());
         Path store = out.resolve("store");
-        CliRun fit = CliRun.of(List.of("fit", "--store", store.toString(), "--product", "labelled", "--data",
-                DemoFixture.work().resolve("normal").toString(), "--teacher",
-                DemoFixture.work().resolve("toy-teacher.onnx").toString(), "--epochs", "1", "--input-size", "64",
-                "--dont-care", mask.toString()));
+        CliRun fit = CliRun.of(CliRun.demoFit(store, "labelled", "--dont-care", mask.toString()));
         assertEquals(0, fit.exitCode(), fit.err());
         assertEquals(0.25, new ModelStore(store).activeBundle("labelled").manifest().dontCare().coveredShare());
 
