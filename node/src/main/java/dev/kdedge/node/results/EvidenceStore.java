@@ -68,29 +68,37 @@ public final class EvidenceStore implements AutoCloseable, MeterBinder {
     private final AtomicLong queuedBytes = new AtomicLong();
     private volatile Counter dropped;
 
-    private EvidenceStore(Settings settings, ImageDecoder decoder, long maxQueuedBytes) {
+    private EvidenceStore(Settings settings, ImageDecoder decoder, long maxQueuedBytes, ThreadPoolExecutor files) {
         this.settings = settings;
         this.decoder = decoder;
         this.maxQueuedBytes = maxQueuedBytes;
-        // a burst of rejects beyond this queue is not kept rather than held in memory
-        this.files = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(64), runnable -> {
+        this.files = files;
+    }
+
+    /** Opens the directory, counting what earlier runs kept in it. */
+    public static EvidenceStore open(Settings settings, ImageDecoder decoder) throws IOException {
+        return open(settings, decoder, Runtime.getRuntime().maxMemory() / 8, writerThread());
+    }
+
+    /** The store's one thread: a burst of rejects beyond its queue is not kept rather than held in memory. */
+    static ThreadPoolExecutor writerThread() {
+        return new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS, new ArrayBlockingQueue<>(64), runnable -> {
             Thread thread = new Thread(runnable, "kdedge-evidence");
             thread.setDaemon(true);
             return thread;
         });
     }
 
-    /** Opens the directory, counting what earlier runs kept in it. */
-    public static EvidenceStore open(Settings settings, ImageDecoder decoder) throws IOException {
-        return open(settings, decoder, Runtime.getRuntime().maxMemory() / 8);
-    }
-
-    /** @param maxQueuedBytes the most the images waiting to be written may hold; beyond, an image is not kept */
-    static EvidenceStore open(Settings settings, ImageDecoder decoder, long maxQueuedBytes) throws IOException {
-        EvidenceStore store = new EvidenceStore(settings, decoder, maxQueuedBytes);
+    /**
+     * @param maxQueuedBytes the most the images waiting to be written may hold; beyond, an image is not kept
+     * @param files where images are written and read, one at a time
+     */
+    static EvidenceStore open(Settings settings, ImageDecoder decoder, long maxQueuedBytes, ThreadPoolExecutor files)
+            throws IOException {
+        EvidenceStore store = new EvidenceStore(settings, decoder, maxQueuedBytes, files);
         Files.createDirectories(settings.dir());
-        try (Stream<Path> files = Files.list(settings.dir())) {
-            for (Path file : (Iterable<Path>) files::iterator) {
+        try (Stream<Path> listed = Files.list(settings.dir())) {
+            for (Path file : (Iterable<Path>) listed::iterator) {
                 Matcher name = FILE.matcher(file.getFileName().toString());
                 if (name.matches()) {
                     long size = Files.size(file);

@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,10 +30,19 @@ class EvidenceStoreTest {
     @Test
     void framesBeyondTheQueuedBytesAreNotKeptAndTheOthersAre() throws Exception {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        ThreadPoolExecutor writer = EvidenceStore.writerThread();
         EvidenceStore store = EvidenceStore.open(new EvidenceStore.Settings(dir, 0, 1L << 30, 0),
-                new ImageDecoder(1L << 24), 2L * SIDE * SIDE);
+                new ImageDecoder(1L << 24), 2L * SIDE * SIDE, writer);
         store.bindTo(registry);
-        // noise: the PNG encoding of each takes far longer than keeping the next four
+        // the writer is held busy, as by a slow disk, while four frames arrive
+        CountDownLatch disk = new CountDownLatch(1);
+        writer.execute(() -> {
+            try {
+                disk.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
         byte[] pixels = new byte[SIDE * SIDE];
         new Random(1).nextBytes(pixels);
         for (long id = 1; id <= 4; id++) {
@@ -39,12 +50,17 @@ class EvidenceStoreTest {
                     ByteBuffer.wrap(pixels).asReadOnlyBuffer()));
         }
         assertEquals(2, registry.get("kdedge.evidence.dropped").counter().count(), "two frames' bytes wait at most");
+        disk.countDown();
         for (long id : List.of(1L, 2L)) {
             byte[] png = store.read(id).get(30, TimeUnit.SECONDS).orElseThrow().image();
             assertEquals(SIDE, new ImageDecoder(1L << 24).decode(png).width(), "result " + id + " is kept");
         }
+        // once written, their bytes are free again: the next frame is kept
+        store.keep(rejected(5), new ImageInput.Raw(ImageDecoder.RawFormat.GRAY8, SIDE, SIDE, 0,
+                ByteBuffer.wrap(pixels).asReadOnlyBuffer()));
         store.close();
-        assertTrue(!store.holds(3) && !store.holds(4));
+        assertTrue(!store.holds(3) && !store.holds(4) && store.holds(5));
+        assertEquals(2, registry.get("kdedge.evidence.dropped").counter().count());
     }
 
     private static InspectionResult rejected(long id) {
