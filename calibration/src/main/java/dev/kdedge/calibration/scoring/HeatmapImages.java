@@ -94,7 +94,7 @@ public final class HeatmapImages {
      * color took about 60 ms of a 12 MP frame), in RGB order. The frame itself where it is not larger on both axes
      * (an overlay then resizes it).
      */
-    public static Pixels shrunk(Pixels input, int width, int height) {
+    static Pixels shrunk(Pixels input, int width, int height) {
         if (width > input.width() || height > input.height()
                 || width == input.width() && height == input.height()) {
             return input;

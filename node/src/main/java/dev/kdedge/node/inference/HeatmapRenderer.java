@@ -38,19 +38,26 @@ final class HeatmapRenderer {
         return new RenderedHeatmap(wish.format(), width, height, data);
     }
 
-    /**
-     * A rejected part's evidence: the heat and the frame shrunk to the map's size now (the frame's one pass, cheap),
-     * the overlay blended and encoded when drawn.
-     */
+    /** A rejected part's evidence: the heat at the map's size now, the frame shrunk to it and under it when drawn. */
     static InspectionResult.Evidence evidence(AnomalyMap map, ScoreCalibration calibration, Pixels input,
             Optional<DontCareMask> dontCare) {
-        int width = map.width();
-        int height = map.height();
-        byte[] heat = HeatmapImages.normalizedGray(map, calibration, width, height);
-        Pixels backdrop = HeatmapImages.shrunk(input, width, height);
-        boolean[] greyed = dontCare.map(mask -> mask.at(width, height)).orElse(null);
-        return () -> new RenderedHeatmap(HeatmapWish.Format.PNG_OVERLAY, width, height,
-                HeatmapImages.png(HeatmapImages.overlay(heat, backdrop, width, height, greyed)));
+        return new FrameEvidence(HeatmapImages.normalizedGray(map, calibration, map.width(), map.height()),
+                map.width(), map.height(), input, dontCare);
+    }
+
+    private record FrameEvidence(byte[] heat, int width, int height, Pixels frame, Optional<DontCareMask> dontCare)
+            implements InspectionResult.Evidence {
+        @Override
+        public RenderedHeatmap draw() {
+            boolean[] greyed = dontCare.map(mask -> mask.at(width, height)).orElse(null);
+            return new RenderedHeatmap(HeatmapWish.Format.PNG_OVERLAY, width, height,
+                    HeatmapImages.png(HeatmapImages.overlay(heat, frame, width, height, greyed)));
+        }
+
+        @Override
+        public long heldBytes() {
+            return (long) frame.data().length + heat.length;
+        }
     }
 
     private static byte[] littleEndian(float[] values) {

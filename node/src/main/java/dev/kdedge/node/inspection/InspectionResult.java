@@ -14,13 +14,15 @@ public record InspectionResult(Verdict verdict, Optional<RenderedHeatmap> heatma
         Part part, long resultId) {
 
     /**
-     * A rejected part's heatmap over its image (PNG at the map's size), still to be drawn: encoding it took longer
-     * than the model on large maps, so it is drawn where it is kept, not before the reply. Holds what it needs at the
-     * map's size, not the frame.
+     * A rejected part's heatmap over its image (PNG at the map's size), still to be drawn: shrinking a 12 MP frame to
+     * the map's size and encoding the overlay take half as long as the model, so it is drawn where it is kept, not
+     * before the reply. Holds the decoded frame until then.
      */
-    @FunctionalInterface
     public interface Evidence {
         RenderedHeatmap draw();
+
+        /** What it holds in memory until drawn. */
+        long heldBytes();
     }
 
     public Evaluation evaluation() {

@@ -63,7 +63,10 @@ public final class EvidenceStore implements AutoCloseable, MeterBinder {
     private final ConcurrentSkipListMap<Long, Long> kept = new ConcurrentSkipListMap<>();
     private final AtomicLong bytes = new AtomicLong();
     private final ThreadPoolExecutor files;
-    /** The images waiting to be written hold their messages' bytes: a burst of 12 MB raw frames is bounded by these. */
+    /**
+     * The images waiting to be written hold their messages' bytes and decoded frames: a burst of 12 MP frames is
+     * bounded by these.
+     */
     private final long maxQueuedBytes;
     private final AtomicLong queuedBytes = new AtomicLong();
     private volatile Counter dropped;
@@ -121,8 +124,9 @@ public final class EvidenceStore implements AutoCloseable, MeterBinder {
         if (!worthKeeping(result) || image == null) {
             return;
         }
-        // the image is a view of its request message's bytes, which nothing changes: held, not copied, until written
-        long size = image.size();
+        // the image is a view of its request message's bytes, which nothing changes: held, not copied, until written;
+        // so is the decoded frame its heatmap is drawn over
+        long size = image.size() + result.evidence().map(InspectionResult.Evidence::heldBytes).orElse(0L);
         if (queuedBytes.addAndGet(size) > maxQueuedBytes) {
             queuedBytes.addAndGet(-size);
             drop(result.resultId(), BUSY);

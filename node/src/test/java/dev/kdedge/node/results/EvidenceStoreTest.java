@@ -1,10 +1,12 @@
 package dev.kdedge.node.results;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.node.inspection.Evaluation;
+import dev.kdedge.node.inspection.HeatmapWish;
 import dev.kdedge.node.inspection.ImageInput;
 import dev.kdedge.node.inspection.InspectionResult;
 import dev.kdedge.node.inspection.Part;
@@ -20,22 +22,71 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Rejected parts' raw frames kept after the reply: held as sent while they wait, within a bound of bytes. */
+/**
+ * Rejected parts' raw frames kept after the reply: held as sent while they wait, with the frames their heatmaps are
+ * still to be drawn over, within a bound of bytes.
+ */
 class EvidenceStoreTest {
     private static final int SIDE = 2048;
 
     @TempDir
     Path dir;
 
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    /** Holds the store's writer busy, as a slow disk would, until counted down. */
+    private final CountDownLatch disk = new CountDownLatch(1);
+    private final byte[] pixels = new byte[SIDE * SIDE];
+
     @Test
     void framesBeyondTheQueuedBytesAreNotKeptAndTheOthersAre() throws Exception {
-        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        EvidenceStore store = openWithTheDiskHeld();
+        new Random(1).nextBytes(pixels);
+        for (long id = 1; id <= 4; id++) {
+            store.keep(rejected(id, Optional.empty()), frame());
+        }
+        assertEquals(2, dropped(), "two frames' bytes wait at most");
+        disk.countDown();
+        for (long id : List.of(1L, 2L)) {
+            byte[] png = store.read(id).get(30, TimeUnit.SECONDS).orElseThrow().image();
+            assertEquals(SIDE, new ImageDecoder(1L << 24).decode(png).width(), "result " + id + " is kept");
+        }
+        // once written, their bytes are free again: the next frame is kept
+        store.keep(rejected(5, Optional.empty()), frame());
+        store.close();
+        assertTrue(!store.holds(3) && !store.holds(4) && store.holds(5));
+        assertEquals(2, dropped());
+    }
+
+    @Test
+    void theFrameAHeatmapIsStillToBeDrawnOverCountsAgainstTheBound() throws Exception {
+        EvidenceStore store = openWithTheDiskHeld();
+        byte[] overlay = {1, 2, 3};
+        InspectionResult.Evidence evidence = new InspectionResult.Evidence() {
+            @Override
+            public InspectionResult.RenderedHeatmap draw() {
+                return new InspectionResult.RenderedHeatmap(HeatmapWish.Format.PNG_OVERLAY, 1, 1, overlay);
+            }
+
+            @Override
+            public long heldBytes() {
+                return SIDE * SIDE;
+            }
+        };
+        store.keep(rejected(1, Optional.of(evidence)), frame());
+        store.keep(rejected(2, Optional.empty()), frame());
+        assertEquals(1, dropped(), "the first frame and the one its heatmap is drawn over fill the bound");
+        disk.countDown();
+        assertArrayEquals(overlay, store.read(1).get(30, TimeUnit.SECONDS).orElseThrow().heatmapOverlay());
+        store.close();
+        assertTrue(!store.holds(2));
+    }
+
+    /** A store that may hold two frames' bytes waiting, its writer held by {@link #disk}. */
+    private EvidenceStore openWithTheDiskHeld() throws Exception {
         ThreadPoolExecutor writer = EvidenceStore.writerThread();
         EvidenceStore store = EvidenceStore.open(new EvidenceStore.Settings(dir, 0, 1L << 30, 0),
                 new ImageDecoder(1L << 24), 2L * SIDE * SIDE, writer);
         store.bindTo(registry);
-        // the writer is held busy, as by a slow disk, while four frames arrive
-        CountDownLatch disk = new CountDownLatch(1);
         writer.execute(() -> {
             try {
                 disk.await();
@@ -43,29 +94,20 @@ class EvidenceStoreTest {
                 Thread.currentThread().interrupt();
             }
         });
-        byte[] pixels = new byte[SIDE * SIDE];
-        new Random(1).nextBytes(pixels);
-        for (long id = 1; id <= 4; id++) {
-            store.keep(rejected(id), new ImageInput.Raw(ImageDecoder.RawFormat.GRAY8, SIDE, SIDE, 0,
-                    ByteBuffer.wrap(pixels).asReadOnlyBuffer()));
-        }
-        assertEquals(2, registry.get("kdedge.evidence.dropped").counter().count(), "two frames' bytes wait at most");
-        disk.countDown();
-        for (long id : List.of(1L, 2L)) {
-            byte[] png = store.read(id).get(30, TimeUnit.SECONDS).orElseThrow().image();
-            assertEquals(SIDE, new ImageDecoder(1L << 24).decode(png).width(), "result " + id + " is kept");
-        }
-        // once written, their bytes are free again: the next frame is kept
-        store.keep(rejected(5), new ImageInput.Raw(ImageDecoder.RawFormat.GRAY8, SIDE, SIDE, 0,
-                ByteBuffer.wrap(pixels).asReadOnlyBuffer()));
-        store.close();
-        assertTrue(!store.holds(3) && !store.holds(4) && store.holds(5));
-        assertEquals(2, registry.get("kdedge.evidence.dropped").counter().count());
+        return store;
     }
 
-    private static InspectionResult rejected(long id) {
+    private ImageInput.Raw frame() {
+        return new ImageInput.Raw(ImageDecoder.RawFormat.GRAY8, SIDE, SIDE, 0,
+                ByteBuffer.wrap(pixels).asReadOnlyBuffer());
+    }
+
+    private double dropped() {
+        return registry.get("kdedge.evidence.dropped").counter().count();
+    }
+
+    private static InspectionResult rejected(long id, Optional<InspectionResult.Evidence> evidence) {
         return new InspectionResult(new InspectionResult.Verdict("p", 1, 1, 1, Evaluation.NOT_OK, 0.5, null, "fp32",
-                new InspectionResult.StageTimes(0, 0, 0, 0, 0, 0, 1)), Optional.empty(), Optional.empty(),
-                Part.UNNAMED, id);
+                new InspectionResult.StageTimes(0, 0, 0, 0, 0, 0, 1)), Optional.empty(), evidence, Part.UNNAMED, id);
     }
 }
