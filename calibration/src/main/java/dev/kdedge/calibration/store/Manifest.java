@@ -45,7 +45,13 @@ public record Manifest(
         MethodChoice methodChoice,
         DontCare dontCare) {
 
-    public static final int FORMAT = 1;
+    /**
+     * The format written. 2: an input may be other than square, tiled, and have a don't-care region; a node that reads
+     * format 1 only would ignore them and serve such a version squeezed and without its region, so it refuses format 2.
+     * This build reads both (a format 1 manifest has none of them).
+     */
+    public static final int FORMAT = 2;
+    public static final int OLDEST_READABLE_FORMAT = 1;
     public static final String FILE = "manifest.json";
 
     /**

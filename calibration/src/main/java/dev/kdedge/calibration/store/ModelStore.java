@@ -178,8 +178,13 @@ public final class ModelStore {
         } catch (IOException e) {
             throw new StoreException("manifest of " + product + "@" + version + " is unreadable: " + e.getMessage(), e);
         }
-        if (manifest.format() != Manifest.FORMAT || !product.equals(manifest.product())
-                || manifest.version() != version) {
+        if (manifest.format() < Manifest.OLDEST_READABLE_FORMAT || manifest.format() > Manifest.FORMAT) {
+            throw new StoreException("manifest of " + product + "@" + version + " is in format " + manifest.format()
+                    + " and this build reads formats " + Manifest.OLDEST_READABLE_FORMAT + " to " + Manifest.FORMAT
+                    + (manifest.format() > Manifest.FORMAT ? ": it was written by a newer KD-Edge; upgrade this one"
+                            : ""));
+        }
+        if (!product.equals(manifest.product()) || manifest.version() != version) {
             throw new StoreException("manifest of " + product + "@" + version + " does not describe this version");
         }
         Path student = dir.resolve(manifest.student().file());

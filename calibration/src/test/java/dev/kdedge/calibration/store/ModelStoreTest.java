@@ -87,6 +87,23 @@ class ModelStoreTest {
     }
 
     @Test
+    void manifestsOfEarlierFormatsAreReadAndOfLaterOnesRefusedNamingTheUpgrade() throws Exception {
+        ProductBundle written = write("tile");
+        Path file = written.directory().resolve(Manifest.FILE);
+        String json = Files.readString(file);
+        String format = "\"format\" : " + Manifest.FORMAT + ",";
+        assertTrue(json.contains(format), json);
+
+        Files.writeString(file, json.replace(format, "\"format\" : 1,"));
+        assertEquals(1, store.bundle("tile", written.version()).manifest().format());
+
+        Files.writeString(file, json.replace(format, "\"format\" : " + (Manifest.FORMAT + 1) + ","));
+        StoreException refused = assertThrows(StoreException.class, () -> store.bundle("tile", written.version()));
+        assertTrue(refused.getMessage().contains("written by a newer KD-Edge; upgrade this one"),
+                refused.getMessage());
+    }
+
+    @Test
     void aFailedWriteLeavesNoVersionAndNoStaging() throws Exception {
         assertThrows(StoreException.class, () -> store.writeVersion("tile", (dir, version) -> {
             Files.write(dir.resolve("student.onnx"), new byte[] {4, 5});
