@@ -1,10 +1,16 @@
 package dev.kdedge.calibration.scoring;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.image.Resampling;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 
 class HeatmapImagesTest {
@@ -38,5 +44,29 @@ class HeatmapImagesTest {
                 HeatmapImages.backdrop(small, 5, 3)[0]);
         assertSame(small, HeatmapImages.shrunk(small, 2, 2), "a frame no larger than the map is kept as it is");
         assertSame(small, HeatmapImages.shrunk(small, 3, 1), "and one smaller on an axis, which the overlay resizes");
+    }
+
+    @Test
+    void pngsAreDeflatedForSpeedAndDecodeToTheImage() throws Exception {
+        BufferedImage image = new BufferedImage(64, 32, BufferedImage.TYPE_BYTE_GRAY);
+        for (int x = 0; x < 64; x++) {
+            image.getRaster().setSample(x, x % 32, 0, 4 * x);
+        }
+        byte[] png = HeatmapImages.png(image);
+        // the first IDAT chunk's zlib header: FLEVEL (its top two bits of FLG) 0 is "fastest", deflate level 0 or 1
+        int idat = indexOf(png, "IDAT".getBytes(StandardCharsets.US_ASCII));
+        assertEquals(0, (png[idat + 5] & 0xff) >> 6, "FLEVEL");
+        BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(png));
+        assertArrayEquals(image.getRaster().getPixels(0, 0, 64, 32, (int[]) null),
+                decoded.getRaster().getPixels(0, 0, 64, 32, (int[]) null));
+    }
+
+    private static int indexOf(byte[] bytes, byte[] part) {
+        for (int i = 0; i + part.length <= bytes.length; i++) {
+            if (Arrays.equals(bytes, i, i + part.length, part, 0, part.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("no " + new String(part, StandardCharsets.US_ASCII));
     }
 }
