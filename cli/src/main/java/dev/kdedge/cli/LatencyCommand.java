@@ -7,6 +7,7 @@ import dev.kdedge.api.v1.Image;
 import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.RawImage;
 import dev.kdedge.api.v1.ScoreRequest;
+import dev.kdedge.api.v1.SharedFrame;
 import dev.kdedge.api.v1.StageTimings;
 import dev.kdedge.calibration.dataset.ImageFolders;
 import dev.kdedge.calibration.image.ImageDecoder;
@@ -14,6 +15,7 @@ import dev.kdedge.calibration.image.Pixels;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -64,6 +66,11 @@ final class LatencyCommand implements Callable<Integer> {
             + " camera delivering frames does; default: the files as they are (PNG/JPEG), decoded by the node."})
     boolean raw;
 
+    @Option(names = "--shared-dir", description = {"Write each image's raw pixels (as --raw) to a file in this"
+            + " directory, the node's server.sharedFrameDir, and name the file in the request instead of sending the"
+            + " pixels, as a camera process on the node's machine does; the files are removed at the end."})
+    Path sharedDir;
+
     @Option(names = "--window", defaultValue = "4", description = "With --stream: frames in flight per stream (default: ${DEFAULT-VALUE}).")
     int window;
 
@@ -94,8 +101,15 @@ final class LatencyCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         List<ScoreRequest> requests = new ArrayList<>();
+        List<Path> sharedFrames = new ArrayList<>();
         for (Path file : ImageFolders.list(images)) {
-            requests.add(raw ? rawRequest(file) : target.scoreRequest(file).build());
+            if (sharedDir != null) {
+                Path frame = sharedDir.resolve("kdedge-latency-" + sharedFrames.size() + ".raw");
+                sharedFrames.add(frame);
+                requests.add(sharedRequest(file, frame));
+            } else {
+                requests.add(raw ? rawRequest(file) : target.scoreRequest(file).build());
+            }
         }
         if (requests.isEmpty()) {
             throw new IllegalArgumentException("no images in " + images);
@@ -143,16 +157,31 @@ final class LatencyCommand implements Callable<Integer> {
         } finally {
             clients.shutdownNow();
             channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+            for (Path frame : sharedFrames) {
+                Files.deleteIfExists(frame);
+            }
         }
     }
 
     private ScoreRequest rawRequest(Path file) throws IOException {
         Pixels pixels = new ImageDecoder(Long.MAX_VALUE).decodeFile(file);
         return ScoreRequest.newBuilder().setProduct(target.product).setImage(Image.newBuilder().setRaw(RawImage.newBuilder()
-                .setFormat(pixels.channels() == 1 ? RawImage.PixelFormat.GRAY8
-                        : pixels.bgr() ? RawImage.PixelFormat.BGR8 : RawImage.PixelFormat.RGB8)
-                .setWidth(pixels.width()).setHeight(pixels.height())
+                .setFormat(format(pixels)).setWidth(pixels.width()).setHeight(pixels.height())
                 .setPixels(ByteString.copyFrom(pixels.data())))).build();
+    }
+
+    /** The image's pixels written to {@code frame}, and a request naming it. */
+    private ScoreRequest sharedRequest(Path file, Path frame) throws IOException {
+        Pixels pixels = new ImageDecoder(Long.MAX_VALUE).decodeFile(file);
+        Files.write(frame, pixels.data());
+        return ScoreRequest.newBuilder().setProduct(target.product).setImage(Image.newBuilder().setShared(
+                SharedFrame.newBuilder().setName(frame.getFileName().toString()).setFormat(format(pixels))
+                        .setWidth(pixels.width()).setHeight(pixels.height()))).build();
+    }
+
+    private static RawImage.PixelFormat format(Pixels pixels) {
+        return pixels.channels() == 1 ? RawImage.PixelFormat.GRAY8
+                : pixels.bgr() ? RawImage.PixelFormat.BGR8 : RawImage.PixelFormat.RGB8;
     }
 
     /** One camera: frames on one InspectStream, at most {@code window} unanswered at a time. */

@@ -9,6 +9,7 @@ import dev.kdedge.node.api.AccessGate;
 import dev.kdedge.node.api.ClientResetLimit;
 import dev.kdedge.node.api.ConnectionLog;
 import dev.kdedge.node.api.HealthEndpoint;
+import dev.kdedge.node.api.ImageSources;
 import dev.kdedge.node.api.ResultsEndpoint;
 import dev.kdedge.node.api.InspectionEndpoint;
 import dev.kdedge.node.api.LineEndpoint;
@@ -137,6 +138,19 @@ public final class NodeServer implements AutoCloseable {
      * the future completes once every active version's engine is loaded (or has failed to) and the ports are
      * listening.
      */
+    /** The directory camera processes share frames in, where configured; one that is not there stops the start. */
+    private static Optional<Path> sharedFrameDir(NodeConfig config) throws IOException {
+        if (config.server.sharedFrameDir.isEmpty()) {
+            return Optional.empty();
+        }
+        Path dir = Path.of(config.server.sharedFrameDir);
+        if (!Files.isDirectory(dir)) {
+            throw new IOException("server.sharedFrameDir " + dir + " is not a directory: make it, writable by the"
+                    + " cameras' processes and readable by the node (README \"Shared frames\")");
+        }
+        return Optional.of(dir);
+    }
+
     public static Future<NodeServer> start(Vertx vertx, NodeConfig config, NodeMetrics metrics) {
         ModelStore store = new ModelStore(Path.of(config.store));
         // Fine-tuning shares the device with scoring: PyTorch gets only the threads configured for it.
@@ -144,8 +158,10 @@ public final class NodeServer implements AutoCloseable {
         InferenceOptions inference = config.inferenceOptions();
         AuditTrail audit = new AuditTrail(store.root().resolve("audit/changes.db"));
         FineTuneJobs jobs;
+        Optional<Path> sharedFrameDir;
         try {
             inference.provider().requireAvailable();
+            sharedFrameDir = sharedFrameDir(config);
             store.sweepStaging();
             jobs = new FineTuneJobs(store, store.root().resolve("jobs"),
                     new ProductFitter(store, InferenceOptions.cpu(config.models.trainingThreads)), audit);
@@ -205,13 +221,14 @@ public final class NodeServer implements AutoCloseable {
         Optional<PartFeed> partFeed = journal.filter(j -> !config.line.stations.isEmpty() || config.console.enabled)
                 .map(PartFeed::new);
         partFeed.ifPresent(feed -> feed.onPart(stations::recorded));
+        ImageSources images = new ImageSources(vertx, sharedFrameDir, config.scoring.maxImagePixels);
         InspectionEndpoint inspection = new InspectionEndpoint(vertx, new Inspections(pipeline, journal, evidence, parts,
-                stations, shadows), config.scoring.streamWindow, config.server.maxMessageBytes, calls);
+                stations, shadows), images, config.scoring.streamWindow, config.server.maxMessageBytes, calls);
         HealthEndpoint health = new HealthEndpoint(vertx, serving, config.server.maxMessageBytes);
         grpc.addService(inspection);
         ProductAdministration products = new ProductAdministration(store, engines, serving,
                 config.scoring.maxImagePixels, audit, new LineNormals(journal, evidence));
-        grpc.addService(new ModelsEndpoint(vertx, products, jobs, administration,
+        grpc.addService(new ModelsEndpoint(vertx, products, images, jobs, administration,
                 config.server.maxMessageBytes, calls));
         journal.ifPresent(j -> grpc.addService(new ResultsEndpoint(vertx, j, evidence, config.server.maxMessageBytes,
                 calls)));

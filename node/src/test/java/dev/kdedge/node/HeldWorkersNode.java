@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.node.api.ImageSources;
 import dev.kdedge.node.api.InspectionEndpoint;
 import dev.kdedge.node.engine.EngineCache;
 import dev.kdedge.node.config.ProductPrecisions;
@@ -62,7 +63,8 @@ final class HeldWorkersNode implements AutoCloseable {
                 new LargeImageLane(1 << 22, 1, 1), maxQueuedPerClient, false);
         GrpcServer grpc = GrpcServer.server(vertx);
         grpc.addService(new InspectionEndpoint(vertx, new Inspections(pipeline, Optional.empty(), Optional.empty(),
-                Optional.empty(), StationRecipes.NONE, Optional.empty()), 4, 4 << 20,
+                Optional.empty(), StationRecipes.NONE, Optional.empty()), new ImageSources(vertx, Optional.empty(),
+                1 << 22), 4, 4 << 20,
                 new CallMetrics(new SimpleMeterRegistry())));
         http = vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1").await();
         channel = ManagedChannelBuilder.forAddress("127.0.0.1", port()).usePlaintext().build();

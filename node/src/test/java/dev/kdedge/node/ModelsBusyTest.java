@@ -12,6 +12,7 @@ import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.fit.ProductFitter;
 import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.node.api.ImageSources;
 import dev.kdedge.node.api.ModelsEndpoint;
 import dev.kdedge.node.audit.AuditTrail;
 import dev.kdedge.node.engine.EngineCache;
@@ -67,8 +68,9 @@ class ModelsBusyTest {
                         new ProductFitter(store, InferenceOptions.cpu(1)), audit)) {
             GrpcServer grpc = GrpcServer.server(vertx);
             grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines,
-                    new ServingState(true), 1 << 24, audit, new LineNormals(Optional.empty(), Optional.empty())), jobs, work,
-                    1 << 24, new CallMetrics(new SimpleMeterRegistry())));
+                    new ServingState(true), 1 << 24, audit, new LineNormals(Optional.empty(), Optional.empty())),
+                    new ImageSources(vertx, Optional.empty(), 1 << 24), jobs, work, 1 << 24,
+                    new CallMetrics(new SimpleMeterRegistry())));
             HttpServer http = vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1").await();
             ManagedChannel channel = ManagedChannelBuilder.forAddress("127.0.0.1", http.actualPort()).usePlaintext()
                     .build();

@@ -57,16 +57,18 @@ public final class InspectionEndpoint implements Service {
 
     private final Vertx vertx;
     private final Inspections inspections;
+    private final ImageSources images;
     private final int streamWindow;
     private final RequestMessages messages;
     private final CallMetrics metrics;
     /** Camera streams open now, each confined to its event loop. */
     private final Set<StreamFlow> streams = ConcurrentHashMap.newKeySet();
 
-    public InspectionEndpoint(Vertx vertx, Inspections inspections, int streamWindow, long maxMessageBytes,
-            CallMetrics metrics) {
+    public InspectionEndpoint(Vertx vertx, Inspections inspections, ImageSources images, int streamWindow,
+            long maxMessageBytes, CallMetrics metrics) {
         this.vertx = vertx;
         this.inspections = inspections;
+        this.images = images;
         this.streamWindow = streamWindow;
         this.messages = new RequestMessages(maxMessageBytes);
         this.metrics = metrics;
@@ -132,22 +134,29 @@ public final class InspectionEndpoint implements Service {
             once.fail(status.status(), status.message());
         }).onSuccess(message -> {
             long received = System.nanoTime();
-            CompletableFuture<InspectionResult> inspected;
-            try {
-                inspected = inspections.inspect(adapt.apply(InspectionWire.request(message, deadline,
-                        ClientIdentity.of(request.connection()), caller(request))), done);
-            } catch (RejectedRequestException refused) {
-                inspected = CompletableFuture.failedFuture(refused);
-            }
-            inspected.whenComplete((result, failure) -> context.runOnContext(v -> {
-                if (failure != null) {
-                    StatusMapping status = StatusMapping.of(failure);
-                    once.fail(status.status(), status.message());
-                } else if (once.complete(response -> reply.accept(response, result))) {
-                    metrics.scored(request.methodName(), result, received);
-                }
-            }));
+            readAndInspect(message, adapt, deadline, ClientIdentity.of(request.connection()), caller(request), done)
+                    .whenComplete((result, failure) -> context.runOnContext(v -> {
+                        if (failure != null) {
+                            StatusMapping status = StatusMapping.of(failure);
+                            once.fail(status.status(), status.message());
+                        } else if (once.complete(response -> reply.accept(response, result))) {
+                            metrics.scored(request.methodName(), result, received);
+                        }
+                    }));
         });
+    }
+
+    /**
+     * The request's image read where it names a shared frame (off the event loop), then the request inspected.
+     *
+     * @param abandoned completes when the caller no longer wants the result
+     */
+    private CompletableFuture<InspectionResult> readAndInspect(ScoreRequest message,
+            UnaryOperator<InspectionRequest> adapt, long deadline, Object client, String caller,
+            CompletionStage<?> abandoned) {
+        return images.image(message.getImage()).toCompletionStage().toCompletableFuture().thenCompose(image ->
+                inspections.inspect(adapt.apply(InspectionWire.request(message, image, deadline, client, caller)),
+                        abandoned));
     }
 
     /** Who asked, as the journal records it: the certificate's subject with mutual TLS, the client's address otherwise. */
@@ -218,16 +227,10 @@ public final class InspectionEndpoint implements Service {
     private void scoreFrame(FrameRequest frame, long received, long deadline, StreamFlow flow, Context context,
             Object client, String caller) {
         CompletableFuture<Void> abandoned = flow.inPipeline();
-        CompletableFuture<InspectionResult> result;
-        try {
-            result = frame.hasRequest()
-                    ? inspections.inspect(InspectionWire.request(frame.getRequest(), deadline, client, caller),
-                            abandoned)
-                    : CompletableFuture.failedFuture(new IllegalArgumentException("frame " + frame.getFrameId()
-                            + " has no request"));
-        } catch (RejectedRequestException refused) {
-            result = CompletableFuture.failedFuture(refused);
-        }
+        CompletableFuture<InspectionResult> result = frame.hasRequest()
+                ? readAndInspect(frame.getRequest(), UnaryOperator.identity(), deadline, client, caller, abandoned)
+                : CompletableFuture.failedFuture(new IllegalArgumentException("frame " + frame.getFrameId()
+                        + " has no request"));
         result.whenComplete((scored, failure) -> context.runOnContext(v -> {
             flow.outOfPipeline(abandoned);
             if (flow.closed()) {

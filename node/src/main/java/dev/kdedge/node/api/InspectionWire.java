@@ -3,14 +3,10 @@ package dev.kdedge.node.api;
 import com.google.protobuf.UnsafeByteOperations;
 import dev.kdedge.api.v1.Heatmap;
 import dev.kdedge.api.v1.HeatmapOptions;
-import dev.kdedge.api.v1.Image;
-import dev.kdedge.api.v1.RawImage;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.api.v1.ScoreResponse;
 import dev.kdedge.api.v1.StageTimings;
 import dev.kdedge.api.v1.Verdict;
-import dev.kdedge.calibration.image.ImageDecoder;
-import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.node.inspection.Evaluation;
 import dev.kdedge.node.inspection.HeatmapWish;
 import dev.kdedge.node.inspection.ImageInput;
@@ -29,49 +25,20 @@ import dev.kdedge.node.inspection.Rejection;
 final class InspectionWire {
     private InspectionWire() {}
 
-    /** @throws RejectedRequestException INVALID_ARGUMENT for an enum value the contract does not have */
-    static InspectionRequest request(ScoreRequest request, long deadlineNanos, Object client, String caller) {
+    /**
+     * @param image the request's image, from its {@link ImageSources}; null where it has none
+     * @throws RejectedRequestException INVALID_ARGUMENT for an enum value the contract does not have
+     */
+    static InspectionRequest request(ScoreRequest request, ImageInput image, long deadlineNanos, Object client,
+            String caller) {
         HeatmapOptions heatmap = request.getHeatmap();
         if (heatmap.getFormat() == HeatmapOptions.Format.UNRECOGNIZED) {
             throw invalid("unknown heatmap format " + heatmap.getFormatValue());
-        }
-        ImageInput image;
-        try {
-            image = image(request.getImage());
-        } catch (InvalidImageException e) {
-            throw invalid(e.getMessage());
         }
         return new InspectionRequest(request.getProduct(), Integer.toUnsignedLong(request.getModelVersion()), image,
                 new HeatmapWish(HeatmapWish.Format.valueOf(heatmap.getFormat().name()),
                         Integer.toUnsignedLong(heatmap.getWidth()), Integer.toUnsignedLong(heatmap.getHeight())),
                 deadlineNanos, client, new Part(request.getPartId(), request.getStation(), request.getView()), caller);
-    }
-
-    /**
-     * The image as the client sent it, without copying its bytes; null when it sent none.
-     *
-     * @throws InvalidImageException for a raw pixel format the contract does not have
-     */
-    static ImageInput image(Image image) throws InvalidImageException {
-        return switch (image.getSourceCase()) {
-            case ENCODED -> new ImageInput.Encoded(image.getEncoded().asReadOnlyByteBuffer());
-            case RAW -> raw(image.getRaw());
-            case SOURCE_NOT_SET -> null;
-        };
-    }
-
-    private static ImageInput.Raw raw(RawImage raw) throws InvalidImageException {
-        ImageDecoder.RawFormat format = switch (raw.getFormat()) {
-            case GRAY8 -> ImageDecoder.RawFormat.GRAY8;
-            case RGB8 -> ImageDecoder.RawFormat.RGB8;
-            case BGR8 -> ImageDecoder.RawFormat.BGR8;
-            case PIXEL_FORMAT_UNSPECIFIED -> null;
-            case UNRECOGNIZED -> throw new InvalidImageException(
-                    "unknown raw pixel format " + raw.getFormatValue() + " (GRAY8, RGB8 or BGR8)");
-        };
-        return new ImageInput.Raw(format, Integer.toUnsignedLong(raw.getWidth()),
-                Integer.toUnsignedLong(raw.getHeight()), Integer.toUnsignedLong(raw.getStride()),
-                raw.getPixels().asReadOnlyByteBuffer());
     }
 
     static ScoreResponse response(InspectionResult result) {

@@ -65,6 +65,7 @@ public final class ModelsEndpoint implements Service {
             ModelsGrpcService.UploadNormals.decoder());
     private final Vertx vertx;
     private final ProductAdministration products;
+    private final ImageSources images;
     private final FineTuneJobs jobs;
     private final Executor work;
     private final CallMetrics metrics;
@@ -76,10 +77,11 @@ public final class ModelsEndpoint implements Service {
         Resp apply(Req request) throws Exception;
     }
 
-    public ModelsEndpoint(Vertx vertx, ProductAdministration products, FineTuneJobs jobs,
+    public ModelsEndpoint(Vertx vertx, ProductAdministration products, ImageSources images, FineTuneJobs jobs,
             Executor work, long maxMessageBytes, CallMetrics metrics) {
         this.vertx = vertx;
         this.products = products;
+        this.images = images;
         this.jobs = jobs;
         this.work = refusingWhenFull(work);
         this.metrics = metrics;
@@ -342,7 +344,7 @@ public final class ModelsEndpoint implements Service {
                 }
                 ProductAdministration.Upload outcome;
                 try {
-                    outcome = products.upload(product, InspectionWire.image(message.getImage()),
+                    outcome = products.upload(product, images.imageNow(message.getImage()),
                             message.getDefective());
                 } catch (InvalidImageException e) {
                     outcome = ProductAdministration.Upload.refused(e.getMessage());

@@ -83,6 +83,12 @@ public final class NodeConfig {
         @JsonProperty public int idleTimeoutSeconds = 600;
         /** Serve without TLS. Never implied: a node without a {@code tls} section refuses to start unless this is set. */
         @JsonProperty public boolean plaintext = false;
+        /**
+         * Where camera processes on this machine put raw frames they name in a request instead of sending them
+         * ({@code SharedFrame}); an absolute path to a directory, best on a memory file system (/dev/shm, /run).
+         * Empty: frames are only taken in messages.
+         */
+        @JsonProperty public String sharedFrameDir = "";
     }
 
     /** PEM files, read again every {@code reloadSeconds} and applied to new connections when they change. */
@@ -466,6 +472,9 @@ public final class NodeConfig {
         check(errors, server.shutdownGraceSeconds >= 0 && server.shutdownGraceSeconds <= 300,
                 "server.shutdownGraceSeconds must be 0..300");
         check(errors, server.idleTimeoutSeconds >= 0, "server.idleTimeoutSeconds must be 0 or more");
+        check(errors, server.sharedFrameDir != null
+                && (server.sharedFrameDir.isEmpty() || Path.of(server.sharedFrameDir).isAbsolute()),
+                "server.sharedFrameDir must be empty (no shared frames) or an absolute path");
         check(errors, metrics.idleTimeoutSeconds >= 0, "metrics.idleTimeoutSeconds must be 0 or more");
         check(errors, store != null && !store.isBlank(), "store must name the model store directory");
         check(errors, cache.maxBytes >= 1024 * 1024, "cache.maxBytes must be at least 1 MiB");

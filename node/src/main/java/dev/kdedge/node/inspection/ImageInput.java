@@ -26,11 +26,19 @@ public sealed interface ImageInput {
      * unsigned 32-bit field), so that what is out of range is reported as sent.
      *
      * @param format null when the client named none
+     * @param pixels a read-only view of the client's bytes, or a whole array the node read them into (a shared frame)
      */
     record Raw(ImageDecoder.RawFormat format, long width, long height, long stride, ByteBuffer pixels)
             implements ImageInput {
-        /** The pixels in an array of their own, for the decoders that take one. */
-        public byte[] copyOfPixels() {
+        /**
+         * The pixels as an array, for the decoders that take one: the node's own array as it is (nothing writes
+         * either), a client's bytes copied.
+         */
+        public byte[] pixelArray() {
+            if (pixels.hasArray() && pixels.arrayOffset() == 0 && pixels.position() == 0
+                    && pixels.remaining() == pixels.array().length) {
+                return pixels.array();
+            }
             return copyOf(pixels);
         }
 

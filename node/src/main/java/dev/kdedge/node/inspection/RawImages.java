@@ -22,6 +22,6 @@ public final class RawImages {
     public static Pixels decode(ImageDecoder decoder, ImageInput.Raw raw) throws InvalidImageException {
         check(raw);
         return decoder.fromRaw(raw.format(), (int) raw.width(), (int) raw.height(), (int) raw.stride(),
-                raw.copyOfPixels());
+                raw.pixelArray());
     }
 }

@@ -27,10 +27,13 @@ class NodeConfigTest {
     @Test
     void everyInvalidSettingIsNamed() throws Exception {
         Path file = Files.writeString(dir.resolve("node.yaml"),
-                "server:\n  port: 70000\nscoring:\n  workerThreads: 0\n  streamWindow: 0\nmodels:\n  maxQueuedRequests: 0\n"
+                "server:\n  port: 70000\n  sharedFrameDir: frames\nscoring:\n  workerThreads: 0\n  streamWindow: 0\n"
+                        + "models:\n  maxQueuedRequests: 0\n"
                         + "shadow:\n  maxInFlight: 0\n  maxBusyShare: 0\n  maxJudged: 10\n");
         var e = assertThrows(IllegalArgumentException.class, () -> NodeConfig.load(file).validate());
         assertTrue(e.getMessage().contains("server.port"), e.getMessage());
+        assertTrue(e.getMessage().contains("server.sharedFrameDir must be empty (no shared frames) or an absolute path"),
+                e.getMessage());
         assertTrue(e.getMessage().contains("scoring.workerThreads"), e.getMessage());
         assertTrue(e.getMessage().contains("scoring.streamWindow"), e.getMessage());
         assertTrue(e.getMessage().contains("models.maxQueuedRequests"), e.getMessage());
