@@ -77,12 +77,20 @@ public record Pixels(int width, int height, int channels, byte[] data, boolean b
     public boolean[] maskAt(int targetWidth, int targetHeight) {
         boolean[] mask = new boolean[targetWidth * targetHeight];
         for (int y = 0; y < targetHeight; y++) {
-            int sy = Math.min(height - 1, (int) Math.floor(y * (double) height / targetHeight));
+            int sy = nearest(y, targetHeight, height);
             for (int x = 0; x < targetWidth; x++) {
-                int sx = Math.min(width - 1, (int) Math.floor(x * (double) width / targetWidth));
+                int sx = nearest(x, targetWidth, width);
                 mask[y * targetWidth + x] = (data[(sy * width + sx) * channels + (bgr ? 2 : 0)] & 0xff) > 127;
             }
         }
         return mask;
+    }
+
+    /**
+     * The source index nearest-neighbour resampling reads for {@code target} of {@code targetSize} from
+     * {@code sourceSize}: torch's "nearest", floor(target x source / target size).
+     */
+    public static int nearest(int target, int targetSize, int sourceSize) {
+        return Math.min(sourceSize - 1, (int) Math.floor(target * (double) sourceSize / targetSize));
     }
 }
