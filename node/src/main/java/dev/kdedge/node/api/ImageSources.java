@@ -36,14 +36,17 @@ public final class ImageSources {
 
     private final Vertx vertx;
     private final Optional<Path> sharedFrameDir;
-    /** The largest file read: three bytes a pixel at the most pixels an image may have, rows padded by a third. */
+    /**
+     * The largest file read: three bytes a pixel at the most pixels an image may have, rows padded by a third; never
+     * more than an array holds.
+     */
     private final long maxSharedFrameBytes;
 
     /** @param sharedFrameDir empty where the node takes frames in messages only */
     public ImageSources(Vertx vertx, Optional<Path> sharedFrameDir, long maxImagePixels) {
         this.vertx = vertx;
         this.sharedFrameDir = sharedFrameDir;
-        this.maxSharedFrameBytes = 4 * maxImagePixels;
+        this.maxSharedFrameBytes = Math.min(4 * maxImagePixels, Integer.MAX_VALUE - 8);
     }
 
     /**
