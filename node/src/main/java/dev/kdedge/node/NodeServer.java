@@ -133,11 +133,6 @@ public final class NodeServer implements AutoCloseable {
         this.administration = administration;
     }
 
-    /**
-     * Starts a node on {@code vertx} (made by {@code metrics}, so that Vert.x's own meters go where the node's do);
-     * the future completes once every active version's engine is loaded (or has failed to) and the ports are
-     * listening.
-     */
     /** The directory camera processes share frames in, where configured; one that is not there stops the start. */
     private static Optional<Path> sharedFrameDir(NodeConfig config) throws IOException {
         if (config.server.sharedFrameDir.isEmpty()) {
@@ -151,6 +146,11 @@ public final class NodeServer implements AutoCloseable {
         return Optional.of(dir);
     }
 
+    /**
+     * Starts a node on {@code vertx} (made by {@code metrics}, so that Vert.x's own meters go where the node's do);
+     * the future completes once every active version's engine is loaded (or has failed to) and the ports are
+     * listening.
+     */
     public static Future<NodeServer> start(Vertx vertx, NodeConfig config, NodeMetrics metrics) {
         ModelStore store = new ModelStore(Path.of(config.store));
         // Fine-tuning shares the device with scoring: PyTorch gets only the threads configured for it.
