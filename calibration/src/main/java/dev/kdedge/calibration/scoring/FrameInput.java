@@ -79,9 +79,10 @@ public final class FrameInput {
     public static double levelsApart(Preprocessing preprocessing, List<Pixels> frames, InferenceOptions options)
             throws IOException {
         double levels = 0;
+        FrameBuffers buffers = new FrameBuffers();
         try (OnnxNetwork front = OnnxNetwork.load(front(preprocessing).toByteArray(), "frame input", options)) {
             for (Pixels frame : frames) {
-                float[] inGraph = run(front, List.of(frame)).get(0).data();
+                float[] inGraph = run(front, List.of(frame), buffers).get(0).data();
                 float[] reference = preprocessing.apply(frame).data();
                 int plane = reference.length / 3;
                 for (int i = 0; i < reference.length; i++) {
@@ -98,24 +99,28 @@ public final class FrameInput {
         return levels <= LEVELS_BOUND + 1e-3;
     }
 
-    /** Runs frames of one layout ({@link Pixels#sameLayout}) as one batch through a graph with this front. */
-    static List<FloatTensor> run(OnnxNetwork network, List<Pixels> frames) {
+    /**
+     * Runs frames of one layout ({@link Pixels#sameLayout}) as one batch through a graph with this front, their pixels
+     * copied into a buffer of {@code buffers} that ONNX Runtime takes as it is.
+     */
+    static List<FloatTensor> run(OnnxNetwork network, List<Pixels> frames, FrameBuffers buffers) {
         Pixels first = frames.get(0);
-        ByteBuffer pixels;
-        if (frames.size() == 1) {
-            pixels = ByteBuffer.wrap(first.data());
-        } else {
-            pixels = ByteBuffer.allocate(Math.multiplyExact(first.data().length, frames.size()));
+        for (Pixels frame : frames) {
+            if (!frame.sameLayout(first)) {
+                throw new IllegalArgumentException("frames of one batch must share size and channels");
+            }
+        }
+        ByteBuffer pixels = buffers.take(Math.multiplyExact(first.data().length, frames.size()));
+        try {
             for (Pixels frame : frames) {
-                if (!frame.sameLayout(first)) {
-                    throw new IllegalArgumentException("frames of one batch must share size and channels");
-                }
                 pixels.put(frame.data());
             }
             pixels.flip();
+            long[] shape = {frames.size(), first.height(), first.width(), first.channels()};
+            return network.runFrames(pixels, shape, first.channelSources());
+        } finally {
+            buffers.giveBack(pixels);
         }
-        long[] shape = {frames.size(), first.height(), first.width(), first.channels()};
-        return network.runFrames(pixels, shape, first.channelSources());
     }
 
     /** The front's nodes, from {@link #FRAME} and {@link #CHANNELS} to {@value ServedGraph#INPUT}. */

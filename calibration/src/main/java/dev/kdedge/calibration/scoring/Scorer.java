@@ -17,6 +17,7 @@ public final class Scorer {
     private final OnnxNetwork served;
     private final Preprocessing preprocessing;
     private final boolean takesFrames;
+    private final FrameBuffers frameBuffers = new FrameBuffers();
 
     /** The served graph's outputs for one batch: anomaly maps [N, 1, H, W] and scores [N, 1, 1, 1]. */
     public record Inference(FloatTensor maps, FloatTensor scores) {}
@@ -48,7 +49,7 @@ public final class Scorer {
             List<FloatTensor> images = frames.stream().map(preprocessing::apply).toList();
             return outputs(served.run(images.size() == 1 ? images.get(0) : FloatTensor.stack(images)));
         }
-        return outputs(FrameInput.run(served, frames));
+        return outputs(FrameInput.run(served, frames, frameBuffers));
     }
 
     public AnomalyMap anomalyMap(Inference inference, int index) {

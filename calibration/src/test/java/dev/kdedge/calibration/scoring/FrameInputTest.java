@@ -45,6 +45,7 @@ class FrameInputTest {
 
     @Test
     void theFrontComputesTheFitsPreprocessingOnRealImagesWithinOneLevel() throws Exception {
+        FrameBuffers buffers = new FrameBuffers();
         List<Pixels> gray = magneticTiles(12);
         List<Pixels> frames = new ArrayList<>(gray);
         Pixels rgb = color(gray.get(0), gray.get(1), gray.get(2), false);
@@ -64,7 +65,7 @@ class FrameInputTest {
             long differing = 0;
             long values = 0;
             for (Pixels frame : frames) {
-                float[] inGraph = FrameInput.run(front, List.of(frame)).get(0).data();
+                float[] inGraph = FrameInput.run(front, List.of(frame), buffers).get(0).data();
                 float[] reference = Preprocessing.imagenet(Extent.square(256)).apply(frame).data();
                 for (int i = 0; i < reference.length; i++) {
                     differing += inGraph[i] == reference[i] ? 0 : 1;
@@ -79,12 +80,13 @@ class FrameInputTest {
         try (OnnxNetwork front = OnnxNetwork.load(
                 FrameInput.front(Preprocessing.imagenet(Extent.square(64))).toByteArray(), "front", CPU)) {
             Pixels bgr = color(gray.get(0), gray.get(1), gray.get(2), true);
-            assertArrayEquals(FrameInput.run(front, List.of(rgb)).get(0).data(),
-                    FrameInput.run(front, List.of(bgr)).get(0).data());
-            // a batch of frames of one layout gives each frame's own input
+            assertArrayEquals(FrameInput.run(front, List.of(rgb), buffers).get(0).data(),
+                    FrameInput.run(front, List.of(bgr), buffers).get(0).data());
+            // a batch of frames of one layout gives each frame's own input, and so does a frame alone after it, run
+            // through the batch's (larger) buffer again
             Pixels other = color(gray.get(2), gray.get(0), gray.get(1), false);
-            float[] batch = FrameInput.run(front, List.of(rgb, other)).get(0).data();
-            float[] alone = FrameInput.run(front, List.of(other)).get(0).data();
+            float[] batch = FrameInput.run(front, List.of(rgb, other), buffers).get(0).data();
+            float[] alone = FrameInput.run(front, List.of(other), buffers).get(0).data();
             for (int i = 0; i < alone.length; i++) {
                 assertEquals(alone[i], batch[alone.length + i], "value " + i + " of the second frame");
             }
@@ -127,6 +129,7 @@ class FrameInputTest {
      */
     @Test
     void theFitsResizeAndTheFrontsAreThoseOfPillow() throws Exception {
+        FrameBuffers buffers = new FrameBuffers();
         if (System.getenv("CI") == null) {
             assumeTrue(new ProcessBuilder(PYTHON.toString(), "-c", "import PIL").start().waitFor() == 0,
                     "Debian's python3-pil is not installed");
@@ -157,7 +160,7 @@ class FrameInputTest {
             for (int i = 0; i < frames.size(); i++) {
                 Pixels frame = frames.get(i);
                 byte[] pillow = Files.readAllBytes(Path.of(fixture + "." + i + ".raw"));
-                float[] inGraph = FrameInput.run(front, List.of(frame)).get(0).data();
+                float[] inGraph = FrameInput.run(front, List.of(frame), buffers).get(0).data();
                 int plane = size.area();
                 int javaApart = 0;
                 int frontApart = 0;
