@@ -74,10 +74,13 @@ class SharedFramesTest {
 
     @Test
     void aSharedFrameScoresAsItsPixelsSentInTheMessageOnEveryRpc() throws Exception {
-        int stride = good.width() + 3;
-        Files.write(frames.resolve("cam-1.raw"), padded(good, stride));
-        ScoreRequest shared = request(gray("cam-1.raw", good).setStride(stride));
-        double expected = scoreInMessage(good);
+        // larger than the pieces the node reads a file in, and not a multiple of them
+        Pixels frame = enlarged(good, 7);
+        assertTrue(frame.data().length > 2 * 256 * 1024, frame.data().length + " bytes");
+        int stride = frame.width() + 3;
+        Files.write(frames.resolve("cam-1.raw"), padded(frame, stride));
+        ScoreRequest shared = request(gray("cam-1.raw", frame).setStride(stride));
+        double expected = scoreInMessage(frame);
 
         assertEquals(expected, inspection.score(shared).getVerdict().getRawScore(), 1e-9, "Score");
         assertEquals(expected, inspection.inspect(shared).next().getVerdict().getRawScore(), 1e-9, "Inspect");
@@ -200,6 +203,16 @@ class SharedFramesTest {
     private static ScoreRequest request(SharedFrame.Builder frame) {
         return ScoreRequest.newBuilder().setProduct(DemoFixture.PRODUCT).setImage(Image.newBuilder().setShared(frame))
                 .build();
+    }
+
+    /** {@code gray}, each pixel {@code factor} x {@code factor} pixels. */
+    private static Pixels enlarged(Pixels gray, int factor) {
+        int width = gray.width() * factor;
+        byte[] pixels = new byte[width * gray.height() * factor];
+        for (int i = 0; i < pixels.length; i++) {
+            pixels[i] = gray.data()[(i / width / factor) * gray.width() + (i % width) / factor];
+        }
+        return new Pixels(width, gray.height() * factor, 1, pixels);
     }
 
     private static byte[] padded(Pixels gray, int stride) {
