@@ -40,10 +40,10 @@ public interface AnomalyMapSource extends AutoCloseable {
     Optional<Manifest> manifest();
 
     /**
-     * The version's don't-care region, whose pixels evaluations leave out; empty where it has none, or where a node
-     * serves it (its maps are zero there, and those pixels count as normal ones).
+     * The version's don't-care region, whose pixels evaluations leave out; empty where it has none. Known once an
+     * image was scored (a node's first answer names the version it serves).
      */
-    Optional<DontCareMask> dontCare();
+    Optional<DontCareMask> dontCare() throws IOException;
 
     @Override
     void close() throws IOException;

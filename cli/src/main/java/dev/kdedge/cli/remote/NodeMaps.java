@@ -1,15 +1,19 @@
 package dev.kdedge.cli.remote;
 
 import com.google.protobuf.ByteString;
+import dev.kdedge.api.v1.DontCareRegion;
+import dev.kdedge.api.v1.GetDontCareRegionRequest;
 import dev.kdedge.api.v1.Heatmap;
 import dev.kdedge.api.v1.HeatmapOptions;
 import dev.kdedge.api.v1.Image;
 import dev.kdedge.api.v1.InspectionGrpc;
+import dev.kdedge.api.v1.ModelsGrpc;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.api.v1.ScoreResponse;
 import dev.kdedge.api.v1.Verdict;
 import dev.kdedge.calibration.evaluation.AnomalyMapSource;
 import dev.kdedge.calibration.image.DontCareMask;
+import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.store.Manifest;
 import io.grpc.ManagedChannel;
@@ -36,7 +40,10 @@ public final class NodeMaps implements AnomalyMapSource {
     private final int version;
     private final ManagedChannel channel;
     private final InspectionGrpc.InspectionBlockingStub inspection;
+    private final ModelsGrpc.ModelsBlockingStub models;
     private Verdict first;
+    /** null until asked of the node. */
+    private Optional<DontCareMask> dontCare;
 
     /**
      * @param channel to the node; closed with this source
@@ -48,6 +55,7 @@ public final class NodeMaps implements AnomalyMapSource {
         this.version = version;
         this.channel = channel;
         this.inspection = InspectionGrpc.newBlockingStub(channel);
+        this.models = ModelsGrpc.newBlockingStub(channel);
     }
 
     @Override
@@ -66,9 +74,29 @@ public final class NodeMaps implements AnomalyMapSource {
                 (float) response.getVerdict().getRawScore()), timings.getInferenceMs() + timings.getAnomalyMapMs());
     }
 
+    /** Asked of the node once, for the version its first answer named: the region its maps are zero in. */
     @Override
-    public Optional<DontCareMask> dontCare() {
-        return Optional.empty();
+    public Optional<DontCareMask> dontCare() throws IOException {
+        if (dontCare == null) {
+            int served = Integer.parseInt(verdict().getModelVersion());
+            DontCareRegion region;
+            try {
+                region = models.withDeadlineAfter(DEADLINE_SECONDS, TimeUnit.SECONDS).getDontCareRegion(
+                        GetDontCareRegionRequest.newBuilder().setProduct(product).setVersion(served).build());
+            } catch (StatusRuntimeException e) {
+                throw new IOException(address + " did not give " + product + "@" + served + "'s don't-care region, "
+                        + "which pixel metrics must leave out: " + e.getStatus().getCode() + ": "
+                        + e.getStatus().getDescription(), e);
+            }
+            try {
+                dontCare = region.getPng().isEmpty() ? Optional.empty()
+                        : Optional.of(DontCareMask.of(region.getPng().toByteArray()));
+            } catch (InvalidImageException e) {
+                throw new IOException(address + " sent " + product + "@" + served + "'s don't-care region as an "
+                        + "unreadable image: " + e.getMessage(), e);
+            }
+        }
+        return dontCare;
     }
 
     @Override

@@ -55,7 +55,7 @@ public final class HtmlReport {
     /**
      * @param model the manifest, or what is known of the model when it was evaluated on a node
      * @param fitted the evaluated version's manifest, or null when a node served it (its store is elsewhere)
-     * @param dontCare the version's don't-care region, or null where it has none or a node served it
+     * @param dontCare the version's don't-care region, or null where it has none
      */
     public void write(Path file, EvaluationResult result, String model, Manifest fitted, List<GalleryImage> gallery,
             DontCareMask dontCare) throws IOException {
@@ -124,7 +124,8 @@ public final class HtmlReport {
         }
         String png = Base64.getEncoder().encodeToString(HeatmapImages.png(HeatmapImages.gray(gray, width, height)));
         return Map.of("width", dontCare.width(), "height", dontCare.height(), "src", "data:image/png;base64," + png,
-                "covered", fitted == null ? NOT_AVAILABLE : percent(fitted.dontCare().coveredShare()));
+                "covered", percent(fitted == null ? dontCare.coveredShare(dontCare.width(), dontCare.height())
+                        : fitted.dontCare().coveredShare()));
     }
 
     private static Map<String, Object> methodChoiceSection(Manifest.MethodChoice choice) {

@@ -3,6 +3,7 @@ package dev.kdedge.node.api;
 import com.google.protobuf.Descriptors;
 import dev.kdedge.api.v1.CancelJobRequest;
 import dev.kdedge.api.v1.DescribeProductRequest;
+import dev.kdedge.api.v1.GetDontCareRegionRequest;
 import dev.kdedge.api.v1.GetJobRequest;
 import dev.kdedge.api.v1.KeepResultAsNormalRequest;
 import dev.kdedge.api.v1.ListJobsRequest;
@@ -129,6 +130,9 @@ public final class ModelsEndpoint implements Service {
                         .addAllProducts(products.products().stream().map(ProductWire::summary).toList()).build()));
         server.callHandler(ModelsGrpcService.DescribeProduct, call -> unary(call, ModelsGrpcService.DescribeProduct,
                 (DescribeProductRequest r) -> ProductWire.description(products.describe(r.getProduct()))));
+        server.callHandler(ModelsGrpcService.GetDontCareRegion, call -> unary(call,
+                ModelsGrpcService.GetDontCareRegion, (GetDontCareRegionRequest r) -> ProductWire.dontCareRegion(
+                        products.dontCare(r.getProduct(), r.getVersion()))));
         server.callHandler(ModelsGrpcService.StartFineTune, call -> unary(call, ModelsGrpcService.StartFineTune,
                 (StartFineTuneRequest r) -> JobMessages.job(jobs.start(JobMessages.settings(r), actor(call)))));
         server.callHandler(ModelsGrpcService.GetJob, call -> unary(call, ModelsGrpcService.GetJob,

@@ -1,11 +1,14 @@
 package dev.kdedge.node.api;
 
+import com.google.protobuf.ByteString;
+import dev.kdedge.api.v1.DontCareRegion;
 import dev.kdedge.api.v1.ProductDescription;
 import dev.kdedge.api.v1.ProductSummary;
 import dev.kdedge.api.v1.VersionInfo;
 import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
+import dev.kdedge.node.models.DontCareDrawing;
 import dev.kdedge.node.models.ProductDetails;
 import dev.kdedge.node.models.ProductOverview;
 import dev.kdedge.node.models.VersionDetails;
@@ -18,6 +21,11 @@ final class ProductWire {
     static ProductSummary summary(ProductOverview product) {
         return ProductSummary.newBuilder().setProduct(product.product()).setActiveVersion(product.activeVersion())
                 .setVersions(product.versions()).build();
+    }
+
+    static DontCareRegion dontCareRegion(DontCareDrawing drawing) {
+        return DontCareRegion.newBuilder().setVersion(drawing.version()).setPng(ByteString.copyFrom(drawing.png()))
+                .setSha256(drawing.sha256()).build();
     }
 
     static ProductDescription description(ProductDetails product) {

@@ -1,5 +1,6 @@
 package dev.kdedge.node.models;
 
+import dev.kdedge.calibration.digest.Digests;
 import dev.kdedge.calibration.engine.ExecutionProvider;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.image.InvalidImageException;
@@ -28,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -101,6 +103,27 @@ public final class ProductAdministration {
                 store.uploads(product, ModelStore.UploadKind.NORMAL).size(),
                 store.uploads(product, ModelStore.UploadKind.DEFECT).size(), store.thresholdPolicy(product),
                 serving.product(product).flatMap(ServingState.Product::problem), versions);
+    }
+
+    /**
+     * @param version 0 for the active one
+     * @throws UnknownProductException, UnknownVersionException where the store has no such product or version
+     * @throws StoreException where the file is not what the version's manifest recorded
+     */
+    public DontCareDrawing dontCare(String product, int version) throws IOException {
+        requireProduct(product);
+        ProductBundle bundle = version == 0 ? store.activeBundle(product) : store.bundle(product, version);
+        Optional<Path> file = bundle.dontCareFile();
+        if (file.isEmpty()) {
+            return new DontCareDrawing(bundle.version(), new byte[0], "");
+        }
+        byte[] png = Files.readAllBytes(file.get());
+        String recorded = bundle.manifest().dontCare().sha256();
+        if (!Digests.sha256(png).equals(recorded)) {
+            throw new StoreException(bundle.label() + ": " + file.get() + " is not the don't-care mask its manifest"
+                    + " records (SHA-256 " + recorded + "): the store is damaged");
+        }
+        return new DontCareDrawing(bundle.version(), png, recorded);
     }
 
     /**
