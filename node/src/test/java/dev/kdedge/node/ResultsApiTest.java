@@ -70,7 +70,11 @@ class ResultsApiTest {
 
             ResultsGrpc.ResultsBlockingStub results = ResultsGrpc.newBlockingStub(node.channel)
                     .withDeadlineAfter(60, TimeUnit.SECONDS);
+            // a rejected part's image is kept after the reply, on the evidence store's thread: once it is, the record
+            // says so, whichever way it is asked for
+            ResultImagesTest.awaitImage(node, verdicts.get(3).getResultId());
             InspectionRecord sn4 = results.getResult(GetResultRequest.newBuilder().setPartId("SN-4").build());
+            assertTrue(sn4.getImageKept(), sn4.toString());
             assertEquals(verdicts.get(3).getResultId(), sn4.getResultId());
             assertEquals(verdicts.get(3).getRawScore(), sn4.getRawScore(), 0);
             assertEquals(verdicts.get(3).getThreshold(), sn4.getThreshold(), 0);

@@ -50,4 +50,24 @@ class FrameBuffersTest {
         }
         assertEquals(FrameBuffers.KEPT, again.stream().filter(b -> taken.stream().anyMatch(t -> t == b)).count());
     }
+
+    @Test
+    void buffersAreKeptOnlyUpToTheirBoundInBytes() {
+        FrameBuffers buffers = new FrameBuffers();
+        int half = (int) (FrameBuffers.KEPT_BYTES / 2);
+        ByteBuffer first = buffers.take(half);
+        ByteBuffer second = buffers.take(half);
+        ByteBuffer third = buffers.take(1);
+        buffers.giveBack(first);
+        buffers.giveBack(second);
+        buffers.giveBack(third);
+        List<ByteBuffer> again = List.of(buffers.take(1), buffers.take(1), buffers.take(1));
+        assertTrue(again.stream().anyMatch(b -> b == first) && again.stream().anyMatch(b -> b == second),
+                "two halves fill the bound");
+        assertTrue(again.stream().noneMatch(b -> b == third), "a third buffer is over it");
+
+        ByteBuffer huge = buffers.take((int) FrameBuffers.KEPT_BYTES + 1);
+        buffers.giveBack(huge);
+        assertNotSame(huge, buffers.take(1), "a batch larger than the bound has a buffer for its run alone");
+    }
 }
