@@ -163,7 +163,15 @@ class MutualTlsTest {
         assertEquals(1, models(asObserver).listProducts(ListProductsRequest.getDefaultInstance()).getProductsCount());
         assertDenied("Score needs role camera or engineer; this client's certificate grants role observer",
                 () -> inspection(asObserver).score(DemoRequests.scoreRequest(DemoFixture.sampleGood())));
+        // the rejected part's image is kept after the reply, on the evidence store's thread: read the record once
+        // it is, so that every role below reads the same
         InspectionRecord recorded = results(asObserver).getResult(SN_4711);
+        for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                !recorded.getImageKept() && System.nanoTime() < until; ) {
+            Thread.sleep(50);
+            recorded = results(asObserver).getResult(SN_4711);
+        }
+        assertTrue(recorded.getImageKept(), recorded.toString());
         assertEquals(cameras.getResultId(), recorded.getResultId());
         assertTrue(recorded.getClient().contains("OU=camera"), "the camera's certificate subject is recorded: "
                 + recorded.getClient());
