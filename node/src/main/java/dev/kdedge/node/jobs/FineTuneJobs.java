@@ -101,6 +101,8 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
     /**
      * Queues a fine-tune of the product's active version on its uploaded normals.
      *
+     * @return the job as it was queued ({@link #get} and the job's events say how it goes on)
+     *
      * @throws IllegalStateException when the product has too few uploaded normals
      * @throws IOException when the product has no active version ({@code UnknownProductException}) or the store fails
      */
@@ -110,16 +112,19 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
         audit.requireWritable();
         FineTuneJob job = FineTuneJob.queued(UUID.randomUUID().toString(), settings, Instant.now());
         JobLog log = new JobLog(records, job, List.of());
+        FineTuneJob queued;
         synchronized (this) {
             long ahead = jobs.values().stream().filter(j -> !j.job().state().ended()).count();
             log.record(new JobEvent.Queued((int) ahead), j -> j);
+            // as queued: the runner may have started it by the time this returns
+            queued = log.job();
             jobs.put(job.id(), log);
             runner.execute(() -> run(log));
         }
         audit.record(who, "fine-tune", settings.product(), "version " + active.version() + " active",
                 "job " + job.id() + " queued: " + settings.epochs() + " epochs " + (settings.fromScratch()
                         ? "from scratch" : "from version " + active.version()));
-        return log.job();
+        return queued;
     }
 
     public FineTuneJob get(String jobId) {
