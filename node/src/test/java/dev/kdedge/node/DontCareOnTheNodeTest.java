@@ -30,7 +30,6 @@ import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.calibration.training.TrainingSettings;
-import dev.kdedge.cli.KdedgeCalibrate;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.awt.Color;
@@ -38,8 +37,6 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -172,9 +169,8 @@ class DontCareOnTheNodeTest {
         List<String> args = new ArrayList<>(List.of("evaluate", "--product", "labelled", "--data", data.toString(),
                 "--json", json.toString()));
         args.addAll(List.of(source));
-        StringWriter err = new StringWriter();
-        int code = KdedgeCalibrate.commandLine().setErr(new PrintWriter(err)).execute(args.toArray(String[]::new));
-        assertEquals(0, code, err.toString());
+        CalibrateCli.Run run = CalibrateCli.run(args.toArray(String[]::new));
+        assertEquals(0, run.exitCode(), run.err());
         return new ObjectMapper().readTree(json.toFile());
     }
 
