@@ -85,6 +85,10 @@ class SharedFramesTest {
         assertEquals(expected, inspection.score(shared).getVerdict().getRawScore(), 1e-9, "Score");
         assertEquals(expected, inspection.inspect(shared).next().getVerdict().getRawScore(), 1e-9, "Inspect");
         assertEquals(expected, streamed(shared).getResult().getVerdict().getRawScore(), 1e-9, "InspectStream");
+        // rows packed: the buffer the node read the file into goes into the served graph as it is
+        Files.write(frames.resolve("cam-1-packed.raw"), frame.data());
+        assertEquals(expected, inspection.score(request(gray("cam-1-packed.raw", frame))).getVerdict().getRawScore(),
+                1e-9, "Score, packed");
     }
 
     /** Once answered, the camera may write its next frame into the file: what the node keeps is its own copy. */
@@ -93,7 +97,11 @@ class SharedFramesTest {
         Path file = frames.resolve("cam-2.raw");
         Files.write(file, defect.data());
         Verdict rejected = inspection.score(request(gray("cam-2.raw", defect))).getVerdict();
+        // the next frames, read into the buffer the rejected one was lent
         Files.write(file, good.data());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(Evaluation.OK, inspection.score(request(gray("cam-2.raw", good))).getVerdict().getEvaluation());
+        }
         assertEquals(Evaluation.NOT_OK, rejected.getEvaluation());
         ResultImage kept = ResultImagesTest.awaitImage(node, rejected.getResultId());
         assertArrayEquals(defect.data(), new ImageDecoder(MAX_PIXELS).decode(kept.getImage().toByteArray()).data());

@@ -4,6 +4,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Iterator;
@@ -89,12 +90,34 @@ public final class ImageDecoder {
      */
     public Pixels fromRaw(RawFormat format, int width, int height, int stride, byte[] pixels)
             throws InvalidImageException {
+        int rowStride = rowStride(format, width, height, stride, pixels.length);
+        if (rowStride == rowBytes(format, width)) {
+            return new Pixels(width, height, channels(format), pixels, format == RawFormat.BGR8);
+        }
+        return packed(format, width, height, rowStride, ByteBuffer.wrap(pixels));
+    }
+
+    /**
+     * A camera's buffer (from its position to its limit) as a frame to score: taken over as it is where its rows are
+     * packed ({@link PixelView}: the caller must leave the buffer unchanged until the frame is scored), else packed
+     * into an array.
+     */
+    public InterleavedPixels fromRaw(RawFormat format, int width, int height, int stride, ByteBuffer pixels)
+            throws InvalidImageException {
+        int rowStride = rowStride(format, width, height, stride, pixels.remaining());
+        if (rowStride == rowBytes(format, width)) {
+            return new PixelView(width, height, channels(format), pixels, format == RawFormat.BGR8);
+        }
+        return packed(format, width, height, rowStride, pixels);
+    }
+
+    /** The distance of the buffer's rows, once its layout is checked against the bytes it has. */
+    private int rowStride(RawFormat format, int width, int height, int stride, int bytes) throws InvalidImageException {
         if (width <= 0 || height <= 0) {
             throw new InvalidImageException("raw image needs positive width and height, got " + width + "x" + height);
         }
         checkSize(width, height);
-        int channels = format == RawFormat.GRAY8 ? 1 : 3;
-        int rowBytes = width * channels;
+        int rowBytes = rowBytes(format, width);
         int rowStride = stride == 0 ? rowBytes : stride;
         if (rowStride < rowBytes) {
             throw new InvalidImageException("stride " + stride + " is smaller than a row (" + rowBytes + " bytes)");
@@ -102,21 +125,33 @@ public final class ImageDecoder {
         // The last row may stop at its last pixel or run on to the stride: a camera buffer is one or the other.
         long needed = (long) rowStride * (height - 1) + rowBytes;
         long padded = (long) rowStride * height;
-        if (pixels.length != needed && pixels.length != padded) {
+        if (bytes != needed && bytes != padded) {
             throw new InvalidImageException("raw " + format + " " + width + "x" + height
                     + (stride == 0 ? "" : " with stride " + stride) + " needs " + needed + " bytes"
-                    + (padded == needed ? "" : " (or " + padded + " with the last row padded)") + ", got "
-                    + pixels.length);
+                    + (padded == needed ? "" : " (or " + padded + " with the last row padded)") + ", got " + bytes);
         }
-        if (pixels.length == (long) rowBytes * height) {
-            // already packed (no stride, or no padding): the buffer is the image, taken as it is
-            return new Pixels(width, height, channels, pixels, format == RawFormat.BGR8);
-        }
+        // one row, or rows without padding: packed already
+        return bytes == (long) rowBytes * height ? rowBytes : rowStride;
+    }
+
+    private static Pixels packed(RawFormat format, int width, int height, int rowStride, ByteBuffer rows) {
+        int rowBytes = rowBytes(format, width);
         byte[] packed = new byte[rowBytes * height];
+        ByteBuffer from = rows.duplicate();
+        int start = from.position();
         for (int y = 0; y < height; y++) {
-            System.arraycopy(pixels, y * rowStride, packed, y * rowBytes, rowBytes);
+            from.position(start + y * rowStride);
+            from.get(packed, y * rowBytes, rowBytes);
         }
-        return new Pixels(width, height, channels, packed, format == RawFormat.BGR8);
+        return new Pixels(width, height, channels(format), packed, format == RawFormat.BGR8);
+    }
+
+    private static int channels(RawFormat format) {
+        return format == RawFormat.GRAY8 ? 1 : 3;
+    }
+
+    private static int rowBytes(RawFormat format, int width) {
+        return width * channels(format);
     }
 
     private void checkSize(int width, int height) throws InvalidImageException {

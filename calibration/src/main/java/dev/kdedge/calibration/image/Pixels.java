@@ -3,22 +3,27 @@ package dev.kdedge.calibration.image;
 import dev.kdedge.calibration.tensor.Extent;
 import java.awt.image.BufferedImage;
 import java.awt.image.DataBufferByte;
+import java.nio.ByteBuffer;
 
 /**
  * An 8-bit image, interleaved, tightly packed: {@code channels} is 1 (gray) or 3, in RGB order, or BGR where {@code
  * bgr} says so. BGR is kept as it came (a camera's BGR8 frame, a decoder's 3-byte BGR raster) because the served graph
  * takes either order ({@link #channelSources}): swapping here would be a pass over every pixel in Java.
  */
-public record Pixels(int width, int height, int channels, byte[] data, boolean bgr) {
+public record Pixels(int width, int height, int channels, byte[] data, boolean bgr) implements InterleavedPixels {
     public Pixels {
+        checkLayout(width, height, channels, bgr, data.length);
+    }
+
+    static void checkLayout(int width, int height, int channels, boolean bgr, int bytes) {
         if (channels != 1 && channels != 3) {
             throw new IllegalArgumentException("channels must be 1 or 3, was " + channels);
         }
         if (bgr && channels != 3) {
             throw new IllegalArgumentException("a gray image has no BGR order");
         }
-        if (data.length != width * height * channels) {
-            throw new IllegalArgumentException("pixel buffer has " + data.length + " bytes, expected "
+        if (bytes != width * height * channels) {
+            throw new IllegalArgumentException("pixel buffer has " + bytes + " bytes, expected "
                     + width * height * channels);
         }
     }
@@ -33,14 +38,14 @@ public record Pixels(int width, int height, int channels, byte[] data, boolean b
         return new Pixels(size.width(), size.height(), 1, new byte[size.area()]);
     }
 
-    /** Whether {@code other} has this image's shape and channel order, so the two can run in one batch. */
-    public boolean sameLayout(Pixels other) {
-        return width == other.width && height == other.height && channels == other.channels && bgr == other.bgr;
+    @Override
+    public void copyTo(ByteBuffer target) {
+        target.put(data);
     }
 
-    /** For red, green and blue, the channel of {@link #data} that holds it: a gray image's one channel for all three. */
-    public long[] channelSources() {
-        return channels == 1 ? new long[] {0, 0, 0} : bgr ? new long[] {2, 1, 0} : new long[] {0, 1, 2};
+    @Override
+    public Pixels onHeap() {
+        return this;
     }
 
     /** As a Java image (8-bit gray, or RGB), to encode it. */

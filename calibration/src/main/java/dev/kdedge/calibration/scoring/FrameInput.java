@@ -2,6 +2,8 @@ package dev.kdedge.calibration.scoring;
 
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.image.InterleavedPixels;
+import dev.kdedge.calibration.image.PixelView;
 import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.image.Resampling;
@@ -20,9 +22,9 @@ import java.util.Optional;
  * The front the node serves a version's graph with: a camera frame goes in as it was decoded or sent, 8-bit pixels at
  * its own size, and {@link Preprocessing#apply} runs inside the graph (ONNX Runtime's kernels) rather than per pixel
  * in Java. Inputs: {@value #FRAME}, uint8 [N, H, W, C] (interleaved, as cameras and decoders deliver them, C 1 or 3)
- * and {@value #CHANNELS}, int64 [3], the frame channel that holds red, green and blue ({@link Pixels#channelSources}:
- * a gray frame's one channel three times, a BGR frame's in reverse), so neither gray replication nor BGR order costs
- * a pass in Java. The front computes what {@code Preprocessing} computes: Pillow's antialiased bilinear resize of 8-bit
+ * and {@value #CHANNELS}, int64 [3], the frame channel that holds red, green and blue
+ * ({@link InterleavedPixels#channelSources}: a gray frame's one channel three times, a BGR frame's in reverse), so
+ * neither gray replication nor BGR order costs a pass in Java. The front computes what {@code Preprocessing} computes: Pillow's antialiased bilinear resize of 8-bit
  * images to S x S (ONNX Resize with antialias and exclude_outside on the 8-bit pixels, one axis at a time), then
  * {@code (v / 255 - mean) / std}; what it writes is the served graph's {@value
  * ServedGraph#INPUT}, so the rest of the graph is unchanged.
@@ -100,23 +102,27 @@ public final class FrameInput {
     }
 
     /**
-     * Runs frames of one layout ({@link Pixels#sameLayout}) as one batch through a graph with this front, their pixels
-     * copied into a buffer of {@code buffers} that ONNX Runtime takes as it is.
+     * Runs frames of one layout ({@link InterleavedPixels#sameLayout}) as one batch through a graph with this front: a
+     * frame alone in a direct buffer as it is, else their pixels copied into a buffer of {@code buffers}, which ONNX
+     * Runtime takes as it is.
      */
-    static List<FloatTensor> run(OnnxNetwork network, List<Pixels> frames, FrameBuffers buffers) {
-        Pixels first = frames.get(0);
-        for (Pixels frame : frames) {
+    static List<FloatTensor> run(OnnxNetwork network, List<? extends InterleavedPixels> frames, FrameBuffers buffers) {
+        InterleavedPixels first = frames.get(0);
+        for (InterleavedPixels frame : frames) {
             if (!frame.sameLayout(first)) {
                 throw new IllegalArgumentException("frames of one batch must share size and channels");
             }
         }
-        ByteBuffer pixels = buffers.take(Math.multiplyExact(first.data().length, frames.size()));
+        long[] shape = {frames.size(), first.height(), first.width(), first.channels()};
+        if (frames.size() == 1 && first instanceof PixelView view && view.direct()) {
+            return network.runFrames(view.pixels(), shape, first.channelSources());
+        }
+        ByteBuffer pixels = buffers.take(Math.multiplyExact(first.byteSize(), frames.size()));
         try {
-            for (Pixels frame : frames) {
-                pixels.put(frame.data());
+            for (InterleavedPixels frame : frames) {
+                frame.copyTo(pixels);
             }
             pixels.flip();
-            long[] shape = {frames.size(), first.height(), first.width(), first.channels()};
             return network.runFrames(pixels, shape, first.channelSources());
         } finally {
             buffers.giveBack(pixels);

@@ -1,7 +1,7 @@
 package dev.kdedge.calibration.scoring;
 
 import dev.kdedge.calibration.engine.OnnxNetwork;
-import dev.kdedge.calibration.image.Pixels;
+import dev.kdedge.calibration.image.InterleavedPixels;
 import dev.kdedge.calibration.image.Preprocessing;
 import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.tensor.FloatTensor;
@@ -41,12 +41,12 @@ public final class Scorer {
     }
 
     /**
-     * Frames of one layout ({@link Pixels#sameLayout}) as one batch: into the graph as they are where it takes frames,
-     * else (a version fitted before frames went into the graph) preprocessed here first.
+     * Frames of one layout ({@link InterleavedPixels#sameLayout}) as one batch: into the graph as they are where it
+     * takes frames, else (a version fitted before frames went into the graph) preprocessed here first.
      */
-    public Inference infer(List<Pixels> frames) {
+    public Inference infer(List<? extends InterleavedPixels> frames) {
         if (!takesFrames) {
-            List<FloatTensor> images = frames.stream().map(preprocessing::apply).toList();
+            List<FloatTensor> images = frames.stream().map(frame -> preprocessing.apply(frame.onHeap())).toList();
             return outputs(served.run(images.size() == 1 ? images.get(0) : FloatTensor.stack(images)));
         }
         return outputs(FrameInput.run(served, frames, frameBuffers));

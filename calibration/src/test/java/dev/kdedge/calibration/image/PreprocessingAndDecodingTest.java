@@ -10,6 +10,7 @@ import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -45,6 +46,27 @@ class PreprocessingAndDecodingTest {
         // packed already: the camera's buffer is the image
         byte[] packed = {1, 2, 3, 4, 5, 6};
         assertSame(packed, decoder.fromRaw(ImageDecoder.RawFormat.BGR8, 2, 1, 0, packed).data());
+    }
+
+    @Test
+    void aRawFrameInABufferIsTakenInPlaceWherePackedAndPackedWhereNot() throws Exception {
+        // 2x2 GRAY8, stride 3: the last row padded or not
+        ByteBuffer padded = ByteBuffer.allocateDirect(6).put(new byte[] {1, 2, 99, 3, 4, 99}).flip();
+        InterleavedPixels fromPadded = decoder.fromRaw(ImageDecoder.RawFormat.GRAY8, 2, 2, 3, padded);
+        assertArrayEquals(new byte[] {1, 2, 3, 4}, ((Pixels) fromPadded).data());
+        ByteBuffer lastRowShort = ByteBuffer.allocateDirect(5).put(new byte[] {1, 2, 99, 3, 4}).flip();
+        assertArrayEquals(new byte[] {1, 2, 3, 4},
+                decoder.fromRaw(ImageDecoder.RawFormat.GRAY8, 2, 2, 3, lastRowShort).onHeap().data());
+        // packed: the buffer is the frame, so a change to it shows (the caller leaves it alone until scored)
+        ByteBuffer packed = ByteBuffer.allocateDirect(6).put(new byte[] {1, 2, 3, 4, 5, 6}).flip();
+        InterleavedPixels inPlace = decoder.fromRaw(ImageDecoder.RawFormat.BGR8, 2, 1, 0, packed);
+        assertTrue(inPlace instanceof PixelView view && view.direct(), inPlace.getClass().getName());
+        assertTrue(inPlace.bgr());
+        packed.put(0, (byte) 7);
+        assertArrayEquals(new byte[] {7, 2, 3, 4, 5, 6}, inPlace.onHeap().data());
+        var e = assertThrows(InvalidImageException.class, () -> decoder.fromRaw(ImageDecoder.RawFormat.GRAY8, 2, 2, 3,
+                ByteBuffer.allocateDirect(7)));
+        assertTrue(e.getMessage().contains("needs 5 bytes (or 6 with the last row padded), got 7"), e.getMessage());
     }
 
     @Test

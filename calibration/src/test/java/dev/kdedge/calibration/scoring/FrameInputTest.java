@@ -10,6 +10,7 @@ import dev.kdedge.calibration.dataset.ImageFolders;
 import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.engine.InferenceOptions;
 import dev.kdedge.calibration.engine.OnnxNetwork;
+import dev.kdedge.calibration.image.PixelView;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.image.Preprocessing;
@@ -20,6 +21,7 @@ import dev.kdedge.calibration.store.ProductBundle;
 import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.onnx.ModelProto;
 import dev.kdedge.onnx.OperatorSetIdProto;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -90,7 +92,22 @@ class FrameInputTest {
             for (int i = 0; i < alone.length; i++) {
                 assertEquals(alone[i], batch[alone.length + i], "value " + i + " of the second frame");
             }
+            // a frame in a direct buffer (a shared frame as the node reads it) or in a view of a message's bytes gives
+            // what its array gives: alone (the direct buffer read in place) and copied into a batch beside others
+            PixelView direct = view(other, ByteBuffer.allocateDirect(other.data().length + 5));
+            PixelView inMessage = view(other, ByteBuffer.allocate(other.data().length + 5));
+            for (PixelView view : List.of(direct, inMessage)) {
+                assertArrayEquals(alone, FrameInput.run(front, List.of(view), buffers).get(0).data());
+                assertArrayEquals(batch, FrameInput.run(front, List.of(rgb, view), buffers).get(0).data());
+                assertArrayEquals(other.data(), view.onHeap().data());
+            }
         }
+    }
+
+    /** {@code frame}'s pixels in {@code memory}, five bytes into it, as a message's bytes would be. */
+    private static PixelView view(Pixels frame, ByteBuffer memory) {
+        ByteBuffer pixels = memory.position(5).slice().put(frame.data()).flip();
+        return new PixelView(frame.width(), frame.height(), frame.channels(), pixels, frame.bgr());
     }
 
     @Test

@@ -147,7 +147,8 @@ public final class InspectionEndpoint implements Service {
     }
 
     /**
-     * The request's image read where it names a shared frame (off the event loop), then the request inspected.
+     * The request's image read where it names a shared frame (off the event loop), then the request inspected, and the
+     * memory the frame was read into given back once the inspection has ended.
      *
      * @param abandoned completes when the caller no longer wants the result
      */
@@ -155,8 +156,9 @@ public final class InspectionEndpoint implements Service {
             UnaryOperator<InspectionRequest> adapt, long deadline, Object client, String caller,
             CompletionStage<?> abandoned) {
         return images.image(message.getImage()).toCompletionStage().toCompletableFuture().thenCompose(image ->
-                inspections.inspect(adapt.apply(InspectionWire.request(message, image, deadline, client, caller)),
-                        abandoned));
+                CompletableFuture.completedFuture(image).thenCompose(read -> inspections.inspect(
+                        adapt.apply(InspectionWire.request(message, read, deadline, client, caller)), abandoned))
+                        .whenComplete((result, failure) -> images.giveBack(image)));
     }
 
     /** Who asked, as the journal records it: the certificate's subject with mutual TLS, the client's address otherwise. */

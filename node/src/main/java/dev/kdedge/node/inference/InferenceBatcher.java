@@ -1,7 +1,7 @@
 package dev.kdedge.node.inference;
 
 import dev.kdedge.calibration.scoring.Scorer;
-import dev.kdedge.calibration.image.Pixels;
+import dev.kdedge.calibration.image.InterleavedPixels;
 import dev.kdedge.calibration.image.Tiling;
 import dev.kdedge.node.engine.ProductEngine;
 import java.util.ArrayDeque;
@@ -26,9 +26,9 @@ import java.util.function.Function;
  * or gives up; workers block while their batch waits and runs, so batches hold at most as many frames as there are
  * workers: set {@code scoring.workerThreads} to at least {@code maxBatch}.
  *
- * <p>A batch holds frames of one size and channel layout ({@link Pixels#sameLayout}): a frame joins the first waiting
- * batch of its layout with room, else starts one of its own at the end of the line. A tiled product's batch holds no
- * more tiles than one frame may have ({@link #framesPerBatch}).
+ * <p>A batch holds frames of one size and channel layout ({@link InterleavedPixels#sameLayout}): a frame joins the
+ * first waiting batch of its layout with room, else starts one of its own at the end of the line. A tiled product's
+ * batch holds no more tiles than one frame may have ({@link #framesPerBatch}).
  */
 public final class InferenceBatcher {
     private final int maxBatch;
@@ -60,7 +60,7 @@ public final class InferenceBatcher {
      * @param model runs frames of one layout as one batch through the engine's graph
      * @param networkInputs what one frame runs through the networks: its tiles, or 1 where the product is not tiled
      */
-    Frame frame(Object engine, Function<List<Pixels>, Scorer.Inference> model, int networkInputs) {
+    Frame frame(Object engine, Function<List<InterleavedPixels>, Scorer.Inference> model, int networkInputs) {
         int framesPerBatch = framesPerBatch(networkInputs);
         Lane lane = framesPerBatch == 1 ? null : lanes.computeIfAbsent(engine, e -> new Lane(framesPerBatch));
         if (lane != null) {
@@ -85,18 +85,18 @@ public final class InferenceBatcher {
     }
 
     public final class Frame implements AutoCloseable {
-        private final Function<List<Pixels>, Scorer.Inference> model;
+        private final Function<List<InterleavedPixels>, Scorer.Inference> model;
         private final Lane lane;
         private boolean counted;
 
-        private Frame(Function<List<Pixels>, Scorer.Inference> model, Lane lane) {
+        private Frame(Function<List<InterleavedPixels>, Scorer.Inference> model, Lane lane) {
             this.model = model;
             this.lane = lane;
             this.counted = lane != null;
         }
 
         /** Runs {@code input} in the next batch of its engine and layout; blocks until that batch has run. */
-        public Inferred infer(Pixels input) {
+        public Inferred infer(InterleavedPixels input) {
             if (lane == null) {
                 return new Inferred(model.apply(List.of(input)), 0);
             }
@@ -139,7 +139,7 @@ public final class InferenceBatcher {
             }
         }
 
-        Inferred infer(Function<List<Pixels>, Scorer.Inference> model, Pixels input) {
+        Inferred infer(Function<List<InterleavedPixels>, Scorer.Inference> model, InterleavedPixels input) {
             Batch batch;
             int index;
             lock.lock();
@@ -213,7 +213,7 @@ public final class InferenceBatcher {
         }
 
         /** Runs the batch outside the lock (other frames queue meanwhile), then wakes its frames and the next. */
-        private void lead(Function<List<Pixels>, Scorer.Inference> model, Batch batch) {
+        private void lead(Function<List<InterleavedPixels>, Scorer.Inference> model, Batch batch) {
             try {
                 batch.result = model.apply(batch.inputs);
             } catch (RuntimeException | Error e) {
@@ -235,7 +235,7 @@ public final class InferenceBatcher {
     /** Frames that run together; {@link #done} is written under the lane's lock, the rest before it is set. */
     private static final class Batch {
         final long deadlineNanos;
-        final List<Pixels> inputs = new ArrayList<>();
+        final List<InterleavedPixels> inputs = new ArrayList<>();
         Scorer.Inference result;
         Throwable failure;
         boolean done;
@@ -244,7 +244,7 @@ public final class InferenceBatcher {
             this.deadlineNanos = deadlineNanos;
         }
 
-        int add(Pixels input) {
+        int add(InterleavedPixels input) {
             inputs.add(input);
             return inputs.size() - 1;
         }

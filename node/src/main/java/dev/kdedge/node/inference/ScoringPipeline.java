@@ -1,6 +1,7 @@
 package dev.kdedge.node.inference;
 
 import dev.kdedge.calibration.image.ImageDecoder;
+import dev.kdedge.calibration.image.InterleavedPixels;
 import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.calibration.image.DontCareMask;
 import dev.kdedge.calibration.image.Pixels;
@@ -272,7 +273,7 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
     }
 
     /** An image decoded on a worker, and how long that took. */
-    private record Decoded(Pixels pixels, long startNanos, long decodedNanos) {}
+    private record Decoded(InterleavedPixels frame, long startNanos, long decodedNanos) {}
 
     /**
      * On a worker: an ordinary image is decoded and scored right here. One whose header declares more pixels than the
@@ -356,7 +357,7 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
     private InspectionResult run(Call call, Decoded decodedImage, EngineLease lease) {
         InspectionRequest request = call.request;
         long start = decodedImage.startNanos();
-        Pixels pixels = decodedImage.pixels();
+        InterleavedPixels pixels = decodedImage.frame();
         long decoded = decodedImage.decodedNanos();
         Optional<DontCareMask> dontCare = lease.engine().dontCare();
         if (dontCare.isPresent() && !dontCare.get().fits(pixels.width(), pixels.height())) {
@@ -374,14 +375,18 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
             AnomalyMap map = scorer.anomalyMap(inferred.batch(), inferred.index());
             long mapped = System.nanoTime();
             ScoreCalibration calibration = bundle.manifest().threshold().calibration();
-            Optional<RenderedHeatmap> heatmap = request.heatmap().format() == HeatmapWish.Format.NONE ? Optional.empty()
-                    : Optional.of(HeatmapRenderer.render(map, calibration, pixels, request.heatmap(), dontCare));
-            long done = System.nanoTime();
             Evaluation evaluation = calibration.isAnomalous(map.score()) ? Evaluation.NOT_OK
                     : calibration.inReviewBand(map.score()) ? Evaluation.NOT_DECIDABLE : Evaluation.OK;
+            boolean keepsFrame = keepsEvidence && evaluation != Evaluation.OK;
+            // drawn over in Java, and a lent frame held past the call: in an array of its own
+            Pixels onHeap = keepsFrame || request.heatmap().format() != HeatmapWish.Format.NONE ? pixels.onHeap()
+                    : null;
+            Optional<RenderedHeatmap> heatmap = request.heatmap().format() == HeatmapWish.Format.NONE ? Optional.empty()
+                    : Optional.of(HeatmapRenderer.render(map, calibration, onHeap, request.heatmap(), dontCare));
+            long done = System.nanoTime();
             // after the stage times: what the node keeps of a part it did not accept is not the client's wait
-            Optional<InspectionResult.Evidence> evidence = keepsEvidence && evaluation != Evaluation.OK
-                    ? Optional.of(HeatmapRenderer.evidence(map, calibration, pixels, dontCare))
+            Optional<InspectionResult.Evidence> evidence = keepsFrame
+                    ? Optional.of(HeatmapRenderer.evidence(map, calibration, onHeap, dontCare))
                     : Optional.empty();
             return new InspectionResult(new Verdict(bundle.product(), bundle.version(), map.score(),
                     calibration.normalizeImage(map.score()), evaluation, calibration.threshold(),
@@ -392,10 +397,10 @@ public final class ScoringPipeline implements AutoCloseable, MeterBinder {
         }
     }
 
-    private Pixels decode(Call call) {
+    private InterleavedPixels decode(Call call) {
         try {
             if (call.request.image() instanceof ImageInput.Raw raw) {
-                return RawImages.decode(decoder, raw);
+                return RawImages.frame(decoder, raw);
             }
             return decoder.decode(call.encoded());
         } catch (InvalidImageException e) {

@@ -8,6 +8,13 @@ public sealed interface ImageInput {
     /** The bytes the image came in. */
     int size();
 
+    /**
+     * The image as something may hold it after its call has ended (the evidence store, a shadow): this image, whose
+     * bytes nothing changes, or a shared frame's pixels copied out of the buffer the node read them into, which is
+     * reused once the call has ended.
+     */
+    ImageInput toKeep();
+
     /** PNG or JPEG bytes, a read-only view of what the client sent (not copied). */
     record Encoded(ByteBuffer bytes) implements ImageInput {
         /** The bytes in an array of their own, for the decoders that take one. */
@@ -19,6 +26,11 @@ public sealed interface ImageInput {
         public int size() {
             return bytes.remaining();
         }
+
+        @Override
+        public Encoded toKeep() {
+            return this;
+        }
     }
 
     /**
@@ -26,13 +38,14 @@ public sealed interface ImageInput {
      * unsigned 32-bit field), so that what is out of range is reported as sent.
      *
      * @param format null when the client named none
-     * @param pixels a read-only view of the client's bytes, or a whole array the node read them into (a shared frame)
+     * @param pixels a read-only view of the client's bytes (never a direct buffer), or a direct buffer the node read a
+     *     shared frame into, lent for the call ({@link #toKeep})
      */
     record Raw(ImageDecoder.RawFormat format, long width, long height, long stride, ByteBuffer pixels)
             implements ImageInput {
         /**
-         * The pixels as an array, for the decoders that take one: the node's own array as it is (nothing writes
-         * either), a client's bytes copied.
+         * The pixels as an array, for the decoders that take one: a whole array as it is (nothing writes it), a
+         * client's bytes or a lent buffer copied.
          */
         public byte[] pixelArray() {
             if (pixels.hasArray() && pixels.arrayOffset() == 0 && pixels.position() == 0
@@ -45,6 +58,11 @@ public sealed interface ImageInput {
         @Override
         public int size() {
             return pixels.remaining();
+        }
+
+        @Override
+        public Raw toKeep() {
+            return pixels.isDirect() ? new Raw(format, width, height, stride, ByteBuffer.wrap(copyOf(pixels))) : this;
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.kdedge.node.inspection;
 
 import dev.kdedge.calibration.image.ImageDecoder;
+import dev.kdedge.calibration.image.InterleavedPixels;
 import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.calibration.image.Pixels;
 
@@ -19,9 +20,19 @@ public final class RawImages {
         }
     }
 
+    /** The pixels in an array of their own, for what keeps or reads them in Java (a normal to upload). */
     public static Pixels decode(ImageDecoder decoder, ImageInput.Raw raw) throws InvalidImageException {
         check(raw);
         return decoder.fromRaw(raw.format(), (int) raw.width(), (int) raw.height(), (int) raw.stride(),
                 raw.pixelArray());
+    }
+
+    /**
+     * The frame to score, its bytes taken over where its rows are packed: a shared frame's lent buffer the served graph
+     * reads in place, a message's bytes copied once, into the buffer of the batch the frame runs in.
+     */
+    public static InterleavedPixels frame(ImageDecoder decoder, ImageInput.Raw raw) throws InvalidImageException {
+        check(raw);
+        return decoder.fromRaw(raw.format(), (int) raw.width(), (int) raw.height(), (int) raw.stride(), raw.pixels());
     }
 }

@@ -124,9 +124,11 @@ public final class EvidenceStore implements AutoCloseable, MeterBinder {
         if (!worthKeeping(result) || image == null) {
             return;
         }
-        // the image is a view of its request message's bytes, which nothing changes: held, not copied, until written;
-        // so is the decoded frame its heatmap is drawn over
-        long size = image.size() + result.evidence().map(InspectionResult.Evidence::heldBytes).orElse(0L);
+        // the image is a view of its request message's bytes, which nothing changes: held, not copied, until written
+        // (a shared frame is copied out of the buffer lent for its call); so is the decoded frame its heatmap is drawn
+        // over
+        ImageInput kept = image.toKeep();
+        long size = kept.size() + result.evidence().map(InspectionResult.Evidence::heldBytes).orElse(0L);
         if (queuedBytes.addAndGet(size) > maxQueuedBytes) {
             queuedBytes.addAndGet(-size);
             drop(result.resultId(), BUSY);
@@ -135,7 +137,7 @@ public final class EvidenceStore implements AutoCloseable, MeterBinder {
         try {
             files.execute(() -> {
                 try {
-                    write(result, image);
+                    write(result, kept);
                 } finally {
                     queuedBytes.addAndGet(-size);
                 }

@@ -315,7 +315,8 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
             return;
         }
         InspectionRequest byCandidate = new InspectionRequest(request.product(), shadow.shadow().candidateVersion(),
-                request.image(), HeatmapWish.NONE, InspectionRequest.NO_DEADLINE, CLIENT, request.part(), "shadow");
+                request.image().toKeep(), HeatmapWish.NONE, InspectionRequest.NO_DEADLINE, CLIENT, request.part(),
+                "shadow");
         pipeline.score(byCandidate, new CompletableFuture<>())
                 .whenCompleteAsync((candidate, failure) -> {
                     inFlight.decrementAndGet();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.calibration.scoring.Scorer;
+import dev.kdedge.calibration.image.InterleavedPixels;
 import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.image.Tiling;
 import dev.kdedge.calibration.tensor.FloatTensor;
@@ -37,12 +38,13 @@ class InferenceBatcherTest {
     private volatile boolean holdFirstRun;
 
     /** Maps and scores [N, 1, 1, 1] equal to the input: each frame's result is its own number. */
-    private final Function<List<Pixels>, Scorer.Inference> model = batch -> {
+    private final Function<List<InterleavedPixels>, Scorer.Inference> model = batch -> {
         List<Integer> frames = new ArrayList<>();
         float[] numbers = new float[batch.size()];
-        for (Pixels frame : batch) {
-            numbers[frames.size()] = frame.data()[0];
-            frames.add((int) frame.data()[0]);
+        for (InterleavedPixels frame : batch) {
+            byte number = frame.onHeap().data()[0];
+            numbers[frames.size()] = number;
+            frames.add((int) number);
         }
         batches.add(frames);
         if (holdFirstRun && batches.size() == 1) {
@@ -246,7 +248,7 @@ class InferenceBatcherTest {
     void aFailedRunFailsEveryFrameOfItsBatch() throws Exception {
         InferenceBatcher batcher = new InferenceBatcher(4, 1, 60, TimeUnit.SECONDS);
         IllegalStateException failure = new IllegalStateException("session lost");
-        Function<List<Pixels>, Scorer.Inference> failing = batch -> {
+        Function<List<InterleavedPixels>, Scorer.Inference> failing = batch -> {
             throw failure;
         };
         try (InferenceBatcher.Frame first = batcher.frame(engine, failing, 1)) {

@@ -81,6 +81,21 @@ class EvidenceStoreTest {
         assertTrue(!store.holds(2));
     }
 
+    /** A shared frame's buffer is lent for its call only: the next frame is read into it while the image waits. */
+    @Test
+    void aSharedFramesImageIsKeptAsItWasWhenItsBufferIsReused() throws Exception {
+        EvidenceStore store = openWithTheDiskHeld();
+        new Random(2).nextBytes(pixels);
+        ByteBuffer lent = ByteBuffer.allocateDirect(pixels.length).put(pixels).flip();
+        store.keep(rejected(1, Optional.empty()),
+                new ImageInput.Raw(ImageDecoder.RawFormat.GRAY8, SIDE, SIDE, 0, lent));
+        lent.duplicate().put(new byte[pixels.length]);
+        disk.countDown();
+        byte[] png = store.read(1).get(30, TimeUnit.SECONDS).orElseThrow().image();
+        assertArrayEquals(pixels, new ImageDecoder(1L << 24).decode(png).data());
+        store.close();
+    }
+
     /** A store that may hold two frames' bytes waiting, its writer held by {@link #disk}. */
     private EvidenceStore openWithTheDiskHeld() throws Exception {
         ThreadPoolExecutor writer = EvidenceStore.writerThread();
