@@ -55,10 +55,12 @@ final class TrainingOptions {
             + "tiles; 0 lets tiles meet unblended).")
     Integer tileOverlap;
 
-    @Option(names = "--dont-care", paramLabel = "PNG", description = "The product's don't-care region: a PNG drawn "
-            + "on a camera frame, white where nothing may count (a label, a serial number, the conveyor), black where "
-            + "the part is inspected. The anomaly map is zero there before the score; every image must have its "
-            + "aspect ratio. Not for mkd, which scores by its detection loss over the whole image.")
+    @Option(names = "--dont-care", paramLabel = "PNG|JSON", description = "The product's don't-care region: a PNG "
+            + "drawn on a camera frame, white where nothing may count (a label, a serial number, the conveyor), black "
+            + "where the part is inspected; or a .json file of polygons in the frame's pixel coordinates, {\"width\": "
+            + "W, \"height\": H, \"polygons\": [[[x, y], ...], ...]}. The anomaly map is zero there before the "
+            + "score; every image must have its aspect ratio. Not for mkd, which scores by its detection loss over "
+            + "the whole image.")
     Path dontCare;
 
     @Option(names = "--holdout-fraction", defaultValue = "0.2",

@@ -144,7 +144,7 @@ public final class ProductFitter {
                     Manifest.DontCare keptMask = null;
                     if (dontCare != null) {
                         Path maskFile = dir.resolve(DontCareMask.FILE);
-                        Files.copy(request.dontCare(), maskFile);
+                        Files.write(maskFile, DontCareMask.drawing(request.dontCare()));
                         keptMask = new Manifest.DontCare(DontCareMask.FILE, Digests.sha256(maskFile), dontCare.width(),
                                 dontCare.height(), dontCare.coveredShare(size.width(), size.height()));
                     }

@@ -5,13 +5,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.Locale;
 
 /**
  * A product's don't-care region: what the engineer drew over a camera frame (white where nothing may count, such as
  * a printed label, a serial number, a fixture's edge or the conveyor at the border; black where the part is
- * inspected), a PNG at the camera's resolution. It is kept as drawn in each version's bundle; the served graph zeroes
- * the anomaly map there before the image score, heatmaps grey it out and evaluations leave its pixels out. It is
- * placed by proportion: a frame must have the mask's aspect ratio for the region to land where it was drawn.
+ * inspected), a PNG at the camera's resolution, or polygons written down in its coordinates ({@link
+ * DontCarePolygons}). It is kept as drawn in each version's bundle; the served graph zeroes the anomaly map there
+ * before the image score, heatmaps grey it out and evaluations leave its pixels out. It is placed by proportion: a
+ * frame must have the mask's aspect ratio for the region to land where it was drawn.
  */
 public final class DontCareMask {
     public static final String FILE = "dont-care.png";
@@ -53,12 +55,21 @@ public final class DontCareMask {
     }
 
     /** The mask in a PNG file; an unusable file is an {@link IOException} that names it. */
-    public static DontCareMask read(Path png) throws IOException {
+    public static DontCareMask read(Path file) throws IOException {
         try {
-            return of(Files.readAllBytes(png));
+            return of(drawing(file));
         } catch (InvalidImageException e) {
-            throw new IOException(png + ": " + e.getMessage(), e);
+            throw new IOException(file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The drawing a version keeps: a PNG file's bytes as they are, or the polygons of a {@code .json} file ({@link
+     * DontCarePolygons}) filled into one.
+     */
+    public static byte[] drawing(Path file) throws IOException {
+        return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json") ? DontCarePolygons.png(file)
+                : Files.readAllBytes(file);
     }
 
     public int width() {

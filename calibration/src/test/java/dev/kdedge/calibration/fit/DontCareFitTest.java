@@ -72,14 +72,20 @@ class DontCareFitTest {
             png(SyntheticTiles.sideBySide(tiles.normal(400 + i), tiles.normal(500 + i)),
                     testSet.resolve("test/good/" + i + ".png"));
         }
-        Path mask = mask(4 * TILE, 2 * TILE, 2 * TILE, 0, 2 * TILE, 2 * TILE);
+        // the right half, written down as a polygon in the product's settings rather than drawn
+        Path region = Files.writeString(dir.resolve("region.json"), String.format(
+                "{\"width\": %d, \"height\": %d, \"polygons\": [[[%d, 0], [%d, 0], [%d, %d], [%d, %d]]]}",
+                4 * TILE, 2 * TILE, 2 * TILE, 4 * TILE, 4 * TILE, 2 * TILE, 2 * TILE, 2 * TILE));
 
         ProductBundle plain = bench.fit(request("plain", "stfpm"));
-        ProductBundle masked = bench.fit(request("masked", "stfpm").withDontCare(mask));
+        ProductBundle masked = bench.fit(request("masked", "stfpm").withDontCare(region));
 
         Manifest.DontCare kept = masked.manifest().dontCare();
         assertEquals(new Manifest.DontCare(DontCareMask.FILE, kept.sha256(), 4 * TILE, 2 * TILE, 0.5), kept);
-        assertTrue(Files.isRegularFile(masked.directory().resolve(DontCareMask.FILE)));
+        // the version keeps the region as a PNG, the one an engineer would have drawn
+        assertArrayEquals(DontCareMask.read(mask(4 * TILE, 2 * TILE, 2 * TILE, 0, 2 * TILE, 2 * TILE))
+                .at(4 * TILE, 2 * TILE), DontCareMask.read(masked.directory().resolve(DontCareMask.FILE))
+                .at(4 * TILE, 2 * TILE));
         try (BundleMaps without = new BundleMaps(plain, Precision.FP32, CPU);
                 BundleMaps with = new BundleMaps(masked, Precision.FP32, CPU)) {
             double rightWithout = without.score(rightDefect).map().score();
@@ -132,6 +138,12 @@ class DontCareFitTest {
         IOException notPng = assertThrows(IOException.class,
                 () -> bench.fit(request("jpeg", "stfpm").withDontCare(jpeg)));
         assertTrue(notPng.getMessage().contains("a don't-care mask must be a PNG"), notPng.getMessage());
+        Path outside = Files.writeString(dir.resolve("outside.json"),
+                "{\"width\": 256, \"height\": 128, \"polygons\": [[[0, 0], [300, 0], [0, 50]]]}");
+        IOException notInFrame = assertThrows(IOException.class,
+                () -> bench.fit(request("outside", "stfpm").withDontCare(outside)));
+        assertTrue(notInFrame.getMessage().contains("polygon 1, point 2 (300.0, 0.0) is outside the 256x128 frame"),
+                notInFrame.getMessage());
         assertTrue(bench.store().products().isEmpty(), "nothing was written: " + bench.store().products());
     }
 
