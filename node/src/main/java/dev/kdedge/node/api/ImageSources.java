@@ -76,8 +76,8 @@ public final class ImageSources {
 
     /** The call {@code image}, from {@link #image}, came for has ended: a buffer it was lent is free for the next. */
     void giveBack(ImageInput image) {
-        if (image instanceof ImageInput.Raw raw) {
-            giveBack(raw.pixels());
+        if (image instanceof ImageInput.Raw raw && raw.lent()) {
+            lent.giveBack(raw.pixels());
         }
     }
 

@@ -7,6 +7,7 @@ import dev.kdedge.calibration.method.AnomalyMap;
 import dev.kdedge.calibration.scoring.HeatmapImages;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
 import dev.kdedge.node.inspection.HeatmapWish;
+import dev.kdedge.node.inspection.ImageInput;
 import dev.kdedge.node.inspection.InspectionResult;
 import dev.kdedge.node.inspection.InspectionResult.RenderedHeatmap;
 import java.nio.ByteBuffer;
@@ -57,6 +58,15 @@ final class HeatmapRenderer {
         @Override
         public long heldBytes() {
             return (long) frame.data().length + heat.length;
+        }
+
+        @Override
+        public Optional<ImageInput> imageHeld(ImageInput image) {
+            // the frame is the image's pixels decoded into an array: packed, in the image's channel order
+            return image instanceof ImageInput.Raw raw && raw.lent()
+                    ? Optional.of(new ImageInput.Raw(raw.format(), frame.width(), frame.height(), 0,
+                            ByteBuffer.wrap(frame.data())))
+                    : Optional.empty();
         }
     }
 

@@ -60,9 +60,14 @@ public sealed interface ImageInput {
             return pixels.remaining();
         }
 
+        /** Whether the pixels are in a buffer lent for the call, to be copied by whatever holds them past it. */
+        public boolean lent() {
+            return pixels.isDirect();
+        }
+
         @Override
         public Raw toKeep() {
-            return pixels.isDirect() ? new Raw(format, width, height, stride, ByteBuffer.wrap(copyOf(pixels))) : this;
+            return lent() ? new Raw(format, width, height, stride, ByteBuffer.wrap(copyOf(pixels))) : this;
         }
     }
 

@@ -23,6 +23,13 @@ public record InspectionResult(Verdict verdict, Optional<RenderedHeatmap> heatma
 
         /** What it holds in memory until drawn. */
         long heldBytes();
+
+        /**
+         * The request's {@code image} as its copy this evidence holds already (the frame its heatmap is drawn over),
+         * where the image is a shared frame lent for its call ({@link ImageInput.Raw#lent}): kept instead of a second
+         * copy. Empty for any other image, or where the evidence holds none.
+         */
+        Optional<ImageInput> imageHeld(ImageInput image);
     }
 
     public Evaluation evaluation() {

@@ -124,11 +124,13 @@ public final class EvidenceStore implements AutoCloseable, MeterBinder {
         if (!worthKeeping(result) || image == null) {
             return;
         }
-        // the image is a view of its request message's bytes, which nothing changes: held, not copied, until written
-        // (a shared frame is copied out of the buffer lent for its call); so is the decoded frame its heatmap is drawn
-        // over
-        ImageInput kept = image.toKeep();
-        long size = kept.size() + result.evidence().map(InspectionResult.Evidence::heldBytes).orElse(0L);
+        // the image is a view of its request message's bytes, which nothing changes: held, not copied, until written;
+        // so is the decoded frame its heatmap is drawn over. A shared frame is copied out of the buffer lent for its
+        // call once: the frame under the heatmap is that copy, where there is one
+        Optional<ImageInput> inEvidence = result.evidence().flatMap(evidence -> evidence.imageHeld(image));
+        ImageInput kept = inEvidence.orElseGet(image::toKeep);
+        long size = (inEvidence.isPresent() ? 0 : kept.size())
+                + result.evidence().map(InspectionResult.Evidence::heldBytes).orElse(0L);
         if (queuedBytes.addAndGet(size) > maxQueuedBytes) {
             queuedBytes.addAndGet(-size);
             drop(result.resultId(), BUSY);

@@ -61,18 +61,7 @@ class EvidenceStoreTest {
     void theFrameAHeatmapIsStillToBeDrawnOverCountsAgainstTheBound() throws Exception {
         EvidenceStore store = openWithTheDiskHeld();
         byte[] overlay = {1, 2, 3};
-        InspectionResult.Evidence evidence = new InspectionResult.Evidence() {
-            @Override
-            public InspectionResult.RenderedHeatmap draw() {
-                return new InspectionResult.RenderedHeatmap(HeatmapWish.Format.PNG_OVERLAY, 1, 1, overlay);
-            }
-
-            @Override
-            public long heldBytes() {
-                return SIDE * SIDE;
-            }
-        };
-        store.keep(rejected(1, Optional.of(evidence)), frame());
+        store.keep(rejected(1, Optional.of(evidence(overlay, Optional.empty()))), frame());
         store.keep(rejected(2, Optional.empty()), frame());
         assertEquals(1, dropped(), "the first frame and the one its heatmap is drawn over fill the bound");
         disk.countDown();
@@ -94,6 +83,51 @@ class EvidenceStoreTest {
         byte[] png = store.read(1).get(30, TimeUnit.SECONDS).orElseThrow().image();
         assertArrayEquals(pixels, new ImageDecoder(1L << 24).decode(png).data());
         store.close();
+    }
+
+    /**
+     * The copy of a shared frame that its evidence holds (the frame its heatmap is drawn over) is the image kept: the
+     * frame is copied out of its lent buffer once, and counted once.
+     */
+    @Test
+    void aSharedFrameHeldByItsEvidenceIsKeptAsThatCopyCountedOnce() throws Exception {
+        EvidenceStore store = openWithTheDiskHeld();
+        new Random(3).nextBytes(pixels);
+        ByteBuffer lent = ByteBuffer.allocateDirect(pixels.length).put(pixels).flip();
+        ImageInput.Raw image = new ImageInput.Raw(ImageDecoder.RawFormat.GRAY8, SIDE, SIDE, 0, lent);
+        ImageInput.Raw held = new ImageInput.Raw(ImageDecoder.RawFormat.GRAY8, SIDE, SIDE, 0,
+                ByteBuffer.wrap(pixels.clone()));
+        for (long id = 1; id <= 2; id++) {
+            store.keep(rejected(id, Optional.of(evidence(new byte[] {1}, Optional.of(held)))), image);
+        }
+        assertEquals(0, dropped(), "each holds one frame's bytes, within the bound of two");
+        lent.duplicate().put(new byte[pixels.length]);
+        disk.countDown();
+        for (long id = 1; id <= 2; id++) {
+            byte[] png = store.read(id).get(30, TimeUnit.SECONDS).orElseThrow().image();
+            assertArrayEquals(pixels, new ImageDecoder(1L << 24).decode(png).data(), "result " + id);
+        }
+        store.close();
+    }
+
+    /** Evidence holding a frame's bytes, drawn as {@code overlay}, {@code held} the request's image as it holds it. */
+    private static InspectionResult.Evidence evidence(byte[] overlay, Optional<ImageInput> held) {
+        return new InspectionResult.Evidence() {
+            @Override
+            public InspectionResult.RenderedHeatmap draw() {
+                return new InspectionResult.RenderedHeatmap(HeatmapWish.Format.PNG_OVERLAY, 1, 1, overlay);
+            }
+
+            @Override
+            public long heldBytes() {
+                return SIDE * SIDE;
+            }
+
+            @Override
+            public Optional<ImageInput> imageHeld(ImageInput image) {
+                return held;
+            }
+        };
     }
 
     /** A store that may hold two frames' bytes waiting, its writer held by {@link #disk}. */
