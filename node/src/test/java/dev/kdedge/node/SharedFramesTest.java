@@ -100,7 +100,8 @@ class SharedFramesTest {
         // the next frames, read into the buffer the rejected one was lent
         Files.write(file, good.data());
         for (int i = 0; i < 3; i++) {
-            assertEquals(Evaluation.OK, inspection.score(request(gray("cam-2.raw", good))).getVerdict().getEvaluation());
+            Verdict next = inspection.score(request(gray("cam-2.raw", good))).getVerdict();
+            assertEquals(Evaluation.OK, next.getEvaluation());
         }
         assertEquals(Evaluation.NOT_OK, rejected.getEvaluation());
         ResultImage kept = ResultImagesTest.awaitImage(node, rejected.getResultId());

@@ -24,10 +24,10 @@ import java.util.Optional;
  * in Java. Inputs: {@value #FRAME}, uint8 [N, H, W, C] (interleaved, as cameras and decoders deliver them, C 1 or 3)
  * and {@value #CHANNELS}, int64 [3], the frame channel that holds red, green and blue
  * ({@link InterleavedPixels#channelSources}: a gray frame's one channel three times, a BGR frame's in reverse), so
- * neither gray replication nor BGR order costs a pass in Java. The front computes what {@code Preprocessing} computes: Pillow's antialiased bilinear resize of 8-bit
- * images to S x S (ONNX Resize with antialias and exclude_outside on the 8-bit pixels, one axis at a time), then
- * {@code (v / 255 - mean) / std}; what it writes is the served graph's {@value
- * ServedGraph#INPUT}, so the rest of the graph is unchanged.
+ * neither gray replication nor BGR order costs a pass in Java. The front computes what {@code Preprocessing}
+ * computes: Pillow's antialiased bilinear resize of 8-bit images to S x S (ONNX Resize with antialias and
+ * exclude_outside on the 8-bit pixels, one axis at a time), then {@code (v / 255 - mean) / std}; what it writes is the
+ * served graph's {@value ServedGraph#INPUT}, so the rest of the graph is unchanged.
  */
 public final class FrameInput {
     public static final String FRAME = "frame";
@@ -103,8 +103,8 @@ public final class FrameInput {
 
     /**
      * Runs frames of one layout ({@link InterleavedPixels#sameLayout}) as one batch through a graph with this front: a
-     * frame alone in a direct buffer as it is, else their pixels copied into a buffer of {@code buffers}, which ONNX
-     * Runtime takes as it is.
+     * frame alone in a direct buffer as its input tensor's memory, else their pixels copied into a buffer of {@code
+     * buffers}, which ONNX Runtime takes as it is.
      */
     static List<FloatTensor> run(OnnxNetwork network, List<? extends InterleavedPixels> frames, FrameBuffers buffers) {
         InterleavedPixels first = frames.get(0);
