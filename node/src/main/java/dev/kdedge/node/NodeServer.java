@@ -16,6 +16,7 @@ import dev.kdedge.node.api.LineEndpoint;
 import dev.kdedge.node.api.MalformedCallGate;
 import dev.kdedge.node.api.ModelsEndpoint;
 import dev.kdedge.node.api.StoppingGate;
+import dev.kdedge.node.api.WholeMessageRequest;
 import dev.kdedge.node.audit.AuditTrail;
 import dev.kdedge.node.config.NodeConfig;
 import dev.kdedge.node.console.ConsoleServer;
@@ -275,7 +276,7 @@ public final class NodeServer implements AutoCloseable {
                         connections.watch(connection);
                         resetLimit.watch(connection);
                     })
-                    .requestHandler(resetLimit).listen()
+                    .requestHandler(WholeMessageRequest.around(resetLimit, config.server.maxMessageBytes)).listen()
                     .onFailure(e -> metricsHttp.ifPresent(HttpServer::close))
                     .compose(http -> startOpcUa(vertx, config, stations, journal).compose(opcua -> startConsole(
                             vertx, config, files, new ConsoleServer.Core(products, jobs, journal, evidence, partFeed,

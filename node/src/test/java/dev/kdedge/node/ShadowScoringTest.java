@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.api.v1.Verdict;
 import dev.kdedge.calibration.dataset.ImageFolders;
+import dev.kdedge.calibration.image.ImageDecoder;
+import dev.kdedge.calibration.image.Pixels;
 import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.node.audit.Actor;
@@ -25,6 +27,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -189,14 +192,56 @@ class ShadowScoringTest {
         }
     }
 
+    /**
+     * A shared frame's pixels are lent for their call only: the shadow judges the frame as it came, though the door
+     * reads the next frame into the same buffer as soon as the call has ended.
+     */
+    @Test
+    void aSharedFrameIsJudgedAsItCameThoughItsBufferIsReused() throws Exception {
+        Path store = DemoFixture.copyOfStore(dir.resolve("store"));
+        BandedDemo banded = BandedDemo.publish(store);
+        byte[] image = Files.readAllBytes(DemoFixture.sampleGood());
+        Pixels frame = new ImageDecoder(1 << 24).decode(image);
+        ByteBuffer lent = ByteBuffer.allocateDirect(frame.data().length).put(frame.data()).flip();
+        try (HeldWorkersNode node = new HeldWorkersNode(store, 2, 4);
+                AuditTrail audit = new AuditTrail(dir.resolve("changes.db"));
+                ShadowScoring shadows = new ShadowScoring(node.pipeline(), new ModelStore(store), audit,
+                        new ShadowScoring.Settings(dir.resolve("shadow.db"), 1, 0.5, 1000))) {
+            shadows.start(DemoFixture.PRODUCT, 1, 1.0, Actor.console("erin"));
+            InspectionRequest shared = new InspectionRequest(DemoFixture.PRODUCT, 0, new ImageInput.Raw(
+                    ImageDecoder.RawFormat.GRAY8, frame.width(), frame.height(), 0, lent), HeatmapWish.NONE,
+                    InspectionRequest.NO_DEADLINE, "camera", Part.UNNAMED, "camera");
+            // recorded as rejected, so that the candidate's judgment of this good frame is a disagreement, score shown
+            shadows.offer(shared, recorded(banded.version().version(), 7, Evaluation.NOT_OK));
+            lent.clear();
+            lent.put(new byte[lent.capacity()]);
+
+            long until = System.nanoTime() + 60_000_000_000L;
+            while (shadows.agreement(DemoFixture.PRODUCT).orElseThrow().judged() == 0) {
+                assertTrue(System.nanoTime() < until, "the frame was never judged");
+                Thread.sleep(20);
+            }
+            double asItCame = node.pipeline().score(new InspectionRequest(DemoFixture.PRODUCT, 1,
+                    new ImageInput.Encoded(ByteBuffer.wrap(image)), HeatmapWish.NONE, InspectionRequest.NO_DEADLINE,
+                    "camera", Part.UNNAMED, "camera"), new CompletableFuture<>()).get().verdict().rawScore();
+            ShadowScoring.Judged judged = shadows.agreement(DemoFixture.PRODUCT).orElseThrow().disagreements().get(0);
+            assertEquals(Evaluation.OK, judged.candidate());
+            assertEquals(asItCame, judged.candidateScore(), 1e-9);
+        }
+    }
+
     private static InspectionRequest request(byte[] image) {
         return new InspectionRequest(DemoFixture.PRODUCT, 0, new ImageInput.Encoded(ByteBuffer.wrap(image)),
                 HeatmapWish.NONE, InspectionRequest.NO_DEADLINE, "camera", Part.UNNAMED, "camera");
     }
 
     private static InspectionResult recorded(int version, long resultId) {
+        return recorded(version, resultId, Evaluation.OK);
+    }
+
+    private static InspectionResult recorded(int version, long resultId, Evaluation evaluation) {
         return new InspectionResult(new InspectionResult.Verdict(DemoFixture.PRODUCT, version, 0.1, 0.2,
-                Evaluation.OK, 1, null, "fp32", new InspectionResult.StageTimes(0, 0, 0, 0, 0, 0, 1)),
+                evaluation, 1, null, "fp32", new InspectionResult.StageTimes(0, 0, 0, 0, 0, 0, 1)),
                 Optional.empty(), Optional.empty(), Part.UNNAMED.withId("p" + resultId), resultId);
     }
 

@@ -7,6 +7,7 @@ import dev.kdedge.node.audit.AuditTrail;
 import dev.kdedge.node.inference.ScoringPipeline;
 import dev.kdedge.node.inspection.Evaluation;
 import dev.kdedge.node.inspection.HeatmapWish;
+import dev.kdedge.node.inspection.ImageInput;
 import dev.kdedge.node.inspection.InspectionRequest;
 import dev.kdedge.node.inspection.InspectionResult;
 import io.micrometer.core.instrument.Counter;
@@ -314,8 +315,12 @@ public final class ShadowScoring implements MeterBinder, AutoCloseable {
             count(shadow.shadow().product(), "skipped");
             return;
         }
+        // a shared frame's pixels are copied out of the buffer lent for its call, once: a rejected part's evidence
+        // holds such a copy already
+        ImageInput image = recorded.evidence().flatMap(evidence -> evidence.imageHeld(request.image()))
+                .orElseGet(request.image()::toKeep);
         InspectionRequest byCandidate = new InspectionRequest(request.product(), shadow.shadow().candidateVersion(),
-                request.image().toKeep(), HeatmapWish.NONE, InspectionRequest.NO_DEADLINE, CLIENT, request.part(),
+                image, HeatmapWish.NONE, InspectionRequest.NO_DEADLINE, CLIENT, request.part(),
                 "shadow");
         pipeline.score(byCandidate, new CompletableFuture<>())
                 .whenCompleteAsync((candidate, failure) -> {
