@@ -14,7 +14,7 @@ import picocli.CommandLine;
         description = "Fit KD-Edge products from normal images and talk to a running node.",
         subcommands = {FitCommand.class, DemoCommand.class, EvaluateCommand.class, ScoreCommand.class,
             LatencyCommand.class, DoctorCommand.class, RemoteCommand.class, LineCommand.class, JournalCommand.class,
-            SynthesizeCommand.class, MosaicCommand.class})
+            SynthesizeCommand.class, MosaicCommand.class, RemaskCommand.class})
 public final class KdedgeCalibrate {
     public static void main(String[] args) {
         // The node and this tool never download anything: DJL's natives come from the Maven jars on the class path.

@@ -13,9 +13,12 @@ import java.util.List;
 /**
  * What to fit: a product's normal images, the teacher, the method and how to train it, and how to set the threshold.
  *
+ * @param training how to train the student; null keeps the parent's student as it is (a new don't-care region
+ *     changes the map the served graph makes of the student's features, not what the student learned)
  * @param holdoutFraction share of the images kept out of training to fit the threshold on; 0 fits the threshold on
  *     the training images themselves (recorded as such in the manifest)
- * @param parent the version whose student training continues from, or null to train from random initialization
+ * @param parent the version whose student training continues from (or, without training, is kept), or null to
+ *     train from random initialization
  * @param defectImages labeled defective images, to report the F1-optimal threshold with the held-out normals
  * @param methodChoice how {@code method} was chosen, recorded in the manifest; null when the engineer named it
  * @param dontCare the product's don't-care mask ({@link dev.kdedge.calibration.image.DontCareMask}, a PNG), or null
@@ -29,8 +32,16 @@ public record FitRequest(String product, Path teacherOnnx, List<Path> images, Di
         if (!(holdoutFraction >= 0 && holdoutFraction < 1)) {
             throw new IllegalArgumentException("hold-out fraction must be in [0, 1), was " + holdoutFraction);
         }
+        if (training == null && parent == null) {
+            throw new IllegalArgumentException("a student is trained, or kept from a parent version");
+        }
         images = List.copyOf(images);
         defectImages = List.copyOf(defectImages);
+    }
+
+    /** The seed that shuffles the images into training and held-out ones: the training's, or the kept student's. */
+    long seed() {
+        return training != null ? training.seed() : parent.manifest().training().seed();
     }
 
     /** A first fit of a product: random initialization, no defect images. */
@@ -56,6 +67,19 @@ public record FitRequest(String product, Path teacherOnnx, List<Path> images, Di
                 training,
                 holdoutFraction, thresholdPolicy, false, continueFromBase ? base : null, defectImages, null,
                 base.dontCareFile().orElse(null));
+    }
+
+    /**
+     * A new version of a served product that differs from {@code base} in its don't-care region only: base's teacher,
+     * method, preprocessing and student as they are, the served graph composed with {@code dontCare} (a PNG; null:
+     * every pixel counts), and its threshold and INT8 variants made again from {@code images}, the product's normals.
+     */
+    public static FitRequest remask(ProductBundle base, Path dontCare, List<Path> images, double holdoutFraction,
+            ThresholdPolicy thresholdPolicy, boolean activate) {
+        return new FitRequest(base.product(), base.teacherFile(), images,
+                Methods.named(base.manifest().method(), base.manifest().anomalyMap()), base.manifest().preprocessing(),
+                null, holdoutFraction, thresholdPolicy, activate, base, List.of(), base.manifest().methodChoice(),
+                dontCare);
     }
 
     /** The same fit with another method, as one of {@link MethodChooser}'s candidates: never activated. */

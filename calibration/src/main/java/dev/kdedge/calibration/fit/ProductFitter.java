@@ -21,6 +21,7 @@ import dev.kdedge.calibration.scoring.ServedGraph;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
+import dev.kdedge.calibration.store.StoreException;
 import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.tensor.FloatTensor;
 import dev.kdedge.calibration.threshold.ScoreCalibration;
@@ -89,7 +90,7 @@ public final class ProductFitter {
         }
         List<Path> shuffled = new ArrayList<>(request.images());
         Collections.sort(shuffled);
-        Collections.shuffle(shuffled, new Random(request.training().seed()));
+        Collections.shuffle(shuffled, new Random(request.seed()));
         int rounded = (int) Math.round(shuffled.size() * request.holdoutFraction());
         int holdout = request.holdoutFraction() > 0 ? Math.max(1, rounded) : 0;
         List<Path> trainFiles = shuffled.subList(holdout, shuffled.size());
@@ -114,8 +115,9 @@ public final class ProductFitter {
             requireMatchingTaps(request.method().name(), studentGraph, taps, layout);
             long featureBytes = Float.BYTES * taps.stream().mapToLong(tap -> tap.data().length).sum();
             int otherImages = holdout + request.defectImages().size();
-            HeapBudget.require(HeapBudget.required(trainFiles.size(), otherImages,
-                    request.training().recipe().batchSize(), Float.BYTES * 3L * size.area(), layout.count(),
+            int batchSize = request.training() == null ? 0 : request.training().recipe().batchSize();
+            HeapBudget.require(HeapBudget.required(trainFiles.size(), otherImages, batchSize,
+                    Float.BYTES * 3L * size.area(), layout.count(),
                     layout.isWhole() ? 0 : Float.BYTES * (long) blank.data().length, featureBytes),
                     String.format("fitting %d images at %s px", trainFiles.size() + otherImages, size));
 
@@ -125,20 +127,16 @@ public final class ProductFitter {
                     : trainImages;
             List<FloatTensor> defectImages = load(request, request.defectImages(), dontCare, progress);
             String dataDigest = Digests.sha256OfContents(trainFiles);
-            Map<String, OnnxWeights.Tensor> initialWeights = request.parent() == null ? null
-                    : OnnxWeights.read(request.parent().studentFile());
-            // a tiled product's student learns from its normals' tiles, as many as the images times the tiles
-            List<FloatTensor> trainTiles = layout.cutAll(trainImages);
-            progress.stage("training");
-            try (TrainedStudent student = new StudentTrainer(request.method(), request.training())
-                    .train(studentGraph, initialWeights, teacher, trainTiles, progress)) {
-                progress.stage("exporting");
+            try (TrainedStudent student = request.training() == null ? null
+                    : train(request, studentGraph, teacher, layout.cutAll(trainImages), progress)) {
+                progress.stage(student == null ? "composing the served graph" : "exporting");
                 List<FloatTensor> paritySamples = trainImages.subList(0, Math.min(PARITY_SAMPLES, trainImages.size()));
-                List<List<FloatTensor>> parityInputs = parityTiles(paritySamples, layout).stream()
-                        .map(tile -> request.method().studentInput().of(tile, teacher.run(tile))).toList();
+                List<List<FloatTensor>> parityInputs = student == null ? List.of() : parityTiles(paritySamples, layout)
+                        .stream().map(tile -> request.method().studentInput().of(tile, teacher.run(tile))).toList();
                 ProductBundle bundle = store.writeVersion(request.product(), (dir, version) -> {
                     Path studentFile = dir.resolve(STUDENT_FILE);
-                    double parity = StudentExport.exportVerified(student, parityInputs, studentFile, parityBound);
+                    double parity = student == null ? keptStudent(request.parent(), studentFile)
+                            : StudentExport.exportVerified(student, parityInputs, studentFile, parityBound);
                     progress.parityChecked(parity, parityBound);
                     Path servedFile = dir.resolve(ServedGraph.FILE);
                     Manifest.DontCare keptMask = null;
@@ -187,9 +185,10 @@ public final class ProductFitter {
                                     request.method().studentArchitecture(teacherChannels),
                                     teacherChannels.get(0), studentGraph.outputs()),
                             request.preprocessing(), threshold,
-                            new Manifest.Training(trainImages.size(), dataDigest, request.training().epochs(),
-                                    request.training().recipe(), request.training().seed(), student.epochLosses(),
-                                    student.epochSeconds(), parity),
+                            student == null ? request.parent().manifest().training()
+                                    : new Manifest.Training(trainImages.size(), dataDigest, request.training().epochs(),
+                                            request.training().recipe(), request.training().seed(),
+                                            student.epochLosses(), student.epochSeconds(), parity),
                             request.parent() == null ? null : request.parent().version(),
                             new Manifest.Served(ServedGraph.FILE, Digests.sha256(servedFile), mapParity.max(),
                                     mapParity.mapMean(), frameLevels), int8.get(QdqScheme.ONNX_RUNTIME),
@@ -201,6 +200,32 @@ public final class ProductFitter {
                 return bundle;
             }
         }
+    }
+
+    /** Trains the request's student, from its parent's weights where it has a parent. */
+    private static TrainedStudent train(FitRequest request, NetworkGraph studentGraph, OnnxNetwork teacher,
+            List<FloatTensor> trainTiles, FitProgress progress) throws Exception {
+        Map<String, OnnxWeights.Tensor> initialWeights = request.parent() == null ? null
+                : OnnxWeights.read(request.parent().studentFile());
+        progress.stage("training");
+        // a tiled product's student learns from its normals' tiles, as many as the images times the tiles
+        return new StudentTrainer(request.method(), request.training())
+                .train(studentGraph, initialWeights, teacher, trainTiles, progress);
+    }
+
+    /**
+     * Copies the parent's exported student into the new version as it is, checked against the digest its manifest
+     * keeps; returns the parity its export was published with.
+     */
+    private static double keptStudent(ProductBundle parent, Path studentFile) throws IOException {
+        Files.copy(parent.studentFile(), studentFile);
+        String expected = parent.manifest().student().sha256();
+        if (!Digests.sha256(studentFile).equals(expected)) {
+            throw new StoreException("the student of " + parent.product() + " version " + parent.version()
+                    + " does not match its manifest's digest (" + expected + "): its bundle was changed after it was "
+                    + "written; nothing was written");
+        }
+        return parent.manifest().training().parityMaxAbsDifference();
     }
 
     /**

@@ -15,7 +15,8 @@ import java.util.stream.Stream;
  * Everything needed to serve one product version the way it was fitted; {@code manifest.json} in the version
  * directory. The node reads preprocessing and thresholds from here, never from code defaults.
  *
- * @param parentVersion the version this one was fine-tuned from; null when trained from random initialization
+ * @param parentVersion the version this one was fine-tuned from, or whose student it keeps as it is (a new don't-care
+ *     region); null when trained from random initialization
  * @param served the graph the version is served with (teacher, student, anomaly map and score in one ONNX graph);
  *     null for a version published before served graphs existed, which is served from the same graph composed at
  *     load

@@ -57,25 +57,10 @@ class DontCareFitTest {
 
     @Test
     void aDefectUnderTheMaskNoLongerRaisesTheScoreAndOneElsewhereStillDoes() throws Exception {
-        SyntheticTiles tiles = new SyntheticTiles(TILE);
-        SyntheticTiles.Defect left = tiles.defective(7);
-        SyntheticTiles.Defect right = tiles.defective(8);
-        BufferedImage blank = new BufferedImage(TILE, TILE, BufferedImage.TYPE_BYTE_GRAY);
-        Path testSet = dir.resolve("test-set");
-        Path leftDefect = png(SyntheticTiles.sideBySide(left.image(), tiles.normal(300)),
-                testSet.resolve("test/scratch/left.png"));
-        png(SyntheticTiles.sideBySide(left.mask(), blank), testSet.resolve("ground_truth/scratch/left_mask.png"));
-        Path rightDefect = png(SyntheticTiles.sideBySide(tiles.normal(301), right.image()),
-                testSet.resolve("test/scratch/right.png"));
-        png(SyntheticTiles.sideBySide(blank, right.mask()), testSet.resolve("ground_truth/scratch/right_mask.png"));
-        for (int i = 0; i < 3; i++) {
-            png(SyntheticTiles.sideBySide(tiles.normal(400 + i), tiles.normal(500 + i)),
-                    testSet.resolve("test/good/" + i + ".png"));
-        }
-        // the right half, written down as a polygon in the product's settings rather than drawn
-        Path region = Files.writeString(dir.resolve("region.json"), String.format(
-                "{\"width\": %d, \"height\": %d, \"polygons\": [[[%d, 0], [%d, 0], [%d, %d], [%d, %d]]]}",
-                4 * TILE, 2 * TILE, 2 * TILE, 4 * TILE, 4 * TILE, 2 * TILE, 2 * TILE, 2 * TILE));
+        Path testSet = testSet();
+        Path leftDefect = testSet.resolve("test/scratch/left.png");
+        Path rightDefect = testSet.resolve("test/scratch/right.png");
+        Path region = rightHalf();
 
         ProductBundle plain = bench.fit(request("plain", "stfpm"));
         ProductBundle masked = bench.fit(request("masked", "stfpm").withDontCare(region));
@@ -115,6 +100,53 @@ class DontCareFitTest {
         assertEquals(kept, tuned.manifest().dontCare(), "a fine-tune keeps the version's mask");
         assertArrayEquals(Files.readAllBytes(masked.directory().resolve(DontCareMask.FILE)),
                 Files.readAllBytes(tuned.directory().resolve(DontCareMask.FILE)));
+    }
+
+    /**
+     * A new region is a new version of the same student, with no training: its served graph, threshold and INT8
+     * variants made again from the normals; and the region can be taken away the same way.
+     */
+    @Test
+    void aRegionChangedWithoutTrainingIsANewVersionOfTheSameStudent() throws Exception {
+        Path testSet = testSet();
+        Path leftDefect = testSet.resolve("test/scratch/left.png");
+        Path rightDefect = testSet.resolve("test/scratch/right.png");
+        ProductBundle plain = bench.fit(request("plain", "stfpm"));
+
+        ProductBundle masked = bench.fit(FitRequest.remask(plain, rightHalf(), bench.normals(), 0.25,
+                ThresholdPolicy.DEFAULT, false));
+        assertEquals(plain.version() + 1, masked.version());
+        assertEquals(Integer.valueOf(plain.version()), masked.manifest().parentVersion());
+        assertEquals(plain.manifest().student(), masked.manifest().student(), "the same student, not retrained");
+        assertEquals(plain.manifest().training(), masked.manifest().training());
+        assertArrayEquals(Files.readAllBytes(plain.studentFile()), Files.readAllBytes(masked.studentFile()));
+        assertEquals(0.5, masked.manifest().dontCare().coveredShare());
+        assertEquals(plain.version(), bench.store().activeVersion("plain").orElseThrow(), "not activated");
+        try (BundleMaps with = new BundleMaps(masked, Precision.FP32, CPU)) {
+            assertTrue(with.threshold() != plain.manifest().threshold().calibration().threshold(),
+                    "the threshold is set again on the normals' maps with the region left out");
+            AnomalyMap rightWith = with.score(rightDefect).map();
+            assertTrue(rightWith.score() < with.threshold(), "under the mask the scratch no longer raises the score: "
+                    + rightWith.score() + " against " + with.threshold());
+            assertZeroUnderTheMask(rightWith);
+            double leftWith = with.score(leftDefect).map().score();
+            assertTrue(leftWith >= with.threshold(), "the rest still counts: " + leftWith + " against "
+                    + with.threshold());
+        }
+        assertTrue(masked.manifest().int8().published(), masked.manifest().int8().refusal());
+        try (BundleMaps int8 = new BundleMaps(masked, Precision.INT8, CPU)) {
+            assertZeroUnderTheMask(int8.score(rightDefect).map());
+        }
+
+        ProductBundle unmasked = bench.fit(FitRequest.remask(masked, null, bench.normals(), 0.25,
+                ThresholdPolicy.DEFAULT, true));
+        assertTrue(unmasked.manifest().dontCare() == null, "the region taken away");
+        assertEquals(plain.manifest().student(), unmasked.manifest().student());
+        assertEquals(unmasked.version(), bench.store().activeVersion("plain").orElseThrow());
+        try (BundleMaps without = new BundleMaps(unmasked, Precision.FP32, CPU)) {
+            assertTrue(without.score(rightDefect).map().score() >= without.threshold(),
+                    "every pixel counts again");
+        }
     }
 
     @Test
@@ -158,6 +190,34 @@ class DontCareFitTest {
                 assertEquals(0f, map.values()[y * map.width() + x], "map at " + x + "," + y);
             }
         }
+    }
+
+    /**
+     * A test set of the toy product: a scratch in the left tile, one in the right tile (each with its ground truth)
+     * and three good images.
+     */
+    private Path testSet() throws IOException {
+        SyntheticTiles tiles = new SyntheticTiles(TILE);
+        SyntheticTiles.Defect left = tiles.defective(7);
+        SyntheticTiles.Defect right = tiles.defective(8);
+        BufferedImage blank = new BufferedImage(TILE, TILE, BufferedImage.TYPE_BYTE_GRAY);
+        Path testSet = dir.resolve("test-set");
+        png(SyntheticTiles.sideBySide(left.image(), tiles.normal(300)), testSet.resolve("test/scratch/left.png"));
+        png(SyntheticTiles.sideBySide(left.mask(), blank), testSet.resolve("ground_truth/scratch/left_mask.png"));
+        png(SyntheticTiles.sideBySide(tiles.normal(301), right.image()), testSet.resolve("test/scratch/right.png"));
+        png(SyntheticTiles.sideBySide(blank, right.mask()), testSet.resolve("ground_truth/scratch/right_mask.png"));
+        for (int i = 0; i < 3; i++) {
+            png(SyntheticTiles.sideBySide(tiles.normal(400 + i), tiles.normal(500 + i)),
+                    testSet.resolve("test/good/" + i + ".png"));
+        }
+        return testSet;
+    }
+
+    /** The right half of the product's frames, written down as a polygon in its settings rather than drawn. */
+    private Path rightHalf() throws IOException {
+        return Files.writeString(dir.resolve("region.json"), String.format(
+                "{\"width\": %d, \"height\": %d, \"polygons\": [[[%d, 0], [%d, 0], [%d, %d], [%d, %d]]]}",
+                4 * TILE, 2 * TILE, 2 * TILE, 4 * TILE, 4 * TILE, 2 * TILE, 2 * TILE, 2 * TILE));
     }
 
     private FitRequest request(String product, String methodName) {
