@@ -158,14 +158,15 @@ public final class NodeServer implements AutoCloseable {
         System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(config.models.trainingThreads));
         InferenceOptions inference = config.inferenceOptions();
         AuditTrail audit = new AuditTrail(store.root().resolve("audit/changes.db"));
+        // fine-tunes and new don't-care regions make versions with the threads training may take
+        ProductFitter fitter = new ProductFitter(store, InferenceOptions.cpu(config.models.trainingThreads));
         FineTuneJobs jobs;
         Optional<Path> sharedFrameDir;
         try {
             inference.provider().requireAvailable();
             sharedFrameDir = sharedFrameDir(config);
             store.sweepStaging();
-            jobs = new FineTuneJobs(store, store.root().resolve("jobs"),
-                    new ProductFitter(store, InferenceOptions.cpu(config.models.trainingThreads)), audit);
+            jobs = new FineTuneJobs(store, store.root().resolve("jobs"), fitter, audit);
         } catch (IOException | ProviderUnavailableException e) {
             return Future.failedFuture(e);
         }
@@ -228,7 +229,7 @@ public final class NodeServer implements AutoCloseable {
         HealthEndpoint health = new HealthEndpoint(vertx, serving, config.server.maxMessageBytes);
         grpc.addService(inspection);
         ProductAdministration products = new ProductAdministration(store, engines, serving,
-                config.scoring.maxImagePixels, audit, new LineNormals(journal, evidence));
+                config.scoring.maxImagePixels, audit, new LineNormals(journal, evidence), fitter);
         grpc.addService(new ModelsEndpoint(vertx, products, images, jobs, administration,
                 config.server.maxMessageBytes, calls));
         journal.ifPresent(j -> grpc.addService(new ResultsEndpoint(vertx, j, evidence, config.server.maxMessageBytes,

@@ -1,5 +1,6 @@
 package dev.kdedge.node;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,6 +9,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.google.protobuf.ByteString;
 import dev.kdedge.api.v1.CancelJobRequest;
 import dev.kdedge.api.v1.DescribeProductRequest;
+import dev.kdedge.api.v1.DontCareRegion;
+import dev.kdedge.api.v1.GetDontCareRegionRequest;
 import dev.kdedge.api.v1.GetJobRequest;
 import dev.kdedge.api.v1.Image;
 import dev.kdedge.api.v1.InspectionGrpc;
@@ -22,6 +25,7 @@ import dev.kdedge.api.v1.PromoteRequest;
 import dev.kdedge.api.v1.ResetThresholdRequest;
 import dev.kdedge.api.v1.RollbackRequest;
 import dev.kdedge.api.v1.ScoreRequest;
+import dev.kdedge.api.v1.SetDontCareRegionRequest;
 import dev.kdedge.api.v1.SetThresholdPolicyRequest;
 import dev.kdedge.api.v1.StartFineTuneRequest;
 import dev.kdedge.api.v1.ThresholdPolicy;
@@ -31,6 +35,7 @@ import dev.kdedge.api.v1.VersionInfo;
 import dev.kdedge.api.v1.WatchJobRequest;
 import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.demo.SyntheticTiles;
+import dev.kdedge.calibration.image.DontCareMask;
 import dev.kdedge.calibration.scoring.HeatmapImages;
 import dev.kdedge.node.audit.AuditTrail;
 import dev.kdedge.node.audit.Change;
@@ -422,6 +427,77 @@ class ModelsApiTest {
         }
     }
 
+    /**
+     * A new don't-care region from the terminal: a new version of the same student, promoted, its region the one
+     * given, rolled back like any other; and each refusal with its reason, changing nothing.
+     */
+    @Test
+    void aDontCareRegionChangesAsANewVersionFromTheTerminal() throws Exception {
+        try (RunningNode node = node(true)) {
+            ModelsGrpc.ModelsBlockingStub models = models(node);
+            String address = "--node=127.0.0.1:" + node.server.port();
+            // the demo's frames are 128 x 128: the top left quarter
+            Path quarter = Files.writeString(dir.resolve("label.json"),
+                    "{\"width\": 128, \"height\": 128, \"polygons\": [[[0, 0], [64, 0], [64, 64], [0, 64]]]}");
+            CalibrateCli.Run tooFew = CalibrateCli.run("remote", "dont-care", address, "--product=demo",
+                    "--region=" + quarter);
+            assertEquals(1, tooFew.exitCode());
+            assertTrue(tooFew.err().contains("FAILED_PRECONDITION") && tooFew.err().contains("has 0 uploaded normal "
+                    + "images; a new don't-care region needs at least 8"), tooFew.err());
+            upload(node.channel, normals(12, 11000));
+
+            CalibrateCli.Run set = CalibrateCli.run("remote", "dont-care", address, "--product=demo",
+                    "--region=" + quarter);
+            assertEquals(0, set.exitCode(), set.err());
+            assertTrue(set.out().startsWith("demo: active version 2 (before: [1])"), set.out());
+            ProductDescription described = models.describeProduct(DescribeProductRequest.newBuilder()
+                    .setProduct(DemoFixture.PRODUCT).build());
+            assertEquals(1, described.getVersions(1).getParentVersion());
+            assertEquals(described.getVersions(0).getDataDigest(), described.getVersions(1).getDataDigest(),
+                    "the same student, not trained again");
+            assertEquals(2, described.getVersions(1).getThresholdImages(), "its threshold set on a fifth of the "
+                    + "12 normals uploaded, held out");
+            DontCareRegion region = models.getDontCareRegion(GetDontCareRegionRequest.newBuilder()
+                    .setProduct(DemoFixture.PRODUCT).build());
+            assertEquals(2, region.getVersion());
+            assertArrayEquals(DontCareMask.drawing(quarter), region.getPng().toByteArray());
+            assertEquals("2", score(node), "the line is scored with the region from the next call");
+
+            assertRefused(models, SetDontCareRegionRequest.newBuilder().setProduct(DemoFixture.PRODUCT).build(),
+                    Status.Code.INVALID_ARGUMENT, "a region is required");
+            assertRefused(models, SetDontCareRegionRequest.newBuilder().setProduct(DemoFixture.PRODUCT)
+                    .setPng(ByteString.copyFromUtf8("not a png")).build(), Status.Code.INVALID_ARGUMENT,
+                    "must be a PNG");
+            assertRefused(models, SetDontCareRegionRequest.newBuilder().setProduct(DemoFixture.PRODUCT)
+                    .setPolygonsJson("{\"width\": 256, \"height\": 128, \"polygons\": [[[0, 0], [9, 0], [9, 9]]]}")
+                    .build(), Status.Code.INVALID_ARGUMENT, "was drawn on 256x128 frames");
+            assertRefused(models, SetDontCareRegionRequest.newBuilder().setProduct("nope").setEverywhere(true)
+                    .build(), Status.Code.NOT_FOUND, "nope");
+            assertEquals(2, models.describeProduct(DescribeProductRequest.newBuilder()
+                    .setProduct(DemoFixture.PRODUCT).build()).getActiveVersion(), "refusals change nothing");
+
+            CalibrateCli.Run everywhere = CalibrateCli.run("remote", "dont-care", address, "--product=demo",
+                    "--everywhere");
+            assertEquals(0, everywhere.exitCode(), everywhere.err());
+            assertEquals(0, models.getDontCareRegion(GetDontCareRegionRequest.newBuilder()
+                    .setProduct(DemoFixture.PRODUCT).build()).getPng().size(), "every pixel counts again");
+            assertEquals(2, models.rollback(RollbackRequest.newBuilder().setProduct(DemoFixture.PRODUCT).build())
+                    .getActiveVersion());
+            assertEquals(List.of("rollback", "dont-care", "dont-care"),
+                    changes(3).stream().map(Change::action).toList());
+            assertEquals(List.of("version 1, no don't-care region", "version 2, don't-care region 25.0% of the input"),
+                    List.of(changes(3).get(2).before(), changes(3).get(2).after()));
+        }
+    }
+
+    private static void assertRefused(ModelsGrpc.ModelsBlockingStub models, SetDontCareRegionRequest request,
+            Status.Code status, String reason) {
+        StatusRuntimeException refused = assertThrows(StatusRuntimeException.class,
+                () -> models.setDontCareRegion(request));
+        assertEquals(status, refused.getStatus().getCode(), refused.getStatus().toString());
+        assertTrue(refused.getStatus().getDescription().contains(reason), refused.getStatus().getDescription());
+    }
+
     @Test
     void storeChangesAreRefusedUnlessEnabled() throws Exception {
         try (RunningNode node = node(false)) {
@@ -436,6 +512,8 @@ class ModelsApiTest {
                     .setProduct(DemoFixture.PRODUCT).build())));
             assertEquals(Status.Code.PERMISSION_DENIED, code(() -> models.moveThreshold(MoveThresholdRequest
                     .newBuilder().setProduct(DemoFixture.PRODUCT).setThreshold(1).build())));
+            assertEquals(Status.Code.PERMISSION_DENIED, code(() -> models.setDontCareRegion(SetDontCareRegionRequest
+                    .newBuilder().setProduct(DemoFixture.PRODUCT).setEverywhere(true).build())));
             assertFalse(Files.exists(dir.resolve("store/products/demo/uploads")));
         }
     }

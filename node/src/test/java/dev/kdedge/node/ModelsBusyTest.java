@@ -61,14 +61,15 @@ class ModelsBusyTest {
         List<Throwable> unhandled = new CopyOnWriteArrayList<>();
         vertx.exceptionHandler(unhandled::add);
         CountDownLatch release = new CountDownLatch(1);
+        ProductFitter fitter = new ProductFitter(store, InferenceOptions.cpu(1));
         try (EngineCache engines = new EngineCache(store, InferenceOptions.cpu(1), ProductPrecisions.FP32, 1 << 30, loader,
                 EngineCache.ServingReports.NONE);
                 AuditTrail audit = new AuditTrail(dir.resolve("audit.db"));
-                FineTuneJobs jobs = new FineTuneJobs(store, dir.resolve("jobs"),
-                        new ProductFitter(store, InferenceOptions.cpu(1)), audit)) {
+                FineTuneJobs jobs = new FineTuneJobs(store, dir.resolve("jobs"), fitter, audit)) {
             GrpcServer grpc = GrpcServer.server(vertx);
             grpc.addService(new ModelsEndpoint(vertx, new ProductAdministration(store, engines,
-                    new ServingState(true), 1 << 24, audit, new LineNormals(Optional.empty(), Optional.empty())),
+                    new ServingState(true), 1 << 24, audit, new LineNormals(Optional.empty(), Optional.empty()),
+                    fitter),
                     new ImageSources(vertx, Optional.empty(), 1 << 24), jobs, work, 1 << 24,
                     new CallMetrics(new SimpleMeterRegistry())));
             HttpServer http = vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1").await();

@@ -395,6 +395,14 @@ public final class ModelStore {
         }
     }
 
+    /**
+     * A new empty file of the product's for a moment's use (a hidden name: the next {@link #sweepStaging()} removes
+     * it where a crash left it); the caller deletes it.
+     */
+    public Path scratchFile(String product, String suffix) throws IOException {
+        return Files.createTempFile(productDir(product), ".scratch-", suffix);
+    }
+
     private Path productDir(String product) {
         requireValidProductId(product);
         return root.resolve("products").resolve(product);

@@ -9,5 +9,5 @@ import picocli.CommandLine.Command;
                 "The node must allow it (models.enabled: true in its edge-config)."},
         subcommands = {UploadCommand.class, KeepNormalCommand.class, FineTuneCommand.class, WatchCommand.class, StatusCommand.class,
             PromoteCommand.class, RollbackCommand.class, CancelCommand.class, ThresholdPolicyCommand.class,
-            ThresholdCommand.class})
+            ThresholdCommand.class, DontCareCommand.class})
 public final class RemoteCommand {}

@@ -14,6 +14,7 @@ import dev.kdedge.api.v1.ModelsGrpcService;
 import dev.kdedge.api.v1.MoveThresholdRequest;
 import dev.kdedge.api.v1.PromoteRequest;
 import dev.kdedge.api.v1.ResetThresholdRequest;
+import dev.kdedge.api.v1.SetDontCareRegionRequest;
 import dev.kdedge.api.v1.RollbackRequest;
 import dev.kdedge.api.v1.SetThresholdPolicyRequest;
 import dev.kdedge.api.v1.StartFineTuneRequest;
@@ -157,6 +158,9 @@ public final class ModelsEndpoint implements Service {
         server.callHandler(ModelsGrpcService.ResetThreshold, call -> unary(call, ModelsGrpcService.ResetThreshold,
                 (ResetThresholdRequest r) -> ProductWire.description(products.resetThreshold(r.getProduct(),
                         actor(call)))));
+        server.callHandler(ModelsGrpcService.SetDontCareRegion, call -> unary(call,
+                ModelsGrpcService.SetDontCareRegion, (SetDontCareRegionRequest r) -> ProductWire.description(
+                        products.setDontCareRegion(r.getProduct(), ProductWire.region(r), actor(call)))));
         server.callHandler(ModelsGrpcService.KeepResultAsNormal, call -> unary(call,
                 ModelsGrpcService.KeepResultAsNormal, (KeepResultAsNormalRequest r) -> keepResultAsNormal(r,
                         actor(call))));

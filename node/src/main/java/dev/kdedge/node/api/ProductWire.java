@@ -4,14 +4,17 @@ import com.google.protobuf.ByteString;
 import dev.kdedge.api.v1.DontCareRegion;
 import dev.kdedge.api.v1.ProductDescription;
 import dev.kdedge.api.v1.ProductSummary;
+import dev.kdedge.api.v1.SetDontCareRegionRequest;
 import dev.kdedge.api.v1.VersionInfo;
 import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.node.models.DontCareDrawing;
+import dev.kdedge.node.models.DontCareRegionInput;
 import dev.kdedge.node.models.ProductDetails;
 import dev.kdedge.node.models.ProductOverview;
 import dev.kdedge.node.models.VersionDetails;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /** The Models service's products in the contract's messages, and a threshold policy from them. */
@@ -37,6 +40,18 @@ final class ProductWire {
         product.servingProblem().ifPresent(d::setServingProblem);
         product.versions().forEach(version -> d.addVersions(version(version)));
         return d.build();
+    }
+
+    /** @throws IllegalArgumentException when the request names no region */
+    static DontCareRegionInput region(SetDontCareRegionRequest request) {
+        return switch (request.getRegionCase()) {
+            case PNG -> new DontCareRegionInput(DontCareRegionInput.Form.PNG, request.getPng().toByteArray());
+            case POLYGONS_JSON -> new DontCareRegionInput(DontCareRegionInput.Form.POLYGONS,
+                    request.getPolygonsJson().getBytes(StandardCharsets.UTF_8));
+            case EVERYWHERE -> DontCareRegionInput.NONE;
+            case REGION_NOT_SET -> throw new IllegalArgumentException(
+                    "a region is required: png, polygons_json, or everywhere for none");
+        };
     }
 
     /** @throws IllegalArgumentException when the message holds no policy, or one out of bounds */

@@ -39,6 +39,24 @@ public final class WholeMessageRequest extends HttpServerRequestWrapper {
         return this;
     }
 
+    /**
+     * vertx-grpc resumes the request whenever its queue of messages drains, also once the body has ended, which Vert.x
+     * refuses by throwing on the event loop ("Request has already been read", seen on UploadNormals streams with
+     * and without this wrapper): an ended request has nothing left to fetch.
+     */
+    @Override
+    public HttpServerRequest fetch(long amount) {
+        if (!delegate.isEnded()) {
+            delegate.fetch(amount);
+        }
+        return this;
+    }
+
+    @Override
+    public HttpServerRequest resume() {
+        return fetch(Long.MAX_VALUE);
+    }
+
     @Override
     public HttpServerRequest endHandler(Handler<Void> handler) {
         delegate.endHandler(handler == null ? null : end -> {

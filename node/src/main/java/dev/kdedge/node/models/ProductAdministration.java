@@ -2,6 +2,10 @@ package dev.kdedge.node.models;
 
 import dev.kdedge.calibration.digest.Digests;
 import dev.kdedge.calibration.engine.ExecutionProvider;
+import dev.kdedge.calibration.fit.FitProgress;
+import dev.kdedge.calibration.fit.FitRequest;
+import dev.kdedge.calibration.fit.ProductFitter;
+import dev.kdedge.calibration.image.DontCareMask;
 import dev.kdedge.calibration.image.ImageDecoder;
 import dev.kdedge.calibration.image.InvalidImageException;
 import dev.kdedge.calibration.image.Pixels;
@@ -21,6 +25,8 @@ import dev.kdedge.node.inspection.EncodedFormat;
 import dev.kdedge.node.inspection.ImageInput;
 import dev.kdedge.node.inspection.RawImages;
 import dev.kdedge.node.inspection.Rejection;
+import dev.kdedge.node.jobs.FineTuneJobs;
+import dev.kdedge.node.jobs.FineTuneSettings;
 import dev.kdedge.node.results.LineNormals;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -48,6 +54,7 @@ public final class ProductAdministration {
     private final ImageDecoder decoder;
     private final AuditTrail audit;
     private final LineNormals lineNormals;
+    private final ProductFitter fitter;
 
     /**
      * Kept images of the line's OK results offered as normals of {@code product}, and what became of them.
@@ -72,9 +79,11 @@ public final class ProductAdministration {
         }
     }
 
+    /** @param fitter what makes a version with a new don't-care region, as it makes a fine-tune's */
     public ProductAdministration(ModelStore store, EngineCache engines, ServingState serving, long maxImagePixels,
-            AuditTrail audit, LineNormals lineNormals) {
+            AuditTrail audit, LineNormals lineNormals, ProductFitter fitter) {
         this.store = store;
+        this.fitter = fitter;
         this.lineNormals = lineNormals;
         this.audit = audit;
         this.engines = engines;
@@ -289,6 +298,54 @@ public final class ProductAdministration {
             fitted = store.bundle(product, fitted.manifest().parentVersion());
         }
         return serveWithThreshold(active, fitted.manifest().threshold(), "threshold-reset", who);
+    }
+
+    /**
+     * Serves the active version's student with another don't-care region, now: a new version (the same teacher and
+     * student, no training; the served graph composed with {@code region}, its threshold set by the product's policy
+     * and its INT8 variants made again from the product's uploaded normals), built and promoted as any other, so a
+     * rollback undoes it. Blocks while the normals are scored and quantized.
+     *
+     * @throws IllegalArgumentException for a region that is not a PNG or polygons, or one the fit refuses (its aspect
+     *     ratio, too much or nothing left out, a method that scores by more than its map), saying why
+     * @throws IllegalStateException where the product has fewer normals uploaded than a fine-tune needs
+     */
+    public ProductDetails setDontCareRegion(String product, DontCareRegionInput region, Actor who) throws Exception {
+        requireProduct(product);
+        audit.requireWritable();
+        ProductBundle active = store.activeBundle(product);
+        List<Path> normals = store.uploads(product, ModelStore.UploadKind.NORMAL);
+        if (normals.size() < FineTuneJobs.MIN_NORMALS) {
+            throw new IllegalStateException("product " + product + " has " + normals.size() + " uploaded normal "
+                    + "images; a new don't-care region needs at least " + FineTuneJobs.MIN_NORMALS + " to set its "
+                    + "threshold on (UploadNormals)");
+        }
+        Path file = region.form() == DontCareRegionInput.Form.NONE ? null
+                : Files.write(store.scratchFile(product, region.suffix()), region.bytes());
+        try {
+            if (file != null) {
+                try {
+                    DontCareMask.read(file);
+                } catch (IOException e) {
+                    throw new IllegalArgumentException("the don't-care region: " + e.getMessage(), e);
+                }
+            }
+            ProductBundle written = fitter.fit(FitRequest.remask(active, file, normals,
+                    FineTuneSettings.DEFAULT_HOLDOUT, store.thresholdPolicy(product), false), FitProgress.NONE);
+            serve(product, written.version());
+            audit.record(who, "dont-care", product, regionOf(active), regionOf(written));
+            return describe(product);
+        } finally {
+            if (file != null) {
+                Files.deleteIfExists(file);
+            }
+        }
+    }
+
+    private static String regionOf(ProductBundle bundle) {
+        Manifest.DontCare region = bundle.manifest().dontCare();
+        return "version " + bundle.version() + ", " + (region == null ? "no don't-care region"
+                : String.format("don't-care region %.1f%% of the input", 100 * region.coveredShare()));
     }
 
     private ProductDetails serveWithThreshold(ProductBundle active, Manifest.Threshold threshold, String action,

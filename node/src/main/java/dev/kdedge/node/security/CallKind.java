@@ -25,7 +25,8 @@ public enum CallKind {
     private static final Set<String> STORE_CHANGES = Stream.<ServiceMethod<?, ?>>of(ModelsGrpcService.UploadNormals,
                     ModelsGrpcService.KeepResultAsNormal, ModelsGrpcService.StartFineTune, ModelsGrpcService.CancelJob,
                     ModelsGrpcService.Promote, ModelsGrpcService.Rollback, ModelsGrpcService.SetThresholdPolicy,
-                    ModelsGrpcService.MoveThreshold, ModelsGrpcService.ResetThreshold)
+                    ModelsGrpcService.MoveThreshold, ModelsGrpcService.ResetThreshold,
+                    ModelsGrpcService.SetDontCareRegion)
             .map(ServiceMethod::fullMethodName).collect(Collectors.toUnmodifiableSet());
     private static final String INSPECTION = InspectionGrpcService.SERVICE_NAME.fullyQualifiedName() + "/";
     private static final String RESULTS = ResultsGrpcService.SERVICE_NAME.fullyQualifiedName() + "/";
