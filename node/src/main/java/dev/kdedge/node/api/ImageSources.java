@@ -76,11 +76,12 @@ public final class ImageSources {
 
     /** The call {@code image}, from {@link #image}, came for has ended: a buffer it was lent is free for the next. */
     void giveBack(ImageInput image) {
-        if (image instanceof ImageInput.Raw raw && raw.lent()) {
-            lent.giveBack(raw.pixels());
+        if (image instanceof ImageInput.Raw raw) {
+            giveBack(raw.pixels());
         }
     }
 
+    /** A direct buffer is one lent by {@link #image} ({@link ImageInput.Raw#lent}); other memory is the GC's. */
     private void giveBack(ByteBuffer pixels) {
         if (pixels.isDirect()) {
             lent.giveBack(pixels);
