@@ -292,6 +292,7 @@ async function loadResults() {
   preview();
   renderRecalibrate();
   loadShadow();
+  renderRegion();
 }
 
 function driftText(p) {
@@ -694,6 +695,176 @@ if ($('start-shadow')) {
       () => change('POST', '/api/products/' + encodeURIComponent(p.product) + '/promote', { version },
         'version ' + version + ' promoted'));
   });
+}
+
+// ---- don't-care region: the served one greyed over a frame of the product, a new one drawn as polygons
+
+const region = {
+  product: null,      // whose frame this is
+  backdrop: null,     // the frame drawn over, an <img> at the camera's resolution
+  fromFile: false,    // whether the engineer chose it from their computer rather than the kept images
+  served: null,       // the active version's region as drawn (white: does not count), or null
+  shapes: [],         // closed polygons, each a list of [x, y] in the frame's pixels
+  corners: [],        // the polygon being drawn
+};
+const CLOSE_WITHIN_PX = 10;
+
+function loadImage(src) {
+  return new Promise((resolve, reject) => {
+    const image = new Image();
+    image.onload = () => resolve(image);
+    image.onerror = () => reject(new Error('the image could not be shown'));
+    image.src = src;
+  });
+}
+
+async function renderRegion() {
+  const p = product();
+  const active = activeVersion();
+  if (!p || !active) return;
+  if (region.product !== p.product) {
+    Object.assign(region, { product: p.product, backdrop: null, fromFile: false, shapes: [], corners: [] });
+  }
+  $('region-summary').textContent = 'Version ' + active.version + (active.dontCare
+    ? ' leaves ' + (100 * active.dontCare.coveredShare).toFixed(1) + '% of the frame out of the score (greyed below).'
+    : ' counts every pixel: it has no don\'t-care region.')
+    + (isEngineer() ? ' A new region is a new version of the same student at the same threshold, checked and '
+      + 'quantized again on the ' + p.uploadedNormals + ' uploaded normals (at least 8); roll back to undo it.' : '');
+  $('region-summary').dataset.version = String(active.version);
+  const select = $('region-backdrop');
+  const chosen = select.value;
+  select.replaceChildren(...state.results.filter((r) => r.imageKept).slice(0, 20).map((r) =>
+    el('option', { value: String(r.resultId), text: 'part ' + (r.partId || r.resultId) + ' (' + r.evaluation + ')' })));
+  if (chosen && [...select.options].some((o) => o.value === chosen)) select.value = chosen;
+  region.served = active.dontCare ? await loadImage('/api/products/' + encodeURIComponent(p.product)
+    + '/dont-care?version=' + active.version).catch(() => null) : null;
+  if (select.value && !region.fromFile) {
+    region.backdrop = await loadImage('/api/results/' + select.value + '/image').catch(() => null);
+  }
+  if (!region.backdrop) {
+    $('region-summary').textContent += ' No kept image of ' + p.product + ' to show it on: choose a frame from this '
+      + 'computer.';
+  }
+  drawRegion();
+}
+
+function drawRegion() {
+  const canvas = $('region-canvas');
+  const image = region.backdrop;
+  canvas.hidden = !image;
+  if (!image) return;
+  canvas.width = image.naturalWidth;
+  canvas.height = image.naturalHeight;
+  const g = canvas.getContext('2d');
+  g.drawImage(image, 0, 0);
+  if (region.served) {
+    // white lightens (does not count), black leaves the frame as it is
+    g.save();
+    g.globalAlpha = 0.6;
+    g.globalCompositeOperation = 'screen';
+    g.drawImage(region.served, 0, 0, canvas.width, canvas.height);
+    g.restore();
+  }
+  const scale = canvas.width / Math.max(1, canvas.clientWidth);
+  g.lineWidth = 2 * scale;
+  g.strokeStyle = '#0b57d0';
+  g.fillStyle = 'rgba(11, 87, 208, 0.35)';
+  region.shapes.forEach((shape) => {
+    g.beginPath();
+    shape.forEach(([x, y], i) => (i ? g.lineTo(x, y) : g.moveTo(x, y)));
+    g.closePath();
+    g.fill();
+    g.stroke();
+  });
+  if (region.corners.length) {
+    g.beginPath();
+    region.corners.forEach(([x, y], i) => (i ? g.lineTo(x, y) : g.moveTo(x, y)));
+    g.stroke();
+    region.corners.forEach(([x, y]) => g.fillRect(x - 3 * scale, y - 3 * scale, 6 * scale, 6 * scale));
+  }
+  canvas.dataset.shapes = String(region.shapes.length);
+  canvas.dataset.corners = String(region.corners.length);
+}
+
+$('region-backdrop').addEventListener('change', () => { region.fromFile = false; renderRegion(); });
+$('region-file').addEventListener('change', () => {
+  const file = $('region-file').files[0];
+  if (!file) return;
+  // as a data: URL, which the page's content policy allows for images (a blob: URL it does not)
+  const reader = new FileReader();
+  reader.onload = async () => {
+    region.backdrop = await loadImage(reader.result).catch((e) => { say(file.name + ': ' + e.message, true); return null; });
+    region.fromFile = region.backdrop !== null;
+    drawRegion();
+  };
+  reader.readAsDataURL(file);
+});
+
+$('region-canvas').addEventListener('click', (event) => {
+  if (!isEngineer()) return;
+  const canvas = $('region-canvas');
+  const scale = canvas.width / canvas.clientWidth;
+  // corners on whole pixels, where the node's polygons put them; near an edge, on it (a border region is common)
+  const snap = (at, size) => (at <= CLOSE_WITHIN_PX ? 0 : at >= size / scale - CLOSE_WITHIN_PX ? size
+    : Math.round(at * scale));
+  const corner = [snap(event.offsetX, canvas.width), snap(event.offsetY, canvas.height)];
+  const first = region.corners[0];
+  if (first && region.corners.length >= 3
+      && Math.hypot(corner[0] - first[0], corner[1] - first[1]) <= CLOSE_WITHIN_PX * scale) {
+    region.shapes.push(region.corners);
+    region.corners = [];
+  } else {
+    region.corners.push(corner);
+  }
+  drawRegion();
+});
+
+if ($('apply-region')) {
+  $('region-undo').addEventListener('click', () => {
+    if (region.corners.length) region.corners.pop(); else if (region.shapes.length) region.corners = region.shapes.pop();
+    drawRegion();
+  });
+  $('region-clear').addEventListener('click', () => { region.shapes = []; region.corners = []; drawRegion(); });
+  $('apply-region').addEventListener('click', () => {
+    const p = product();
+    if (region.corners.length) {
+      say('Close the shape you are drawing first: click its first corner again (a shape needs 3 corners or more)',
+        true);
+      return;
+    }
+    if (!region.shapes.length || !region.backdrop) {
+      say('Draw the region first: click its corners on the frame', true);
+      return;
+    }
+    const polygons = { width: region.backdrop.naturalWidth, height: region.backdrop.naturalHeight,
+      polygons: region.shapes };
+    ask('Leave the ' + region.shapes.length + ' drawn shape' + (region.shapes.length > 1 ? 's' : '') + ' out of '
+      + p.product + '\'s score from now on? This replaces the served region at the same threshold; the '
+      + p.uploadedNormals + ' uploaded normals are scored for its checks, which may take a minute.',
+    () => changeRegion(p, { polygons }));
+  });
+  $('remove-region').addEventListener('click', () => {
+    const p = product();
+    ask('Let every pixel of ' + p.product + '\'s frames count from now on, at the same threshold? Parts may score '
+      + 'higher where the region was.', () => changeRegion(p, { everywhere: true }));
+  });
+}
+
+async function changeRegion(p, body) {
+  say('Setting the region: scoring and quantizing on the ' + p.uploadedNormals + ' uploaded normals…');
+  try {
+    const changed = await api('POST', '/api/products/' + encodeURIComponent(p.product) + '/dont-care', body);
+    const served = changed.versions.find((v) => v.active);
+    say('version ' + served.version + ' serves ' + (served.dontCare ? 'a don\'t-care region of '
+      + (100 * served.dontCare.coveredShare).toFixed(1) + '% of the frame' : 'every pixel') + ', threshold '
+      + fixed(served.threshold));
+    region.shapes = [];
+    region.corners = [];
+    await loadProducts();
+    await loadResults();
+  } catch (e) {
+    say(e.message, true);
+  }
 }
 
 // ---- review queue

@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "remask", mixinStandardHelpOptions = true,
         description = "Publish a new version of a product with another don't-care region and nothing else changed: "
-                + "the student as it is (no training), the served graph, threshold and INT8 variants made again "
-                + "from the product's normal images.")
+                + "the student as it is (no training) and its threshold as served, the served graph and INT8 "
+                + "variants made again from the product's normal images.")
 final class RemaskCommand implements Callable<Integer> {
     @Option(names = "--store", required = true, description = "Model store directory.")
     Path store;
@@ -29,7 +29,8 @@ final class RemaskCommand implements Callable<Integer> {
 
     @Option(names = "--data", required = true,
             description = "Folder of the product's normal images, or an MVTec-layout category (uses train/good): "
-                    + "the threshold is set on a held-out share, the INT8 ranges on the rest.")
+                    + "a held-out share checks the served threshold (synthetic defects, the score statistics drift is "
+                    + "measured against), the rest sets the INT8 ranges.")
     Path data;
 
     @Option(names = "--from-version", paramLabel = "N",
@@ -38,7 +39,7 @@ final class RemaskCommand implements Callable<Integer> {
     Integer fromVersion;
 
     @Option(names = "--holdout-fraction", defaultValue = "0.2",
-            description = "Share of the normal images held out to set the threshold on (default: ${DEFAULT-VALUE}).")
+            description = "Share of the normal images held out (default: ${DEFAULT-VALUE}).")
     double holdoutFraction;
 
     @Option(names = "--threads", defaultValue = "2", description = "Inference threads (default: ${DEFAULT-VALUE}).")
@@ -54,7 +55,7 @@ final class RemaskCommand implements Callable<Integer> {
                 : modelStore.bundle(product, fromVersion);
         Path mask = "none".equals(dontCare) ? null : Path.of(dontCare);
         FitRequest request = FitRequest.remask(base, mask, ImageFolders.normalTrainingImages(data), holdoutFraction,
-                modelStore.thresholdPolicy(product), !noActivate);
+                !noActivate);
         try (ConsoleFitProgress progress = new ConsoleFitProgress()) {
             ProductBundle bundle = new ProductFitter(modelStore, InferenceOptions.cpu(threads)).fit(request, progress);
             System.out.printf("%s keeps the student of %s as it is (its training below)%n", bundle.label(),

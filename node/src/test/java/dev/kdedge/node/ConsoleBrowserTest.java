@@ -1,6 +1,7 @@
 package dev.kdedge.node;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -9,17 +10,24 @@ import dev.kdedge.api.v1.InspectionRecord;
 import dev.kdedge.api.v1.ListResultsRequest;
 import dev.kdedge.api.v1.ResultFilter;
 import dev.kdedge.api.v1.ResultsGrpc;
+import dev.kdedge.api.v1.Verdict;
 import dev.kdedge.calibration.dataset.ImageFolders;
 import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.store.ModelStore;
+import dev.kdedge.calibration.store.ProductBundle;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,6 +41,7 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
@@ -175,12 +184,9 @@ class ConsoleBrowserTest {
         requireChromium();
         Path store = DemoFixture.copyOfStore(dir.resolve("store"));
         ModelStore modelStore = new ModelStore(store);
-        List<Path> good = ImageFolders.list(DemoFixture.testSet().resolve("test/good")).subList(0, 10);
+        List<Path> good = goodParts();
         try (RunningNode node = new RunningNode(store, ConsoleApiTest::console)) {
-            for (int i = 0; i < good.size(); i++) {
-                long resultId = ConsoleApiTest.score(node, good.get(i), "G-" + i).getResultId();
-                ResultImagesTest.awaitImage(node, resultId);
-            }
+            scoredAndKept(node, good);
             WebDriver browser = chromium(dir.resolve("profile"));
             try {
                 browser.get("http://localhost:" + node.server.consolePort().orElseThrow() + "/");
@@ -255,6 +261,145 @@ class ConsoleBrowserTest {
                 browser.quit();
             }
         }
+    }
+
+    @Test
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
+    void anEngineerDrawsADontCareRegionOverAKeptFrameAndTheLineIsScoredWithIt() throws Exception {
+        requireChromium();
+        Path store = DemoFixture.copyOfStore(dir.resolve("store"));
+        ModelStore modelStore = new ModelStore(store);
+        List<Path> good = goodParts();
+        try (RunningNode node = new RunningNode(store, ConsoleApiTest::console)) {
+            ConsoleClient engineer = engineerApi(node);
+            JsonArray resultIds = new JsonArray(scoredAndKept(node, good));
+            BufferedImage frame = ImageIO.read(good.get(0).toFile());
+            JsonObject aRectangle = new JsonObject().put("width", frame.getWidth()).put("height", frame.getHeight())
+                    .put("polygons", new JsonArray().add(new JsonArray().add(new JsonArray().add(0).add(0))
+                            .add(new JsonArray().add(10).add(0)).add(new JsonArray().add(10).add(10))));
+            String path = "/api/products/" + DemoFixture.PRODUCT + "/dont-care";
+            ConsoleClient.Reply tooFewNormals = engineer.post(path, new JsonObject().put("polygons", aRectangle));
+            assertEquals(409, tooFewNormals.status(), tooFewNormals.error());
+            assertTrue(tooFewNormals.error().contains("has 0 uploaded normal images"), tooFewNormals.error());
+            assertEquals(10, engineer.post("/api/products/" + DemoFixture.PRODUCT + "/normals", new JsonObject()
+                    .put("resultIds", resultIds)).object().getInteger("normals"));
+            ConsoleClient.Reply noRegion = engineer.post(path, new JsonObject());
+            assertEquals(400, noRegion.status());
+            assertTrue(noRegion.error().startsWith("name one region"), noRegion.error());
+            ConsoleClient.Reply otherAspect = engineer.post(path, new JsonObject().put("polygons", aRectangle.copy()
+                    .put("width", 3 * frame.getWidth())));
+            assertEquals(400, otherAspect.status());
+            assertTrue(otherAspect.error().contains("aspect"), otherAspect.error());
+            ConsoleClient.Reply none = engineer.get(path);
+            assertEquals(404, none.status());
+            assertEquals("version 1 of demo has no don't-care region", none.error());
+            assertEquals(1, modelStore.activeVersion(DemoFixture.PRODUCT).orElseThrow(), "nothing changed");
+
+            WebDriver browser = chromium(dir.resolve("profile"));
+            try {
+                browser.get("http://localhost:" + node.server.consolePort().orElseThrow() + "/");
+                signIn(browser, ConsoleApiTest.ENGINEER, ConsoleApiTest.ENGINEER_PASSWORD);
+                browser.findElement(By.cssSelector(".tab[data-view=product]")).click();
+                WebElement canvas = browser.findElement(By.id("region-canvas"));
+                wait(browser).until(b -> canvas.isDisplayed() && "0".equals(canvas.getAttribute("data-shapes")));
+                assertTrue(browser.findElement(By.id("region-summary")).getText().contains("has no don't-care region"),
+                        browser.findElement(By.id("region-summary")).getText());
+                ((JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView()", canvas);
+
+                // the top left quarter of the frame, corner by corner and closed on the first; clicked half a pixel
+                // in, the corners on the frame's edges land on them
+                int[][] corners = {{0, 0}, {frame.getWidth() / 2, 0}, {frame.getWidth() / 2, frame.getHeight() / 2},
+                        {0, frame.getHeight() / 2}, {0, 0}};
+                for (int[] corner : corners) {
+                    clickAtFramePixel(browser, canvas, frame, corner[0] + 0.5, corner[1] + 0.5);
+                }
+                assertEquals("1", canvas.getAttribute("data-shapes"), "the shape closed on its first corner");
+                assertEquals("0", canvas.getAttribute("data-corners"));
+                screenshot(browser, "region-drawn-1280.png");
+                browser.findElement(By.id("apply-region")).click();
+                wait(browser).until(b -> b.findElement(By.id("confirm-box")).isDisplayed());
+                browser.findElement(By.id("confirm-yes")).click();
+                new WebDriverWait(browser, Duration.ofMinutes(3)).until(b -> b.findElement(By.id("message")).getText()
+                        .contains("serves a don't-care region"));
+                ProductBundle regioned = modelStore.activeBundle(DemoFixture.PRODUCT);
+                assertEquals(2, regioned.version(), browser.findElement(By.id("message")).getText());
+                assertEquals(0.25, regioned.manifest().dontCare().coveredShare(), 0.02);
+                BufferedImage served = ImageIO.read(new ByteArrayInputStream(engineer.get(path).response().body()));
+                assertEquals(frame.getWidth(), served.getWidth(), "drawn at the camera's resolution");
+                assertEquals(0xffffff, served.getRGB(frame.getWidth() / 4, frame.getHeight() / 4) & 0xffffff,
+                        "where it was drawn, nothing counts");
+                assertEquals(0, served.getRGB(3 * frame.getWidth() / 4, frame.getHeight() / 4) & 0xffffff,
+                        "beside it, everything does");
+                for (int i = 0; i < good.size(); i++) {
+                    Verdict again = ConsoleApiTest.score(node, good.get(i), "R-" + i);
+                    assertEquals("2", again.getModelVersion(), "the line is scored with the region from the next part");
+                    assertEquals(Evaluation.OK, again.getEvaluation(), "good part " + i + " is still OK: " + again.getRawScore()
+                            + " against " + again.getThreshold());
+                }
+                assertEquals(modelStore.bundle(DemoFixture.PRODUCT, 1).manifest().threshold().calibration()
+                        .threshold(), regioned.manifest().threshold().calibration().threshold(), "the threshold as served");
+                wait(browser).until(b -> "2".equals(b.findElement(By.id("region-summary")).getAttribute(
+                        "data-version")) && "0".equals(canvas.getAttribute("data-shapes")));
+                assertTrue(browser.findElement(By.id("region-summary")).getText().contains("leaves 2"),
+                        browser.findElement(By.id("region-summary")).getText());
+                ((JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView()", browser.findElement(
+                        By.id("region-title")));
+                screenshot(browser, "region-1280.png");
+
+                // the whole frame (corners near an edge land on it) is refused with the fit's reason; nothing changes
+                double right = frame.getWidth() - 0.5;
+                double bottom = frame.getHeight() - 0.5;
+                for (double[] corner : new double[][] {{0.5, 0.5}, {right, 0.5}, {right, bottom}, {0.5, bottom},
+                        {0.5, 0.5}}) {
+                    clickAtFramePixel(browser, canvas, frame, corner[0], corner[1]);
+                }
+                browser.findElement(By.id("apply-region")).click();
+                browser.findElement(By.id("confirm-yes")).click();
+                wait(browser).until(b -> b.findElement(By.id("message")).getAttribute("class").equals("error"));
+                assertTrue(browser.findElement(By.id("message")).getText().contains("nothing would be inspected"),
+                        browser.findElement(By.id("message")).getText());
+                assertEquals(2, modelStore.activeVersion(DemoFixture.PRODUCT).orElseThrow());
+
+                browser.findElement(By.id("remove-region")).click();
+                browser.findElement(By.id("confirm-yes")).click();
+                new WebDriverWait(browser, Duration.ofMinutes(3)).until(b -> b.findElement(By.id("message")).getText()
+                        .contains("serves every pixel"));
+                assertNull(modelStore.activeBundle(DemoFixture.PRODUCT).manifest().dontCare());
+                assertEquals(3, modelStore.activeVersion(DemoFixture.PRODUCT).orElseThrow());
+                List<String> changes = engineer.get("/api/changes?product=demo").array().stream()
+                        .map(c -> ((JsonObject) c).getString("action") + " by " + ((JsonObject) c).getString("who")
+                                + " at the " + ((JsonObject) c).getString("door")).toList();
+                assertEquals(List.of("dont-care by erin at the console", "dont-care by erin at the console"),
+                        changes.stream().filter(c -> c.startsWith("dont-care")).toList());
+            } finally {
+                browser.quit();
+            }
+        }
+    }
+
+    private static List<Path> goodParts() throws Exception {
+        return ImageFolders.list(DemoFixture.testSet().resolve("test/good")).subList(0, 10);
+    }
+
+    /** Scores each image as a part of the line and waits until the node keeps it; answers their result ids. */
+    private static List<Long> scoredAndKept(RunningNode node, List<Path> images) throws Exception {
+        List<Long> resultIds = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            long resultId = ConsoleApiTest.score(node, images.get(i), "G-" + i).getResultId();
+            ResultImagesTest.awaitImage(node, resultId);
+            resultIds.add(resultId);
+        }
+        return resultIds;
+    }
+
+    /** A click where the frame's pixel ({@code x}, {@code y}) is shown on the canvas. */
+    private static void clickAtFramePixel(WebDriver browser, WebElement canvas, BufferedImage frame, double x,
+            double y) {
+        Dimension shown = canvas.getSize();
+        // Selenium's offsets are from the element's centre
+        int dx = (int) Math.round(x * shown.getWidth() / frame.getWidth() - shown.getWidth() / 2.0);
+        int dy = (int) Math.round(y * shown.getHeight() / frame.getHeight() - shown.getHeight() / 2.0);
+        new Actions(browser).moveToElement(canvas, dx, dy).click().perform();
     }
 
     private static ConsoleClient engineerApi(RunningNode node) throws Exception {

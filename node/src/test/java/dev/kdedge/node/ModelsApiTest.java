@@ -455,8 +455,10 @@ class ModelsApiTest {
             assertEquals(1, described.getVersions(1).getParentVersion());
             assertEquals(described.getVersions(0).getDataDigest(), described.getVersions(1).getDataDigest(),
                     "the same student, not trained again");
-            assertEquals(2, described.getVersions(1).getThresholdImages(), "its threshold set on a fifth of the "
-                    + "12 normals uploaded, held out");
+            assertEquals(described.getVersions(0).getThreshold(), described.getVersions(1).getThreshold(),
+                    "the threshold as served");
+            assertEquals(2, described.getVersions(1).getThresholdImages(), "checked on a fifth of the 12 normals "
+                    + "uploaded, held out");
             DontCareRegion region = models.getDontCareRegion(GetDontCareRegionRequest.newBuilder()
                     .setProduct(DemoFixture.PRODUCT).build());
             assertEquals(2, region.getVersion());

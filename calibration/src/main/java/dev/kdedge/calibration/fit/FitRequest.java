@@ -72,14 +72,26 @@ public record FitRequest(String product, Path teacherOnnx, List<Path> images, Di
     /**
      * A new version of a served product that differs from {@code base} in its don't-care region only: base's teacher,
      * method, preprocessing and student as they are, the served graph composed with {@code dontCare} (a PNG; null:
-     * every pixel counts), and its threshold and INT8 variants made again from {@code images}, the product's normals.
+     * every pixel counts), and its INT8 variants made again from {@code images}, the product's normals.
+     *
+     * <p>Its threshold is base's as served (a fixed policy at that score, with base's review band rule): a region
+     * only zeroes the map whose maximum is the score, so where it grows no part scores higher than before and no
+     * part is judged differently for what lies outside it. Set again from the normals instead, it would rest on the
+     * few an engineer collects on site (a fifth of 10 is 2 scores), and a version that is served at once could
+     * start rejecting good parts. The held-out normals still give the version's score statistics and synthetic
+     * check at that threshold.
      */
     public static FitRequest remask(ProductBundle base, Path dontCare, List<Path> images, double holdoutFraction,
-            ThresholdPolicy thresholdPolicy, boolean activate) {
+            boolean activate) {
         return new FitRequest(base.product(), base.teacherFile(), images,
                 Methods.named(base.manifest().method(), base.manifest().anomalyMap()), base.manifest().preprocessing(),
-                null, holdoutFraction, thresholdPolicy, activate, base, List.of(), base.manifest().methodChoice(),
-                dontCare);
+                null, holdoutFraction, servedThreshold(base.manifest().threshold()), activate, base, List.of(),
+                base.manifest().methodChoice(), dontCare);
+    }
+
+    private static ThresholdPolicy servedThreshold(Manifest.Threshold served) {
+        ThresholdPolicy kept = ThresholdPolicy.fixed(served.calibration().threshold());
+        return served.reviewSyntheticRecall() == null ? kept : kept.withReviewBand(served.reviewSyntheticRecall());
     }
 
     /** The same fit with another method, as one of {@link MethodChooser}'s candidates: never activated. */

@@ -103,8 +103,8 @@ class DontCareFitTest {
     }
 
     /**
-     * A new region is a new version of the same student, with no training: its served graph, threshold and INT8
-     * variants made again from the normals; and the region can be taken away the same way.
+     * A new region is a new version of the same student, with no training and the threshold as served: its served
+     * graph and INT8 variants made again from the normals; and the region can be taken away the same way.
      */
     @Test
     void aRegionChangedWithoutTrainingIsANewVersionOfTheSameStudent() throws Exception {
@@ -113,8 +113,7 @@ class DontCareFitTest {
         Path rightDefect = testSet.resolve("test/scratch/right.png");
         ProductBundle plain = bench.fit(request("plain", "stfpm"));
 
-        ProductBundle masked = bench.fit(FitRequest.remask(plain, rightHalf(), bench.normals(), 0.25,
-                ThresholdPolicy.DEFAULT, false));
+        ProductBundle masked = bench.fit(FitRequest.remask(plain, rightHalf(), bench.normals(), 0.25, false));
         assertEquals(plain.version() + 1, masked.version());
         assertEquals(Integer.valueOf(plain.version()), masked.manifest().parentVersion());
         assertEquals(plain.manifest().student(), masked.manifest().student(), "the same student, not retrained");
@@ -123,8 +122,9 @@ class DontCareFitTest {
         assertEquals(0.5, masked.manifest().dontCare().coveredShare());
         assertEquals(plain.version(), bench.store().activeVersion("plain").orElseThrow(), "not activated");
         try (BundleMaps with = new BundleMaps(masked, Precision.FP32, CPU)) {
-            assertTrue(with.threshold() != plain.manifest().threshold().calibration().threshold(),
-                    "the threshold is set again on the normals' maps with the region left out");
+            assertEquals(plain.manifest().threshold().calibration().threshold(), with.threshold(),
+                    "the threshold as served: the region only takes pixels out of the maximum");
+            assertEquals("fixed", masked.manifest().threshold().policy());
             AnomalyMap rightWith = with.score(rightDefect).map();
             assertTrue(rightWith.score() < with.threshold(), "under the mask the scratch no longer raises the score: "
                     + rightWith.score() + " against " + with.threshold());
@@ -138,8 +138,7 @@ class DontCareFitTest {
             assertZeroUnderTheMask(int8.score(rightDefect).map());
         }
 
-        ProductBundle unmasked = bench.fit(FitRequest.remask(masked, null, bench.normals(), 0.25,
-                ThresholdPolicy.DEFAULT, true));
+        ProductBundle unmasked = bench.fit(FitRequest.remask(masked, null, bench.normals(), 0.25, true));
         assertTrue(unmasked.manifest().dontCare() == null, "the region taken away");
         assertEquals(plain.manifest().student(), unmasked.manifest().student());
         assertEquals(unmasked.version(), bench.store().activeVersion("plain").orElseThrow());

@@ -10,6 +10,7 @@ import dev.kdedge.node.inspection.RejectedRequestException;
 import dev.kdedge.node.inspection.Rejection;
 import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.jobs.FineTuneSettings;
+import dev.kdedge.node.models.DontCareRegionInput;
 import dev.kdedge.node.models.ProductAdministration;
 import dev.kdedge.node.models.ProductDetails;
 import dev.kdedge.node.models.ProductOverview;
@@ -263,6 +264,45 @@ final class ConsoleApi {
     void rollback(RoutingContext ctx, Actor who) {
         String product = ctx.pathParam("product");
         answer(ctx, storeChange(() -> product(products.rollback(product, who))));
+    }
+
+    /** A version's don't-care region as drawn, a PNG (white: does not count); {@code ?version=N}, else the active. */
+    void dontCareRegion(RoutingContext ctx) {
+        String product = ctx.pathParam("product");
+        int version = intParam(ctx, "version", 0, 0, Integer.MAX_VALUE);
+        Future.fromCompletionStage(blocking(() -> products.dontCare(product, version)), vertx.getOrCreateContext())
+                .onComplete(done -> {
+                    if (done.failed()) {
+                        fail(ctx, done.cause());
+                    } else if (done.result().png().length == 0) {
+                        fail(ctx, new NoSuchElementException("version " + done.result().version() + " of "
+                                + product + " has no don't-care region"));
+                    } else {
+                        // a version's region never changes; the active one may
+                        ctx.response().putHeader("content-type", "image/png").putHeader("cache-control",
+                                version == 0 ? "no-cache" : "private, max-age=3600")
+                                .end(Buffer.buffer(done.result().png()));
+                    }
+                });
+    }
+
+    /**
+     * A new don't-care region, served at once as a new version of the same student whose threshold is set again on
+     * the uploaded normals: {@code {"polygons": {"width": W, "height": H, "polygons": [[[x, y], ...], ...]}}} in the
+     * camera frame's pixels, or {@code {"everywhere": true}} for every pixel to count again.
+     */
+    void setDontCareRegion(RoutingContext ctx, Actor who) {
+        String product = ctx.pathParam("product");
+        JsonObject body = jsonBody(ctx);
+        boolean everywhere = Boolean.TRUE.equals(body.getValue("everywhere"));
+        Object polygons = body.getValue("polygons");
+        if (everywhere == (polygons != null) || (polygons != null && !(polygons instanceof JsonObject))) {
+            throw new IllegalArgumentException("name one region: {\"polygons\": {\"width\": W, \"height\": H, "
+                    + "\"polygons\": [[[x, y], [x, y], [x, y]], ...]}} or {\"everywhere\": true}");
+        }
+        DontCareRegionInput region = everywhere ? DontCareRegionInput.NONE : new DontCareRegionInput(
+                DontCareRegionInput.Form.POLYGONS, ((JsonObject) polygons).toBuffer().getBytes());
+        answer(ctx, storeChange(() -> product(products.setDontCareRegion(product, region, who))));
     }
 
     /**

@@ -134,6 +134,10 @@ final class ConsoleJson {
                     .put("threshold", c.threshold()).put("reviewFrom", c.reviewFrom())
                     .put("fittedThreshold", m.threshold().fittedThreshold())
                     .put("thresholdSource", m.threshold().source());
+            if (m.dontCare() != null) {
+                v.put("dontCare", new JsonObject().put("width", m.dontCare().width())
+                        .put("height", m.dontCare().height()).put("coveredShare", m.dontCare().coveredShare()));
+            }
             Manifest.SyntheticCheck synthetic = m.threshold().synthetic();
             if (synthetic != null && synthetic.normalScores() != null) {
                 v.put("heldOutNormalScores", new JsonArray(synthetic.normalScores()))

@@ -125,6 +125,9 @@ public final class ConsoleServer implements AutoCloseable {
                 api::resetThreshold));
         router.post("/api/products/:product/promote").handler(engineer("promote a version", api::promote));
         router.post("/api/products/:product/rollback").handler(engineer("roll back", api::rollback));
+        router.get("/api/products/:product/dont-care").handler(api::dontCareRegion);
+        router.post("/api/products/:product/dont-care").handler(engineer("change the don't-care region",
+                api::setDontCareRegion));
         router.post("/api/products/:product/normals").handler(engineer("keep normals", api::keepNormals));
         router.post("/api/products/:product/uploads").handler(engineer("upload images", api::uploadImage));
         router.post("/api/products/:product/fine-tune").handler(engineer("start a fine-tune", api::startFineTune));

@@ -331,7 +331,7 @@ public final class ProductAdministration {
                 }
             }
             ProductBundle written = fitter.fit(FitRequest.remask(active, file, normals,
-                    FineTuneSettings.DEFAULT_HOLDOUT, store.thresholdPolicy(product), false), FitProgress.NONE);
+                    FineTuneSettings.DEFAULT_HOLDOUT, false), FitProgress.NONE);
             serve(product, written.version());
             audit.record(who, "dont-care", product, regionOf(active), regionOf(written));
             return describe(product);
