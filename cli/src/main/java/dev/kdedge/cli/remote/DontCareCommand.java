@@ -14,8 +14,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "dont-care", mixinStandardHelpOptions = true,
         description = {"Serve the active version's student with another don't-care region from now on: a new version, "
-                + "no training, its threshold and INT8 variants made again from the product's uploaded normals, "
-                + "promoted (rollback undoes it)."})
+                + "no training, the threshold as served, its INT8 variants made again from the product's uploaded "
+                + "normals, promoted (rollback undoes it)."})
 final class DontCareCommand extends RemoteCall {
     /** Scoring and quantizing the normals takes tens of seconds on a device; the node answers when it is done. */
     private static final long DEADLINE_MINUTES = 10;

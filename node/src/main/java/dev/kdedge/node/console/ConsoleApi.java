@@ -287,8 +287,8 @@ final class ConsoleApi {
     }
 
     /**
-     * A new don't-care region, served at once as a new version of the same student whose threshold is set again on
-     * the uploaded normals: {@code {"polygons": {"width": W, "height": H, "polygons": [[[x, y], ...], ...]}}} in the
+     * A new don't-care region, served at once as a new version of the same student at the same threshold, checked
+     * and quantized again on the uploaded normals: {@code {"polygons": {"width": W, "height": H, "polygons": [[[x, y], ...], ...]}}} in the
      * camera frame's pixels, or {@code {"everywhere": true}} for every pixel to count again.
      */
     void setDontCareRegion(RoutingContext ctx, Actor who) {

@@ -302,9 +302,9 @@ public final class ProductAdministration {
 
     /**
      * Serves the active version's student with another don't-care region, now: a new version (the same teacher and
-     * student, no training; the served graph composed with {@code region}, its threshold set by the product's policy
-     * and its INT8 variants made again from the product's uploaded normals), built and promoted as any other, so a
-     * rollback undoes it. Blocks while the normals are scored and quantized.
+     * student, no training, and the threshold as served; the served graph composed with {@code region} and its INT8
+     * variants made again from the product's uploaded normals), built and promoted as any other, so a rollback undoes
+     * it. Blocks while the normals are scored and quantized.
      *
      * @throws IllegalArgumentException for a region that is not a PNG or polygons, or one the fit refuses (its aspect
      *     ratio, too much or nothing left out, a method that scores by more than its map), saying why
