@@ -703,6 +703,7 @@ const region = {
   product: null,      // whose frame this is
   backdrop: null,     // the frame drawn over, an <img> at the camera's resolution
   fromFile: false,    // whether the engineer chose it from their computer rather than the kept images
+  backdropName: '',   // which frame it is
   served: null,       // the active version's region as drawn (white: does not count), or null
   shapes: [],         // closed polygons, each a list of [x, y] in the frame's pixels
   corners: [],        // the polygon being drawn
@@ -740,6 +741,7 @@ async function renderRegion() {
     + '/dont-care?version=' + active.version).catch(() => null) : null;
   if (select.value && !region.fromFile) {
     region.backdrop = await loadImage('/api/results/' + select.value + '/image').catch(() => null);
+    region.backdropName = 'result ' + select.value;
   }
   if (!region.backdrop) {
     $('region-summary').textContent += ' No kept image of ' + p.product + ' to show it on: choose a frame from this '
@@ -783,6 +785,7 @@ function drawRegion() {
     region.corners.forEach(([x, y]) => g.fillRect(x - 3 * scale, y - 3 * scale, 6 * scale, 6 * scale));
   }
   canvas.dataset.shapes = String(region.shapes.length);
+  canvas.dataset.backdrop = region.backdropName + ', ' + image.naturalWidth + 'x' + image.naturalHeight;
   canvas.dataset.corners = String(region.corners.length);
 }
 
@@ -795,6 +798,7 @@ $('region-file').addEventListener('change', () => {
   reader.onload = async () => {
     region.backdrop = await loadImage(reader.result).catch((e) => { say(file.name + ': ' + e.message, true); return null; });
     region.fromFile = region.backdrop !== null;
+    region.backdropName = file.name;
     drawRegion();
   };
   reader.readAsDataURL(file);

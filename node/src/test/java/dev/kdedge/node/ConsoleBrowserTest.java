@@ -304,6 +304,11 @@ class ConsoleBrowserTest {
                 wait(browser).until(b -> canvas.isDisplayed() && "0".equals(canvas.getAttribute("data-shapes")));
                 assertTrue(browser.findElement(By.id("region-summary")).getText().contains("has no don't-care region"),
                         browser.findElement(By.id("region-summary")).getText());
+                assertEquals("result " + resultIds.getLong(resultIds.size() - 1) + ", " + frame.getWidth() + "x" + frame.getHeight(),
+                        canvas.getAttribute("data-backdrop"), "drawn over the newest kept frame");
+                // or over a frame from the engineer's computer
+                browser.findElement(By.id("region-file")).sendKeys(DemoFixture.sampleGood().toString());
+                wait(browser).until(b -> canvas.getAttribute("data-backdrop").startsWith("sample-good.png, "));
                 ((JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView()", canvas);
 
                 // the top left quarter of the frame, corner by corner and closed on the first; clicked half a pixel
