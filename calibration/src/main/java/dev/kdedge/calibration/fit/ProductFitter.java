@@ -126,7 +126,6 @@ public final class ProductFitter {
             List<FloatTensor> calibrationImages = holdout > 0 ? load(request, calibrationFiles, dontCare, progress)
                     : trainImages;
             List<FloatTensor> defectImages = load(request, request.defectImages(), dontCare, progress);
-            String dataDigest = Digests.sha256OfContents(trainFiles);
             try (TrainedStudent student = request.training() == null ? null
                     : train(request, studentGraph, teacher, layout.cutAll(trainImages), progress)) {
                 progress.stage(student == null ? "composing the served graph" : "exporting");
@@ -186,9 +185,10 @@ public final class ProductFitter {
                                     teacherChannels.get(0), studentGraph.outputs()),
                             request.preprocessing(), threshold,
                             student == null ? request.parent().manifest().training()
-                                    : new Manifest.Training(trainImages.size(), dataDigest, request.training().epochs(),
-                                            request.training().recipe(), request.training().seed(),
-                                            student.epochLosses(), student.epochSeconds(), parity),
+                                    : new Manifest.Training(trainImages.size(), Digests.sha256OfContents(trainFiles),
+                                            request.training().epochs(), request.training().recipe(),
+                                            request.training().seed(), student.epochLosses(), student.epochSeconds(),
+                                            parity),
                             request.parent() == null ? null : request.parent().version(),
                             new Manifest.Served(ServedGraph.FILE, Digests.sha256(servedFile), mapParity.max(),
                                     mapParity.mapMean(), frameLevels), int8.get(QdqScheme.ONNX_RUNTIME),
