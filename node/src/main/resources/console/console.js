@@ -697,16 +697,20 @@ if ($('start-shadow')) {
   });
 }
 
-// ---- don't-care region: the served one greyed over a frame of the product, a new one drawn as polygons
+// ---- don't-care region: the served one greyed over a frame of the product, its polygons (where it was written down
+// as polygons) to edit, new ones drawn by clicking their corners
 
 const region = {
   product: null,      // whose frame this is
+  version: null,      // the version whose polygons the drawing started from
   backdrop: null,     // the frame drawn over, an <img> at the camera's resolution
   fromFile: false,    // whether the engineer chose it from their computer rather than the kept images
   backdropName: '',   // which frame it is
   served: null,       // the active version's region as drawn (white: does not count), or null
-  shapes: [],         // closed polygons, each a list of [x, y] in the frame's pixels
-  corners: [],        // the polygon being drawn
+  // closed polygons and the one being drawn, as shares of the frame's width and height: they stay in place whichever
+  // frame of the product's aspect ratio they are shown on
+  shapes: [],
+  corners: [],
 };
 const CLOSE_WITHIN_PX = 10;
 
@@ -724,10 +728,20 @@ async function renderRegion() {
   const active = activeVersion();
   if (!p || !active) return;
   if (region.product !== p.product) {
-    Object.assign(region, { product: p.product, backdrop: null, fromFile: false, shapes: [], corners: [] });
+    Object.assign(region, { product: p.product, version: null, backdrop: null, fromFile: false });
   }
-  $('region-summary').textContent = 'Version ' + active.version + (active.dontCare
-    ? ' leaves ' + (100 * active.dontCare.coveredShare).toFixed(1) + '% of the frame out of the score (greyed below).'
+  const served = active.dontCare;
+  if (region.version !== active.version) {
+    region.version = active.version;
+    region.corners = [];
+    region.shapes = served && served.polygons ? served.polygons.map((shape) => shape.map(([x, y]) =>
+      [x / served.width, y / served.height])) : [];
+  }
+  $('region-summary').textContent = 'Version ' + active.version + (served
+    ? ' leaves ' + (100 * served.coveredShare).toFixed(1) + '% of the frame out of the score (greyed below)'
+      + (served.polygons ? ', written down as the ' + (served.polygons.length > 1 ? served.polygons.length
+        + ' shapes' : 'shape') + ' in blue.'
+        : ', drawn as a PNG: a new drawing replaces it.')
     : ' counts every pixel: it has no don\'t-care region.')
     + (isEngineer() ? ' A new region is a new version of the same student at the same threshold, checked and '
       + 'quantized again on the ' + p.uploadedNormals + ' uploaded normals (at least 8); roll back to undo it.' : '');
@@ -737,7 +751,7 @@ async function renderRegion() {
   select.replaceChildren(...state.results.filter((r) => r.imageKept).slice(0, 20).map((r) =>
     el('option', { value: String(r.resultId), text: 'part ' + (r.partId || r.resultId) + ' (' + r.evaluation + ')' })));
   if (chosen && [...select.options].some((o) => o.value === chosen)) select.value = chosen;
-  region.served = active.dontCare ? await loadImage('/api/products/' + encodeURIComponent(p.product)
+  region.served = served ? await loadImage('/api/products/' + encodeURIComponent(p.product)
     + '/dont-care?version=' + active.version).catch(() => null) : null;
   if (select.value && !region.fromFile) {
     region.backdrop = await loadImage('/api/results/' + select.value + '/image').catch(() => null);
@@ -754,6 +768,7 @@ function drawRegion() {
   const canvas = $('region-canvas');
   const image = region.backdrop;
   canvas.hidden = !image;
+  renderShapeList();
   if (!image) return;
   canvas.width = image.naturalWidth;
   canvas.height = image.naturalHeight;
@@ -768,25 +783,39 @@ function drawRegion() {
     g.restore();
   }
   const scale = canvas.width / Math.max(1, canvas.clientWidth);
+  const at = ([x, y]) => [x * canvas.width, y * canvas.height];
+  const trace = (points) => points.map(at).forEach(([x, y], i) => (i ? g.lineTo(x, y) : g.moveTo(x, y)));
   g.lineWidth = 2 * scale;
   g.strokeStyle = '#0b57d0';
   g.fillStyle = 'rgba(11, 87, 208, 0.35)';
   region.shapes.forEach((shape) => {
     g.beginPath();
-    shape.forEach(([x, y], i) => (i ? g.lineTo(x, y) : g.moveTo(x, y)));
+    trace(shape);
     g.closePath();
     g.fill();
     g.stroke();
   });
   if (region.corners.length) {
     g.beginPath();
-    region.corners.forEach(([x, y], i) => (i ? g.lineTo(x, y) : g.moveTo(x, y)));
+    trace(region.corners);
     g.stroke();
-    region.corners.forEach(([x, y]) => g.fillRect(x - 3 * scale, y - 3 * scale, 6 * scale, 6 * scale));
+    region.corners.map(at).forEach(([x, y]) => g.fillRect(x - 3 * scale, y - 3 * scale, 6 * scale, 6 * scale));
   }
   canvas.dataset.shapes = String(region.shapes.length);
-  canvas.dataset.backdrop = region.backdropName + ', ' + image.naturalWidth + 'x' + image.naturalHeight;
   canvas.dataset.corners = String(region.corners.length);
+  canvas.dataset.backdrop = region.backdropName + ', ' + image.naturalWidth + 'x' + image.naturalHeight;
+}
+
+function renderShapeList() {
+  $('region-shapes').replaceChildren(...region.shapes.map((shape, i) => {
+    const item = el('li', { text: 'Shape ' + (i + 1) + ', ' + shape.length + ' corners ' });
+    if (isEngineer()) {
+      const remove = el('button', { type: 'button', class: 'remove-shape', text: 'Remove shape ' + (i + 1) });
+      remove.addEventListener('click', () => { region.shapes.splice(i, 1); drawRegion(); });
+      item.append(remove);
+    }
+    return item;
+  }));
 }
 
 $('region-backdrop').addEventListener('change', () => { region.fromFile = false; renderRegion(); });
@@ -811,10 +840,10 @@ $('region-canvas').addEventListener('click', (event) => {
   // corners on whole pixels, where the node's polygons put them; near an edge, on it (a border region is common)
   const snap = (at, size) => (at <= CLOSE_WITHIN_PX ? 0 : at >= size / scale - CLOSE_WITHIN_PX ? size
     : Math.round(at * scale));
-  const corner = [snap(event.offsetX, canvas.width), snap(event.offsetY, canvas.height)];
+  const corner = [snap(event.offsetX, canvas.width) / canvas.width, snap(event.offsetY, canvas.height) / canvas.height];
   const first = region.corners[0];
-  if (first && region.corners.length >= 3
-      && Math.hypot(corner[0] - first[0], corner[1] - first[1]) <= CLOSE_WITHIN_PX * scale) {
+  if (first && region.corners.length >= 3 && Math.hypot((corner[0] - first[0]) * canvas.width,
+    (corner[1] - first[1]) * canvas.height) <= CLOSE_WITHIN_PX * scale) {
     region.shapes.push(region.corners);
     region.corners = [];
   } else {
@@ -837,12 +866,16 @@ if ($('apply-region')) {
       return;
     }
     if (!region.shapes.length || !region.backdrop) {
-      say('Draw the region first: click its corners on the frame', true);
+      say('Draw the region first: click its corners on the frame (or let every pixel count)', true);
       return;
     }
-    const polygons = { width: region.backdrop.naturalWidth, height: region.backdrop.naturalHeight,
-      polygons: region.shapes };
-    ask('Leave the ' + region.shapes.length + ' drawn shape' + (region.shapes.length > 1 ? 's' : '') + ' out of '
+    const width = region.backdrop.naturalWidth;
+    const height = region.backdrop.naturalHeight;
+    // whole pixels where they were clicked, the served polygons' own coordinates where they were kept
+    const pixel = (share, size) => Math.round(share * size * 1000) / 1000;
+    const polygons = { width, height,
+      polygons: region.shapes.map((shape) => shape.map(([x, y]) => [pixel(x, width), pixel(y, height)])) };
+    ask('Leave the ' + region.shapes.length + ' shape' + (region.shapes.length > 1 ? 's' : '') + ' in blue out of '
       + p.product + '\'s score from now on? This replaces the served region at the same threshold; the '
       + p.uploadedNormals + ' uploaded normals are scored for its checks, which may take a minute.',
     () => changeRegion(p, { polygons }));
@@ -862,8 +895,6 @@ async function changeRegion(p, body) {
     say('version ' + served.version + ' serves ' + (served.dontCare ? 'a don\'t-care region of '
       + (100 * served.dontCare.coveredShare).toFixed(1) + '% of the frame' : 'every pixel') + ', threshold '
       + fixed(served.threshold));
-    region.shapes = [];
-    region.corners = [];
     await loadProducts();
     await loadResults();
   } catch (e) {

@@ -13,6 +13,7 @@ import dev.kdedge.api.v1.ResultsGrpc;
 import dev.kdedge.api.v1.Verdict;
 import dev.kdedge.calibration.dataset.ImageFolders;
 import dev.kdedge.calibration.demo.DemoFixture;
+import dev.kdedge.calibration.store.Manifest;
 import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.calibration.store.ProductBundle;
 import io.vertx.core.json.JsonArray;
@@ -24,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -343,19 +345,45 @@ class ConsoleBrowserTest {
                 }
                 assertEquals(modelStore.bundle(DemoFixture.PRODUCT, 1).manifest().threshold().calibration()
                         .threshold(), regioned.manifest().threshold().calibration().threshold(), "the threshold as served");
+                // the served region's shape comes back to edit: one more is added beside it
                 wait(browser).until(b -> "2".equals(b.findElement(By.id("region-summary")).getAttribute(
-                        "data-version")) && "0".equals(canvas.getAttribute("data-shapes")));
+                        "data-version")) && "1".equals(canvas.getAttribute("data-shapes")));
                 assertTrue(browser.findElement(By.id("region-summary")).getText().contains("leaves 2"),
                         browser.findElement(By.id("region-summary")).getText());
+                int right = frame.getWidth();
+                int bottom = frame.getHeight();
+                for (int[] corner : new int[][] {{right / 2, bottom / 2}, {right, bottom / 2}, {right, bottom},
+                        {right / 2, bottom}, {right / 2, bottom / 2}}) {
+                    clickAtFramePixel(browser, canvas, frame, corner[0] - 0.5, corner[1] - 0.5);
+                }
+                assertEquals("2", canvas.getAttribute("data-shapes"));
                 ((JavascriptExecutor) browser).executeScript("arguments[0].scrollIntoView()", browser.findElement(
                         By.id("region-title")));
                 screenshot(browser, "region-1280.png");
+                browser.findElement(By.id("apply-region")).click();
+                browser.findElement(By.id("confirm-yes")).click();
+                new WebDriverWait(browser, Duration.ofMinutes(3)).until(b -> b.findElement(By.id("message")).getText()
+                        .startsWith("version 3 serves a don't-care region"));
+                Manifest.DontCare both = modelStore.activeBundle(DemoFixture.PRODUCT).manifest().dontCare();
+                assertEquals(0.5, both.coveredShare(), 0.04);
+                assertEquals(2, both.polygons().size());
+                assertEquals(regioned.manifest().dontCare().polygons().get(0), both.polygons().get(0),
+                        "the served shape as it was written down");
+                served = ImageIO.read(new ByteArrayInputStream(engineer.get(path).response().body()));
+                assertEquals(0xffffff, served.getRGB(right / 4, bottom / 4) & 0xffffff);
+                assertEquals(0xffffff, served.getRGB(3 * right / 4, 3 * bottom / 4) & 0xffffff);
+                assertEquals(0, served.getRGB(3 * right / 4, bottom / 4) & 0xffffff);
 
-                // the whole frame (corners near an edge land on it) is refused with the fit's reason; nothing changes
-                double right = frame.getWidth() - 0.5;
-                double bottom = frame.getHeight() - 0.5;
-                for (double[] corner : new double[][] {{0.5, 0.5}, {right, 0.5}, {right, bottom}, {0.5, bottom},
-                        {0.5, 0.5}}) {
+                // a shape taken out again, then the whole frame drawn (corners near an edge land on it): refused
+                // with the fit's reason, and nothing changes
+                wait(browser).until(b -> "3".equals(b.findElement(By.id("region-summary")).getAttribute(
+                        "data-version")) && "2".equals(canvas.getAttribute("data-shapes")));
+                browser.findElement(By.cssSelector("#region-shapes li:nth-child(1) .remove-shape")).click();
+                assertEquals("1", canvas.getAttribute("data-shapes"));
+                browser.findElement(By.id("region-clear")).click();
+                assertEquals("0", canvas.getAttribute("data-shapes"));
+                for (double[] corner : new double[][] {{0.5, 0.5}, {right - 0.5, 0.5}, {right - 0.5, bottom - 0.5},
+                        {0.5, bottom - 0.5}, {0.5, 0.5}}) {
                     clickAtFramePixel(browser, canvas, frame, corner[0], corner[1]);
                 }
                 browser.findElement(By.id("apply-region")).click();
@@ -363,18 +391,18 @@ class ConsoleBrowserTest {
                 wait(browser).until(b -> b.findElement(By.id("message")).getAttribute("class").equals("error"));
                 assertTrue(browser.findElement(By.id("message")).getText().contains("nothing would be inspected"),
                         browser.findElement(By.id("message")).getText());
-                assertEquals(2, modelStore.activeVersion(DemoFixture.PRODUCT).orElseThrow());
+                assertEquals(3, modelStore.activeVersion(DemoFixture.PRODUCT).orElseThrow());
 
                 browser.findElement(By.id("remove-region")).click();
                 browser.findElement(By.id("confirm-yes")).click();
                 new WebDriverWait(browser, Duration.ofMinutes(3)).until(b -> b.findElement(By.id("message")).getText()
                         .contains("serves every pixel"));
                 assertNull(modelStore.activeBundle(DemoFixture.PRODUCT).manifest().dontCare());
-                assertEquals(3, modelStore.activeVersion(DemoFixture.PRODUCT).orElseThrow());
+                assertEquals(4, modelStore.activeVersion(DemoFixture.PRODUCT).orElseThrow());
                 List<String> changes = engineer.get("/api/changes?product=demo").array().stream()
                         .map(c -> ((JsonObject) c).getString("action") + " by " + ((JsonObject) c).getString("who")
                                 + " at the " + ((JsonObject) c).getString("door")).toList();
-                assertEquals(List.of("dont-care by erin at the console", "dont-care by erin at the console"),
+                assertEquals(Collections.nCopies(3, "dont-care by erin at the console"),
                         changes.stream().filter(c -> c.startsWith("dont-care")).toList());
             } finally {
                 browser.quit();

@@ -21,13 +21,13 @@ import java.util.List;
  *     train from random initialization
  * @param defectImages labeled defective images, to report the F1-optimal threshold with the held-out normals
  * @param methodChoice how {@code method} was chosen, recorded in the manifest; null when the engineer named it
- * @param dontCare the product's don't-care mask ({@link dev.kdedge.calibration.image.DontCareMask}, a PNG), or null
- *     where every pixel counts
+ * @param dontCare where the product's don't-care mask ({@link dev.kdedge.calibration.image.DontCareMask}) comes from,
+ *     or null where every pixel counts
  */
 public record FitRequest(String product, Path teacherOnnx, List<Path> images, DistillationMethod method,
         Preprocessing preprocessing, TrainingSettings training, double holdoutFraction, ThresholdPolicy thresholdPolicy,
         boolean activate, ProductBundle parent, List<Path> defectImages, Manifest.MethodChoice methodChoice,
-        Path dontCare) {
+        DontCareSource dontCare) {
     public FitRequest {
         if (!(holdoutFraction >= 0 && holdoutFraction < 1)) {
             throw new IllegalArgumentException("hold-out fraction must be in [0, 1), was " + holdoutFraction);
@@ -66,7 +66,7 @@ public record FitRequest(String product, Path teacherOnnx, List<Path> images, Di
                 Methods.named(base.manifest().method(), base.manifest().anomalyMap()), base.manifest().preprocessing(),
                 training,
                 holdoutFraction, thresholdPolicy, false, continueFromBase ? base : null, defectImages, null,
-                base.dontCareFile().orElse(null));
+                DontCareSource.keptBy(base));
     }
 
     /**
@@ -86,7 +86,7 @@ public record FitRequest(String product, Path teacherOnnx, List<Path> images, Di
         return new FitRequest(base.product(), base.teacherFile(), images,
                 Methods.named(base.manifest().method(), base.manifest().anomalyMap()), base.manifest().preprocessing(),
                 null, holdoutFraction, servedThreshold(base.manifest().threshold()), activate, base, List.of(),
-                base.manifest().methodChoice(), dontCare);
+                base.manifest().methodChoice(), DontCareSource.handedIn(dontCare));
     }
 
     private static ThresholdPolicy servedThreshold(Manifest.Threshold served) {
@@ -107,9 +107,12 @@ public record FitRequest(String product, Path teacherOnnx, List<Path> images, Di
                 thresholdPolicy, activate, parent, defectImages, choice, dontCare);
     }
 
-    /** The same fit, with {@code mask} (a PNG) as the product's don't-care region; null: every pixel counts. */
+    /**
+     * The same fit, with {@code mask} (a PNG, or a {@code .json} file of polygons) as the product's don't-care region;
+     * null: every pixel counts.
+     */
     public FitRequest withDontCare(Path mask) {
         return new FitRequest(product, teacherOnnx, images, method, preprocessing, training, holdoutFraction,
-                thresholdPolicy, activate, parent, defectImages, methodChoice, mask);
+                thresholdPolicy, activate, parent, defectImages, methodChoice, DontCareSource.handedIn(mask));
     }
 }

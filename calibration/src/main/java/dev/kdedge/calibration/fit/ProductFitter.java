@@ -99,7 +99,7 @@ public final class ProductFitter {
             throw new IllegalArgumentException("after holding out " + holdout + " images, fewer than 2 remain to train on");
         }
 
-        DontCareMask dontCare = request.dontCare() == null ? null : DontCareMask.read(request.dontCare());
+        DontCareMask dontCare = request.dontCare() == null ? null : DontCareMask.read(request.dontCare().file());
         if (dontCare != null) {
             requireUsable(dontCare, request);
         }
@@ -141,9 +141,10 @@ public final class ProductFitter {
                     Manifest.DontCare keptMask = null;
                     if (dontCare != null) {
                         Path maskFile = dir.resolve(DontCareMask.FILE);
-                        Files.write(maskFile, DontCareMask.drawing(request.dontCare()));
+                        Files.write(maskFile, DontCareMask.drawing(request.dontCare().file()));
                         keptMask = new Manifest.DontCare(DontCareMask.FILE, Digests.sha256(maskFile), dontCare.width(),
-                                dontCare.height(), dontCare.coveredShare(size.width(), size.height()));
+                                dontCare.height(), dontCare.coveredShare(size.width(), size.height()),
+                                request.dontCare().polygons().orElse(null));
                     }
                     Files.write(servedFile, ServedGraph.compose(store.teacherFile(teacherSha), teacherChannels,
                             studentFile, request.method(), layout, dontCare).toByteArray());

@@ -5,7 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * A product's don't-care region: what the engineer drew over a camera frame (white where nothing may count, such as
@@ -68,8 +70,19 @@ public final class DontCareMask {
      * DontCarePolygons}) filled into one.
      */
     public static byte[] drawing(Path file) throws IOException {
-        return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json") ? DontCarePolygons.png(file)
-                : Files.readAllBytes(file);
+        return writtenDown(file) ? DontCarePolygons.png(file) : Files.readAllBytes(file);
+    }
+
+    /**
+     * The polygons of a {@code .json} file as written ({@link DontCarePolygons}), for whoever edits the region
+     * later; none for a PNG, which is only a drawing.
+     */
+    public static Optional<List<List<List<Double>>>> polygons(Path file) throws IOException {
+        return writtenDown(file) ? Optional.of(DontCarePolygons.polygons(file)) : Optional.empty();
+    }
+
+    private static boolean writtenDown(Path file) {
+        return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".json");
     }
 
     public int width() {

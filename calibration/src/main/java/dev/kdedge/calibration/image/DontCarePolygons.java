@@ -31,17 +31,24 @@ final class DontCarePolygons {
 
     /** The polygons in {@code json} filled white on black, as a PNG. */
     static byte[] png(Path json) throws IOException {
-        Region region;
         try {
-            region = new ObjectMapper().readValue(json.toFile(), Region.class);
+            return draw(read(json));
+        } catch (InvalidImageException e) {
+            throw new IOException(json + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The polygons in {@code json} as written, each a list of [x, y]; {@link #png} checks them. */
+    static List<List<List<Double>>> polygons(Path json) throws IOException {
+        return read(json).polygons();
+    }
+
+    private static Region read(Path json) throws IOException {
+        try {
+            return new ObjectMapper().readValue(json.toFile(), Region.class);
         } catch (JsonProcessingException e) {
             throw new IOException(json + " is not a don't-care region's polygons (" + e.getOriginalMessage()
                     + "); write {\"width\": W, \"height\": H, \"polygons\": [[[x, y], [x, y], [x, y]], ...]}", e);
-        }
-        try {
-            return draw(region);
-        } catch (InvalidImageException e) {
-            throw new IOException(json + ": " + e.getMessage(), e);
         }
     }
 

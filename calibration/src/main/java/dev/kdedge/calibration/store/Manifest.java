@@ -83,8 +83,12 @@ public record Manifest(
      * @param file the mask as the engineer drew it, in the version directory
      * @param width its width and height: a frame must have its aspect ratio
      * @param coveredShare the share of the model input it leaves out
+     * @param polygons where the region was written down as polygons, those polygons (each a list of [x, y] in the
+     *     frame's pixels), which the console's drawing starts from; null where it was drawn as a PNG. The PNG is what
+     *     is served either way.
      */
-    public record DontCare(String file, String sha256, int width, int height, double coveredShare) {}
+    public record DontCare(String file, String sha256, int width, int height, double coveredShare,
+            List<List<List<Double>>> polygons) {}
 
     /** The shared teacher, by content hash, and the feature taps the method reads. */
     public record Teacher(String sha256, List<String> outputs, List<Integer> channels) {}

@@ -66,7 +66,9 @@ class DontCareFitTest {
         ProductBundle masked = bench.fit(request("masked", "stfpm").withDontCare(region));
 
         Manifest.DontCare kept = masked.manifest().dontCare();
-        assertEquals(new Manifest.DontCare(DontCareMask.FILE, kept.sha256(), 4 * TILE, 2 * TILE, 0.5), kept);
+        assertEquals(new Manifest.DontCare(DontCareMask.FILE, kept.sha256(), 4 * TILE, 2 * TILE, 0.5,
+                List.of(List.of(List.of(2.0 * TILE, 0.0), List.of(4.0 * TILE, 0.0), List.of(4.0 * TILE, 2.0 * TILE),
+                        List.of(2.0 * TILE, 2.0 * TILE)))), kept, "the polygons kept as written down");
         // the version keeps the region as a PNG, the one an engineer would have drawn
         assertArrayEquals(DontCareMask.read(mask(4 * TILE, 2 * TILE, 2 * TILE, 0, 2 * TILE, 2 * TILE))
                 .at(4 * TILE, 2 * TILE), DontCareMask.read(masked.directory().resolve(DontCareMask.FILE))

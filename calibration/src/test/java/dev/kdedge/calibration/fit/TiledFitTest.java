@@ -2,6 +2,7 @@ package dev.kdedge.calibration.fit;
 
 import static dev.kdedge.calibration.fit.ToyProductBench.png;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.kdedge.calibration.demo.SyntheticTiles;
@@ -100,6 +101,7 @@ class TiledFitTest {
         ProductBundle bundle = bench.fit(request("tiled-masked", "stfpm")
                 .withDontCare(png(mask, dir.resolve("mask.png"))));
         assertEquals(TILING, bundle.manifest().preprocessing().tiling());
+        assertNull(bundle.manifest().dontCare().polygons(), "a drawn PNG has no polygons to keep");
         for (Precision precision : List.of(Precision.FP32, Precision.INT8)) {
             try (BundleMaps maps = new BundleMaps(bundle, precision, CPU)) {
                 AnomalyMap map = maps.score(bench.normals().get(0)).map();

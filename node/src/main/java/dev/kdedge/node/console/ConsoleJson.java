@@ -136,7 +136,8 @@ final class ConsoleJson {
                     .put("thresholdSource", m.threshold().source());
             if (m.dontCare() != null) {
                 v.put("dontCare", new JsonObject().put("width", m.dontCare().width())
-                        .put("height", m.dontCare().height()).put("coveredShare", m.dontCare().coveredShare()));
+                        .put("height", m.dontCare().height()).put("coveredShare", m.dontCare().coveredShare())
+                        .put("polygons", m.dontCare().polygons()));
             }
             Manifest.SyntheticCheck synthetic = m.threshold().synthetic();
             if (synthetic != null && synthetic.normalScores() != null) {
