@@ -53,6 +53,7 @@ import io.grpc.stub.StreamObserver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -444,11 +445,20 @@ class ModelsApiTest {
             assertEquals(1, tooFew.exitCode());
             assertTrue(tooFew.err().contains("FAILED_PRECONDITION") && tooFew.err().contains("has 0 uploaded normal "
                     + "images; a new don't-care region needs at least 8"), tooFew.err());
-            upload(node.channel, normals(12, 11000));
+            upload(node.channel, normals(13, 11000));
+            // one of them damaged on the device's storage while the node runs: set aside, not read
+            Path uploads = dir.resolve("store/products/demo/uploads/normals");
+            Path damaged;
+            try (var files = Files.list(uploads)) {
+                damaged = files.sorted().findFirst().orElseThrow();
+            }
+            Files.write(damaged, Arrays.copyOf(Files.readAllBytes(damaged), 100));
 
             CalibrateCli.Run set = CalibrateCli.run("remote", "dont-care", address, "--product=demo",
                     "--region=" + quarter);
             assertEquals(0, set.exitCode(), set.err());
+            assertTrue(Files.exists(dir.resolve("store/products/demo/uploads/damaged/normals")
+                    .resolve(damaged.getFileName())), "the damaged upload set aside");
             assertTrue(set.out().startsWith("demo: active version 2 (before: [1])"), set.out());
             ProductDescription described = models.describeProduct(DescribeProductRequest.newBuilder()
                     .setProduct(DemoFixture.PRODUCT).build());

@@ -43,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * queued jobs run again.
  */
 public final class FineTuneJobs implements AutoCloseable, MeterBinder {
-    public static final int MIN_NORMALS = 8;
     private static final long SEED = 42;
+    private static final String FINE_TUNE = "a fine-tune";
     private static final Logger LOG = LoggerFactory.getLogger(FineTuneJobs.class);
 
     private final ModelStore store;
@@ -82,7 +82,7 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
         this.records = new JobStore(recordDir);
         this.fitter = fitter;
         for (String product : store.products()) {
-            setAsideDamagedUploads(product);
+            UploadedNormals.setAsideDamaged(store, product);
         }
         for (JobStore.Saved saved : records.loadAll()) {
             JobLog log = new JobLog(records, saved.job(), saved.events());
@@ -108,7 +108,7 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
      */
     public FineTuneJob start(FineTuneSettings settings, Actor who) throws IOException {
         ProductBundle active = store.activeBundle(settings.product());
-        requireEnoughNormals(settings.product());
+        UploadedNormals.atLeastMin(store, settings.product(), FINE_TUNE);
         audit.requireWritable();
         FineTuneJob job = FineTuneJob.queued(UUID.randomUUID().toString(), settings, Instant.now());
         JobLog log = new JobLog(records, job, List.of());
@@ -179,22 +179,6 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
         return log;
     }
 
-    private void setAsideDamagedUploads(String product) throws IOException {
-        for (Path damaged : store.setAsideDamagedUploads(product)) {
-            LOG.warn("upload {} of {} does not match its content hash: set aside under uploads/damaged, not trained on",
-                    damaged.getFileName(), product);
-        }
-    }
-
-    private List<Path> requireEnoughNormals(String product) throws IOException {
-        List<Path> normals = store.uploads(product, ModelStore.UploadKind.NORMAL);
-        if (normals.size() < MIN_NORMALS) {
-            throw new IllegalStateException("product " + product + " has " + normals.size()
-                    + " uploaded normal images; a fine-tune needs at least " + MIN_NORMALS + " (UploadNormals)");
-        }
-        return normals;
-    }
-
     private void run(JobLog log) {
         synchronized (log) {
             if (log.job().state() != JobState.QUEUED) {
@@ -206,8 +190,7 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
         long started = System.nanoTime();
         try {
             ProductBundle base = store.activeBundle(settings.product());
-            setAsideDamagedUploads(settings.product());
-            List<Path> normals = requireEnoughNormals(settings.product());
+            List<Path> normals = UploadedNormals.intact(store, settings.product(), FINE_TUNE);
             List<Path> defects = store.uploads(settings.product(), ModelStore.UploadKind.DEFECT);
             DistillationMethod method = Methods.named(base.manifest().method(), base.manifest().anomalyMap());
             TrainingRecipe recipe = settings.fromScratch() ? method.recipe() : method.fineTuneRecipe();

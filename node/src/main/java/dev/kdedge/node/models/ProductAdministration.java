@@ -25,8 +25,8 @@ import dev.kdedge.node.inspection.EncodedFormat;
 import dev.kdedge.node.inspection.ImageInput;
 import dev.kdedge.node.inspection.RawImages;
 import dev.kdedge.node.inspection.Rejection;
-import dev.kdedge.node.jobs.FineTuneJobs;
 import dev.kdedge.node.jobs.FineTuneSettings;
+import dev.kdedge.node.jobs.UploadedNormals;
 import dev.kdedge.node.results.LineNormals;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -308,18 +308,14 @@ public final class ProductAdministration {
      *
      * @throws IllegalArgumentException for a region that is not a PNG or polygons, or one the fit refuses (its aspect
      *     ratio, too much or nothing left out, a method that scores by more than its map), saying why
-     * @throws IllegalStateException where the product has fewer normals uploaded than a fine-tune needs
+     * @throws IllegalStateException where the product has fewer than {@link UploadedNormals#MIN} intact uploaded
+     *     normals (damaged ones are set aside first, as a fine-tune does)
      */
     public ProductDetails setDontCareRegion(String product, DontCareRegionInput region, Actor who) throws Exception {
         requireProduct(product);
         audit.requireWritable();
         ProductBundle active = store.activeBundle(product);
-        List<Path> normals = store.uploads(product, ModelStore.UploadKind.NORMAL);
-        if (normals.size() < FineTuneJobs.MIN_NORMALS) {
-            throw new IllegalStateException("product " + product + " has " + normals.size() + " uploaded normal "
-                    + "images; a new don't-care region needs at least " + FineTuneJobs.MIN_NORMALS + " to set its "
-                    + "threshold on (UploadNormals)");
-        }
+        List<Path> normals = UploadedNormals.intact(store, product, "a new don't-care region");
         Path file = region.form() == DontCareRegionInput.Form.NONE ? null
                 : Files.write(store.scratchFile(product, region.suffix()), region.bytes());
         try {

@@ -34,7 +34,7 @@ class FineTuneParityTest {
         ModelStore store = new ModelStore(dir.resolve("store"));
         DemoProduct.create(store, dir.resolve("work"), "demo", null, 20, FitProgress.NONE);
         SyntheticTiles tiles = new SyntheticTiles(DemoProduct.IMAGE_SIZE);
-        for (int i = 0; i < FineTuneJobs.MIN_NORMALS + 2; i++) {
+        for (int i = 0; i < UploadedNormals.MIN + 2; i++) {
             store.storeUpload("demo", ModelStore.UploadKind.NORMAL, HeatmapImages.png(tiles.normal(500 + i)), "png");
         }
         try (FineTuneJobs jobs = new FineTuneJobs(store, dir.resolve("jobs"),
