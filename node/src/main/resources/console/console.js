@@ -825,7 +825,10 @@ $('region-file').addEventListener('change', () => {
   // as a data: URL, which the page's content policy allows for images (a blob: URL it does not)
   const reader = new FileReader();
   reader.onload = async () => {
-    region.backdrop = await loadImage(reader.result).catch((e) => { say(file.name + ': ' + e.message, true); return null; });
+    region.backdrop = await loadImage(reader.result).catch((e) => {
+      say(file.name + ': ' + e.message, true);
+      return null;
+    });
     region.fromFile = region.backdrop !== null;
     region.backdropName = file.name;
     drawRegion();
@@ -854,7 +857,8 @@ $('region-canvas').addEventListener('click', (event) => {
 
 if ($('apply-region')) {
   $('region-undo').addEventListener('click', () => {
-    if (region.corners.length) region.corners.pop(); else if (region.shapes.length) region.corners = region.shapes.pop();
+    if (region.corners.length) region.corners.pop();
+    else if (region.shapes.length) region.corners = region.shapes.pop();
     drawRegion();
   });
   $('region-clear').addEventListener('click', () => { region.shapes = []; region.corners = []; drawRegion(); });

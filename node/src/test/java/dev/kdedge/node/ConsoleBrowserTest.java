@@ -306,8 +306,8 @@ class ConsoleBrowserTest {
                 wait(browser).until(b -> canvas.isDisplayed() && "0".equals(canvas.getAttribute("data-shapes")));
                 assertTrue(browser.findElement(By.id("region-summary")).getText().contains("has no don't-care region"),
                         browser.findElement(By.id("region-summary")).getText());
-                assertEquals("result " + resultIds.getLong(resultIds.size() - 1) + ", " + frame.getWidth() + "x" + frame.getHeight(),
-                        canvas.getAttribute("data-backdrop"), "drawn over the newest kept frame");
+                assertEquals("result " + resultIds.getLong(resultIds.size() - 1) + ", " + frame.getWidth() + "x"
+                        + frame.getHeight(), canvas.getAttribute("data-backdrop"), "drawn over the newest kept frame");
                 // or over a frame from the engineer's computer
                 browser.findElement(By.id("region-file")).sendKeys(DemoFixture.sampleGood().toString());
                 wait(browser).until(b -> canvas.getAttribute("data-backdrop").startsWith("sample-good.png, "));
@@ -340,11 +340,12 @@ class ConsoleBrowserTest {
                 for (int i = 0; i < good.size(); i++) {
                     Verdict again = ConsoleApiTest.score(node, good.get(i), "R-" + i);
                     assertEquals("2", again.getModelVersion(), "the line is scored with the region from the next part");
-                    assertEquals(Evaluation.OK, again.getEvaluation(), "good part " + i + " is still OK: " + again.getRawScore()
-                            + " against " + again.getThreshold());
+                    assertEquals(Evaluation.OK, again.getEvaluation(), "good part " + i + " is still OK: "
+                            + again.getRawScore() + " against " + again.getThreshold());
                 }
                 assertEquals(modelStore.bundle(DemoFixture.PRODUCT, 1).manifest().threshold().calibration()
-                        .threshold(), regioned.manifest().threshold().calibration().threshold(), "the threshold as served");
+                        .threshold(), regioned.manifest().threshold().calibration().threshold(),
+                        "the threshold as served");
                 // the served region's shape comes back to edit: one more is added beside it
                 wait(browser).until(b -> "2".equals(b.findElement(By.id("region-summary")).getAttribute(
                         "data-version")) && "1".equals(canvas.getAttribute("data-shapes")));

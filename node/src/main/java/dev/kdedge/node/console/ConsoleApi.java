@@ -288,8 +288,9 @@ final class ConsoleApi {
 
     /**
      * A new don't-care region, served at once as a new version of the same student at the same threshold, checked
-     * and quantized again on the uploaded normals: {@code {"polygons": {"width": W, "height": H, "polygons": [[[x, y], ...], ...]}}} in the
-     * camera frame's pixels, or {@code {"everywhere": true}} for every pixel to count again.
+     * and quantized again on the uploaded normals: {@code {"polygons": {"width": W, "height": H, "polygons":
+     * [[[x, y], ...], ...]}}} in the camera frame's pixels, or {@code {"everywhere": true}} for every pixel to count
+     * again.
      */
     void setDontCareRegion(RoutingContext ctx, Actor who) {
         String product = ctx.pathParam("product");
