@@ -2,21 +2,28 @@ package dev.kdedge.calibration.synthetic;
 
 import java.util.Random;
 
-/** One attempt at painting a defect: the image as it was, the pixels being painted, and the painted region. */
+/**
+ * One attempt at painting a defect: the image as it was, the pixels being painted, and the painted region. A defect
+ * is placed anywhere on the image, or, where the product leaves a region out, centred on a pixel that is inspected:
+ * drawn anywhere, most defects on a product that inspects a tenth of its frame would land where they do not count.
+ */
 final class Canvas {
     private final int[] source;
     private final int[] painted;
     private final int width;
     private final int height;
     private final Random random;
+    private final int[] inspected;
     private final boolean[] region;
 
-    Canvas(int[] source, int[] painted, int width, int height, Random random) {
+    /** @param inspected the indices of the pixels that count, or null where all do */
+    Canvas(int[] source, int[] painted, int width, int height, Random random, int[] inspected) {
         this.source = source;
         this.painted = painted;
         this.width = width;
         this.height = height;
         this.random = random;
+        this.inspected = inspected;
         this.region = new boolean[width * height];
     }
 
@@ -27,8 +34,16 @@ final class Canvas {
         int h = clamp((int) Math.round(side / Math.sqrt(aspect)), 2, height - 1);
         int fromX = random.nextInt(width - w + 1);
         int fromY = random.nextInt(height - h + 1);
-        int toX = random.nextInt(width - w + 1);
-        int toY = random.nextInt(height - h + 1);
+        int toX;
+        int toY;
+        if (inspected == null) {
+            toX = random.nextInt(width - w + 1);
+            toY = random.nextInt(height - h + 1);
+        } else {
+            int centre = inspectedPixel();
+            toX = clamp(centre % width - w / 2, 0, width - w);
+            toY = clamp(centre / width - h / 2, 0, height - h);
+        }
         int shift = brightnessShift();
         for (int y = 0; y < h; y++) {
             for (int x = 0; x < w; x++) {
@@ -43,8 +58,9 @@ final class Canvas {
         double angle = random.nextDouble() * Math.PI;
         double halfLength = side / 2.0;
         double halfWidth = Math.max(1.0, side * (0.02 + random.nextDouble() * 0.04));
-        double cx = halfLength + random.nextDouble() * Math.max(1, width - 2 * halfLength);
-        double cy = halfLength + random.nextDouble() * Math.max(1, height - 2 * halfLength);
+        double[] centre = centre(halfLength, halfLength);
+        double cx = centre[0];
+        double cy = centre[1];
         int offsetX = random.nextInt(width) - width / 2;
         int offsetY = random.nextInt(height) - height / 2;
         int shift = brightnessShift();
@@ -91,8 +107,9 @@ final class Canvas {
         double aspect = Math.exp((random.nextDouble() * 2 - 1) * Math.log(2));
         double rx = Math.max(1, side * Math.sqrt(aspect) / 2);
         double ry = Math.max(1, side / Math.sqrt(aspect) / 2);
-        double cx = rx + random.nextDouble() * Math.max(1, width - 2 * rx);
-        double cy = ry + random.nextDouble() * Math.max(1, height - 2 * ry);
+        double[] centre = centre(rx, ry);
+        double cx = centre[0];
+        double cy = centre[1];
         for (int y = Math.max(0, (int) (cy - ry)); y <= Math.min(height - 1, (int) (cy + ry)); y++) {
             for (int x = Math.max(0, (int) (cx - rx)); x <= Math.min(width - 1, (int) (cx + rx)); x++) {
                 double d = Math.hypot((x - cx) / rx, (y - cy) / ry);
@@ -101,6 +118,20 @@ final class Canvas {
                 }
             }
         }
+    }
+
+    /** A shape's centre, {x, y}: where it fits on the image whole, or an inspected pixel's centre. */
+    private double[] centre(double halfWidth, double halfHeight) {
+        if (inspected == null) {
+            double x = halfWidth + random.nextDouble() * Math.max(1, width - 2 * halfWidth);
+            return new double[] {x, halfHeight + random.nextDouble() * Math.max(1, height - 2 * halfHeight)};
+        }
+        int pixel = inspectedPixel();
+        return new double[] {pixel % width + 0.5, pixel / width + 0.5};
+    }
+
+    private int inspectedPixel() {
+        return inspected[random.nextInt(inspected.length)];
     }
 
     private int brightnessShift() {

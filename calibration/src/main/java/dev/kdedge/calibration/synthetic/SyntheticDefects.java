@@ -4,6 +4,7 @@ import java.awt.image.BufferedImage;
 import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 
 /**
  * Paints one plausible local defect on a normal image and says where it is: the product's own normals turned into
@@ -64,9 +65,15 @@ public final class SyntheticDefects {
         int width = normal.getWidth();
         int height = normal.getHeight();
         int[] source = normal.getRGB(0, 0, width, height, null, 0, width);
+        int[] inspected = dontCare == null ? null : IntStream.range(0, dontCare.length).filter(i -> !dontCare[i])
+                .toArray();
+        if (inspected != null && inspected.length == 0) {
+            throw new IllegalArgumentException("the don't-care region covers the whole " + width + " x " + height
+                    + " image: no defect can be painted where it counts");
+        }
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             int[] painted = source.clone();
-            Canvas canvas = new Canvas(source, painted, width, height, random);
+            Canvas canvas = new Canvas(source, painted, width, height, random, inspected);
             int side = (int) Math.round(Math.min(width, height) * (settings.minSize()
                     + random.nextDouble() * (settings.maxSize() - settings.minSize())));
             boolean[] region = switch (kind) {
