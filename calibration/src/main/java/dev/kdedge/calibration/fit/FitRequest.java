@@ -79,7 +79,8 @@ public record FitRequest(String product, Path teacherOnnx, List<Path> images, Di
      * part is judged differently for what lies outside it. Set again from the normals instead, it would rest on the
      * few an engineer collects on site (a fifth of 10 is 2 scores), and a version that is served at once could
      * start rejecting good parts. The held-out normals still give the version's score statistics and synthetic
-     * check at that threshold.
+     * check at that threshold. Of {@code images}, a seeded sample is read, as many as those checks need (at most 128
+     * held out and 32 others), so that neither time nor heap grows with the normals collected.
      */
     public static FitRequest remask(ProductBundle base, Path dontCare, List<Path> images, double holdoutFraction,
             boolean activate) {

@@ -62,6 +62,8 @@ public final class ProductFitter {
     private static final int INT8_CALIBRATION_IMAGES = 32;
     /** Normals the INT8 variant is held to the tolerance on (the first of the held-out ones). */
     private static final int INT8_CHECK_IMAGES = 128;
+    /** Training normals a fit that keeps its parent's student reads: the parity samples and the INT8 ranges' images. */
+    private static final int KEPT_STUDENT_TRAINING_IMAGES = Math.max(PARITY_SAMPLES, INT8_CALIBRATION_IMAGES);
     /** The largest share of the model input a don't-care mask may leave out. */
     private static final double MOST_LEFT_OUT = 0.9;
 
@@ -92,12 +94,17 @@ public final class ProductFitter {
         Collections.sort(shuffled);
         Collections.shuffle(shuffled, new Random(request.seed()));
         int rounded = (int) Math.round(shuffled.size() * request.holdoutFraction());
-        int holdout = request.holdoutFraction() > 0 ? Math.max(1, rounded) : 0;
-        List<Path> trainFiles = shuffled.subList(holdout, shuffled.size());
-        List<Path> calibrationFiles = holdout > 0 ? shuffled.subList(0, holdout) : trainFiles;
-        if (trainFiles.size() < 2) {
-            throw new IllegalArgumentException("after holding out " + holdout + " images, fewer than 2 remain to train on");
+        int split = request.holdoutFraction() > 0 ? Math.max(1, rounded) : 0;
+        if (shuffled.size() - split < 2) {
+            throw new IllegalArgumentException("after holding out " + split + " images, fewer than 2 remain to train on");
         }
+        // A kept student reads normals for its checks only, a bounded sample however many were collected on site:
+        // each one read costs a decode and its model input on the heap (0.8 MB at 256 px), in the node's heap.
+        boolean trains = request.training() != null;
+        int holdout = trains ? split : Math.min(split, INT8_CHECK_IMAGES);
+        List<Path> trainFiles = shuffled.subList(split,
+                trains ? shuffled.size() : Math.min(shuffled.size(), split + KEPT_STUDENT_TRAINING_IMAGES));
+        List<Path> calibrationFiles = holdout > 0 ? shuffled.subList(0, holdout) : trainFiles;
 
         DontCareMask dontCare = request.dontCare() == null ? null : DontCareMask.read(request.dontCare().file());
         if (dontCare != null) {

@@ -28,6 +28,7 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.BeforeEach;
@@ -148,6 +149,35 @@ class DontCareFitTest {
             assertTrue(without.score(rightDefect).map().score() >= without.threshold(),
                     "every pixel counts again");
         }
+    }
+
+    /**
+     * Normals pile up on site, and a new region is applied while the engineer waits (the console's Apply): it reads a
+     * sample of them, as many as its checks need, so neither its time nor the node's heap grows with them.
+     */
+    @Test
+    void aNewRegionReadsASampleOfTheNormalsHoweverManyWereCollected() throws Exception {
+        ProductBundle plain = bench.fit(request("plain", "stfpm"));
+        List<Path> collected = new ArrayList<>();
+        Files.createDirectories(dir.resolve("collected"));
+        for (int i = 0; i < 800; i++) {
+            collected.add(Files.copy(bench.normals().get(i % ToyProductBench.NORMALS),
+                    dir.resolve("collected/" + i + ".png")));
+        }
+        List<Integer> read = new ArrayList<>();
+        ProductBundle masked = new ProductFitter(bench.store(), CPU).fit(
+                FitRequest.remask(plain, rightHalf(), collected, 0.2, false), new FitProgress() {
+                    @Override
+                    public void imageLoaded(int done, int total) {
+                        if (done == total) {
+                            read.add(total);
+                        }
+                    }
+                });
+        assertEquals(List.of(32, 128), read, "32 of the 640 others (the INT8 ranges), 128 of the 160 held out");
+        assertEquals(128, masked.manifest().threshold().images());
+        assertEquals(32, masked.manifest().int8().calibrationImages());
+        assertEquals(128, masked.manifest().int8().checkImages());
     }
 
     @Test
