@@ -96,7 +96,8 @@ public final class ProductFitter {
         int rounded = (int) Math.round(shuffled.size() * request.holdoutFraction());
         int split = request.holdoutFraction() > 0 ? Math.max(1, rounded) : 0;
         if (shuffled.size() - split < 2) {
-            throw new IllegalArgumentException("after holding out " + split + " images, fewer than 2 remain to train on");
+            throw new IllegalArgumentException("after holding out " + split
+                    + " images, fewer than 2 remain to train on");
         }
         // A kept student reads normals for its checks only, a bounded sample however many were collected on site:
         // each one read costs a decode and its model input on the heap (0.8 MB at 256 px), in the node's heap.
