@@ -31,6 +31,7 @@ import dev.kdedge.calibration.training.StudentTrainer;
 import dev.kdedge.calibration.training.TrainedStudent;
 import dev.kdedge.onnx.ModelProto;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -124,9 +125,14 @@ public final class ProductFitter {
             long featureBytes = Float.BYTES * taps.stream().mapToLong(tap -> tap.data().length).sum();
             int otherImages = holdout + request.defectImages().size();
             int batchSize = request.training() == null ? 0 : request.training().recipe().batchSize();
-            HeapBudget.require(HeapBudget.required(trainFiles.size(), otherImages, batchSize,
-                    Float.BYTES * 3L * size.area(), layout.count(),
-                    layout.isWhole() ? 0 : Float.BYTES * (long) blank.data().length, featureBytes),
+            long imageBytes = Float.BYTES * 3L * size.area();
+            long tileBytes = layout.isWhole() ? 0 : Float.BYTES * (long) blank.data().length;
+            long keepingFeatures = HeapBudget.required(trainFiles.size(), otherImages, batchSize, imageBytes,
+                    layout.count(), tileBytes, featureBytes, trains);
+            // where the heap cannot keep the teacher's features, the training computes them again for each batch
+            boolean keepFeatures = HeapBudget.fits(keepingFeatures);
+            HeapBudget.require(keepFeatures ? keepingFeatures : HeapBudget.required(trainFiles.size(), otherImages,
+                    batchSize, imageBytes, layout.count(), tileBytes, featureBytes, false),
                     String.format("fitting %d images at %s px", trainFiles.size() + otherImages, size));
 
             progress.stage("loading images");
@@ -135,7 +141,7 @@ public final class ProductFitter {
                     : trainImages;
             List<FloatTensor> defectImages = load(request, request.defectImages(), dontCare, progress);
             try (TrainedStudent student = request.training() == null ? null
-                    : train(request, studentGraph, teacher, layout.cutAll(trainImages), progress)) {
+                    : train(request, studentGraph, teacher, layout.cutAll(trainImages), keepFeatures, progress)) {
                 progress.stage(student == null ? "composing the served graph" : "exporting");
                 List<FloatTensor> paritySamples = trainImages.subList(0, Math.min(PARITY_SAMPLES, trainImages.size()));
                 List<List<FloatTensor>> parityInputs = student == null ? List.of() : parityTiles(paritySamples, layout)
@@ -183,7 +189,7 @@ public final class ProductFitter {
                     }
                     progress.thresholdProposed(threshold);
                     progress.stage("quantizing");
-                    Map<QdqScheme, Manifest.Int8> int8 = int8(dir, Files.readAllBytes(servedFile), trainFiles,
+                    Map<QdqScheme, Manifest.Int8> int8 = int8(dir, servedFile, trainFiles,
                             trainImages, calibrationImages, calibrationSource, threshold);
                     int8.forEach(progress::quantized);
                     return new Manifest(Manifest.FORMAT, request.product(), version, request.method().name(),
@@ -213,13 +219,14 @@ public final class ProductFitter {
 
     /** Trains the request's student, from its parent's weights where it has a parent. */
     private static TrainedStudent train(FitRequest request, NetworkGraph studentGraph, OnnxNetwork teacher,
-            List<FloatTensor> trainTiles, FitProgress progress) throws Exception {
+            List<FloatTensor> trainTiles, boolean keepFeatures, FitProgress progress) throws Exception {
         Map<String, OnnxWeights.Tensor> initialWeights = request.parent() == null ? null
                 : OnnxWeights.read(request.parent().studentFile());
-        progress.stage("training");
+        progress.stage(keepFeatures ? "training"
+                : "training (the teacher's features computed for each batch: the heap cannot keep them)");
         // a tiled product's student learns from its normals' tiles, as many as the images times the tiles
         return new StudentTrainer(request.method(), request.training())
-                .train(studentGraph, initialWeights, teacher, trainTiles, progress);
+                .train(studentGraph, initialWeights, teacher, trainTiles, keepFeatures, progress);
     }
 
     /**
@@ -241,7 +248,7 @@ public final class ProductFitter {
      * Builds the INT8 variants from training normals and holds each to the tolerance on the check images (the
      * held-out normals, which the ranges never saw), writing those that pass beside the float graph.
      */
-    private Map<QdqScheme, Manifest.Int8> int8(Path dir, byte[] served, List<Path> trainFiles,
+    private Map<QdqScheme, Manifest.Int8> int8(Path dir, Path servedFile, List<Path> trainFiles,
             List<FloatTensor> trainImages, List<FloatTensor> checkImages, String checkSource,
             Manifest.Threshold threshold) throws IOException {
         // The last training images: with nothing held out, the check (the first ones) then sees others.
@@ -249,9 +256,13 @@ public final class ProductFitter {
         int first = trainImages.size() - count;
         List<FloatTensor> check = checkImages.subList(0, Math.min(INT8_CHECK_IMAGES, checkImages.size()));
         String calibrationDigest = Digests.sha256OfContents(trainFiles.subList(first, trainFiles.size()));
+        ModelProto served;
+        try (InputStream in = Files.newInputStream(servedFile)) {
+            served = ModelProto.parseFrom(in);
+        }
         Map<QdqScheme, Manifest.Int8> variants = new EnumMap<>(QdqScheme.class);
-        for (var built : Int8Calibration.build(ModelProto.parseFrom(served), trainImages.subList(first,
-                trainImages.size()), check, threshold.calibration().threshold(), inference).entrySet()) {
+        for (var built : Int8Calibration.build(served, trainImages.subList(first, trainImages.size()), check,
+                threshold.calibration().threshold(), inference).entrySet()) {
             Int8Calibration.Result result = built.getValue();
             String file = null;
             String sha256 = null;

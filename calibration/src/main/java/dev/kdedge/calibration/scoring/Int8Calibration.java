@@ -158,11 +158,11 @@ public final class Int8Calibration {
         try (OnnxNetwork observing = OnnxNetwork.load(quantizer.observing().toByteArray(),
                 "served graph observed for INT8 calibration", options)) {
             for (FloatTensor image : normals) {
-                List<FloatTensor> outputs = observing.run(image);
-                for (int i = 0; i < activations.size(); i++) {
-                    ranges.merge(activations.get(i), range(outputs.get(first + i).data()),
-                            QdqQuantizer.Range::union);
-                }
+                observing.runEachOutput(image, (values, output) -> {
+                    if (output >= first) {
+                        ranges.merge(activations.get(output - first), range(values), QdqQuantizer.Range::union);
+                    }
+                });
             }
         }
         return ranges;

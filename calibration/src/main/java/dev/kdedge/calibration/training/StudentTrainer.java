@@ -28,13 +28,10 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Trains a method's student on DJL's PyTorch engine against a frozen ONNX teacher. No official implementation
- * augments its data, so the teacher's features of each image never change: they are computed once up front and
- * reused every epoch, which removes the teacher from the training loop entirely.
+ * Trains a method's student on DJL's PyTorch engine against a frozen ONNX teacher, whose features of the training
+ * images are kept for the whole training or computed again for each batch ({@link TeacherFeatures}).
  */
 public final class StudentTrainer {
-    private static final int TEACHER_BATCH = 8;
-
     private final DistillationMethod method;
     private final TrainingSettings settings;
 
@@ -49,14 +46,21 @@ public final class StudentTrainer {
      * features) and learns to reproduce the teacher's features.
      *
      * @param initialWeights the student to continue from ({@link OnnxWeights#read}), or null
+     * @param keepTeacherFeatures compute the teacher's features of every image once and keep them (the faster way,
+     *     where the heap holds them), rather than again for each batch
      */
     public TrainedStudent train(NetworkGraph studentGraph, Map<String, OnnxWeights.Tensor> initialWeights,
-            OnnxNetwork teacher, List<FloatTensor> images, TrainingProgress progress) {
+            OnnxNetwork teacher, List<FloatTensor> images, boolean keepTeacherFeatures, TrainingProgress progress) {
         if (images.size() < 2) {
             throw new IllegalArgumentException("training needs at least 2 images, got " + images.size());
         }
-        List<List<FloatTensor>> teacherFeatures = teacherFeatures(teacher, images);
-        progress.teacherFeaturesDone(images.size());
+        TeacherFeatures teacherFeatures;
+        if (keepTeacherFeatures) {
+            teacherFeatures = TeacherFeatures.kept(teacher, images);
+            progress.teacherFeaturesDone(images.size());
+        } else {
+            teacherFeatures = TeacherFeatures.perBatch(teacher, images);
+        }
 
         Engine pytorch = PyTorchEngine.get();
         pytorch.setRandomSeed((int) settings.seed());
@@ -71,7 +75,7 @@ public final class StudentTrainer {
         List<Double> seconds = new ArrayList<>();
         int batchSize = Math.min(settings.recipe().batchSize(), images.size());
         try (Trainer trainer = model.newTrainer(config)) {
-            trainer.initialize(method.studentInput().of(images.get(0), teacherFeatures.get(0)).stream()
+            trainer.initialize(method.studentInput().of(images.get(0), teacherFeatures.of(List.of(0))).stream()
                     .map(sample -> new Shape(batchSize, sample.channels(), sample.height(), sample.width()))
                     .toArray(Shape[]::new));
             if (initialWeights != null) {
@@ -110,13 +114,11 @@ public final class StudentTrainer {
     }
 
     private double step(Trainer trainer, List<Integer> batch, List<FloatTensor> images,
-            List<List<FloatTensor>> teacherFeatures) {
+            TeacherFeatures teacherFeatures) {
         try (NDManager manager = trainer.getManager().newSubManager()) {
             NDList labels = new NDList();
-            int taps = teacherFeatures.get(0).size();
-            for (int tap = 0; tap < taps; tap++) {
-                final int t = tap;
-                labels.add(toNd(manager, FloatTensor.stack(batch.stream().map(i -> teacherFeatures.get(i).get(t)).toList())));
+            for (FloatTensor tap : teacherFeatures.of(batch)) {
+                labels.add(toNd(manager, tap));
             }
             NDArray imageBatch = toNd(manager, FloatTensor.stack(batch.stream().map(images::get).toList()));
             NDList inputs = new NDList(method.studentInput().of(imageBatch, labels));
@@ -130,22 +132,6 @@ public final class StudentTrainer {
             trainer.step();
             return loss;
         }
-    }
-
-    private static List<List<FloatTensor>> teacherFeatures(OnnxNetwork teacher, List<FloatTensor> images) {
-        List<List<FloatTensor>> features = new ArrayList<>(images.size());
-        for (int start = 0; start < images.size(); start += TEACHER_BATCH) {
-            List<FloatTensor> batch = images.subList(start, Math.min(images.size(), start + TEACHER_BATCH));
-            List<FloatTensor> taps = teacher.run(FloatTensor.stack(batch));
-            for (int i = 0; i < batch.size(); i++) {
-                List<FloatTensor> perImage = new ArrayList<>(taps.size());
-                for (FloatTensor tap : taps) {
-                    perImage.add(tap.sample(i));
-                }
-                features.add(perImage);
-            }
-        }
-        return features;
     }
 
     private static NDArray toNd(NDManager manager, FloatTensor tensor) {

@@ -228,7 +228,7 @@ class MethodConformanceTest {
             List<Integer> channels = teacher.run(images.get(0)).stream().map(FloatTensor::channels).toList();
             TrainingSettings settings = new TrainingSettings(method.recipe().withBatchSize(2), 1, 1);
             try (TrainedStudent student = new StudentTrainer(method, settings).train(method.studentGraph(channels), null,
-                    teacher, images, TrainingProgress.NONE)) {
+                    teacher, images, true, TrainingProgress.NONE)) {
                 Path studentFile = dir.resolve("student.onnx");
                 List<List<FloatTensor>> inputs = images.subList(0, 2).stream()
                         .map(image -> method.studentInput().of(image, teacher.run(image))).toList();

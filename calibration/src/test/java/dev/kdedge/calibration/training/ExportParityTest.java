@@ -47,7 +47,7 @@ class ExportParityTest {
                     50, 1);
             List<Integer> epochsDone = new ArrayList<>();
             var stopped = assertThrows(NonFiniteLossException.class, () -> new StudentTrainer(stfpm, settings)
-                    .train(stfpm.studentGraph(channels), null, teacher, images, new TrainingProgress() {
+                    .train(stfpm.studentGraph(channels), null, teacher, images, true, new TrainingProgress() {
                         @Override
                         public void epochDone(int epoch, int epochs, double meanLoss, double seconds) {
                             epochsDone.add(epoch);
@@ -55,6 +55,41 @@ class ExportParityTest {
                     }));
             assertTrue(stopped.getMessage().startsWith("training stopped: the loss was"), stopped.getMessage());
             assertTrue(epochsDone.size() < 50, "it should stop at once, not after " + epochsDone.size() + " epochs");
+        }
+    }
+
+    /**
+     * Where the heap cannot keep the teacher's features they are computed again for each batch, and train the same
+     * student: the same losses, epoch by epoch (to float rounding: the teacher sees other batches).
+     */
+    @Test
+    void featuresComputedForEachBatchTrainTheSameStudentAsKeptOnes() throws Exception {
+        Path teacherFile = dir.resolve("teacher.onnx");
+        ToyTeacher.write(teacherFile, 16, 3);
+        List<FloatTensor> images = gaussianImages(10);
+        DistillationMethod stfpm = new Stfpm();
+        try (OnnxNetwork teacher = OnnxNetwork.load(teacherFile, InferenceOptions.cpu(1))) {
+            List<Integer> channels = teacher.run(images.get(0)).stream().map(FloatTensor::channels).toList();
+            TrainingSettings settings = new TrainingSettings(stfpm.recipe().withBatchSize(4), 3, 7);
+            List<Integer> featuresDone = new ArrayList<>();
+            TrainingProgress counted = new TrainingProgress() {
+                @Override
+                public void teacherFeaturesDone(int count) {
+                    featuresDone.add(count);
+                }
+            };
+            try (TrainedStudent kept = new StudentTrainer(stfpm, settings).train(stfpm.studentGraph(channels), null,
+                    teacher, images, true, counted);
+                    TrainedStudent perBatch = new StudentTrainer(stfpm, settings).train(stfpm.studentGraph(channels),
+                            null, teacher, images, false, counted)) {
+                assertEquals(List.of(10), featuresDone, "computed up front only where they are kept");
+                assertEquals(3, perBatch.epochLosses().size());
+                for (int epoch = 0; epoch < 3; epoch++) {
+                    double expected = kept.epochLosses().get(epoch);
+                    assertEquals(expected, perBatch.epochLosses().get(epoch), 1e-5 * expected, "epoch " + (epoch + 1));
+                }
+                assertTrue(kept.epochLosses().get(2) < kept.epochLosses().get(0), "it learned: " + kept.epochLosses());
+            }
         }
     }
 
@@ -110,7 +145,7 @@ class ExportParityTest {
             assertEquals(List.of(16, 32, 64), channels);
             TrainingSettings settings = new TrainingSettings(stfpm.recipe().withBatchSize(4), 3, 1);
             try (TrainedStudent student = new StudentTrainer(stfpm, settings)
-                    .train(stfpm.studentGraph(channels), null, teacher, images, TrainingProgress.NONE)) {
+                    .train(stfpm.studentGraph(channels), null, teacher, images, true, TrainingProgress.NONE)) {
                 assertTrue(student.epochLosses().get(2) < student.epochLosses().get(0),
                         "loss did not fall: " + student.epochLosses());
                 Path onnx = dir.resolve("student.onnx");
@@ -155,9 +190,9 @@ class ExportParityTest {
                 Map<String, OnnxWeights.Tensor> exported = OnnxWeights.read(onnx);
                 TrainingSettings frozen = new TrainingSettings(stfpm.recipe().withBatchSize(4).withLearningRate(0), 1, 2);
                 try (TrainedStudent continued = new StudentTrainer(stfpm, frozen)
-                        .train(stfpm.studentGraph(channels), exported, teacher, images, TrainingProgress.NONE);
+                        .train(stfpm.studentGraph(channels), exported, teacher, images, true, TrainingProgress.NONE);
                         TrainedStudent fresh = new StudentTrainer(stfpm, frozen)
-                        .train(stfpm.studentGraph(channels), null, teacher, images, TrainingProgress.NONE)) {
+                        .train(stfpm.studentGraph(channels), null, teacher, images, true, TrainingProgress.NONE)) {
                     float[] conv1 = exported.get("conv1.weight").values();
                     assertArrayEquals(conv1, continued.block().parameter("conv1", "weight").toFloatArray());
                     assertFalse(Arrays.equals(conv1, fresh.block().parameter("conv1", "weight").toFloatArray()));
