@@ -124,7 +124,7 @@ public final class ProductFitter {
             requireMatchingTaps(request.method().name(), studentGraph, taps, layout);
             long featureBytes = Float.BYTES * taps.stream().mapToLong(tap -> tap.data().length).sum();
             int otherImages = holdout + request.defectImages().size();
-            int batchSize = request.training() == null ? 0 : request.training().recipe().batchSize();
+            int batchSize = trains ? request.training().recipe().batchSize() : 0;
             long imageBytes = Float.BYTES * 3L * size.area();
             long tileBytes = layout.isWhole() ? 0 : Float.BYTES * (long) blank.data().length;
             long keepingFeatures = HeapBudget.required(trainFiles.size(), otherImages, batchSize, imageBytes,

@@ -62,8 +62,14 @@ final class SyntheticDefectCheck implements AutoCloseable {
         for (int i = 0; i < defectScores.length; i++) {
             Path file = heldOutFiles.get(i);
             Pixels normal = decoder.decodeFile(file);
-            SyntheticDefects.Defect defect = painter.paint(normal.toImage(), SEED + i,
-                    dontCare == null ? null : dontCare.at(normal.width(), normal.height()));
+            SyntheticDefects.Defect defect;
+            try {
+                defect = painter.paint(normal.toImage(), SEED + i,
+                        dontCare == null ? null : dontCare.at(normal.width(), normal.height()));
+            } catch (IllegalArgumentException e) {
+                // among hundreds of normals, the engineer must learn which one to look at
+                throw new IllegalArgumentException("held-out normal " + file + ": " + e.getMessage(), e);
+            }
             ByteArrayOutputStream png = new ByteArrayOutputStream();
             ImageIO.write(defect.image(), "png", png);
             AnomalyMap map;

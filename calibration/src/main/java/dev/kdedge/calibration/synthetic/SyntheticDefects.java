@@ -99,7 +99,7 @@ public final class SyntheticDefects {
             }
         }
         throw new IllegalArgumentException("no visible " + kind.label() + " defect could be painted on this "
-                + width + " x " + height + " image in " + ATTEMPTS + " attempts: is it uniform?");
+                + width + " x " + height + " image in " + ATTEMPTS + " attempts: is it uniform, or very small?");
     }
 
     private static boolean changed(int before, int after) {

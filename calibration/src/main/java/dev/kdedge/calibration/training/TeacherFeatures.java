@@ -12,6 +12,7 @@ import java.util.List;
  * computed again for each batch instead, a teacher pass per batch.
  */
 abstract sealed class TeacherFeatures {
+    /** Images the teacher runs on at once, which bounds its activations in native memory. */
     private static final int TEACHER_BATCH = 8;
 
     /** The features of {@code batch} (indices of training images), one tensor per tap, the images in batch order. */
@@ -25,33 +26,43 @@ abstract sealed class TeacherFeatures {
         return new PerBatch(teacher, images);
     }
 
+    /** Per image, its features as one sample per tap. */
+    private static List<List<FloatTensor>> perImage(OnnxNetwork teacher, List<FloatTensor> images) {
+        List<List<FloatTensor>> features = new ArrayList<>(images.size());
+        for (int start = 0; start < images.size(); start += TEACHER_BATCH) {
+            List<FloatTensor> chunk = images.subList(start, Math.min(images.size(), start + TEACHER_BATCH));
+            List<FloatTensor> taps = teacher.run(FloatTensor.stack(chunk));
+            for (int i = 0; i < chunk.size(); i++) {
+                List<FloatTensor> samples = new ArrayList<>(taps.size());
+                for (FloatTensor tap : taps) {
+                    samples.add(tap.sample(i));
+                }
+                features.add(samples);
+            }
+        }
+        return features;
+    }
+
+    /** Per tap, the images' samples stacked into one batch. */
+    private static List<FloatTensor> stackedPerTap(List<List<FloatTensor>> perImage) {
+        List<FloatTensor> taps = new ArrayList<>();
+        for (int tap = 0; tap < perImage.get(0).size(); tap++) {
+            int t = tap;
+            taps.add(FloatTensor.stack(perImage.stream().map(samples -> samples.get(t)).toList()));
+        }
+        return taps;
+    }
+
     private static final class Kept extends TeacherFeatures {
-        /** Per image, one sample per tap. */
         private final List<List<FloatTensor>> features;
 
         Kept(OnnxNetwork teacher, List<FloatTensor> images) {
-            features = new ArrayList<>(images.size());
-            for (int start = 0; start < images.size(); start += TEACHER_BATCH) {
-                List<FloatTensor> batch = images.subList(start, Math.min(images.size(), start + TEACHER_BATCH));
-                List<FloatTensor> taps = teacher.run(FloatTensor.stack(batch));
-                for (int i = 0; i < batch.size(); i++) {
-                    List<FloatTensor> perImage = new ArrayList<>(taps.size());
-                    for (FloatTensor tap : taps) {
-                        perImage.add(tap.sample(i));
-                    }
-                    features.add(perImage);
-                }
-            }
+            features = perImage(teacher, images);
         }
 
         @Override
         List<FloatTensor> of(List<Integer> batch) {
-            List<FloatTensor> taps = new ArrayList<>();
-            for (int tap = 0; tap < features.get(0).size(); tap++) {
-                int t = tap;
-                taps.add(FloatTensor.stack(batch.stream().map(i -> features.get(i).get(t)).toList()));
-            }
-            return taps;
+            return stackedPerTap(batch.stream().map(features::get).toList());
         }
     }
 
@@ -66,7 +77,7 @@ abstract sealed class TeacherFeatures {
 
         @Override
         List<FloatTensor> of(List<Integer> batch) {
-            return teacher.run(FloatTensor.stack(batch.stream().map(images::get).toList()));
+            return stackedPerTap(perImage(teacher, batch.stream().map(images::get).toList()));
         }
     }
 }
