@@ -136,13 +136,7 @@ public final class OnnxNetwork implements AutoCloseable {
 
     /** Runs a model with several inputs, given in the model's input order. */
     public List<FloatTensor> run(List<FloatTensor> inputs) {
-        return run(manager -> {
-            NDList x = new NDList();
-            for (FloatTensor input : inputs) {
-                x.add(manager.create(input.data(), new Shape(input.shape())));
-            }
-            return x;
-        });
+        return run(floats(inputs));
     }
 
     /**
@@ -160,28 +154,39 @@ public final class OnnxNetwork implements AutoCloseable {
      * calibration, is several times the input's size).
      */
     public void runEachOutput(FloatTensor input, ObjIntConsumer<float[]> each) {
+        forward(floats(List.of(input)), (out, index) -> {
+            each.accept(out.toFloatArray(), index);
+            out.close();
+        });
+    }
+
+    private List<FloatTensor> run(Function<NDManager, NDList> inputs) {
+        List<FloatTensor> outputs = new ArrayList<>();
+        forward(inputs, (out, index) -> {
+            long[] s = out.getShape().getShape();
+            outputs.add(new FloatTensor((int) s[0], (int) s[1], (int) s[2], (int) s[3], out.toFloatArray()));
+        });
+        return outputs;
+    }
+
+    /** Runs the model on inputs made in a per-call manager and hands each output, in order, to {@code each}. */
+    private void forward(Function<NDManager, NDList> inputs, ObjIntConsumer<NDArray> each) {
         try (NDManager manager = model.getNDManager().newSubManager()) {
-            NDList outputs = model.getBlock().forward(new ParameterStore(manager, false),
-                    new NDList(manager.create(input.data(), new Shape(input.shape()))), false);
+            NDList outputs = model.getBlock().forward(new ParameterStore(manager, false), inputs.apply(manager), false);
             for (int i = 0; i < outputs.size(); i++) {
-                NDArray out = outputs.get(i);
-                each.accept(out.toFloatArray(), i);
-                out.close();
+                each.accept(outputs.get(i), i);
             }
         }
     }
 
-    private List<FloatTensor> run(Function<NDManager, NDList> inputs) {
-        try (NDManager manager = model.getNDManager().newSubManager()) {
-            NDList outputs = model.getBlock().forward(new ParameterStore(manager, false), inputs.apply(manager), false);
-            List<FloatTensor> features = new ArrayList<>(outputs.size());
-            for (NDArray out : outputs) {
-                long[] s = out.getShape().getShape();
-                features.add(new FloatTensor((int) s[0], (int) s[1], (int) s[2], (int) s[3], out.toFloatArray()));
+    private static Function<NDManager, NDList> floats(List<FloatTensor> inputs) {
+        return manager -> {
+            NDList x = new NDList();
+            for (FloatTensor input : inputs) {
+                x.add(manager.create(input.data(), new Shape(input.shape())));
             }
-            outputs.close();
-            return features;
-        }
+            return x;
+        };
     }
 
     @Override
