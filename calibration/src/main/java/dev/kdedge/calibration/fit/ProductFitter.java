@@ -127,12 +127,14 @@ public final class ProductFitter {
             int batchSize = trains ? request.training().recipe().batchSize() : 0;
             long imageBytes = Float.BYTES * 3L * size.area();
             long tileBytes = layout.isWhole() ? 0 : Float.BYTES * (long) blank.data().length;
+            // a kept student trains on nothing: it has no features to keep
             long keepingFeatures = HeapBudget.required(trainFiles.size(), otherImages, batchSize, imageBytes,
                     layout.count(), tileBytes, featureBytes, trains);
+            long recomputingFeatures = HeapBudget.required(trainFiles.size(), otherImages, batchSize, imageBytes,
+                    layout.count(), tileBytes, featureBytes, false);
             // where the heap cannot keep the teacher's features, the training computes them again for each batch
             boolean keepFeatures = HeapBudget.fits(keepingFeatures);
-            HeapBudget.require(keepFeatures ? keepingFeatures : HeapBudget.required(trainFiles.size(), otherImages,
-                    batchSize, imageBytes, layout.count(), tileBytes, featureBytes, false),
+            HeapBudget.require(keepFeatures ? keepingFeatures : recomputingFeatures,
                     String.format("fitting %d images at %s px", trainFiles.size() + otherImages, size));
 
             progress.stage("loading images");
