@@ -55,7 +55,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -273,7 +275,7 @@ class ModelsApiTest {
             assertTrue(longEvents.get(longEvents.size() - 1).hasCancelled(), longEvents.toString());
             if (Files.isDirectory(Path.of("/proc/self/task"))) {
                 // other tests' nodes may have left their (idle) job threads behind: each is at 19 too
-                assertEquals(java.util.Set.of(19), java.util.Set.copyOf(trainingThreadNice),
+                assertEquals(Set.of(19), Set.copyOf(trainingThreadNice),
                         "the job thread, in the middle of training");
             }
             List<JobEvent> nextEvents = watch(node, next.getJobId(), e -> {});
@@ -454,9 +456,18 @@ class ModelsApiTest {
             }
             Files.write(damaged, Arrays.copyOf(Files.readAllBytes(damaged), 100));
 
-            CalibrateCli.Run set = CalibrateCli.run("remote", "dont-care", address, "--product=demo",
-                    "--region=" + quarter);
+            CompletableFuture<CalibrateCli.Run> setting = CompletableFuture.supplyAsync(() -> CalibrateCli.run(
+                    "remote", "dont-care", address, "--product=demo", "--region=" + quarter));
+            Set<Integer> remaskThreadNice = new HashSet<>();
+            while (!setting.isDone()) {
+                remaskThreadNice.addAll(ThreadNice.ofThreadsNamed("kdedge-dont-care"));
+                Thread.sleep(5);
+            }
+            CalibrateCli.Run set = setting.join();
             assertEquals(0, set.exitCode(), set.err());
+            if (Files.isDirectory(Path.of("/proc/self/task"))) {
+                assertEquals(Set.of(19), remaskThreadNice, "the region fitted at the lowest priority, as a fine-tune");
+            }
             assertTrue(Files.exists(dir.resolve("store/products/demo/uploads/damaged/normals")
                     .resolve(damaged.getFileName())), "the damaged upload set aside");
             assertTrue(set.out().startsWith("demo: active version 2 (before: [1])"), set.out());

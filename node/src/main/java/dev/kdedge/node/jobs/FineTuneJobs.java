@@ -54,16 +54,8 @@ public final class FineTuneJobs implements AutoCloseable, MeterBinder {
     private final Map<String, JobLog> jobs = new ConcurrentHashMap<>();
     /** Where job durations go once {@link #bindTo} is called; until then a registry that keeps nothing. */
     private volatile MeterRegistry meters = new CompositeMeterRegistry();
-    private final ExecutorService runner = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(() -> {
-            if (!BackgroundPriority.applyToCurrentThread()) {
-                LOG.warn("fine-tunes run at normal CPU priority here (could not renice the job thread)");
-            }
-            r.run();
-        }, "kdedge-fine-tune");
-        t.setDaemon(true);
-        return t;
-    });
+    private final ExecutorService runner = Executors.newSingleThreadExecutor(
+            BackgroundPriority.threadsNamed("kdedge-fine-tune", "fine-tunes"));
 
     /** A fine-tune stopped at its next step, by CancelJob or because the node shuts down. */
     private static final class Cancelled extends RuntimeException {

@@ -25,6 +25,7 @@ import dev.kdedge.node.inspection.EncodedFormat;
 import dev.kdedge.node.inspection.ImageInput;
 import dev.kdedge.node.inspection.RawImages;
 import dev.kdedge.node.inspection.Rejection;
+import dev.kdedge.node.jobs.BackgroundPriority;
 import dev.kdedge.node.jobs.FineTuneSettings;
 import dev.kdedge.node.jobs.UploadedNormals;
 import dev.kdedge.node.results.LineNormals;
@@ -36,7 +37,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
@@ -55,6 +60,12 @@ public final class ProductAdministration {
     private final AuditTrail audit;
     private final LineNormals lineNormals;
     private final ProductFitter fitter;
+    /**
+     * Fits new don't-care regions one at a time, at the lowest CPU priority as a fine-tune runs: at the caller's, a
+     * remask took 40% of a camera's throughput for as long as it ran. Its thread ends when idle.
+     */
+    private final ExecutorService remasks = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS,
+            new LinkedBlockingQueue<>(), BackgroundPriority.threadsNamed("kdedge-dont-care", "new don't-care regions"));
 
     /**
      * Kept images of the line's OK results offered as normals of {@code product}, and what became of them.
@@ -304,7 +315,8 @@ public final class ProductAdministration {
      * Serves the active version's student with another don't-care region, now: a new version (the same teacher and
      * student, no training, and the threshold as served; the served graph composed with {@code region} and its INT8
      * variants made again from the product's uploaded normals), built and promoted as any other, so a rollback undoes
-     * it. Blocks while the normals are scored and quantized.
+     * it. Blocks while the normals are scored and quantized, which runs at the lowest CPU priority so that the line
+     * keeps its cores.
      *
      * @throws IllegalArgumentException for a region that is not a PNG or polygons, or one the fit refuses (its aspect
      *     ratio, too much or nothing left out, a method that scores by more than its map), saying why
@@ -315,7 +327,6 @@ public final class ProductAdministration {
         requireProduct(product);
         audit.requireWritable();
         ProductBundle active = store.activeBundle(product);
-        List<Path> normals = UploadedNormals.intact(store, product, "a new don't-care region");
         Path file = region.form() == DontCareRegionInput.Form.NONE ? null
                 : Files.write(store.scratchFile(product, region.suffix()), region.bytes());
         try {
@@ -326,8 +337,10 @@ public final class ProductAdministration {
                     throw new IllegalArgumentException("the don't-care region: " + e.getMessage(), e);
                 }
             }
-            ProductBundle written = fitter.fit(FitRequest.remask(active, file, normals,
-                    FineTuneSettings.DEFAULT_HOLDOUT, false), FitProgress.NONE);
+            // reading the uploads (each one's digest checked) is the remask's work too
+            ProductBundle written = onRemaskThread(() -> fitter.fit(FitRequest.remask(active, file,
+                    UploadedNormals.intact(store, product, "a new don't-care region"),
+                    FineTuneSettings.DEFAULT_HOLDOUT, false), FitProgress.NONE));
             serve(product, written.version());
             audit.record(who, "dont-care", product, regionOf(active), regionOf(written));
             return describe(product);
@@ -335,6 +348,18 @@ public final class ProductAdministration {
             if (file != null) {
                 Files.deleteIfExists(file);
             }
+        }
+    }
+
+    /**
+     * Runs {@code remask} on the remask thread and waits for it; its failure is thrown as it was raised. Only the fit
+     * goes there: its version's engine is loaded from the caller's thread (see {@link BackgroundPriority}).
+     */
+    private ProductBundle onRemaskThread(Callable<ProductBundle> remask) throws Exception {
+        try {
+            return remasks.submit(remask).get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
         }
     }
 

@@ -2,6 +2,7 @@ package dev.kdedge.node.jobs;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,9 +27,12 @@ public final class ThreadNice {
         List<Integer> nice = new ArrayList<>();
         try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
             for (Path task : tasks.toList()) {
-                String name = Files.readString(task.resolve("comm")).trim();
-                if (name.startsWith(shown)) {
-                    nice.add(niceIn(task.resolve("stat")));
+                try {
+                    if (Files.readString(task.resolve("comm")).trim().startsWith(shown)) {
+                        nice.add(niceIn(task.resolve("stat")));
+                    }
+                } catch (NoSuchFileException ended) {
+                    // the thread ended while the list was read
                 }
             }
         }
