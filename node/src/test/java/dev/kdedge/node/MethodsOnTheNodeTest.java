@@ -12,10 +12,12 @@ import dev.kdedge.api.v1.InspectionGrpc;
 import dev.kdedge.api.v1.Job;
 import dev.kdedge.api.v1.JobEvent;
 import dev.kdedge.api.v1.ModelsGrpc;
+import dev.kdedge.api.v1.ProductDescription;
 import dev.kdedge.api.v1.PromoteRequest;
 import dev.kdedge.api.v1.RollbackRequest;
 import dev.kdedge.api.v1.ScoreRequest;
 import dev.kdedge.api.v1.StartFineTuneRequest;
+import dev.kdedge.api.v1.VersionInfo;
 import dev.kdedge.calibration.demo.SyntheticTiles;
 import dev.kdedge.calibration.demo.ToyTeacher;
 import dev.kdedge.calibration.engine.InferenceOptions;
@@ -138,8 +140,15 @@ class MethodsOnTheNodeTest {
             assertEquals(bundle.manifest().preprocessing(), store.bundle("tiny", 2).manifest().preprocessing(),
                     "the fine-tune keeps the product's preprocessing, tiles included");
 
-            assertEquals(2, models.promote(PromoteRequest.newBuilder().setProduct("tiny").setVersion(2).build())
-                    .getActiveVersion());
+            ProductDescription promoted = models.promote(PromoteRequest.newBuilder().setProduct("tiny").setVersion(2)
+                    .build());
+            assertEquals(2, promoted.getActiveVersion());
+            VersionInfo described = promoted.getVersions(1);
+            assertEquals(List.of(INPUT.width(), INPUT.height(), tiling == null ? 0 : tiling.tileWidth(),
+                    tiling == null ? 0 : tiling.tileHeight(), tiling == null ? 0
+                            : bundle.manifest().preprocessing().layout().count()),
+                    List.of(described.getInputWidth(), described.getInputHeight(), described.getTileWidth(),
+                            described.getTileHeight(), described.getTiles()), "what the engineer sees of the input");
             assertEquals("2", inspection.score(request).getVerdict().getModelVersion());
             assertEquals(1, models.rollback(RollbackRequest.newBuilder().setProduct("tiny").build())
                     .getActiveVersion());

@@ -484,6 +484,15 @@ class ModelsApiTest {
                     .setProduct(DemoFixture.PRODUCT).build());
             assertEquals(2, region.getVersion());
             assertArrayEquals(DontCareMask.drawing(quarter), region.getPng().toByteArray());
+            assertEquals(List.of(0.25, region.getSha256()), List.of(described.getVersions(1).getDontCareShare(),
+                    described.getVersions(1).getDontCareSha256()));
+            assertEquals(List.of(false, ""), List.of(described.getVersions(0).hasDontCareShare(),
+                    described.getVersions(0).getDontCareSha256()), "version 1: every pixel counts");
+            CalibrateCli.Run status = CalibrateCli.run("remote", "status", address, "--product=demo");
+            int input = DemoFixture.bundle().manifest().preprocessing().width();
+            assertTrue(status.out().contains("      input " + input + "x" + input + "; every pixel counts\n")
+                    && status.out().contains("      input " + input + "x" + input + "; a don't-care region leaves out "
+                    + "25.0% of the input\n"), status.out());
             assertEquals("2", score(node), "the line is scored with the region from the next call");
 
             assertRefused(models, SetDontCareRegionRequest.newBuilder().setProduct(DemoFixture.PRODUCT).build(),
@@ -504,8 +513,11 @@ class ModelsApiTest {
             assertEquals(0, everywhere.exitCode(), everywhere.err());
             assertEquals(0, models.getDontCareRegion(GetDontCareRegionRequest.newBuilder()
                     .setProduct(DemoFixture.PRODUCT).build()).getPng().size(), "every pixel counts again");
-            assertEquals(2, models.rollback(RollbackRequest.newBuilder().setProduct(DemoFixture.PRODUCT).build())
-                    .getActiveVersion());
+            CalibrateCli.Run rollback = CalibrateCli.run("remote", "rollback", address, "--product=demo");
+            assertTrue(rollback.out().startsWith("demo: active version 2"), rollback.out());
+            assertTrue(rollback.out().endsWith("note: v2 serves another don't-care region than v3, served before: in "
+                    + "v2 a don't-care region leaves out 25.0% of the input; in v3 every pixel counts\n"),
+                    rollback.out());
             assertEquals(List.of("rollback", "dont-care", "dont-care"),
                     changes(3).stream().map(Change::action).toList());
             assertEquals(List.of("version 1, no don't-care region", "version 2, don't-care region 25.0% of the input"),

@@ -16,8 +16,9 @@ final class PromoteCommand extends RemoteCall {
 
     @Override
     int run(ManagedChannel channel) {
-        StatusCommand.print(models(channel).promote(PromoteRequest.newBuilder().setProduct(product)
-                .setVersion(version).build()));
+        int servedBefore = StatusCommand.activeVersion(channel, product);
+        StatusCommand.printChange(servedBefore, models(channel).promote(PromoteRequest.newBuilder()
+                .setProduct(product).setVersion(version).build()));
         return 0;
     }
 }

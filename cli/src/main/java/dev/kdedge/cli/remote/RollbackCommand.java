@@ -13,7 +13,9 @@ final class RollbackCommand extends RemoteCall {
 
     @Override
     int run(ManagedChannel channel) {
-        StatusCommand.print(models(channel).rollback(RollbackRequest.newBuilder().setProduct(product).build()));
+        int servedBefore = StatusCommand.activeVersion(channel, product);
+        StatusCommand.printChange(servedBefore, models(channel).rollback(RollbackRequest.newBuilder()
+                .setProduct(product).build()));
         return 0;
     }
 }

@@ -10,6 +10,7 @@ import dev.kdedge.api.v1.ThresholdPolicy;
 import dev.kdedge.api.v1.VersionInfo;
 import io.grpc.ManagedChannel;
 import java.util.Locale;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -58,7 +59,45 @@ final class StatusCommand extends RemoteCall {
                                     v.getSyntheticDefects(), v.hasSyntheticImageAuroc() ? String.format(Locale.ROOT,
                                             " (image AUROC %.3f)", v.getSyntheticImageAuroc()) : ""), String.join(", ", v.getPrecisionsList()),
                     v.getInt8Refusal().isEmpty() ? "" : " (no int8: " + v.getInt8Refusal() + ")");
+            System.out.printf("      input %s; %s%n", input(v), region(v));
         }
+    }
+
+    /**
+     * Prints the product after Promote or Rollback, and says so where the version now served leaves out another
+     * region than {@code servedBefore} did: a fine-tune started before a region changed serves the old one.
+     */
+    static void printChange(int servedBefore, ProductDescription d) {
+        print(d);
+        Optional<VersionInfo> now = version(d, d.getActiveVersion());
+        Optional<VersionInfo> before = version(d, servedBefore);
+        if (now.isPresent() && before.isPresent()
+                && !now.get().getDontCareSha256().equals(before.get().getDontCareSha256())) {
+            System.out.printf("note: v%d serves another don't-care region than v%d, served before: in v%d %s; in v%d %s%n",
+                    now.get().getVersion(), before.get().getVersion(), now.get().getVersion(), region(now.get()),
+                    before.get().getVersion(), region(before.get()));
+        }
+    }
+
+    /** The version the product serves now, 0 for none. */
+    static int activeVersion(ManagedChannel channel, String product) {
+        return models(channel).describeProduct(DescribeProductRequest.newBuilder().setProduct(product).build())
+                .getActiveVersion();
+    }
+
+    private static Optional<VersionInfo> version(ProductDescription d, int version) {
+        return d.getVersionsList().stream().filter(v -> v.getVersion() == version).findFirst();
+    }
+
+    private static String input(VersionInfo v) {
+        String size = v.getInputWidth() + "x" + v.getInputHeight();
+        return v.getTiles() == 0 ? size : size + " in " + v.getTiles() + " tiles of " + v.getTileWidth() + "x"
+                + v.getTileHeight();
+    }
+
+    private static String region(VersionInfo v) {
+        return v.hasDontCareShare() ? String.format(Locale.ROOT, "a don't-care region leaves out %.1f%% of the input",
+                100 * v.getDontCareShare()) : "every pixel counts";
     }
 
     static String describe(ThresholdPolicy policy) {

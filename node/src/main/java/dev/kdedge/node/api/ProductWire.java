@@ -8,6 +8,7 @@ import dev.kdedge.api.v1.SetDontCareRegionRequest;
 import dev.kdedge.api.v1.VersionInfo;
 import dev.kdedge.calibration.precision.Precision;
 import dev.kdedge.calibration.store.Manifest;
+import dev.kdedge.calibration.tensor.Extent;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import dev.kdedge.node.models.DontCareDrawing;
 import dev.kdedge.node.models.DontCareRegionInput;
@@ -91,7 +92,15 @@ final class ProductWire {
                 .setThreshold(m.threshold().calibration().threshold()).setThresholdPolicy(m.threshold().policy())
                 .setThresholdSource(m.threshold().source()).setThresholdImages(m.threshold().images())
                 .setActive(version.active())
-                .addAllPrecisions(version.precisions().stream().map(Precision::label).toList());
+                .addAllPrecisions(version.precisions().stream().map(Precision::label).toList())
+                .setInputWidth(m.preprocessing().width()).setInputHeight(m.preprocessing().height());
+        if (m.preprocessing().tiling() != null) {
+            Extent tile = m.preprocessing().networkInput();
+            v.setTileWidth(tile.width()).setTileHeight(tile.height()).setTiles(m.preprocessing().layout().count());
+        }
+        if (m.dontCare() != null) {
+            v.setDontCareShare(m.dontCare().coveredShare()).setDontCareSha256(m.dontCare().sha256());
+        }
         if (m.threshold().calibration().reviewFrom() != null) {
             v.setReviewFrom(m.threshold().calibration().reviewFrom());
         }
