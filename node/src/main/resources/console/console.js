@@ -403,17 +403,33 @@ function renderVersions() {
     const stateCell = el('td', { text: v.active ? 'active' : '' });
     if (!v.active && isEngineer() && state.writable) {
       const promote = el('button', { type: 'button', class: 'promote', text: 'Promote v' + v.version + '…' });
-      promote.addEventListener('click', () => ask('Serve version ' + v.version + ' of ' + p.product + ' on the line?',
-        () => change('POST', '/api/products/' + encodeURIComponent(p.product) + '/promote', { version: v.version },
-          'version ' + v.version + ' promoted')));
+      promote.addEventListener('click', () => ask('Serve version ' + v.version + ' of ' + p.product + ' on the line?'
+        + regionChange(p, v.version), () => change('POST', '/api/products/' + encodeURIComponent(p.product)
+          + '/promote', { version: v.version }, 'version ' + v.version + ' promoted')));
       stateCell.append(promote);
     }
     return el('tr', { 'data-version': String(v.version) }, el('td', { text: String(v.version) }),
       el('td', { text: v.method }), el('td', { text: fixed(v.threshold) }), el('td', { text: fixed(v.reviewFrom) }),
+      el('td', { class: 'region', text: v.dontCare ? (100 * v.dontCare.coveredShare).toFixed(1) + '%' : 'none' }),
       el('td', { text: v.createdAt }), stateCell);
   }));
   const rollback = $('rollback');
   if (rollback) rollback.disabled = !state.writable || p.previousActiveVersions.length === 0;
+}
+
+/**
+ * What serving another version would change in what counts, for a change's confirmation: a fine-tune keeps the
+ * region of the version it started from, so a candidate may leave out another region than the one served now.
+ */
+function regionChange(p, version) {
+  const served = activeVersion();
+  const next = p.versions.find((v) => v.version === version);
+  const sha = (v) => (v.dontCare ? v.dontCare.sha256 : '');
+  if (!served || !next || sha(served) === sha(next)) return '';
+  const leaves = (v) => (v.dontCare ? 'leaves out ' + (100 * v.dontCare.coveredShare).toFixed(1) + '% of the frame'
+    : 'counts every pixel');
+  return ' Its don\'t-care region is not the one served now: version ' + next.version + ' ' + leaves(next)
+    + ', version ' + served.version + ' ' + leaves(served) + '.';
 }
 
 /** Shows what a change will do and runs it only on Confirm. */
@@ -452,7 +468,8 @@ if ($('confirm-yes')) {
   });
   $('rollback').addEventListener('click', () => {
     const p = product();
-    ask('Roll ' + p.product + ' back to version ' + p.previousActiveVersions[0] + '?',
+    ask('Roll ' + p.product + ' back to version ' + p.previousActiveVersions[0] + '?'
+      + regionChange(p, p.previousActiveVersions[0]),
       () => change('POST', '/api/products/' + encodeURIComponent(p.product) + '/rollback', {}, 'rolled back'));
   });
 }
@@ -555,7 +572,7 @@ if ($('add-normals')) {
   $('promote-candidate').addEventListener('click', () => {
     const p = product();
     const version = Number($('compare-version').value);
-    ask('Serve version ' + version + ' of ' + p.product + ' on the line?',
+    ask('Serve version ' + version + ' of ' + p.product + ' on the line?' + regionChange(p, version),
       () => change('POST', '/api/products/' + encodeURIComponent(p.product) + '/promote', { version },
         'version ' + version + ' promoted'));
   });

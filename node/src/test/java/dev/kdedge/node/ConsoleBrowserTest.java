@@ -27,6 +27,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
@@ -399,6 +400,19 @@ class ConsoleBrowserTest {
                 new WebDriverWait(browser, Duration.ofMinutes(3)).until(b -> b.findElement(By.id("message")).getText()
                         .contains("serves every pixel"));
                 assertNull(modelStore.activeBundle(DemoFixture.PRODUCT).manifest().dontCare());
+                assertEquals(4, modelStore.activeVersion(DemoFixture.PRODUCT).orElseThrow());
+                String leftOut = String.format(Locale.ROOT, "%.1f%%", 100 * modelStore.bundle(DemoFixture.PRODUCT, 3)
+                        .manifest().dontCare().coveredShare());
+                wait(browser).until(b -> b.findElements(By.cssSelector("#versions tr[data-version='4']")).size() == 1);
+                assertEquals(List.of("none", leftOut), List.of(
+                        browser.findElement(By.cssSelector("#versions tr[data-version='4'] td.region")).getText(),
+                        browser.findElement(By.cssSelector("#versions tr[data-version='3'] td.region")).getText()));
+                // serving version 3 again would bring its region back: the confirmation says so before anything
+                browser.findElement(By.cssSelector("#versions tr[data-version='3'] .promote")).click();
+                assertTrue(browser.findElement(By.id("confirm-text")).getText().endsWith("Its don't-care region is "
+                        + "not the one served now: version 3 leaves out " + leftOut + " of the frame, version 4 counts "
+                        + "every pixel."), browser.findElement(By.id("confirm-text")).getText());
+                browser.findElement(By.id("confirm-no")).click();
                 assertEquals(4, modelStore.activeVersion(DemoFixture.PRODUCT).orElseThrow());
                 List<String> changes = engineer.get("/api/changes?product=demo").array().stream()
                         .map(c -> ((JsonObject) c).getString("action") + " by " + ((JsonObject) c).getString("who")

@@ -137,7 +137,7 @@ final class ConsoleJson {
             if (m.dontCare() != null) {
                 v.put("dontCare", new JsonObject().put("width", m.dontCare().width())
                         .put("height", m.dontCare().height()).put("coveredShare", m.dontCare().coveredShare())
-                        .put("polygons", m.dontCare().polygons()));
+                        .put("polygons", m.dontCare().polygons()).put("sha256", m.dontCare().sha256()));
             }
             Manifest.SyntheticCheck synthetic = m.threshold().synthetic();
             if (synthetic != null && synthetic.normalScores() != null) {
