@@ -7,6 +7,7 @@ import dev.kdedge.calibration.digest.Digests;
 import dev.kdedge.calibration.text.Echo;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
@@ -14,10 +15,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
@@ -44,6 +50,8 @@ public final class ModelStore {
     private static final String THRESHOLD_POLICY = "threshold-policy.json";
     /** Versions remembered for rollback. */
     private static final int ACTIVE_HISTORY = 16;
+    /** This process's writers of each product directory, whichever store object they use (see {@link #locked}). */
+    private static final ConcurrentMap<Path, ReentrantLock> WRITERS = new ConcurrentHashMap<>();
 
     /** What an uploaded image is: a normal part (training data) or a labeled defect (threshold evaluation only). */
     public enum UploadKind {
@@ -60,9 +68,16 @@ public final class ModelStore {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private final Path root;
+    /** How long {@link #activate} and {@link #rollback} wait while this process writes a version of the product. */
+    private final Duration activationPatience;
 
     public ModelStore(Path root) {
+        this(root, Duration.ofSeconds(10));
+    }
+
+    ModelStore(Path root, Duration activationPatience) {
         this.root = root.toAbsolutePath().normalize();
+        this.activationPatience = activationPatience;
     }
 
     public Path root() {
@@ -240,7 +255,7 @@ public final class ModelStore {
      */
     public void activate(String product, int version) throws IOException {
         bundle(product, version);
-        locked(product, () -> {
+        locked(product, activationPatience, () -> {
             List<Integer> lines = activeLines(product);
             if (!lines.isEmpty() && lines.get(0) == version) {
                 return null;
@@ -258,7 +273,7 @@ public final class ModelStore {
      * @throws StoreException when no earlier version was active
      */
     public int rollback(String product) throws IOException {
-        return locked(product, () -> {
+        return locked(product, activationPatience, () -> {
             List<Integer> lines = activeLines(product);
             if (lines.size() < 2) {
                 throw new StoreException("product " + product + " has no earlier active version to roll back to");
@@ -360,12 +375,38 @@ public final class ModelStore {
         T run() throws IOException;
     }
 
-    /** Runs {@code action} holding the product's write lock, across processes. */
+    /** {@link #locked(String, Duration, LockedAction)} waiting as long as this process's other writers take. */
     private <T> T locked(String product, LockedAction<T> action) throws IOException {
-        Files.createDirectories(productDir(product));
-        try (FileChannel lockFile = FileChannel.open(productDir(product).resolve(".lock"), StandardOpenOption.CREATE,
+        return locked(product, null, action);
+    }
+
+    /**
+     * Runs {@code action} holding the product's write lock: across processes the file lock, and within this one a lock
+     * per product directory first, since a second file lock from the same JVM would not wait as another process's
+     * does but throw (a promote while a fine-tune's version is written, or two versions written at once).
+     *
+     * @param patience how long to wait for this process's other writers of the product; null: as long as they take
+     * @throws StoreException when they take longer than {@code patience}
+     */
+    private <T> T locked(String product, Duration patience, LockedAction<T> action) throws IOException {
+        Path dir = Files.createDirectories(productDir(product));
+        ReentrantLock writers = WRITERS.computeIfAbsent(dir, d -> new ReentrantLock());
+        try {
+            if (patience == null) {
+                writers.lockInterruptibly();
+            } else if (!writers.tryLock(patience.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new StoreException(product + " is being changed: a new version of it is being written "
+                        + "(validated and quantized, which can take minutes); try again once it is written");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting to write " + product);
+        }
+        try (FileChannel lockFile = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE); FileLock ignored = lockFile.lock()) {
             return action.run();
+        } finally {
+            writers.unlock();
         }
     }
 

@@ -13,7 +13,12 @@ import dev.kdedge.calibration.threshold.ScoreCalibration;
 import dev.kdedge.calibration.threshold.ThresholdPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -101,6 +106,83 @@ class ModelStoreTest {
         StoreException refused = assertThrows(StoreException.class, () -> store.bundle("tile", written.version()));
         assertTrue(refused.getMessage().contains("written by a newer KD-Edge; upgrade this one"),
                 refused.getMessage());
+    }
+
+    /**
+     * Changes to a product from two threads of one process wait for each other, as two processes' do: a promote while
+     * a fine-tune's version is being written, or a second version, was refused by the file lock (a second lock from the
+     * same JVM throws OverlappingFileLockException) and lost the second fit's work.
+     */
+    @Test
+    void aChangeWaitsWhileAnotherThreadOfThisProcessWritesAVersion() throws Exception {
+        write("tile");
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<ProductBundle> slow = writtenOnRelease("tile", writing, release);
+        writing.await();
+        CompletableFuture<Integer> activated = new CompletableFuture<>();
+        CompletableFuture<ProductBundle> next = new CompletableFuture<>();
+        // the node and a fit may each hold a store of the same root
+        Thread promote = new Thread(() -> complete(activated, () -> {
+            new ModelStore(root).activate("tile", 1);
+            return 1;
+        }));
+        Thread second = new Thread(() -> complete(next, () -> write("tile")));
+        promote.start();
+        second.start();
+        for (Thread t : List.of(promote, second)) {
+            // parked on the lock (a promote waits with a time limit), or done, as they were without it
+            while (!Set.of(Thread.State.WAITING, Thread.State.TIMED_WAITING, Thread.State.TERMINATED)
+                    .contains(t.getState())) {
+                Thread.sleep(1);
+            }
+        }
+        assertFalse(activated.isDone() || next.isDone(), "both wait for the version being written");
+        release.countDown();
+        assertEquals(2, slow.get().version());
+        assertEquals(1, activated.get());
+        assertEquals(3, next.get().version());
+        assertEquals(1, store.activeVersion("tile").orElseThrow());
+    }
+
+    /** A promote that would wait longer than the store's patience is refused, saying why, and nothing changes. */
+    @Test
+    void aPromoteWaitingLongerThanItsPatienceIsRefusedSayingWhy() throws Exception {
+        write("tile");
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<ProductBundle> slow = writtenOnRelease("tile", writing, release);
+        writing.await();
+        ModelStore impatient = new ModelStore(root, Duration.ofMillis(50));
+        StoreException refused = assertThrows(StoreException.class, () -> impatient.activate("tile", 1));
+        assertTrue(refused.getMessage().startsWith("tile is being changed: a new version of it is being written"),
+                refused.getMessage());
+        assertTrue(store.activeVersion("tile").isEmpty());
+        release.countDown();
+        assertEquals(2, slow.get().version());
+        impatient.activate("tile", 1);
+        assertEquals(1, store.activeVersion("tile").orElseThrow());
+    }
+
+    /** A version of {@code product} written on a thread of its own, which holds the write until {@code release}. */
+    private CompletableFuture<ProductBundle> writtenOnRelease(String product, CountDownLatch writing,
+            CountDownLatch release) {
+        CompletableFuture<ProductBundle> written = new CompletableFuture<>();
+        new Thread(() -> complete(written, () -> store.writeVersion(product, (dir, version) -> {
+            writing.countDown();
+            release.await();
+            Files.write(dir.resolve("student.onnx"), new byte[] {4, 5});
+            return manifest(product, version);
+        }))).start();
+        return written;
+    }
+
+    private static <T> void complete(CompletableFuture<T> result, Callable<T> action) {
+        try {
+            result.complete(action.call());
+        } catch (Exception e) {
+            result.completeExceptionally(e);
+        }
     }
 
     @Test
