@@ -708,9 +708,9 @@ if ($('start-shadow')) {
   $('promote-shadow').addEventListener('click', () => {
     const p = product();
     const version = Number($('promote-shadow').dataset.version);
-    ask('Serve version ' + version + ' of ' + p.product + ' on the line (its shadow ends)?',
-      () => change('POST', '/api/products/' + encodeURIComponent(p.product) + '/promote', { version },
-        'version ' + version + ' promoted'));
+    ask('Serve version ' + version + ' of ' + p.product + ' on the line (its shadow ends)?'
+      + regionChange(p, version), () => change('POST', '/api/products/' + encodeURIComponent(p.product) + '/promote',
+        { version }, 'version ' + version + ' promoted'));
   });
 }
 

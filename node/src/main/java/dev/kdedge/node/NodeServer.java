@@ -100,6 +100,7 @@ public final class NodeServer implements AutoCloseable {
     private final ExecutorService loader;
     private final ModelStore store;
     private final FineTuneJobs jobs;
+    private final ProductAdministration products;
     private final ExecutorService administration;
     private final Shutdown shutdown;
 
@@ -112,7 +113,8 @@ public final class NodeServer implements AutoCloseable {
             Optional<EvidenceStore> evidence, Optional<PartResults> parts, Optional<PartFeed> partFeed,
             Optional<ScoreDrift> drift, Optional<ShadowScoring> shadows, Optional<OpcUaLineServer> opcua,
             Optional<ConsoleServer> console, AuditTrail audit, ExecutorService loader,
-            ModelStore store, FineTuneJobs jobs, ExecutorService administration, Shutdown shutdown) {
+            ModelStore store, FineTuneJobs jobs, ProductAdministration products, ExecutorService administration,
+            Shutdown shutdown) {
         this.shutdown = shutdown;
         this.http = http;
         this.metricsHttp = metricsHttp;
@@ -131,6 +133,7 @@ public final class NodeServer implements AutoCloseable {
         this.loader = loader;
         this.store = store;
         this.jobs = jobs;
+        this.products = products;
         this.administration = administration;
     }
 
@@ -296,7 +299,7 @@ public final class NodeServer implements AutoCloseable {
                         serving.started();
                         return new NodeServer(http, metricsHttp, reloaders, engines, pipeline, journal, evidence,
                                 parts, partFeed, drift, shadows, opcua, doors.getValue(), audit, loader, store, jobs,
-                                administration, new Shutdown(serving, health, inspection,
+                                products, administration, new Shutdown(serving, health, inspection,
                                         config.server.shutdownGraceSeconds));
                     })));
         })).onFailure(e -> {
@@ -422,8 +425,8 @@ public final class NodeServer implements AutoCloseable {
     /**
      * Health turns NOT_SERVING (every Watch hears it, then ends), camera streams answer the frames they read and end
      * UNAVAILABLE, new calls are refused UNAVAILABLE ({@link StoppingGate}), the port sends HTTP/2 GOAWAY, and calls in
-     * flight get {@code server.shutdownGraceSeconds} to finish; then queued Models calls finish, a running fine-tune stops and
-     * every engine is freed: nothing writes into the store after it returns.
+     * flight get {@code server.shutdownGraceSeconds} to finish; then queued Models calls finish, a running fine-tune or new
+     * don't-care region stops and every engine is freed: nothing writes into the store after it returns.
      */
     @Override
     public void close() throws Exception {
@@ -440,6 +443,7 @@ public final class NodeServer implements AutoCloseable {
             metricsHttp.get().close().await();
         }
         administration.shutdown();
+        products.close();
         administration.awaitTermination(30, TimeUnit.SECONDS);
         jobs.close();
         pipeline.close();

@@ -3,6 +3,7 @@ package dev.kdedge.node;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,6 +38,7 @@ import dev.kdedge.calibration.demo.DemoFixture;
 import dev.kdedge.calibration.demo.SyntheticTiles;
 import dev.kdedge.calibration.image.DontCareMask;
 import dev.kdedge.calibration.scoring.HeatmapImages;
+import dev.kdedge.calibration.store.ModelStore;
 import dev.kdedge.node.audit.AuditTrail;
 import dev.kdedge.node.audit.Change;
 import dev.kdedge.node.jobs.ThreadNice;
@@ -50,6 +52,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -459,14 +462,29 @@ class ModelsApiTest {
             CompletableFuture<CalibrateCli.Run> setting = CompletableFuture.supplyAsync(() -> CalibrateCli.run(
                     "remote", "dont-care", address, "--product=demo", "--region=" + quarter));
             Set<Integer> remaskThreadNice = new HashSet<>();
+            StatusRuntimeException meanwhile = null;
+            Path productDir = dir.resolve("store/products/demo");
             while (!setting.isDone()) {
                 remaskThreadNice.addAll(ThreadNice.ofThreadsNamed("kdedge-dont-care"));
+                // the remask's copy of the region is there from its start until its version is written
+                if (!leftovers(productDir).isEmpty() && meanwhile == null) {
+                    meanwhile = assertThrows(StatusRuntimeException.class, () -> models.setDontCareRegion(
+                            SetDontCareRegionRequest.newBuilder().setProduct(DemoFixture.PRODUCT).setEverywhere(true)
+                                    .build()));
+                }
                 Thread.sleep(5);
             }
             CalibrateCli.Run set = setting.join();
             assertEquals(0, set.exitCode(), set.err());
+            assertNotNull(meanwhile, "the remask was seen running");
+            assertEquals(Status.Code.FAILED_PRECONDITION, meanwhile.getStatus().getCode());
+            assertTrue(meanwhile.getStatus().getDescription().startsWith("another don't-care region is being made"),
+                    meanwhile.getStatus().getDescription());
             if (Files.isDirectory(Path.of("/proc/self/task"))) {
                 assertEquals(Set.of(19), remaskThreadNice, "the region fitted at the lowest priority, as a fine-tune");
+                assertEquals(Set.of(ThreadNice.ofCurrentThread()), Set.copyOf(ThreadNice.ofThreadsNamed(
+                        "kdedge-engine-loader")), "the new version's engine loaded at the line's priority, and the "
+                        + "threads ONNX Runtime started for it");
             }
             assertTrue(Files.exists(dir.resolve("store/products/demo/uploads/damaged/normals")
                     .resolve(damaged.getFileName())), "the damaged upload set aside");
@@ -522,6 +540,41 @@ class ModelsApiTest {
                     changes(3).stream().map(Change::action).toList());
             assertEquals(List.of("version 1, no don't-care region", "version 2, don't-care region 25.0% of the input"),
                     List.of(changes(3).get(2).before(), changes(3).get(2).after()));
+        }
+    }
+
+    /** A node that closes while a new region is being made stops making it: no version, nothing left in the store. */
+    @Test
+    void aNodeClosingWhileARegionIsMadeWritesNothing() throws Exception {
+        Path productDir = dir.resolve("store/products/demo");
+        Path quarter = Files.writeString(dir.resolve("label.json"),
+                "{\"width\": 128, \"height\": 128, \"polygons\": [[[0, 0], [64, 0], [64, 64], [0, 64]]]}");
+        CompletableFuture<CalibrateCli.Run> setting;
+        // no grace for calls in flight: the remask would otherwise finish within it
+        try (RunningNode node = new RunningNode(DemoFixture.copyOfStore(dir.resolve("store")), c -> {
+            c.models.enabled = true;
+            c.server.shutdownGraceSeconds = 0;
+        })) {
+            upload(node.channel, normals(13, 12000));
+            setting = CompletableFuture.supplyAsync(() -> CalibrateCli.run("remote", "dont-care",
+                    "--node=127.0.0.1:" + node.server.port(), "--product=demo", "--region=" + quarter));
+            while (leftovers(productDir).isEmpty()) {
+                assertFalse(setting.isDone(), () -> "the remask was never seen running: " + setting.join().err());
+                Thread.sleep(5);
+            }
+        }
+        assertEquals(1, setting.join().exitCode());
+        ModelStore store = new ModelStore(dir.resolve("store"));
+        assertEquals(List.of(1), store.versions(DemoFixture.PRODUCT));
+        assertEquals(List.of(), leftovers(productDir), "no scratch copy of the region, no version staged");
+        assertEquals(List.of(), leftovers(productDir.resolve("versions")));
+    }
+
+    /** What the store sweeps at start: the dot-files a write in progress keeps beside a product's files. */
+    private static List<Path> leftovers(Path folder) throws IOException {
+        try (var files = Files.list(folder)) {
+            return files.filter(f -> f.getFileName().toString().startsWith(".")
+                    && !f.getFileName().toString().equals(".lock")).toList();
         }
     }
 

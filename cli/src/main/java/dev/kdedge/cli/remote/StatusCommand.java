@@ -9,6 +9,7 @@ import dev.kdedge.api.v1.ProductSummary;
 import dev.kdedge.api.v1.ThresholdPolicy;
 import dev.kdedge.api.v1.VersionInfo;
 import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
 import java.util.Locale;
 import java.util.Optional;
 import picocli.CommandLine.Command;
@@ -79,10 +80,17 @@ final class StatusCommand extends RemoteCall {
         }
     }
 
-    /** The version the product serves now, 0 for none. */
+    /**
+     * The version the product serves now, 0 for none or where the node does not say (a caller whose role may change
+     * but not read; the change itself then answers for the product).
+     */
     static int activeVersion(ManagedChannel channel, String product) {
-        return models(channel).describeProduct(DescribeProductRequest.newBuilder().setProduct(product).build())
-                .getActiveVersion();
+        try {
+            return models(channel).describeProduct(DescribeProductRequest.newBuilder().setProduct(product).build())
+                    .getActiveVersion();
+        } catch (StatusRuntimeException e) {
+            return 0;
+        }
     }
 
     private static Optional<VersionInfo> version(ProductDescription d, int version) {

@@ -23,7 +23,8 @@ public final class BackgroundPriority {
     private BackgroundPriority() {}
 
     /**
-     * Daemon threads named {@code name} that put themselves at the lowest priority as they start, before any task.
+     * Daemon threads that put themselves at the lowest priority as they start, before any task, and take the name
+     * {@code name} once they are there (so a thread of that name is never seen at another priority).
      *
      * @param work what the threads do, for the warning logged where the priority cannot be lowered
      */
@@ -33,8 +34,9 @@ public final class BackgroundPriority {
                 if (!applyToCurrentThread()) {
                     LOG.warn("{} run at normal CPU priority here (could not renice thread {})", work, name);
                 }
+                Thread.currentThread().setName(name);
                 task.run();
-            }, name);
+            }, "kdedge-background-starting");
             t.setDaemon(true);
             return t;
         };

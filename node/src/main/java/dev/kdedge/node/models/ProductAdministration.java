@@ -40,11 +40,15 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What the engineer's RPCs do to the store, as blocking calls for a worker thread: describe products, keep uploaded
@@ -53,6 +57,8 @@ import java.util.stream.Stream;
  * recorded there once made. Jobs are {@link dev.kdedge.node.jobs.FineTuneJobs}.
  */
 public final class ProductAdministration {
+    private static final Logger LOG = LoggerFactory.getLogger(ProductAdministration.class);
+
     private final ModelStore store;
     private final ServingState serving;
     private final EngineCache engines;
@@ -61,11 +67,32 @@ public final class ProductAdministration {
     private final LineNormals lineNormals;
     private final ProductFitter fitter;
     /**
-     * Fits new don't-care regions one at a time, at the lowest CPU priority as a fine-tune runs: at the caller's, a
-     * remask took 40% of a camera's throughput for as long as it ran. Its thread ends when idle.
+     * Fits new don't-care regions at the lowest CPU priority, as a fine-tune runs (at the caller's, a remask took 40%
+     * of a camera's throughput while it ran), one at a time: one asked for meanwhile is refused, so a caller that gave
+     * up waiting and asks again holds no second administration thread. The thread ends when idle.
      */
     private final ExecutorService remasks = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS,
-            new LinkedBlockingQueue<>(), BackgroundPriority.threadsNamed("kdedge-dont-care", "new don't-care regions"));
+            new SynchronousQueue<>(), BackgroundPriority.threadsNamed("kdedge-dont-care", "new don't-care regions"));
+    private volatile boolean closing;
+    /** Abandons a remask at its next step once the node closes. */
+    private final FitProgress stopsWhenClosing = new FitProgress() {
+        @Override
+        public void imageLoaded(int done, int total) {
+            stopIfClosing();
+        }
+
+        @Override
+        public void stage(String description) {
+            stopIfClosing();
+        }
+
+        private void stopIfClosing() {
+            if (closing) {
+                throw new IllegalStateException("the node shut down while a new don't-care region was being made; "
+                        + "nothing was written");
+            }
+        }
+    };
 
     /**
      * Kept images of the line's OK results offered as normals of {@code product}, and what became of them.
@@ -321,11 +348,20 @@ public final class ProductAdministration {
      * @throws IllegalArgumentException for a region that is not a PNG or polygons, or one the fit refuses (its aspect
      *     ratio, too much or nothing left out, a method that scores by more than its map), saying why
      * @throws IllegalStateException where the product has fewer than {@link UploadedNormals#MIN} intact uploaded
-     *     normals (damaged ones are set aside first, as a fine-tune does)
+     *     normals (damaged ones are set aside first, as a fine-tune does), or while another region is being made
      */
     public ProductDetails setDontCareRegion(String product, DontCareRegionInput region, Actor who) throws Exception {
         requireProduct(product);
         audit.requireWritable();
+        ProductBundle written = onRemaskThread(() -> remasked(product, region));
+        serve(product, written.version());
+        audit.record(who, "dont-care", product, regionOf(store.bundle(product, written.manifest().parentVersion())),
+                regionOf(written));
+        return describe(product);
+    }
+
+    /** The remask itself, on the remask thread: the region checked, the uploads read and checked, the version made. */
+    private ProductBundle remasked(String product, DontCareRegionInput region) throws Exception {
         ProductBundle active = store.activeBundle(product);
         Path file = region.form() == DontCareRegionInput.Form.NONE ? null
                 : Files.write(store.scratchFile(product, region.suffix()), region.bytes());
@@ -337,13 +373,8 @@ public final class ProductAdministration {
                     throw new IllegalArgumentException("the don't-care region: " + e.getMessage(), e);
                 }
             }
-            // reading the uploads (each one's digest checked) is the remask's work too
-            ProductBundle written = onRemaskThread(() -> fitter.fit(FitRequest.remask(active, file,
-                    UploadedNormals.intact(store, product, "a new don't-care region"),
-                    FineTuneSettings.DEFAULT_HOLDOUT, false), FitProgress.NONE));
-            serve(product, written.version());
-            audit.record(who, "dont-care", product, regionOf(active), regionOf(written));
-            return describe(product);
+            return fitter.fit(FitRequest.remask(active, file, UploadedNormals.intact(store, product,
+                    "a new don't-care region"), FineTuneSettings.DEFAULT_HOLDOUT, false), stopsWhenClosing);
         } finally {
             if (file != null) {
                 Files.deleteIfExists(file);
@@ -352,14 +383,42 @@ public final class ProductAdministration {
     }
 
     /**
-     * Runs {@code remask} on the remask thread and waits for it; its failure is thrown as it was raised. Only the fit
-     * goes there: its version's engine is loaded from the caller's thread (see {@link BackgroundPriority}).
+     * Runs {@code remask} on the remask thread and waits for it; its failure is thrown as it was raised. The version's
+     * engine is not loaded there but at the line's priority, by the engine cache (see {@link BackgroundPriority}).
+     *
+     * @throws IllegalStateException while another remask runs
      */
     private ProductBundle onRemaskThread(Callable<ProductBundle> remask) throws Exception {
+        Future<ProductBundle> running;
         try {
-            return remasks.submit(remask).get();
+            running = remasks.submit(remask);
+        } catch (RejectedExecutionException e) {
+            throw new IllegalStateException(closing ? "the node is shutting down"
+                    : "another don't-care region is being made on this node (one at a time, beside the line); ask "
+                    + "again once it is served, as the product's versions show");
+        }
+        try {
+            return running.get();
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof Exception cause ? cause : e;
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            if (e.getCause() instanceof Exception cause) {
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Stops a remask at its next step, nothing written, and waits for it (30 s at most), so that nothing writes into
+     * the store once the node has closed.
+     */
+    public void close() throws InterruptedException {
+        closing = true;
+        remasks.shutdown();
+        if (!remasks.awaitTermination(30, TimeUnit.SECONDS)) {
+            LOG.warn("a new don't-care region was still being made 30 s after the node began to close");
         }
     }
 
