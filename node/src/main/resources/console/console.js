@@ -403,14 +403,12 @@ function renderVersions() {
     const stateCell = el('td', { text: v.active ? 'active' : '' });
     if (!v.active && isEngineer() && state.writable) {
       const promote = el('button', { type: 'button', class: 'promote', text: 'Promote v' + v.version + '…' });
-      promote.addEventListener('click', () => ask('Serve version ' + v.version + ' of ' + p.product + ' on the line?'
-        + regionChange(p, v.version), () => change('POST', '/api/products/' + encodeURIComponent(p.product)
-          + '/promote', { version: v.version }, 'version ' + v.version + ' promoted')));
+      promote.addEventListener('click', () => askToPromote(p, v.version, ''));
       stateCell.append(promote);
     }
     return el('tr', { 'data-version': String(v.version) }, el('td', { text: String(v.version) }),
       el('td', { text: v.method }), el('td', { text: fixed(v.threshold) }), el('td', { text: fixed(v.reviewFrom) }),
-      el('td', { class: 'region', text: v.dontCare ? (100 * v.dontCare.coveredShare).toFixed(1) + '%' : 'none' }),
+      el('td', { class: 'region', text: v.dontCare ? shareLeftOut(v.dontCare) : 'none' }),
       el('td', { text: v.createdAt }), stateCell);
   }));
   const rollback = $('rollback');
@@ -426,10 +424,22 @@ function regionChange(p, version) {
   const next = p.versions.find((v) => v.version === version);
   const sha = (v) => (v.dontCare ? v.dontCare.sha256 : '');
   if (!served || !next || sha(served) === sha(next)) return '';
-  const leaves = (v) => (v.dontCare ? 'leaves out ' + (100 * v.dontCare.coveredShare).toFixed(1) + '% of the frame'
+  const leaves = (v) => (v.dontCare ? 'leaves out ' + shareLeftOut(v.dontCare) + ' of the frame'
     : 'counts every pixel');
   return ' Its don\'t-care region is not the one served now: version ' + next.version + ' ' + leaves(next)
     + ', version ' + served.version + ' ' + leaves(served) + '.';
+}
+
+/** A don't-care region's share of the frame, as the console shows it: "12.5%". */
+function shareLeftOut(region) {
+  return (100 * region.coveredShare).toFixed(1) + '%';
+}
+
+/** Asks to serve a version on the line, saying where its region is not the one served now; note ends the question. */
+function askToPromote(p, version, note) {
+  ask('Serve version ' + version + ' of ' + p.product + ' on the line' + note + '?' + regionChange(p, version),
+    () => change('POST', '/api/products/' + encodeURIComponent(p.product) + '/promote', { version },
+      'version ' + version + ' promoted'));
 }
 
 /** Shows what a change will do and runs it only on Confirm. */
@@ -569,13 +579,8 @@ if ($('add-normals')) {
     }
   });
   $('compare').addEventListener('click', compareCandidate);
-  $('promote-candidate').addEventListener('click', () => {
-    const p = product();
-    const version = Number($('compare-version').value);
-    ask('Serve version ' + version + ' of ' + p.product + ' on the line?' + regionChange(p, version),
-      () => change('POST', '/api/products/' + encodeURIComponent(p.product) + '/promote', { version },
-        'version ' + version + ' promoted'));
-  });
+  $('promote-candidate').addEventListener('click', () => askToPromote(product(), Number($('compare-version').value),
+    ''));
   $('discard-candidate').addEventListener('click', () => {
     $('comparison').hidden = true;
     $('candidate-actions').hidden = true;
@@ -705,13 +710,8 @@ if ($('start-shadow')) {
     }
     loadShadow();
   });
-  $('promote-shadow').addEventListener('click', () => {
-    const p = product();
-    const version = Number($('promote-shadow').dataset.version);
-    ask('Serve version ' + version + ' of ' + p.product + ' on the line (its shadow ends)?'
-      + regionChange(p, version), () => change('POST', '/api/products/' + encodeURIComponent(p.product) + '/promote',
-        { version }, 'version ' + version + ' promoted'));
-  });
+  $('promote-shadow').addEventListener('click', () => askToPromote(product(),
+    Number($('promote-shadow').dataset.version), ' (its shadow ends)'));
 }
 
 // ---- don't-care region: the served one greyed over a frame of the product, its polygons (where it was written down
@@ -755,7 +755,7 @@ async function renderRegion() {
       [x / served.width, y / served.height])) : [];
   }
   $('region-summary').textContent = 'Version ' + active.version + (served
-    ? ' leaves ' + (100 * served.coveredShare).toFixed(1) + '% of the frame out of the score (greyed below)'
+    ? ' leaves ' + shareLeftOut(served) + ' of the frame out of the score (greyed below)'
       + (served.polygons ? ', written down as the ' + (served.polygons.length > 1 ? served.polygons.length
         + ' shapes' : 'shape') + ' in blue.'
         : ', drawn as a PNG: a new drawing replaces it.')
@@ -914,7 +914,7 @@ async function changeRegion(p, body) {
     const changed = await api('POST', '/api/products/' + encodeURIComponent(p.product) + '/dont-care', body);
     const served = changed.versions.find((v) => v.active);
     say('version ' + served.version + ' serves ' + (served.dontCare ? 'a don\'t-care region of '
-      + (100 * served.dontCare.coveredShare).toFixed(1) + '% of the frame' : 'every pixel') + ', threshold '
+      + shareLeftOut(served.dontCare) + ' of the frame' : 'every pixel') + ', threshold '
       + fixed(served.threshold));
     await loadProducts();
     await loadResults();
