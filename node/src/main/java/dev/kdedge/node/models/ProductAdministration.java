@@ -40,9 +40,10 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -68,11 +69,15 @@ public final class ProductAdministration {
     private final ProductFitter fitter;
     /**
      * Fits new don't-care regions at the lowest CPU priority, as a fine-tune runs (at the caller's, a remask took 40%
-     * of a camera's throughput while it ran), one at a time: one asked for meanwhile is refused, so a caller that gave
-     * up waiting and asks again holds no second administration thread. The thread ends when idle.
+     * of a camera's throughput while it ran). The thread ends when idle.
      */
     private final ExecutorService remasks = new ThreadPoolExecutor(0, 1, 30, TimeUnit.SECONDS,
-            new SynchronousQueue<>(), BackgroundPriority.threadsNamed("kdedge-dont-care", "new don't-care regions"));
+            new LinkedBlockingQueue<>(), BackgroundPriority.threadsNamed("kdedge-dont-care", "new don't-care regions"));
+    /**
+     * Held from a remask's submission until it has ended: one asked for meanwhile is refused, so a caller that gave up
+     * waiting and asks again holds no second administration thread.
+     */
+    private final Semaphore remaking = new Semaphore(1);
     private volatile boolean closing;
     /** Abandons a remask at its next step once the node closes. */
     private final FitProgress stopsWhenClosing = new FitProgress() {
@@ -389,13 +394,22 @@ public final class ProductAdministration {
      * @throws IllegalStateException while another remask runs
      */
     private ProductBundle onRemaskThread(Callable<ProductBundle> remask) throws Exception {
+        if (!remaking.tryAcquire()) {
+            throw new IllegalStateException("another don't-care region is being made on this node (one at a time, "
+                    + "beside the line); ask again once it is served, as the product's versions show");
+        }
         Future<ProductBundle> running;
         try {
-            running = remasks.submit(remask);
-        } catch (RejectedExecutionException e) {
-            throw new IllegalStateException(closing ? "the node is shutting down"
-                    : "another don't-care region is being made on this node (one at a time, beside the line); ask "
-                    + "again once it is served, as the product's versions show");
+            running = remasks.submit(() -> {
+                try {
+                    return remask.call();
+                } finally {
+                    remaking.release();
+                }
+            });
+        } catch (RejectedExecutionException closed) {
+            remaking.release();
+            throw new IllegalStateException("the node is shutting down");
         }
         try {
             return running.get();
